@@ -1,0 +1,1 @@
+"""Prompt building, <think>/<answer> stream parsing and metre constraints (no Qt)."""

@@ -1,0 +1,1 @@
+"""Export: PDF through Qt's own writer."""

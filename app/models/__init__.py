@@ -1,0 +1,1 @@
+"""The model catalog, verified resumable downloads and GPU sizing (no Qt)."""

@@ -1,0 +1,1 @@
+"""The poem library in SQLite: models, repository, migrations, backups (no Qt)."""

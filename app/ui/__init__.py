@@ -1,0 +1,1 @@
+"""Widgets only: windows, panels, dialogs, highlighter. Composes the Qt-free layers."""
