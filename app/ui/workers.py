@@ -1,0 +1,159 @@
+"""Run blocking work off the GUI thread and hear about it through Qt signals.
+
+Two shapes, after napari's thread workers and Anki's single-owner executors:
+
+* :class:`GeneratorWorker` runs a generator in a ``QThread``. Every value it yields
+  is collected and delivered to the GUI thread in batches (``batch_ms``, 40 ms by
+  default), so a stream of tokens costs the GUI one signal per frame or so, not one
+  per token. ``quit()`` asks the generator to stop: the worker stops pulling from it
+  and closes it (``GeneratorExit`` reaches the generator's ``finally``).
+* :func:`watch_future` turns a :class:`concurrent.futures.Future` (for example one
+  from the library's single database worker) into a call on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+
+class _Runner(QThread):
+    def __init__(self, worker: GeneratorWorker) -> None:
+        super().__init__()
+        self._worker = worker
+
+    def run(self) -> None:
+        self._worker._run()
+
+
+class GeneratorWorker(QObject):
+    """Pull a generator on a background thread; emit its values in batches.
+
+    Signals (all delivered on the thread that owns the worker, normally the GUI thread):
+      ``yielded_batch(list)`` — the values yielded since the last batch, in order;
+      ``finished()`` — it ended or was stopped (always last, also after an error);
+      ``errored(BaseException)`` — it raised.
+    """
+
+    yielded_batch = Signal(list)
+    errored = Signal(object)
+    finished = Signal()
+
+    def __init__(
+        self,
+        factory: Callable[[], Iterator[Any]],
+        *,
+        batch_ms: int = 40,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._factory = factory
+        self._batch_s = batch_ms / 1000.0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._pending: list[Any] = []
+        self._thread = _Runner(self)
+        self._thread.finished.connect(self._on_thread_finished)
+        self._done = False
+
+    # -- control (GUI thread)
+    def start(self) -> None:
+        self._thread.start()
+
+    def quit(self) -> None:
+        """Ask the generator to stop; ``finished`` follows."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def is_running(self) -> bool:
+        return self._thread.isRunning()
+
+    def wait(self, timeout_ms: int = 5000) -> bool:
+        return bool(self._thread.wait(timeout_ms))
+
+    # -- background thread
+    def _run(self) -> None:
+        gen: Iterator[Any] | None = None
+        last_flush = time.monotonic()
+        try:
+            gen = self._factory()
+            for value in gen:
+                with self._lock:
+                    self._pending.append(value)
+                now = time.monotonic()
+                if now - last_flush >= self._batch_s:
+                    last_flush = now
+                    self._flush_from_thread()
+                if self._stop.is_set():
+                    break
+        except BaseException as exc:  # delivered to the GUI, never lost in a thread
+            self._flush_from_thread()
+            self.errored.emit(exc)
+        finally:
+            close = getattr(gen, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception as exc:
+                    self.errored.emit(exc)
+            self._flush_from_thread()
+
+    def _flush_from_thread(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if batch:
+            self.yielded_batch.emit(batch)
+
+    def _on_thread_finished(self) -> None:
+        if not self._done:
+            self._done = True
+            self.finished.emit()
+
+
+class _FutureBridge(QObject):
+    done = Signal(object)
+
+
+def watch_future(
+    future: Future[Any],
+    on_result: Callable[[Any], None],
+    on_error: Callable[[BaseException], None] | None = None,
+    *,
+    parent: QObject | None = None,
+) -> QObject:
+    """Call ``on_result(value)`` or ``on_error(exc)`` on the GUI thread when ``future`` settles.
+
+    Returns the bridge object; keep it alive (or give it a ``parent``) until it fires.
+    """
+    bridge = _FutureBridge(parent)
+
+    def deliver(f: object) -> None:
+        assert isinstance(f, Future)
+        exc = f.exception()
+        if exc is not None:
+            if on_error is not None:
+                on_error(exc)
+        else:
+            on_result(f.result())
+        bridge.deleteLater()
+
+    bridge.done.connect(deliver)
+    future.add_done_callback(bridge.done.emit)
+    return bridge
+
+
+def call_later(ms: int, fn: Callable[[], None], parent: QObject | None = None) -> QTimer:
+    """A single-shot timer owned by ``parent`` (so it dies with it)."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.timeout.connect(fn)
+    timer.start(ms)
+    return timer
