@@ -1,0 +1,221 @@
+"""The 平水韵 rhyme book: what tone and rhyme group every character has.
+
+One ``RhymeBook`` holds the bundled table (resources/rhyme/, built by
+tools/build_rhymebook.py) in plain dictionaries, so the checker's inner loop is
+a dict lookup per character. The app loads one and passes it to whoever needs
+it; tests may load as many as they like.
+
+Resolution (meter-spec §1): a simplified character unites the readings of all
+its traditional forms (发 → 發 髮; 听 → 聽, not the rare 听 yǐn); traditional
+input resolves directly. Characters the book lacks carry a reading derived from
+《廣韻》; Han characters known to neither get a Mandarin-tone guess, computed at
+build time for common characters and lazily (pypinyin is imported on first use)
+for the rest. Derived and guessed readings set ``UNCERTAIN_BIT``.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from app.bundled import resource
+from app.prosody.chars import CharInfo
+from app.prosody.groups import GROUPS
+from app.prosody.rhymebook_format import FORMAT_VERSION, decode_readings
+from app.prosody.rhymebook_text import is_compatibility, is_han
+from app.prosody.tones import UNCERTAIN_BIT, Source
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
+Script = Literal["simplified", "traditional"]
+
+
+class RhymeBookError(RuntimeError):
+    """The rhyme data is missing or not in the expected format."""
+
+
+class RhymeBook:
+    """Tone and rhyme-group lookups for Han characters (see the module docstring)."""
+
+    __slots__ = (
+        "_conversion",
+        "_groups_simp",
+        "_groups_trad",
+        "_info",
+        "_masks",
+        "_meta",
+        "_root",
+        "_rows",
+        "_runtime_guesses",
+    )
+
+    def __init__(
+        self,
+        rows: dict[str, str],
+        groups: list[tuple[str, str]],
+        meta: dict[str, object],
+        root: Traversable | Path,
+    ) -> None:
+        self._rows = rows  # char → its whole chars.tsv line, parsed on first use
+        self._masks: dict[str, int] = {}  # char → CharInfo.mask, filled on first use
+        self._info: dict[str, CharInfo | None] = {}
+        self._groups_trad = tuple(tuple(trad) for trad, _ in groups)
+        self._groups_simp = tuple(tuple(simp) for _, simp in groups)
+        self._meta = meta
+        self._root = root
+        self._conversion: dict[str, dict[int, str]] = {}  # "s2t"/"t2s" → str.translate table
+        self._runtime_guesses = 0
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, folder: Traversable | Path | None = None) -> RhymeBook:
+        """Load the table from ``folder`` (default: the bundled resources/rhyme).
+
+        Rows are indexed, not parsed: each is decoded the first time it is asked for,
+        so loading costs one read and one dict build.
+        """
+        root: Traversable | Path = resource("rhyme") if folder is None else folder
+        try:
+            chars = (root / "chars.tsv").read_text(encoding="utf-8")
+            groups_text = (root / "groups.tsv").read_text(encoding="utf-8")
+            meta_text = (root / "meta.json").read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RhymeBookError(f"rhyme data not found in {root}: {exc}") from exc
+
+        lines = chars.split("\n")
+        header = lines[0].split("\t")
+        if header[0] != "#shijian-rhymebook" or header[1] != FORMAT_VERSION:
+            raise RhymeBookError(f"unexpected rhyme data format in {root}: {lines[0][:60]!r}")
+        if lines[-1] == "":
+            lines.pop()
+        body = lines[1:]
+        # Every row starts with its character (one code point) and a tab.
+        rows = dict(zip([line[0] for line in body], body, strict=True))
+
+        groups: list[tuple[str, str]] = [("", "")] * len(GROUPS)
+        for line in groups_text.split("\n")[1:]:
+            if line:
+                gid, _name, trad, simp = line.split("\t")
+                groups[int(gid)] = (trad, simp)
+        return cls(rows, groups, json.loads(meta_text), root)
+
+    # ------------------------------------------------------------------ lookups
+    def lookup(self, ch: str) -> CharInfo | None:
+        """Every reading of ``ch``; None for anything but one Han character.
+
+        A Han character missing from the table gets a lazily computed Mandarin guess
+        (possibly with no readings at all, then ``mask == UNCERTAIN_BIT``).
+        """
+        try:
+            return self._info[ch]
+        except KeyError:
+            pass
+        info = self._make_info(ch)
+        self._info[ch] = info
+        if info is not None:
+            self._masks[ch] = info.mask
+        return info
+
+    def _make_info(self, ch: str) -> CharInfo | None:
+        row = self._rows.get(ch)
+        if row is not None:
+            _ch, mask, readings, trad, _count = row.split("\t")
+            return CharInfo(ch, decode_readings(readings), tuple(trad), int(mask, 16))
+        if not is_han(ch):
+            return None
+        if is_compatibility(ch):
+            unified = unicodedata.normalize("NFC", ch)
+            if unified != ch:
+                same = self.lookup(unified)
+                if same is not None:
+                    return CharInfo(ch, same.readings, same.traditional, same.mask)
+        from app.prosody.rhymebook_guess import guess_readings
+
+        self._runtime_guesses += 1
+        guessed = guess_readings(ch)
+        if guessed:
+            return CharInfo(ch, guessed)
+        return CharInfo(ch, (), (), UNCERTAIN_BIT)
+
+    def mask(self, ch: str) -> int:
+        """``lookup(ch).mask`` without building a CharInfo; 0 for non-Han."""
+        m = self._masks.get(ch)
+        if m is not None:
+            return m
+        row = self._rows.get(ch)
+        if row is not None:
+            m = int(row[2 : row.index("\t", 2)], 16)
+            self._masks[ch] = m
+            return m
+        info = self.lookup(ch)
+        return 0 if info is None else info.mask
+
+    def frequency(self, ch: str) -> int:
+        """How often the character occurs in Tang regulated verse (either script)."""
+        row = self._rows.get(ch)
+        if row is None and len(ch) == 1 and is_compatibility(ch):
+            row = self._rows.get(unicodedata.normalize("NFC", ch))
+        if row is None:
+            return 0
+        count = row[row.rindex("\t") + 1 :]
+        return int(count) if count else 0
+
+    def group_chars(self, group_id: int, script: Script = "simplified") -> tuple[str, ...]:
+        """The book's members of a group, most used in Tang poetry first."""
+        if not 0 <= group_id < len(GROUPS):
+            raise IndexError(f"no rhyme group {group_id}")
+        if script == "simplified":
+            return self._groups_simp[group_id]
+        if script == "traditional":
+            return self._groups_trad[group_id]
+        raise ValueError(f"script must be 'simplified' or 'traditional', not {script!r}")
+
+    @staticmethod
+    def is_han(ch: str) -> bool:
+        """One character from CJK Unified Ideographs (incl. Ext A–I) or a compatibility block."""
+        return is_han(ch)
+
+    # ------------------------------------------------------------------ conversion
+    def to_simplified(self, text: str) -> str:
+        """Character-level traditional → simplified (OpenCC's first candidate)."""
+        return text.translate(self._table("t2s"))
+
+    def to_traditional(self, text: str) -> str:
+        """Character-level simplified → traditional (OpenCC's first candidate: 后 → 後)."""
+        return text.translate(self._table("s2t"))
+
+    def _table(self, name: str) -> dict[int, str]:
+        table = self._conversion.get(name)
+        if table is None:
+            try:
+                text = (self._root / f"{name}.tsv").read_text(encoding="utf-8")
+            except OSError as exc:
+                raise RhymeBookError(f"conversion table {name} not found in {self._root}") from exc
+            table = {ord(line[0]): line[2:] for line in text.split("\n") if line}
+            self._conversion[name] = table
+        return table
+
+    # ------------------------------------------------------------------ figures
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counts: characters by best source, book size, polyphones, 入声, lazy guesses."""
+        meta = self._meta
+        by_source = meta.get("by_source", {})
+        assert isinstance(by_source, dict)
+        out = {
+            "chars": len(self._rows),
+            "book": int(by_source.get(Source.BOOK.name.lower(), 0)),
+            "derived": int(by_source.get(Source.DERIVED.name.lower(), 0)),
+            "guessed": int(by_source.get(Source.GUESSED.name.lower(), 0)),
+        }
+        for key in ("book_chars", "book_entries", "polyphones", "ru_chars", "s2t_pairs"):
+            value = meta.get(key, 0)
+            out[key] = int(value) if isinstance(value, int) else 0
+        out["runtime_guesses"] = self._runtime_guesses
+        return out
+
+    def __repr__(self) -> str:
+        return f"RhymeBook({len(self._rows)} characters from {self._root})"
