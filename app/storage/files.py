@@ -1,0 +1,132 @@
+"""Small file-system helpers: atomic writes, durable renames, timestamped names.
+
+An atomic write goes to a temporary file in the same folder, is flushed and
+fsynced, then ``os.replace``\\ d over the target, and the folder is fsynced so the
+rename itself survives a power cut. A reader therefore sees either the old file
+or the new one, never a mixture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.storage.errors import from_os_error
+
+_STAMP = "%Y%m%dT%H%M%S%fZ"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """A file-name-safe UTC timestamp with microseconds, e.g. ``20240501T120000123456Z``."""
+    return moment.astimezone(UTC).strftime(_STAMP)
+
+
+def parse_stamp(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make renames and creations inside ``folder`` durable (a no-op where unsupported)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def temp_name(target: Path, tag: str = "tmp") -> Path:
+    """A unique sibling of ``target`` for writing before the final rename."""
+    return target.with_name(f".{target.name}.{tag}-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def atomic_write_bytes(target: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Write ``data`` to ``target`` atomically and durably.
+
+    Raises a typed :class:`~app.storage.errors.StorageError` (disk full,
+    read-only, …); on failure ``target`` is untouched and no temporary file is
+    left behind.
+    """
+    tmp = temp_name(target)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if mode is None else mode)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise from_os_error(exc, target) from exc
+    fsync_dir(target.parent)
+
+
+def sqlite_companions(db: Path) -> tuple[Path, ...]:
+    """The files SQLite keeps beside ``db``: write-ahead log, shared memory, rollback journal."""
+    return tuple(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))
+
+
+def move_database_aside(db: Path, label: str) -> tuple[Path, ...]:
+    """Rename ``db`` and its companions to ``<name>.<label>[-wal|-shm|-journal]``.
+
+    The companions keep their suffixes, so SQLite (or a recovery tool) opening
+    the renamed file still finds its own write-ahead log. Returns the new paths.
+    """
+    moved: list[Path] = []
+    for source in (db, *sqlite_companions(db)):
+        if not source.exists():
+            continue
+        suffix = source.name[len(db.name) :]
+        target = db.with_name(f"{db.name}.{label}{suffix}")
+        os.replace(source, target)
+        moved.append(target)
+    fsync_dir(db.parent)
+    return tuple(moved)
+
+
+def remove_companions(db: Path) -> None:
+    """Delete leftover ``-wal``/``-shm``/``-journal`` files beside ``db``."""
+    for companion in sqlite_companions(db):
+        with contextlib.suppress(FileNotFoundError):
+            companion.unlink()
+
+
+@contextlib.contextmanager
+def removing_on_error(path: Path) -> Iterator[Path]:
+    """Yield ``path``; if the block raises, delete it (and its SQLite companions)."""
+    try:
+        yield path
+    except BaseException:
+        for leftover in (path, *sqlite_companions(path)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        raise

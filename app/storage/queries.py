@@ -1,0 +1,83 @@
+"""The SQL behind library views: search words, filters and order."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+
+from app.storage.records import PoemQuery
+from app.storage.schema import Poem, Tag, poem_tags
+from app.storage.text import clean_text
+
+
+def like_pattern(word: str) -> str:
+    """``%word%`` with LIKE's own wildcards escaped (escape character ``\\``)."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _word_matches(word: str) -> ColumnElement[bool]:
+    pattern = like_pattern(word)
+    tagged = exists().where(
+        poem_tags.c.poem_id == Poem.id,
+        poem_tags.c.tag_id == Tag.id,
+        Tag.name.like(pattern, escape="\\"),
+    )
+    return or_(
+        Poem.title.like(pattern, escape="\\"),
+        Poem.text.like(pattern, escape="\\"),
+        Poem.author.like(pattern, escape="\\"),
+        tagged,
+    )
+
+
+def conditions(query: PoemQuery) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if query.state == "active":
+        found.append(Poem.deleted_at.is_(None))
+    elif query.state == "trash":
+        found.append(Poem.deleted_at.is_not(None))
+    found.extend(_word_matches(word) for word in clean_text(query.text).split())
+    if query.form is not None:
+        found.append(Poem.form == query.form)
+    if query.rhyme_group is not None:
+        found.append(Poem.rhyme_group == clean_text(query.rhyme_group))
+    if query.origin is not None:
+        found.append(Poem.origin == query.origin)
+    if query.tag is not None:
+        found.append(
+            exists().where(
+                poem_tags.c.poem_id == Poem.id,
+                poem_tags.c.tag_id == Tag.id,
+                Tag.name == clean_text(query.tag).strip(),
+            )
+        )
+    return found
+
+
+def search_statement(query: PoemQuery) -> Select[Poem]:
+    if query.limit is not None and query.limit < 0:
+        raise ValueError("limit cannot be negative")
+    if query.offset < 0:
+        raise ValueError("offset cannot be negative")
+    statement = select(Poem).where(and_(*conditions(query)))
+    key = {
+        "updated": Poem.updated_at,
+        "created": Poem.created_at,
+        "title": Poem.title,
+        "score": Poem.score_total,
+    }[query.sort]
+    if query.sort == "score":  # poems without a score come last either way
+        statement = statement.order_by(Poem.score_total.is_(None))
+    if query.descending:
+        statement = statement.order_by(key.desc(), Poem.id.desc())
+    else:
+        statement = statement.order_by(key.asc(), Poem.id.asc())
+    if query.offset:
+        statement = statement.offset(query.offset)
+    if query.limit is not None:
+        statement = statement.limit(query.limit)
+    return statement
+
+
+def count_statement(query: PoemQuery) -> Select[int]:
+    return select(func.count()).select_from(Poem).where(and_(*conditions(query)))

@@ -1,0 +1,590 @@
+"""The poem library: every read and write of poems, revisions, tags and drafts.
+
+A :class:`Library` is confined to the thread that opened it (the UI runs it on
+one worker, see :mod:`app.storage.worker`). Each method is one short
+transaction; writes use ``BEGIN IMMEDIATE`` so they never fail half-way on a
+lock upgrade. Failures surface as typed
+:class:`~app.storage.errors.StorageError`\\ s with a Chinese and English
+message; a failed write changes nothing (the transaction is rolled back whole).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, Engine, Select, delete, func, select, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.storage.backup import BackupPolicy, BackupResult, make_backup, rotate_backups
+from app.storage.errors import (
+    DatabaseLockedError,
+    DiskFullError,
+    InvalidPoemError,
+    LibraryClosedError,
+    PoemNotFoundError,
+    ReadOnlyError,
+    RevisionNotFoundError,
+    StorageError,
+    StorageIOError,
+    from_os_error,
+    from_sqlite,
+)
+from app.storage.messages import Message
+from app.storage.queries import count_statement, search_statement
+from app.storage.records import (
+    DraftData,
+    DraftRecord,
+    LibraryStats,
+    PoemData,
+    PoemQuery,
+    PoemRecord,
+    RevisionRecord,
+    Scores,
+    TagCount,
+    poem_data_from_json,
+    poem_data_to_json,
+    poem_slot,
+    sampling_json,
+)
+from app.storage.schema import Draft, Poem, Revision, Tag, poem_tags
+from app.storage.spool import DraftSpool
+
+# Faults after which a draft goes to the spool instead of being lost.
+_SPOOLABLE = (DatabaseLockedError, DiskFullError, ReadOnlyError, StorageIOError)
+
+
+def _scores_of(row: Poem | Revision) -> Scores:
+    return Scores(
+        tones=row.score_tones,
+        rhymes=row.score_rhymes,
+        antithesis=row.score_antithesis,
+        length=row.score_length,
+        total=row.score_total,
+    )
+
+
+def _poem_record(poem: Poem) -> PoemRecord:
+    return PoemRecord(
+        id=poem.id,
+        title=poem.title,
+        text=poem.text,
+        author=poem.author,
+        notes=poem.notes,
+        form=poem.form,
+        rhyme_group=poem.rhyme_group,
+        tags=tuple(tag.name for tag in poem.tags),
+        origin=poem.origin,
+        model_id=poem.model_id,
+        sampling_json=poem.sampling,
+        reasoning=poem.reasoning,
+        scores=_scores_of(poem),
+        created_at=poem.created_at,
+        updated_at=poem.updated_at,
+        deleted_at=poem.deleted_at,
+    )
+
+
+def _revision_record(row: Revision) -> RevisionRecord:
+    names = json.loads(row.tags)
+    return RevisionRecord(
+        id=row.id,
+        poem_id=row.poem_id,
+        created_at=row.created_at,
+        reason=row.reason,
+        restored_from=row.restored_from,
+        title=row.title,
+        text=row.text,
+        author=row.author,
+        notes=row.notes,
+        form=row.form,
+        rhyme_group=row.rhyme_group,
+        tags=tuple(str(n) for n in names) if isinstance(names, list) else (),
+        scores=_scores_of(row),
+    )
+
+
+def _draft_record(row: Draft) -> DraftRecord:
+    return DraftRecord(
+        slot=row.slot,
+        poem=poem_data_from_json(row.payload),
+        poem_id=row.poem_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class Library:
+    """The poem library on one SQLite file. Made by :func:`app.storage.db.open_library`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        database: Path,
+        backups: Path,
+        spool: DraftSpool,
+        clock: Callable[[], datetime],
+        backup_policy: BackupPolicy,
+        schema_version: int,
+        busy_timeout_s: float = 5.0,
+    ) -> None:
+        self._engine = engine
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+        self._database = database
+        self._backups = backups
+        self._spool = spool
+        self._spooled = spool.slots()
+        self._clock = clock
+        self._backup_policy = backup_policy
+        self._schema_version = schema_version
+        self._busy_timeout_s = busy_timeout_s
+        self._thread = threading.get_ident()
+        self._closed = False
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def database(self) -> Path:
+        return self._database
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Check the thread and translate every database or file fault into a typed error."""
+        if self._closed:
+            raise LibraryClosedError
+        if threading.get_ident() != self._thread:
+            raise RuntimeError("a Library is confined to the thread that opened it")
+        try:
+            yield
+        except StorageError:
+            raise
+        except DBAPIError as exc:
+            if isinstance(exc.orig, sqlite3.Error):
+                raise from_sqlite(exc.orig) from exc
+            raise StorageError(detail=str(exc)) from exc
+        except sqlite3.Error as exc:
+            raise from_sqlite(exc) from exc
+        except OSError as exc:
+            raise from_os_error(exc, self._database) from exc
+        except SQLAlchemyError as exc:
+            raise StorageError(detail=f"{type(exc).__name__}: {exc}") from exc
+
+    def _unspool(self, slots: list[str]) -> None:
+        held = [slot for slot in slots if slot in self._spooled]
+        if held:
+            self._spool.remove(held)
+            self._spooled.difference_update(held)
+
+    # ------------------------------------------------------------------ poems
+    def save_poem(
+        self, data: PoemData, *, poem_id: int | None = None, draft_slot: str | None = None
+    ) -> PoemRecord:
+        """Save a new poem (``poem_id=None``) or a new version of an existing one.
+
+        Every save that changes something keeps a revision; a save that changes
+        nothing is a no-op (no revision, ``updated_at`` unchanged). With
+        ``draft_slot``, that slot's draft is cleared in the same transaction.
+        Text is cleaned first (:mod:`app.storage.text`); compare the returned
+        record with what was given to see whether anything was replaced.
+        """
+        clean = data.cleaned()
+        now = self._clock()
+        with self._guard(), self._write.begin() as session:
+            if poem_id is None:
+                poem = Poem(created_at=now, updated_at=now, deleted_at=None)
+                session.add(poem)
+                self._store(session, poem, clean, now, reason="create")
+            else:
+                poem = self._poem(session, poem_id)
+                self._store(session, poem, clean, now, reason="save")
+            if draft_slot is not None:
+                session.execute(delete(Draft).where(Draft.slot == draft_slot))
+            record = _poem_record(poem)
+        if draft_slot is not None:
+            self._unspool([draft_slot])
+        return record
+
+    @staticmethod
+    def _poem(session: Session, poem_id: int) -> Poem:
+        poem = session.get(Poem, poem_id)
+        if poem is None:
+            raise PoemNotFoundError(poem_id)
+        return poem
+
+    def _store(
+        self,
+        session: Session,
+        poem: Poem,
+        data: PoemData,
+        now: datetime,
+        *,
+        reason: str,
+        restored_from: int | None = None,
+    ) -> bool:
+        """Write ``data`` into ``poem`` and keep a revision; False when nothing changed."""
+        sampling = None if data.sampling is None else sampling_json(data.sampling)
+        fields = {
+            "title": data.title,
+            "text": data.text,
+            "author": data.author,
+            "notes": data.notes,
+            "form": data.form,
+            "rhyme_group": data.rhyme_group,
+            "origin": data.origin,
+            "model_id": data.model_id,
+            "sampling": sampling,
+            "reasoning": data.reasoning,
+            "score_tones": data.scores.tones,
+            "score_rhymes": data.scores.rhymes,
+            "score_antithesis": data.scores.antithesis,
+            "score_length": data.scores.length,
+            "score_total": data.scores.total,
+        }
+        is_new = poem.id is None
+        old_tags = tuple(tag.name for tag in poem.tags) if not is_new else ()
+        if (
+            not is_new
+            and old_tags == data.tags
+            and all(getattr(poem, name) == value for name, value in fields.items())
+        ):
+            return False
+        for name, value in fields.items():
+            setattr(poem, name, value)
+        if old_tags != data.tags:
+            poem.tags = self._tags(session, data.tags)
+        poem.updated_at = now
+        session.flush()
+        session.add(
+            Revision(
+                poem_id=poem.id,
+                created_at=now,
+                reason=reason,
+                restored_from=restored_from,
+                title=data.title,
+                author=data.author,
+                form=data.form,
+                rhyme_group=data.rhyme_group,
+                text=data.text,
+                notes=data.notes,
+                tags=json.dumps(list(data.tags), ensure_ascii=False),
+                score_tones=data.scores.tones,
+                score_rhymes=data.scores.rhymes,
+                score_antithesis=data.scores.antithesis,
+                score_length=data.scores.length,
+                score_total=data.scores.total,
+            )
+        )
+        if old_tags and old_tags != data.tags:
+            session.flush()
+            self._drop_unused_tags(session)
+        return True
+
+    @staticmethod
+    def _tags(session: Session, names: tuple[str, ...]) -> list[Tag]:
+        if not names:
+            return []
+        existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+        tags = [existing.get(name) or Tag(name=name) for name in names]
+        session.add_all(t for t in tags if t.name not in existing)
+        return tags
+
+    @staticmethod
+    def _drop_unused_tags(session: Session) -> None:
+        used = select(poem_tags.c.tag_id)
+        session.execute(delete(Tag).where(Tag.id.not_in(used)))
+
+    def get(self, poem_id: int) -> PoemRecord:
+        """The poem with this id (in the trash or not); raises :class:`PoemNotFoundError`."""
+        with self._guard(), self._read() as session:
+            return _poem_record(self._poem(session, poem_id))
+
+    def search(self, query: PoemQuery | None = None) -> list[PoemRecord]:
+        """Poems matching ``query`` (default: everything outside the trash, newest first)."""
+        with self._guard(), self._read() as session:
+            rows = session.scalars(search_statement(query or PoemQuery())).all()
+            return [_poem_record(row) for row in rows]
+
+    def count(self, query: PoemQuery | None = None) -> int:
+        """How many poems match ``query`` (ignoring its limit and offset)."""
+        with self._guard(), self._read() as session:
+            return int(session.scalar(count_statement(query or PoemQuery())) or 0)
+
+    # ------------------------------------------------------------------ revisions
+    def revisions(self, poem_id: int) -> list[RevisionRecord]:
+        """The poem's revisions, newest first."""
+        with self._guard(), self._read() as session:
+            self._poem(session, poem_id)
+            rows = session.scalars(
+                select(Revision).where(Revision.poem_id == poem_id).order_by(Revision.id.desc())
+            ).all()
+            return [_revision_record(row) for row in rows]
+
+    def restore_revision(self, revision_id: int) -> PoemRecord:
+        """Make a revision current again. This is itself a save (reason ``restore``).
+
+        So it can be undone by restoring the revision before it. Generation
+        metadata (origin, model, sampling, reasoning) is kept as it is.
+        """
+        now = self._clock()
+        with self._guard(), self._write.begin() as session:
+            row = session.get(Revision, revision_id)
+            if row is None:
+                raise RevisionNotFoundError(revision_id)
+            snapshot = _revision_record(row)
+            poem = self._poem(session, row.poem_id)
+            current = _poem_record(poem).to_data()
+            data = PoemData(
+                title=snapshot.title,
+                text=snapshot.text,
+                author=snapshot.author,
+                notes=snapshot.notes,
+                form=snapshot.form,
+                rhyme_group=snapshot.rhyme_group,
+                tags=snapshot.tags,
+                origin=current.origin,
+                model_id=current.model_id,
+                sampling=current.sampling,
+                reasoning=current.reasoning,
+                scores=snapshot.scores,
+            ).cleaned(strict=False)
+            self._store(session, poem, data, now, reason="restore", restored_from=revision_id)
+            return _poem_record(poem)
+
+    # ------------------------------------------------------------------ trash
+    def delete(self, poem_id: int) -> PoemRecord:
+        """Move a poem to the trash (soft delete). Its revisions stay."""
+        return self._set_deleted(poem_id, self._clock())
+
+    def undelete(self, poem_id: int) -> PoemRecord:
+        """Take a poem out of the trash."""
+        return self._set_deleted(poem_id, None)
+
+    def _set_deleted(self, poem_id: int, when: datetime | None) -> PoemRecord:
+        with self._guard(), self._write.begin() as session:
+            poem = self._poem(session, poem_id)
+            if (poem.deleted_at is None) != (when is None):
+                poem.deleted_at = when
+            return _poem_record(poem)
+
+    def empty_trash(self, *, older_than: timedelta | None = None) -> int:
+        """Delete poems in the trash for good (all, or those trashed before ``older_than`` ago).
+
+        This is the only way anything is deleted for good, and a backup labelled
+        ``before-empty-trash`` is taken first. Returns how many poems went.
+        """
+        now = self._clock()
+        cutoff = now - older_than if older_than is not None else None
+        condition: ColumnElement[bool] = Poem.deleted_at.is_not(None)
+        if cutoff is not None:
+            condition = condition & (Poem.deleted_at <= cutoff)
+        with self._guard(), self._read() as session:
+            doomed = list(session.scalars(select(Poem.id).where(condition)))
+        if not doomed:
+            return 0
+        self.backup(label="before-empty-trash")
+        with self._guard(), self._write.begin() as session:
+            doomed = list(session.scalars(select(Poem.id).where(condition)))
+            session.execute(delete(Poem).where(Poem.id.in_(doomed)))
+            self._drop_unused_tags(session)
+        self._unspool([poem_slot(poem_id) for poem_id in doomed])
+        return len(doomed)
+
+    # ------------------------------------------------------------------ tags
+    def tags(self) -> list[TagCount]:
+        """Every tag with the number of poems outside the trash that carry it, by name."""
+        active = (
+            select(poem_tags.c.tag_id, func.count().label("n"))
+            .join(Poem, Poem.id == poem_tags.c.poem_id)
+            .where(Poem.deleted_at.is_(None))
+            .group_by(poem_tags.c.tag_id)
+            .subquery()
+        )
+        statement = (
+            select(Tag.name, func.coalesce(active.c.n, 0))
+            .outerjoin(active, active.c.tag_id == Tag.id)
+            .order_by(Tag.name)
+        )
+        with self._guard(), self._read() as session:
+            return [TagCount(str(name), int(n)) for name, n in session.execute(statement)]
+
+    def rename_tag(self, old: str, new: str) -> int:
+        """Rename a tag everywhere, merging into ``new`` if it exists. Returns poems touched.
+
+        Tags are labels: renaming one adds no revisions.
+        """
+        new_name = PoemData(tags=(new,)).cleaned().tags
+        if not new_name:
+            raise InvalidPoemError(Message("标签不能为空。", "A tag cannot be empty."))
+        with self._guard(), self._write.begin() as session:
+            source = session.scalar(select(Tag).where(Tag.name == old))
+            if source is None or source.name == new_name[0]:
+                return 0
+            touched = int(
+                session.scalar(select(func.count()).where(poem_tags.c.tag_id == source.id)) or 0
+            )
+            target = session.scalar(select(Tag).where(Tag.name == new_name[0]))
+            if target is None:
+                source.name = new_name[0]
+                return touched
+            session.execute(
+                text(
+                    "INSERT OR IGNORE INTO poem_tags (poem_id, tag_id) "
+                    "SELECT poem_id, :target FROM poem_tags WHERE tag_id = :source"
+                ),
+                {"target": target.id, "source": source.id},
+            )
+            session.execute(delete(Tag).where(Tag.id == source.id))
+            return touched
+
+    # ------------------------------------------------------------------ drafts
+    def save_draft(self, draft: DraftData) -> DraftRecord:
+        """Store unsaved editor content for ``draft.slot`` (an autosave tick).
+
+        Never fails on content (odd values are dropped, text is cleaned). If the
+        database cannot take it (locked, full, read-only, I/O), the draft goes
+        to the spool (``DraftRecord.spooled``); only when that fails too is the
+        database's error raised.
+        """
+        poem = draft.poem.cleaned(strict=False)
+        now = self._clock()
+        try:
+            with self._guard(), self._write.begin() as session:
+                poem_id = draft.poem_id
+                if poem_id is not None and session.get(Poem, poem_id) is None:
+                    poem_id = None  # the poem is gone: keep the text as a new-poem draft
+                row = session.get(Draft, draft.slot)
+                if row is None:
+                    row = Draft(slot=draft.slot, created_at=now)
+                    session.add(row)
+                row.poem_id = poem_id
+                row.payload = poem_data_to_json(poem)
+                row.updated_at = now
+                session.flush()
+                record = _draft_record(row)
+        except _SPOOLABLE as exc:
+            record = DraftRecord(
+                slot=draft.slot,
+                poem=poem,
+                poem_id=draft.poem_id,
+                created_at=now,
+                updated_at=now,
+                spooled=True,
+            )
+            try:
+                self._spool.write(record)
+            except StorageError:
+                raise exc from None
+            self._spooled.add(draft.slot)
+            return record
+        self._unspool([draft.slot])
+        return record
+
+    def load_drafts(self, *, newer_only: bool = True) -> list[DraftRecord]:
+        """Drafts to offer for restoring at start-up, newest first.
+
+        With ``newer_only``, a draft of an existing poem is returned only when it
+        is newer than the poem's last save and differs from it. Drafts held in
+        the spool are included; for a slot in both places, the newer copy wins.
+        """
+        with self._guard(), self._read() as session:
+            found = {row.slot: _draft_record(row) for row in session.scalars(select(Draft))}
+            for spooled in self._spool.read_all():
+                held = found.get(spooled.slot)
+                if held is None or spooled.updated_at > held.updated_at:
+                    found[spooled.slot] = spooled
+            drafts = sorted(found.values(), key=lambda d: d.updated_at, reverse=True)
+            if not newer_only:
+                return drafts
+            kept: list[DraftRecord] = []
+            for draft in drafts:
+                if draft.poem_id is None:
+                    kept.append(draft)
+                    continue
+                poem = session.get(Poem, draft.poem_id)
+                if poem is None or self._draft_is_news(draft, poem):
+                    kept.append(draft)
+            return kept
+
+    @staticmethod
+    def _draft_is_news(draft: DraftRecord, poem: Poem) -> bool:
+        """Newer than the poem's last save, and different from it."""
+        if draft.updated_at <= poem.updated_at:
+            return False
+        return draft.poem != _poem_record(poem).to_data().cleaned(strict=False)
+
+    def clear_draft(self, slot: str) -> None:
+        """Forget the draft of ``slot`` (the editor was saved or its changes discarded)."""
+        with self._guard(), self._write.begin() as session:
+            session.execute(delete(Draft).where(Draft.slot == slot))
+        self._unspool([slot])
+
+    # ------------------------------------------------------------------ the file
+    def stats(self) -> LibraryStats:
+        active = Poem.deleted_at.is_(None)
+
+        def poems_where(condition: ColumnElement[bool]) -> Select[int]:
+            return select(func.count()).select_from(Poem).where(condition)
+
+        with self._guard(), self._read() as session:
+
+            def count(statement: Select[int]) -> int:
+                return int(session.scalar(statement) or 0)
+
+            by_form = session.execute(
+                select(func.coalesce(Poem.form, "—"), func.count())
+                .where(active)
+                .group_by(Poem.form)
+                .order_by(Poem.form)
+            ).all()
+            by_origin = session.execute(
+                select(Poem.origin, func.count()).where(active).group_by(Poem.origin)
+            ).all()
+            return LibraryStats(
+                poems=count(poems_where(active)),
+                in_trash=count(poems_where(~active)),
+                revisions=count(select(func.count()).select_from(Revision)),
+                drafts=count(select(func.count()).select_from(Draft)),
+                tags=count(select(func.count()).select_from(Tag)),
+                by_form=tuple((str(f), int(n)) for f, n in by_form),
+                by_origin=tuple((str(o), int(n)) for o, n in by_origin),
+                schema_version=self._schema_version,
+                database_bytes=self._database.stat().st_size,
+            )
+
+    def backup(self, *, label: str | None = None) -> BackupResult:
+        """Back the library up now and rotate old backups by the policy."""
+        with self._guard():
+            now = self._clock()
+            result = make_backup(
+                self._database,
+                self._backups,
+                now=now,
+                label=label,
+                timeout_s=self._busy_timeout_s,
+            )
+            removed = rotate_backups(self._backups, self._backup_policy, now=now)
+            return BackupResult(result.backup, result.unchanged, removed)
+
+    def close(self) -> None:
+        """Fold the write-ahead log into the main file and close every connection."""
+        if self._closed:
+            return
+        with contextlib.suppress(StorageError), self._guard(), self._engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._engine.dispose()
+        self._closed = True
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
