@@ -95,42 +95,56 @@ class Resolver:
         return out
 
     def siblings(self, ch: str) -> list[str]:
-        """Other traditional spellings that simplify to the same character (搗 → 擣)."""
+        """Other spellings of ``ch`` by its simplified form: the simplified character
+        itself and the other traditional characters that simplify to it (餚 → 肴;
+        搗 → 擣)."""
         out: list[str] = []
         for s in self.occ.ts.get(ch, ()):
-            out += [t for t in self.simp_to_trad.get(s, ()) if t != ch and t not in out]
+            for t in [s, *self.simp_to_trad.get(s, ())]:
+                if t != ch and t not in out:
+                    out.append(t)
         return out
 
-    def form_readings(self, form: str) -> list[tuple[int, Source, str]]:
+    def form_readings(self, form: str, homograph: str = "") -> list[tuple[int, Source, str]]:
         """Readings of one traditional form: (group id, source, the entry it came from).
 
-        The first step that finds anything wins: the book under this spelling; the book
-        under an OpenCC variant spelling (爲 → 為); 《廣韻》 under this spelling, then
-        under a variant; a spelling the 《廣韻》 glosses or the 韻鏡 table name; and last
-        the book under another traditional spelling with the same simplified form.
+        The first step that finds anything wins:
+        1. the book under this spelling;
+        2. the book under an OpenCC variant spelling (爲 → 為);
+        3. 《廣韻》 under this spelling or a variant. When the book lists the character
+           under another spelling with the same simplified form and 《廣韻》 confirms the
+           group, the book's reading is used instead (餚 → 肴, 恆 → 恒); otherwise the
+           derived one (薴 is 庚 by 《廣韻》, not the book's 苧 zhù);
+        4. a spelling that the 《廣韻》 glosses (俗作X, 亦作X…) or the 韻鏡 table name;
+        5. the book under another spelling with the same simplified form (搗 → 擣),
+           never ``homograph`` (the input character whose own entry the s2t rule
+           excluded: 么 does not come back through 麽).
         """
         book, gy = self.book.groups_of, self.guangyun
         if form in book:
             return [(g, Source.BOOK, form) for g in book[form]]
-        steps: list[tuple[list[str], dict[str, list[int]], Source]] = [
-            (self.variants(form), book, Source.BOOK),
-            ([form], gy.heads, Source.DERIVED),
-            (self.variants(form), gy.heads, Source.DERIVED),
-            ([form, *self.variants(form)], gy.notes, Source.DERIVED),
-            (self.siblings(form), book, Source.BOOK),
-        ]
-        for spellings, table, source in steps:
-            out = [(g, source, v) for v in spellings for g in table.get(v, ())]
-            if out:
-                return out
-        return []
+        variants = self.variants(form)
+        out = [(g, Source.BOOK, v) for v in variants for g in book.get(v, ())]
+        if out:
+            return out
+        siblings = [(g, Source.BOOK, v) for v in self.siblings(form) for g in book.get(v, ())]
+        for spellings in ([form], variants):
+            derived = {g for v in spellings for g in gy.heads.get(v, ())}
+            if derived:
+                confirmed = [r for r in siblings if r[0] in derived]
+                if confirmed:
+                    return confirmed
+                return [(g, Source.DERIVED, v) for v in spellings for g in gy.heads.get(v, ())]
+        out = [(g, Source.DERIVED, v) for v in [form, *variants] for g in gy.notes.get(v, ())]
+        return out or [r for r in siblings if r[2] != homograph]
 
     def resolve(self, ch: str) -> tuple[list[Reading], list[str]]:
         forms = self.forms(ch)
+        homograph = ch if ch not in forms else ""
         readings: list[Reading] = []
         seen: set[tuple[int, Source, str]] = set()
         for form in forms:
-            for gid, source, entry in self.form_readings(form):
+            for gid, source, entry in self.form_readings(form, homograph):
                 via = entry if entry != ch else ""
                 key = (gid, source, via)
                 if key not in seen:
@@ -149,6 +163,37 @@ def _variant_count(t: str, trad: Counter[str], resolver: Resolver) -> int:
     return total
 
 
+def conversion_tables(
+    occ: OpenCCData, aligned: Counter[tuple[str, str]]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Character-level s→t and t→s for the display toggle.
+
+    Where OpenCC offers several forms, take the one its phrase-level conversion chose
+    most often for this character in Tang verse (云 → 雲, 里 → 里 as in 千里, 后 → 後);
+    without corpus evidence, OpenCC's first candidate. Identity pairs are left out, and
+    so is TSCharactersExt, whose simplified forms lie outside the BMP (fonts lack them).
+    """
+    by_simp: dict[str, Counter[str]] = {}
+    by_trad: dict[str, Counter[str]] = {}
+    for (t, s), n in aligned.items():
+        by_simp.setdefault(s, Counter())[t] += n
+        by_trad.setdefault(t, Counter())[s] += n
+
+    def pick(candidates: list[str], seen: Counter[str] | None) -> str:
+        if seen:
+            ranked = sorted(candidates, key=lambda c: -seen[c])
+            if seen[ranked[0]]:
+                return ranked[0]
+        return candidates[0]
+
+    s2t = {s: pick(ts, by_simp.get(s)) for s, ts in occ.st.items() if ts}
+    t2s = {t: pick(ss, by_trad.get(t)) for t, ss in occ.ts.items() if ss}
+    return (
+        {k: v for k, v in s2t.items() if k != v},
+        {k: v for k, v in t2s.items() if k != v},
+    )
+
+
 def build(corpus: Path | None, out: Path) -> dict[str, object]:
     started = time.perf_counter()
     book = read_book()
@@ -162,10 +207,8 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
                     simp_to_trad.setdefault(s, []).append(t)
     resolver = Resolver(book, guangyun, occ, simp_to_trad)
 
-    if corpus is not None:
-        trad, simp, poems = count_corpus(corpus)
-    else:
-        trad, simp, poems = Counter(), Counter(), 0
+    counts = count_corpus(corpus)
+    trad, simp, poems = counts.trad, counts.simp, counts.poems
 
     gb1, gb_all = gb2312_chars(1), gb2312_chars()
     # Characters guessed at build time when nothing better exists: the common ones.
@@ -216,15 +259,16 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
         simplified: list[str] = []
         for t in ranked:
             s = (occ.ts.get(t) or [t])[0]
-            if s == t and t in occ.st and t not in occ.st[t]:
-                continue  # a rare homograph of a common simplified form (听 yǐn)
-            if s not in simplified:
+            if s in simplified or s not in rows:
+                continue
+            # Only where the simplified form resolves to this group: not 听 (yǐn, a rare
+            # homograph of 听 = 聽) under 十二文, not 旗 under 五微 for the variant 旂.
+            if group.id in {r.group_id for r in rows[s][0]}:
                 simplified.append(s)
         group_rows.append((group.id, ranked, simplified))
 
     # ------------------------------------------------------------ conversion tables
-    s2t = {s: ts[0] for s, ts in occ.st.items() if ts and ts[0] != s}
-    t2s = {t: ss[0] for t, ss in occ.ts.items() if ss and ss[0] != t}
+    s2t, t2s = conversion_tables(occ, counts.aligned)
 
     # ------------------------------------------------------------ write
     out.mkdir(parents=True, exist_ok=True)
@@ -247,6 +291,18 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
                 f.write(f"{key}\t{pairs[key]}\n")
 
     # ------------------------------------------------------------ figures
+    # How well the 同用 merges reproduce the book: for characters in both, each
+    # derived group of a tone the book also gives the character should be a book group.
+    merge_pairs = merge_agree = 0
+    for ch, derived in guangyun.heads.items():
+        listed = book.groups_of.get(ch)
+        if not listed:
+            continue
+        for gid in derived:
+            if any(GROUPS[g].tone == GROUPS[gid].tone for g in listed):
+                merge_pairs += 1
+                merge_agree += gid in listed
+
     def best(readings: list[Reading]) -> Source:
         return min(r.source for r in readings)
 
@@ -268,6 +324,7 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
         "book_entries": sum(len(m) for m in book.members),
         "stripped_from_book": book.stripped,
         "guangyun_chars": len(guangyun.heads),
+        "merge_check": {"pairs": merge_pairs, "agree": merge_agree},
         "guangyun_note_chars": len(guangyun.notes),
         "by_source": dict(sorted(by_source.items())),
         "polyphones": sum(1 for m in masks.values() if m & both == both),

@@ -263,23 +263,41 @@ def read_opencc() -> OpenCCData:
 
 
 # ---------------------------------------------------------------- Tang corpus
-def count_corpus(path: Path) -> tuple[Counter[str], Counter[str], int]:
-    """Character counts in the verse lines (traditional) and their simplified text."""
-    trad: Counter[str] = Counter()
-    simp: Counter[str] = Counter()
-    poems = 0
+@dataclass
+class CorpusCounts:
+    trad: Counter[str]  # characters of the verse lines (traditional)
+    simp: Counter[str]  # characters of their simplified text
+    aligned: Counter[tuple[str, str]]  # (traditional, simplified) at the same position
+    poems: int
+
+
+def count_corpus(path: Path | None) -> CorpusCounts:
+    """Character counts in the verse lines and their simplified text.
+
+    The corpus keeps each simplified line the same length as its source line, so the
+    characters pair up by position: that shows how OpenCC's phrase-level conversion
+    rendered each character in context (乾坤 stays 乾, 乾燥 becomes 干).
+    """
+    counts = CorpusCounts(Counter(), Counter(), Counter(), 0)
+    if path is None:
+        return counts
     with path.open(encoding="utf-8") as f:
         for line in f:
             poem = json.loads(line)
-            poems += 1
-            for verse in poem["lines"]:
-                trad.update(verse)
-            for verse in poem.get("simplified", []):
-                simp.update(verse)
-    for counter in (trad, simp):
+            counts.poems += 1
+            verses, simplified = poem["lines"], poem.get("simplified", [])
+            for verse in verses:
+                counts.trad.update(verse)
+            for verse in simplified:
+                counts.simp.update(verse)
+            if len(simplified) == len(verses):
+                for t_line, s_line in zip(verses, simplified, strict=True):
+                    if len(t_line) == len(s_line):
+                        counts.aligned.update(zip(t_line, s_line, strict=True))
+    for counter in (counts.trad, counts.simp):
         for ch in [c for c in counter if not is_han(c)]:
             del counter[ch]
-    return trad, simp, poems
+    return counts
 
 
 def gb2312_chars(level: int | None = None) -> list[str]:

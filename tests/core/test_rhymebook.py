@@ -1,0 +1,301 @@
+"""The bundled 平水韵 rhyme book and its lookup API, on the real data."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.bundled import resource
+from app.prosody.chars import CharInfo
+from app.prosody.groups import GROUPS, RhymeGroup, group_by_name
+from app.prosody.rhymebook import RhymeBook, RhymeBookError
+from app.prosody.rhymebook_format import decode_readings, encode_readings
+from app.prosody.tones import PING_BIT, RU_BIT, UNCERTAIN_BIT, ZE_BIT, Source, Tone
+
+CLASS_BITS = PING_BIT | ZE_BIT | RU_BIT
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def rb() -> RhymeBook:
+    return RhymeBook.load()
+
+
+def group(name: str) -> RhymeGroup:
+    g = group_by_name(name)
+    assert g is not None, name
+    return g
+
+
+def info(rb: RhymeBook, ch: str) -> CharInfo:
+    found = rb.lookup(ch)
+    assert found is not None, ch
+    return found
+
+
+# ---------------------------------------------------------------- book facts
+def test_dong_is_in_upper_ping_one(rb: RhymeBook) -> None:
+    dong = group("上平一东")
+    for ch in "东東":
+        ci = info(rb, ch)
+        assert ci.group_ids == {dong.id}
+        assert ci.source is Source.BOOK and not ci.uncertain
+        assert ci.can_be_ping and not ci.can_be_ze
+    assert info(rb, "东").traditional == ("東",)
+    assert [r.via for r in info(rb, "东").readings] == ["東"]
+    assert info(rb, "東").traditional == ()
+
+
+def test_ting_is_a_polyphone_through_its_traditional_form_not_the_rare_homograph(
+    rb: RhymeBook,
+) -> None:
+    ci = info(rb, "听")
+    assert ci.is_polyphone
+    assert ci.traditional == ("聽",)
+    assert {r.via for r in ci.readings} == {"聽"}
+    assert ci.group_ids == {group("下平九青").id, group("去声二十五径").id}
+    # The book's own 听 (yǐn) sits in 十二文 and 十二吻: not used for 听.
+    assert group("上平十二文").id not in ci.group_ids
+    assert "听" in rb.group_chars(group("上平十二文").id, "traditional")
+    assert "听" not in rb.group_chars(group("上平十二文").id, "simplified")
+    assert "听" in rb.group_chars(group("下平九青").id, "simplified")
+
+
+def test_fa_unites_both_traditional_forms(rb: RhymeBook) -> None:
+    ci = info(rb, "发")
+    assert ci.traditional == ("發", "髮")
+    assert {r.via for r in ci.readings} == {"發", "髮"}
+    assert all(r.tone is Tone.RU for r in ci.readings)
+    for ch in "發髮":
+        assert info(rb, ch).is_ru
+
+
+def test_simplified_union_of_traditional_forms(rb: RhymeBook) -> None:
+    hou = info(rb, "后")
+    assert set(hou.traditional) == {"後", "后"}
+    assert {r.via for r in hou.readings} == {"後", ""}
+    gan = info(rb, "干")
+    assert {"幹", "乾", "干"} <= set(gan.traditional)
+    # 乾 qián (一先, 平) comes in through the union, 幹 gàn (十五翰, 去) too.
+    assert group("下平一先").id in gan.group_ids
+    assert group("去声十五翰").id in gan.group_ids
+    assert gan.is_polyphone
+
+
+@pytest.mark.parametrize("ch", "国学一白十竹说")
+def test_entering_tone_characters(rb: RhymeBook, ch: str) -> None:
+    ci = info(rb, ch)
+    assert ci.is_ru and rb.mask(ch) & RU_BIT
+    assert ci.can_be_ze
+    assert ci.source is Source.BOOK
+
+
+@pytest.mark.parametrize("ch", "看思过望中为重教")
+def test_polyphones(rb: RhymeBook, ch: str) -> None:
+    ci = info(rb, ch)
+    assert ci.is_polyphone
+    assert rb.mask(ch) & (PING_BIT | ZE_BIT) == PING_BIT | ZE_BIT
+
+
+def test_variant_spellings_reach_the_book(rb: RhymeBook) -> None:
+    # The book writes 為 and 床; OpenCC's standard forms are 爲 and 牀.
+    for ch in "为爲為":
+        ci = info(rb, ch)
+        assert ci.source is Source.BOOK and ci.is_polyphone
+        assert group("上平四支").id in ci.group_ids
+    assert info(rb, "床").group_ids == {group("下平七阳").id}
+    assert info(rb, "牀").group_ids == {group("下平七阳").id}
+
+
+def test_traditional_and_simplified_give_the_same_tone_classes(rb: RhymeBook) -> None:
+    for pair in ["东東", "听聽", "国國", "学學", "说說", "过過", "风風", "时時", "门門", "长長"]:
+        s, t = pair[0], pair[1]
+        assert rb.mask(s) & CLASS_BITS == rb.mask(t) & CLASS_BITS, (s, t)
+    # Every book member whose simplified form has just that one traditional form.
+    compared = 0
+    for g in GROUPS:
+        for t in rb.group_chars(g.id, "traditional"):
+            s = rb.to_simplified(t)
+            if s == t or info(rb, s).traditional != (t,):
+                continue
+            if info(rb, t).traditional not in ((), (t,)):
+                continue  # t is itself a simplified form of something else (苧 → 薴)
+            compared += 1
+            assert rb.mask(s) & CLASS_BITS == rb.mask(t) & CLASS_BITS, (s, t)
+    assert compared > 2000
+
+
+# ---------------------------------------------------------------- outside the book
+def test_characters_missing_from_the_book_are_derived(rb: RhymeBook) -> None:
+    ti, huan = info(rb, "啼"), info(rb, "浣")
+    for ci in (ti, huan):
+        assert ci.source is Source.DERIVED
+        assert ci.uncertain and rb.mask(ci.char) & UNCERTAIN_BIT
+    assert ti.group_ids == {group("上平八齐").id}
+    assert group("上声十四旱").id in huan.group_ids
+
+
+def test_unknown_han_characters_get_a_labelled_guess(rb: RhymeBook) -> None:
+    hu = info(rb, "蝴")  # not in the book nor in 《廣韻》: hú is a Mandarin 2nd tone
+    assert hu.source is Source.GUESSED and hu.uncertain
+    assert all(r.group_id == -1 for r in hu.readings)
+    assert hu.can_be_ping
+
+
+def test_cjk_extension_characters_do_not_raise() -> None:
+    book = RhymeBook.load()
+    for ch in ["𠀀", "𪚥", "\U0002b740", "\U0002ebf0", "\U00030000", "\U00031350", "㐀"]:
+        ci = book.lookup(ch)
+        assert ci is not None and ci.char == ch
+        assert book.mask(ch) == ci.mask
+        assert ci.mask & UNCERTAIN_BIT or ci.source is not Source.GUESSED
+    assert book.stats["runtime_guesses"] >= 1
+
+
+def test_compatibility_ideograph_resolves_like_its_unified_form(rb: RhymeBook) -> None:
+    compat = "\uf900"  # 豈 (CJK COMPATIBILITY IDEOGRAPH-F900)
+    assert rb.is_han(compat)
+    assert info(rb, compat).readings == info(rb, "豈").readings
+    assert rb.mask(compat) == rb.mask("豈")
+
+
+@pytest.mark.parametrize("text", ["A", "1", "，", "。", " ", "ア", "한", "", "中国", "\n"])
+def test_non_han_gives_none_and_zero(rb: RhymeBook, text: str) -> None:
+    assert rb.lookup(text) is None
+    assert rb.mask(text) == 0
+    assert rb.frequency(text) == 0
+
+
+def test_is_han_ranges(rb: RhymeBook) -> None:
+    for ch in ["中", "㐀", "䶿", "鿿", "豈", "𠀀", "\U0002a700", "\U0002f800", "\U000323af"]:
+        assert rb.is_han(ch), hex(ord(ch))
+    for ch in ["a", "〇", "、", "ㄅ", "ぁ", "\u2e80", "\U0002fa20", "中文"]:
+        assert not rb.is_han(ch), ch
+
+
+# ---------------------------------------------------------------- the fast path
+def test_mask_fast_path_agrees_with_lookup(rb: RhymeBook) -> None:
+    fresh = RhymeBook.load()  # masks come from the raw rows here, before any lookup
+    sample: set[str] = set()
+    for g in GROUPS:
+        sample.update(fresh.group_chars(g.id, "simplified")[:30])
+        sample.update(fresh.group_chars(g.id, "traditional")[:30])
+    sample.update("啼浣蝴为爲发后干听")
+    masks = {ch: fresh.mask(ch) for ch in sample}
+    for ch, mask in masks.items():
+        assert mask == info(rb, ch).mask, ch
+        assert mask & (PING_BIT | ZE_BIT), ch
+
+
+def test_group_chars_are_book_members_most_used_first(rb: RhymeBook) -> None:
+    dong = group("上平一东")
+    first = rb.group_chars(dong.id)[:8]
+    assert {"中", "风", "东", "空"} <= set(first)
+    assert rb.group_chars(dong.id, "traditional")[:4] == tuple(
+        rb.to_traditional("".join(first[:4]))
+    )
+    for g in GROUPS:
+        trad = rb.group_chars(g.id, "traditional")
+        assert trad, g.name
+        for ch in trad:  # book members only: never a derived or guessed reading
+            ci = info(rb, ch)
+            if ci.traditional and ch not in ci.traditional:
+                continue  # also the simplified form of other characters (听 = 聽): §1 rule
+            assert any(r.group_id == g.id and r.source is Source.BOOK for r in ci.readings), (
+                g.name,
+                ch,
+            )
+        for ch in rb.group_chars(g.id, "simplified"):
+            assert g.id in info(rb, ch).group_ids, (g.name, ch)
+    with pytest.raises(IndexError):
+        rb.group_chars(106)
+    with pytest.raises(ValueError):
+        rb.group_chars(0, "cyrillic")  # type: ignore[arg-type]
+
+
+def test_group_ranking_puts_common_characters_before_rare_ones(rb: RhymeBook) -> None:
+    for g in GROUPS:
+        members = rb.group_chars(g.id, "traditional")
+        if len(members) < 40:
+            continue
+        head = sum(rb.frequency(ch) for ch in members[:10])
+        tail = sum(rb.frequency(ch) for ch in members[-10:])
+        assert head > tail, g.name
+
+
+def test_frequency_resolves_both_scripts(rb: RhymeBook) -> None:
+    assert rb.frequency("风") == rb.frequency("風") > 1000
+    assert rb.frequency("后") >= rb.frequency("後") > 0
+    assert rb.frequency("\U0002a6d6") == 0
+
+
+# ---------------------------------------------------------------- conversion
+POEMS = [
+    ("白日依山尽，黄河入海流。欲穷千里目，更上一层楼。",
+     "白日依山盡，黃河入海流。欲窮千里目，更上一層樓。"),
+    ("国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。",
+     "國破山河在，城春草木深。感時花濺淚，恨別鳥驚心。"),
+    ("云想衣裳花想容，春风拂槛露华浓。",
+     "雲想衣裳花想容，春風拂檻露華濃。"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("simplified", "traditional"), POEMS)
+def test_conversion_round_trips_famous_poems(
+    rb: RhymeBook, simplified: str, traditional: str
+) -> None:
+    assert rb.to_traditional(simplified) == traditional
+    assert rb.to_simplified(traditional) == simplified
+    assert rb.to_simplified(rb.to_traditional(simplified)) == simplified
+
+
+# ---------------------------------------------------------------- loading and format
+def test_stats_add_up(rb: RhymeBook) -> None:
+    stats = rb.stats
+    assert stats["book"] + stats["derived"] + stats["guessed"] == stats["chars"]
+    assert stats["book_chars"] == 8550
+    assert stats["polyphones"] > 800
+    assert stats["ru_chars"] > 1500
+
+
+def test_several_instances_are_independent(tmp_path: Path) -> None:
+    folder = tmp_path / "rhyme"
+    shutil.copytree(Path(str(resource("rhyme"))), folder)
+    a, b = RhymeBook.load(folder), RhymeBook.load()
+    assert a.lookup("𠀁") is not None
+    assert a.stats["runtime_guesses"] == 1 and b.stats["runtime_guesses"] == 0
+    assert a.lookup("东") == b.lookup("东")
+
+
+def test_missing_or_foreign_data_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(RhymeBookError):
+        RhymeBook.load(tmp_path)
+    folder = tmp_path / "rhyme"
+    shutil.copytree(Path(str(resource("rhyme"))), folder)
+    (folder / "chars.tsv").write_text("char\tmask\n东\t1\n", encoding="utf-8")
+    with pytest.raises(RhymeBookError):
+        RhymeBook.load(folder)
+
+
+def test_reading_encoding_round_trips(rb: RhymeBook) -> None:
+    for ch in "发后干听为啼浣蝴东中":
+        readings = info(rb, ch).readings
+        assert decode_readings(encode_readings(readings)) == readings
+
+
+def test_loading_does_not_import_pypinyin() -> None:
+    code = (
+        "import sys\n"
+        "from app.prosody.rhymebook import RhymeBook\n"
+        "rb = RhymeBook.load()\n"
+        "assert rb.mask('听') and rb.lookup('啼') and rb.lookup('蝴')\n"
+        "print('pypinyin' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
