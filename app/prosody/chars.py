@@ -35,10 +35,20 @@ class CharInfo:
     readings: tuple[Reading, ...]
     traditional: tuple[str, ...] = ()
     mask: int = field(default=0)
+    # derived once: the 平声 groups of the readings (the rhyme checks ask for them often)
+    ping_groups: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.mask == 0 and self.readings:
             object.__setattr__(self, "mask", compute_mask(self.readings))
+        if not self.ping_groups:
+            object.__setattr__(
+                self,
+                "ping_groups",
+                frozenset(
+                    r.group_id for r in self.readings if r.tone is Tone.PING and r.group_id >= 0
+                ),
+            )
 
     @property
     def can_be_ping(self) -> bool:
@@ -65,10 +75,6 @@ class CharInfo:
     @property
     def uncertain(self) -> bool:
         return bool(self.mask & UNCERTAIN_BIT)
-
-    @property
-    def ping_groups(self) -> frozenset[int]:
-        return frozenset(r.group_id for r in self.readings if r.tone is Tone.PING and r.group_id >= 0)
 
     @property
     def group_ids(self) -> frozenset[int]:

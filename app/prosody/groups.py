@@ -98,7 +98,9 @@ PING_GROUPS: tuple[RhymeGroup, ...] = tuple(g for g in GROUPS if g.is_ping)
 assert len(GROUPS) == 106 and len(PING_GROUPS) == 30
 
 # 首句借邻韵: groups a first line may borrow from (meter-spec §5).
-_NEIGHBOUR_SETS = ["东冬", "江阳", "支微齐", "鱼虞", "佳灰", "真文元", "寒删先", "萧肴豪", "庚青蒸", "覃盐咸"]
+_NEIGHBOUR_SETS = (
+    "东冬", "江阳", "支微齐", "鱼虞", "佳灰", "真文元", "寒删先", "萧肴豪", "庚青蒸", "覃盐咸",
+)  # fmt: skip
 
 
 @cache

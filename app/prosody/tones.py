@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 
 class Tone(IntEnum):
@@ -38,7 +38,7 @@ class Source(IntEnum):
         return ("rhyme book", "derived from Guangyun", "Mandarin guess")[self.value]
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     """What a position asks for: 平, 仄, or either (⊙)."""
 
     PING = "平"

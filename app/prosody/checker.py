@@ -1,0 +1,576 @@
+"""Analyse any text as regulated verse: the single entry point is :func:`analyze`.
+
+Data flows one way: text → lines of Han characters → tone codes from the rhyme
+book → the poem's template (a vote over all lines) → findings → per-character
+verdicts. Pure function of (text, book, settings, pins); no I/O, no Qt.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from itertools import repeat
+from typing import TYPE_CHECKING
+
+from app.prosody.analysis import CharResult, LineResult, PoemAnalysis, RhymeMark
+from app.prosody.chars import CharInfo
+from app.prosody.duizhang import Lexicon, couplet_findings
+from app.prosody.findings import Finding, Need, Rule, Severity
+from app.prosody.forms import (
+    CYCLE_PING,
+    CYCLE_ZE,
+    EITHER,
+    PING,
+    SCHEMES,
+    UNKNOWN,
+    ZE,
+    Form,
+    LineType,
+    Scheme,
+)
+from app.prosody.groups import RhymeGroup
+from app.prosody.linerules import GPING, GZE, LineInput, check_line, tone_word, uncertain_fault
+from app.prosody.rhyme import RhymeSlot, rhyme_findings
+from app.prosody.settings import CheckSettings
+from app.prosody.text import TextLine, split_lines
+from app.prosody.tones import RU_BIT, UNCERTAIN_BIT, Level, Source
+
+if TYPE_CHECKING:
+    from app.prosody.rhymebook import RhymeBook
+
+DEFAULT_SETTINGS = CheckSettings()
+
+# mask & (PING_BIT | ZE_BIT) → code
+_CODE_OF_MASK = (UNKNOWN, PING, ZE, EITHER)
+_RUN_SHAPES = {20: 5, 28: 7, 40: 5, 56: 7}  # one unpunctuated run of a whole poem
+
+
+class Checker:
+    """The checker as a service: holds the rhyme book and a per-character tone cache.
+
+    Construct one per app (or per test) and call :meth:`analyze` per keystroke.
+    """
+
+    __slots__ = ("_clean_lines", "_entries", "_line_costs", "book", "lexicon", "settings")
+
+    def __init__(self, book: RhymeBook, settings: CheckSettings = DEFAULT_SETTINGS) -> None:
+        self.book = book
+        self.settings = settings
+        # char → (tone code, 入声?, info): one dict hit per character per analysis
+        self._entries: dict[str, tuple[int, bool, CharInfo | None]] = {}
+        self.lexicon = Lexicon(book)
+        # Memos of pure functions of a line's tone codes (a small domain, so hits are
+        # common across different poems): the template-vote cost of a line as a type,
+        # and whether a line of a type has no finding at all.
+        self._line_costs: dict[tuple[object, ...], float] = {}
+        self._clean_lines: dict[tuple[object, ...], bool] = {}
+
+    def _entry(self, ch: str) -> tuple[int, bool, CharInfo | None]:
+        info = self.book.lookup(ch)
+        mask = info.mask if info is not None else 0
+        code = _CODE_OF_MASK[mask & 3]
+        if (
+            mask & UNCERTAIN_BIT
+            and code in (PING, ZE)
+            and info is not None
+            and info.source is Source.GUESSED
+        ):
+            code = GPING if code == PING else GZE
+        entry = (code, bool(mask & RU_BIT), info)
+        self._entries[ch] = entry
+        return entry
+
+    def analyze(
+        self,
+        text: str,
+        *,
+        form: Form | None = None,
+        group: RhymeGroup | None = None,
+        pins: Mapping[int, int] | None = None,
+        settings: CheckSettings | None = None,
+    ) -> PoemAnalysis:
+        """Analyse ``text``. ``form``/``group`` pin the form and rhyme group; ``pins`` maps
+        a text offset to PING or ZE, choosing one reading of a polyphone."""
+        return _analyze(self, text, settings or self.settings, form, group, pins)
+
+
+def analyze(
+    text: str,
+    book: RhymeBook,
+    settings: CheckSettings = DEFAULT_SETTINGS,
+    *,
+    form: Form | None = None,
+    group: RhymeGroup | None = None,
+    pins: Mapping[int, int] | None = None,
+) -> PoemAnalysis:
+    """One-off analysis (builds a fresh :class:`Checker`; keep a Checker for repeated use)."""
+    return Checker(book, settings).analyze(text, form=form, group=group, pins=pins)
+
+
+def _analyze(
+    checker: Checker,
+    text: str,
+    settings: CheckSettings,
+    form: Form | None,
+    group: RhymeGroup | None,
+    pins: Mapping[int, int] | None,
+) -> PoemAnalysis:
+    book = checker.book
+    lines = _split(text)
+    if not lines:
+        return PoemAnalysis(text, form, form is not None, None, group, group is not None, (), (),
+                            ())  # fmt: skip
+
+    length = form.line_len if form is not None else _majority_length(lines)
+    n = len(lines)
+    the_form = form if form is not None else Form.for_shape(length, n)
+
+    # Tone codes, 入声 flags and infos per line: one cache hit per character.
+    entries = checker._entries
+    miss = checker._entry
+    rows = [[entries.get(ch) or miss(ch) for ch in tl.chars] for tl in lines]
+    codes = [[e[0] for e in row] for row in rows]
+    if pins:
+        for i, tl in enumerate(lines):
+            for pos, off in enumerate(tl.offsets):
+                if off in pins:
+                    codes[i][pos] = pins[off]
+    ru = [[e[1] for e in row] for row in rows]
+
+    typing_last = settings.partial and len(lines[-1].chars) < length
+    full = [len(tl.chars) == length for tl in lines]
+    findings: list[Finding] = []
+    findings.extend(_length_findings(lines, length, the_form, settings))
+
+    ze_yun = _is_ze_yun(codes, full)
+    scheme: Scheme | None = None
+    expected_rows: list[tuple[Level, ...]] = []
+    types: list[LineType] = []
+    rhyme_group = group
+    slots: list[RhymeSlot] = []
+    if ze_yun:
+        findings.append(
+            Finding(Rule.ZE_YUN, Severity.NOTE, 1, None, "", None, "平声韵", "仄声韵",
+                    marks=())
+        )  # fmt: skip
+    else:
+        scheme = _vote(checker._line_costs, codes, full, length, typing_last, lines, book)
+        types = list(scheme.types(n))
+        inputs = [
+            LineInput(i, tl.chars, tl.offsets, codes[i], ru[i], types[i], length)
+            for i, tl in enumerate(lines)
+        ]
+        clean = checker._clean_lines
+        for i, li_ in enumerate(inputs):
+            if full[i]:
+                nxt = inputs[i + 1] if i + 1 < n and full[i + 1] else None
+                key = (
+                    li_.type,
+                    settings,
+                    *li_.codes,
+                    None if nxt is None else nxt.type,
+                    None if nxt is None else nxt.codes[length - 3],
+                )
+                if clean.get(key):
+                    continue
+                found = check_line(li_, nxt, settings)
+                clean[key] = not found
+                findings.extend(found)
+            elif typing_last and i == n - 1:
+                findings.extend(_partial_line(li_))
+        findings.extend(_second_char_findings(inputs, full, typing_last, settings))
+        # Rhyme slots: every line whose type rhymes, if it is complete.
+        unrhymed_ends: list[RhymeSlot] = []
+        for i, tl in enumerate(lines):
+            if typing_last and i == n - 1:
+                continue
+            slot = RhymeSlot(i, len(tl.chars) - 1, tl.chars[-1], tl.offsets[-1], codes[i][-1])
+            if types[i].rhymes:
+                slots.append(slot)
+            elif full[i]:
+                unrhymed_ends.append(slot)
+        rhyme_group, rf = rhyme_findings(slots, unrhymed_ends, lines, book, group, settings, ru)
+        findings.extend(rf)
+        for i, tl in enumerate(lines):
+            if full[i] or (typing_last and i == n - 1):
+                expected_rows.append(types[i].template(length)[: len(tl.chars)])
+            else:
+                expected_rows.append(())
+        if the_form.is_lv and settings.dui_zhang:
+            findings.extend(couplet_findings(lines, full, the_form, checker.lexicon))
+    if settings.repeated_chars:
+        findings.extend(_repeated_chars(lines, slots))
+
+    findings.sort(key=_finding_order)
+    worst: dict[tuple[int, int], Severity] = {}
+    for f in findings:
+        for cell in f.marks:
+            old = worst.get(cell)
+            if old is None or f.severity > old:
+                worst[cell] = f.severity
+    rhyme_marks = _rhyme_marks(findings, slots)
+
+    chars: list[CharResult] = []
+    line_results: list[LineResult] = []
+    for i, tl in enumerate(lines):
+        exp = expected_rows[i] if expected_rows else ()
+        m = len(tl.chars)
+        row_codes = codes[i]
+        if max(row_codes) > 3:  # guessed readings display as their tone
+            row_codes = [PING if c == GPING else ZE if c == GZE else c for c in row_codes]
+        cells = [(i, pos) for pos in range(m)]
+        chars.extend(
+            map(
+                CharResult,
+                tl.chars,
+                repeat(i, m),
+                range(m),
+                tl.offsets,
+                row_codes,
+                [e[2] for e in rows[i]],
+                exp if len(exp) == m else (*exp, *repeat(Level.FREE, m - len(exp))),
+                map(worst.get, cells) if worst else repeat(None, m),
+                map(rhyme_marks.get, cells, repeat(RhymeMark.NONE, m))
+                if rhyme_marks
+                else repeat(RhymeMark.NONE, m),
+                [off in pins for off in tl.offsets] if pins else repeat(False, m),
+            )
+        )
+        line_results.append(
+            LineResult(i, tl, types[i] if types else None, exp, full[i],
+                       bool(types) and types[i].rhymes)
+        )  # fmt: skip
+    expected_n = the_form.n_lines
+    complete = all(full) and (n == expected_n if expected_n else n >= 10 and n % 2 == 0)
+    return PoemAnalysis(
+        text=text,
+        form=the_form,
+        form_pinned=form is not None,
+        scheme=scheme,
+        rhyme_group=rhyme_group,
+        group_pinned=group is not None,
+        lines=tuple(line_results),
+        chars=tuple(chars),
+        findings=tuple(findings),
+        ze_yun=ze_yun,
+        complete=complete,
+        rhyme_slots=tuple((s.line, s.pos) for s in slots),
+    )
+
+
+def _finding_order(f: Finding) -> tuple[int, int, int]:
+    return (f.line, -1 if f.pos is None else f.pos, -f.severity)
+
+
+# ------------------------------------------------------------------ shape
+def _split(text: str) -> list[TextLine]:
+    lines = split_lines(text)
+    if len(lines) == 1 and len(lines[0].chars) in _RUN_SHAPES:
+        run = lines[0]
+        width = _RUN_SHAPES[len(run)]
+        return [
+            TextLine(
+                run.chars[k : k + width],
+                run.offsets[k : k + width],
+                run.offsets[k],
+                run.offsets[k + width - 1] + 1,
+            )
+            for k in range(0, len(run), width)
+        ]
+    return lines
+
+
+def _majority_length(lines: list[TextLine]) -> int:
+    fives = sum(1 for tl in lines if len(tl.chars) == 5)
+    sevens = sum(1 for tl in lines if len(tl.chars) == 7)
+    if fives or sevens:
+        return 7 if sevens > fives else 5
+    longest = max(len(tl.chars) for tl in lines)
+    return 7 if longest >= 6 else 5
+
+
+def _length_findings(
+    lines: list[TextLine], length: int, form: Form, settings: CheckSettings
+) -> list[Finding]:
+    out: list[Finding] = []
+    n = len(lines)
+    for i, tl in enumerate(lines):
+        if len(tl.chars) == length:
+            continue
+        if settings.partial and i == n - 1 and len(tl.chars) < length:
+            continue
+        marks = (
+            tuple((i, p) for p in range(length, len(tl.chars))) if len(tl.chars) > length else ()
+        )
+        out.append(
+            Finding(Rule.LENGTH, Severity.ERROR, i, None, "", tl.offsets[0], str(length),
+                    str(len(tl.chars)), detail=(("kind", "line"),), marks=marks)
+        )  # fmt: skip
+    expected = form.n_lines
+    if expected is not None and n > expected:
+        out.append(
+            Finding(Rule.LENGTH, Severity.ERROR, expected, None, "", lines[expected].offsets[0],
+                    str(expected), str(n), detail=(("kind", "lines"), ("form", form.value)))
+        )  # fmt: skip
+    elif not settings.partial:
+        if expected is not None and n < expected:
+            out.append(
+                Finding(Rule.LENGTH, Severity.ERROR, n - 1, None, "", None, str(expected),
+                        str(n), detail=(("kind", "lines"), ("form", form.value)))
+            )  # fmt: skip
+        elif expected is None and n % 2 == 1:
+            out.append(
+                Finding(Rule.LENGTH, Severity.ERROR, n - 1, None, "", None, str(n + 1),
+                        str(n), detail=(("kind", "lines"), ("form", form.value)))
+            )  # fmt: skip
+    return out
+
+
+def _is_ze_yun(codes: list[list[int]], full: list[bool]) -> bool:
+    """All complete even lines end definitely 仄 (a 仄韵 poem: 古体, not 近体)."""
+    ends = [codes[i][-1] for i in range(1, len(codes), 2) if full[i]]
+    if not ends:
+        return False
+    definite_ze = sum(1 for c in ends if c == ZE)
+    return (
+        definite_ze >= 1
+        and all(c in (ZE, GZE, EITHER) for c in ends)
+        and definite_ze * 2 >= len(ends)
+    )
+
+
+# ------------------------------------------------------------------ the template vote
+def _line_cost(row: list[int], want: tuple[int, ...], length: int, full: bool) -> float:
+    """How badly one line fits one line type: positions 2, 4, (6) and the line end."""
+    cost = 0.0
+    m = len(row)
+    for k in _FIXED[length]:
+        if k >= m:
+            break
+        c = row[k]
+        w = want[k]
+        if c in (w, EITHER, UNKNOWN):
+            continue
+        weight = 2.0 if k == 1 else 0.5 if k == length - 2 else 1.0  # q4 has licences
+        if c > 3:  # a guess: half weight, none when it agrees
+            weight = 0.0 if (c == GPING) == (w == PING) else weight * 0.5
+        cost += weight
+    if full:
+        c = row[-1]
+        w = want[-1]
+        if c in (PING, ZE) and c != w:
+            cost += 1.5
+        elif c > 3 and (c == GPING) != (w == PING):
+            cost += 0.75
+    return cost
+
+
+_FIXED = {5: (1, 3), 7: (1, 3, 5)}
+_TYPES = tuple(LineType)
+
+
+def _vote(
+    memo: dict[tuple[object, ...], float],
+    codes: list[list[int]],
+    full: list[bool],
+    length: int,
+    typing_last: bool,
+    lines: list[TextLine],
+    book: RhymeBook,
+) -> Scheme:
+    """Choose the poem's template by a vote over every line (meter-spec §3)."""
+    n = len(codes)
+    std = {t: t.standard(length) for t in _TYPES}
+    # Only two types are possible per line after the first (the two cycles).
+    cost_ze = [0.0] * n  # line i as CYCLE_ZE[i % 4]
+    cost_ping = [0.0] * n  # line i as CYCLE_PING[i % 4]
+    for i in range(1, n):
+        if full[i] or (typing_last and i == n - 1):
+            row = codes[i]
+            row_key = (*row, full[i])
+            ze_type, ping_type = CYCLE_ZE[i % 4], CYCLE_PING[i % 4]
+            c = memo.get((ze_type, row_key))
+            if c is None:
+                c = memo[ze_type, row_key] = _line_cost(row, std[ze_type], length, full[i])
+            cost_ze[i] = c
+            c = memo.get((ping_type, row_key))
+            if c is None:
+                c = memo[ping_type, row_key] = _line_cost(row, std[ping_type], length, full[i])
+            cost_ping[i] = c
+    rest_ze = sum(cost_ze)
+    rest_ping = sum(cost_ping)
+    first_usable = full[0] or (typing_last and n == 1)
+    first_pref = _first_rhyme_preference(codes, full, length, lines, book)
+    second = codes[0][1] if len(codes[0]) > 1 else UNKNOWN
+    best: tuple[float, int, int] | None = None
+    chosen = SCHEMES[0]
+    for scheme in SCHEMES:
+        first_type = scheme.line_type(0)
+        first_std = std[first_type]
+        cost = _line_cost(codes[0], first_std, length, full[0]) if first_usable else 0.0
+        cost += rest_ze if scheme.cycle is CYCLE_ZE else rest_ping
+        agrees = second in (EITHER, UNKNOWN) or second == first_std[1]
+        key = (cost, 0 if agrees else 1, 0 if scheme.first_rhymes == first_pref else 1)
+        if best is None or key < best:
+            best, chosen = key, scheme
+    return chosen
+
+
+def _first_rhyme_preference(
+    codes: list[list[int]], full: list[bool], length: int, lines: list[TextLine], book: RhymeBook
+) -> bool:
+    """When line 1's ending can't decide 首句入韵, does it share a group with line 2's?"""
+    if len(lines) >= 2 and full[0] and full[1]:
+        a = book.lookup(lines[0].chars[-1])
+        b = book.lookup(lines[1].chars[-1])
+        if a is not None and b is not None and a.ping_groups & b.ping_groups:
+            return True
+        if (
+            a is not None
+            and codes[0][-1] in (EITHER,)
+            and not a.ping_groups & (b.ping_groups if b else frozenset())
+        ):
+            return False
+    return length == 7
+
+
+# ------------------------------------------------------------------ position 2: 失对 / 失粘
+def _second_char_findings(
+    inputs: list[LineInput], full: list[bool], typing_last: bool, settings: CheckSettings
+) -> list[Finding]:
+    out: list[Finding] = []
+    n = len(inputs)
+    usable = [
+        len(li.codes) > 1 and (full[i] or (typing_last and i == n - 1))
+        for i, li in enumerate(inputs)
+    ]
+    wrong = [False] * n
+    for i, li in enumerate(inputs):
+        if usable[i]:
+            want = li.type.standard(li.length)[1]
+            c = li.codes[1]
+            wrong[i] = (c == PING and want == ZE) or (c == ZE and want == PING)
+    reported = [False] * n
+
+    def second(i: int) -> int:
+        return inputs[i].codes[1]
+
+    def definite(i: int) -> bool:
+        return usable[i] and second(i) in (PING, ZE)
+
+    for i in range(0, n - 1, 2):  # 对: inside a couplet the 2nd character flips
+        j = i + 1
+        if definite(i) and definite(j) and second(i) == second(j):
+            bad = j if wrong[j] else i
+            other = i if bad == j else j
+            out.append(_pos2(inputs[bad], Rule.SHI_DUI, Severity.ERROR, other))
+            reported[bad] = True
+    for i in range(1, n - 1, 2):  # 粘: line 3/5/7 follows the line before
+        j = i + 1
+        if definite(i) and definite(j) and second(i) != second(j):
+            bad = j if wrong[j] else i
+            other = i if bad == j else j
+            if settings.zheyao_as_note:
+                out.append(_pos2(inputs[bad], Rule.ZHEYAO, Severity.NOTE, other))
+            else:
+                out.append(_pos2(inputs[bad], Rule.SHI_NIAN, Severity.ERROR, other))
+            reported[bad] = True
+    for i in range(n):
+        if not usable[i]:
+            continue
+        li = inputs[i]
+        want = li.type.standard(li.length)[1]
+        if wrong[i] and not reported[i]:
+            out.append(_pos2(li, Rule.TONE, Severity.ERROR, None))
+        elif not wrong[i]:
+            f = uncertain_fault(li, 1, want)
+            if f:
+                out.append(f)
+    return out
+
+
+def _pos2(li: LineInput, rule: Rule, severity: Severity, other: int | None) -> Finding:
+    want = li.type.standard(li.length)[1]
+    code = li.codes[1]
+    detail = (("other", str(other + 1)),) if other is not None else ()
+    return Finding(
+        rule,
+        severity,
+        li.index,
+        1,
+        li.chars[1],
+        li.offsets[1],
+        "平" if want == PING else "仄",
+        tone_word(code, li.ru[1]),
+        Need.PING if want == PING else Need.ZE,
+        detail,
+        ((li.index, 1),),
+    )
+
+
+def _partial_line(li: LineInput) -> list[Finding]:
+    """A line still being typed: fixed positions already present (not position 2)."""
+    out: list[Finding] = []
+    from app.prosody.linerules import tone_fault
+
+    length = li.length
+    template = li.type.template(length)
+    standard = li.type.standard(length)
+    for pos in range(2, len(li.codes)):
+        if template[pos] is Level.FREE:
+            continue
+        f = tone_fault(li, pos, standard[pos])
+        if f:
+            out.append(f)
+    return out
+
+
+# ------------------------------------------------------------------ marks
+def _rhyme_marks(
+    findings: list[Finding], slots: list[RhymeSlot]
+) -> dict[tuple[int, int], RhymeMark]:
+    marks = {(s.line, s.pos): RhymeMark.IN for s in slots}
+    for f in findings:
+        if f.pos is None:
+            continue
+        cell = (f.line, f.pos)
+        if cell not in marks:
+            continue
+        if f.rule is Rule.JIE_LIN_YUN:
+            marks[cell] = RhymeMark.BORROWED
+        elif f.rule in (Rule.CHU_YUN, Rule.LINE_END) and f.is_error:
+            marks[cell] = RhymeMark.OUT
+    return marks
+
+
+def _repeated_chars(lines: list[TextLine], slots: list[RhymeSlot]) -> list[Finding]:
+    """重字: a character used twice (not as adjacent 叠字, not a 重韵 already reported)."""
+    everything = "".join(tl.chars for tl in lines)
+    if len(set(everything)) == len(everything):
+        return []
+    counts = Counter(everything)
+    rhyme_cells = {(s.line, s.pos) for s in slots}
+    seen: dict[str, tuple[int, int]] = {}
+    out: list[Finding] = []
+    for i, tl in enumerate(lines):
+        chars = tl.chars
+        for pos, ch in enumerate(chars):
+            if counts[ch] < 2:
+                continue
+            prev = seen.get(ch)
+            if prev is None:
+                seen[ch] = (i, pos)
+                continue
+            adjacent = (pos > 0 and chars[pos - 1] == ch) or (
+                pos + 1 < len(chars) and chars[pos + 1] == ch
+            )
+            if adjacent or ((i, pos) in rhyme_cells and prev in rhyme_cells):
+                continue
+            out.append(
+                Finding(Rule.CHONG_ZI, Severity.HINT, i, pos, ch, tl.offsets[pos], "", ch,
+                        detail=(("other", str(prev[0] + 1)),), marks=((i, pos),))
+            )  # fmt: skip
+    return out
+
+
+__all__ = ["DEFAULT_SETTINGS", "Checker", "analyze"]

@@ -1,0 +1,174 @@
+"""Findings: what the checker reports, with rule names, severities and bilingual messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+
+class Severity(IntEnum):
+    """How bad a finding is. Errors break the form; notes name a recognised licence."""
+
+    HINT = 0  # advisory (对仗 hints, 冒韵, repeated characters)
+    NOTE = 1  # fine, but worth knowing (拗救, 首句借邻韵, 折腰体)
+    WARNING = 2  # tolerated but frowned on (三仄尾, 重韵, uncertain readings)
+    ERROR = 3  # breaks the rules
+
+    @property
+    def zh(self) -> str:
+        return ("提示", "说明", "注意", "错误")[self.value]
+
+    @property
+    def en(self) -> str:
+        return ("hint", "note", "warning", "error")[self.value]
+
+
+class Rule(StrEnum):
+    """Every rule of meter-spec §4–6, by a stable code. ``zh`` is the name poets use."""
+
+    TONE = "tone"  # a fixed position (二四六分明) has the wrong tone
+    LINE_END = "line_end"  # an unrhymed line ends 平 / a rhyme position is 仄
+    SHI_DUI = "shi_dui"  # 失对
+    SHI_NIAN = "shi_nian"  # 失粘
+    ZHEYAO = "zheyao"  # 折腰体 (失粘 accepted as a form, by setting)
+    GU_PING = "gu_ping"  # 孤平
+    GU_PING_JIU = "gu_ping_jiu"  # 孤平拗救 (本句自救)
+    SAN_PING_WEI = "san_ping_wei"  # 三平尾
+    SAN_ZE_WEI = "san_ze_wei"  # 三仄尾
+    DA_AO = "da_ao"  # 大拗 (not saved)
+    DA_AO_JIU = "da_ao_jiu"  # 大拗 saved by the next line (对句相救)
+    XIAO_AO = "xiao_ao"  # 小拗 (with or without the next line's rescue)
+    TE_AO = "te_ao"  # 特拗
+    CHU_YUN = "chu_yun"  # 出韵
+    JIE_LIN_YUN = "jie_lin_yun"  # 首句借邻韵
+    ZHUANG_YUN = "zhuang_yun"  # 撞韵
+    CHONG_YUN = "chong_yun"  # 重韵
+    CHONG_ZI = "chong_zi"  # a repeated character elsewhere
+    MAO_YUN = "mao_yun"  # 冒韵
+    ZE_YUN = "ze_yun"  # 仄韵: handled as 古体
+    DUI_ZHANG = "dui_zhang"  # 对仗 hint
+    LENGTH = "length"  # wrong number of characters or lines
+    UNCERTAIN = "uncertain"  # a reading that is only a guess decides a position
+
+    @property
+    def zh(self) -> str:
+        return _RULE_ZH[self]
+
+    @property
+    def en(self) -> str:
+        return _RULE_EN[self]
+
+    @property
+    def is_tonal(self) -> bool:
+        """Counts against the 平仄 score when it is an error."""
+        return self in _TONAL
+
+
+_RULE_ZH = {
+    Rule.TONE: "平仄",
+    Rule.LINE_END: "句脚",
+    Rule.SHI_DUI: "失对",
+    Rule.SHI_NIAN: "失粘",
+    Rule.ZHEYAO: "折腰体",
+    Rule.GU_PING: "孤平",
+    Rule.GU_PING_JIU: "孤平拗救",
+    Rule.SAN_PING_WEI: "三平尾",
+    Rule.SAN_ZE_WEI: "三仄尾",
+    Rule.DA_AO: "大拗",
+    Rule.DA_AO_JIU: "大拗对句相救",
+    Rule.XIAO_AO: "小拗",
+    Rule.TE_AO: "特拗",
+    Rule.CHU_YUN: "出韵",
+    Rule.JIE_LIN_YUN: "首句借邻韵",
+    Rule.ZHUANG_YUN: "撞韵",
+    Rule.CHONG_YUN: "重韵",
+    Rule.CHONG_ZI: "重字",
+    Rule.MAO_YUN: "冒韵",
+    Rule.ZE_YUN: "仄韵",
+    Rule.DUI_ZHANG: "对仗",
+    Rule.LENGTH: "字数",
+    Rule.UNCERTAIN: "读音存疑",
+}
+_RULE_EN = {
+    Rule.TONE: "tone",
+    Rule.LINE_END: "line ending",
+    Rule.SHI_DUI: "broken opposition (失对)",
+    Rule.SHI_NIAN: "broken adhesion (失粘)",
+    Rule.ZHEYAO: "broken-waist form (折腰体)",
+    Rule.GU_PING: "lonely level tone (孤平)",
+    Rule.GU_PING_JIU: "lonely level tone, self-rescued (孤平拗救)",
+    Rule.SAN_PING_WEI: "three level tones at the end (三平尾)",
+    Rule.SAN_ZE_WEI: "three oblique tones at the end (三仄尾)",
+    Rule.DA_AO: "major irregularity, unrescued (大拗)",
+    Rule.DA_AO_JIU: "major irregularity rescued by the next line (大拗救)",
+    Rule.XIAO_AO: "minor irregularity (小拗)",
+    Rule.TE_AO: "special irregularity (特拗)",
+    Rule.CHU_YUN: "out of rhyme (出韵)",
+    Rule.JIE_LIN_YUN: "first line borrows a neighbouring rhyme (借邻韵)",
+    Rule.ZHUANG_YUN: "unrhymed line ends in the rhyme (撞韵)",
+    Rule.CHONG_YUN: "rhyme character repeated (重韵)",
+    Rule.CHONG_ZI: "repeated character (重字)",
+    Rule.MAO_YUN: "rhyme character inside a line (冒韵)",
+    Rule.ZE_YUN: "oblique-tone rhyme (仄韵)",
+    Rule.DUI_ZHANG: "parallelism (对仗)",
+    Rule.LENGTH: "length",
+    Rule.UNCERTAIN: "uncertain reading",
+}
+_TONAL = frozenset(
+    {
+        Rule.TONE,
+        Rule.LINE_END,
+        Rule.SHI_DUI,
+        Rule.SHI_NIAN,
+        Rule.GU_PING,
+        Rule.SAN_PING_WEI,
+        Rule.SAN_ZE_WEI,
+        Rule.DA_AO,
+        Rule.TE_AO,
+    }
+)
+
+
+class Need(StrEnum):
+    """What a fix needs at the finding's position (drives suggestions)."""
+
+    NONE = ""
+    PING = "平"
+    ZE = "仄"
+    RHYME = "韵"  # a character of the poem's rhyme group
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing the checker found. ``line``/``pos`` are 0-based; ``offset`` indexes the text.
+
+    ``message(lang)`` renders the sentence a poet reads; ``marks`` lists the
+    (line, pos) cells the finding paints (the 平仄 score counts them).
+    """
+
+    rule: Rule
+    severity: Severity
+    line: int
+    pos: int | None
+    char: str
+    offset: int | None
+    expected: str
+    found: str
+    need: Need = Need.NONE
+    detail: tuple[tuple[str, str], ...] = ()  # extra key/values for the message
+    marks: tuple[tuple[int, int], ...] = field(default=())
+
+    def message(self, lang: str = "zh") -> str:
+        from app.prosody.messages import render
+
+        return render(self, lang)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def get(self, key: str, default: str = "") -> str:
+        for k, v in self.detail:
+            if k == key:
+                return v
+        return default

@@ -1,0 +1,171 @@
+"""Rhyme (meter-spec §5): choose the poem's group, then 出韵, 借邻韵, 撞韵, 重韵, 冒韵."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from app.prosody.findings import Finding, Need, Rule, Severity
+from app.prosody.forms import PING, ZE
+from app.prosody.groups import GROUPS, RhymeGroup, neighbours
+from app.prosody.linerules import GPING, GZE
+from app.prosody.settings import CheckSettings
+from app.prosody.text import TextLine
+
+if TYPE_CHECKING:
+    from app.prosody.rhymebook import RhymeBook
+
+
+@dataclass(frozen=True, slots=True)
+class RhymeSlot:
+    line: int
+    pos: int
+    char: str
+    offset: int
+    code: int
+
+
+def choose_group(slots: list[RhymeSlot], book: RhymeBook) -> RhymeGroup | None:
+    """The 平声 group covering most rhyme characters, trying every reading.
+
+    Line 1 only breaks ties (it may borrow a neighbouring group); then the group of
+    the first rhyme (line 2) wins — it is the one the poet set out in — then book order.
+    """
+    counts: Counter[int] = Counter()
+    first: frozenset[int] = frozenset()
+    for slot in slots:
+        info = book.lookup(slot.char)
+        if info is None:
+            continue
+        groups = info.ping_groups
+        if slot.line == 0:
+            first = groups
+            continue
+        counts.update(groups)
+    if not counts:
+        if not first:
+            return None
+        return GROUPS[min(first)]
+    earliest: frozenset[int] = frozenset()
+    for slot in slots:
+        info = book.lookup(slot.char)
+        if slot.line != 0 and info is not None and info.ping_groups:
+            earliest = info.ping_groups
+            break
+    best = max(
+        counts,
+        key=lambda g: (counts[g], g in first, g in earliest, -g),
+    )
+    return GROUPS[best]
+
+
+def _at(
+    slot: RhymeSlot,
+    rule: Rule,
+    severity: Severity,
+    expected: str,
+    found: str,
+    need: Need = Need.NONE,
+    detail: tuple[tuple[str, str], ...] = (),
+) -> Finding:
+    return Finding(rule, severity, slot.line, slot.pos, slot.char, slot.offset, expected, found,
+                   need, detail, ((slot.line, slot.pos),))  # fmt: skip
+
+
+def _group_names(groups: frozenset[int]) -> str:
+    return "、".join(GROUPS[g].name for g in sorted(groups)) or "（无平声读音）"
+
+
+def rhyme_findings(
+    slots: list[RhymeSlot],
+    unrhymed_ends: list[RhymeSlot],
+    lines: list[TextLine],
+    book: RhymeBook,
+    pinned: RhymeGroup | None,
+    settings: CheckSettings,
+    ru: list[list[bool]],
+) -> tuple[RhymeGroup | None, list[Finding]]:
+    out: list[Finding] = []
+    group = pinned if pinned is not None else choose_group(slots, book)
+    gname = group.name if group is not None else ""
+    used: dict[str, int] = {}
+    for slot in slots:
+        if slot.code == ZE:
+            found = "入声仄" if ru[slot.line][slot.pos] else "仄"
+            out.append(
+                _at(slot, Rule.LINE_END, Severity.ERROR, expected="平", found=found,
+                        need=Need.RHYME, detail=(("rhymes", "1"), ("group", gname)))
+            )  # fmt: skip
+            continue
+        if slot.code == GZE:
+            out.append(
+                _at(slot, Rule.UNCERTAIN, Severity.WARNING, expected="平", found="仄",
+                        need=Need.RHYME, detail=(("group", gname),))
+            )  # fmt: skip
+            continue
+        if group is None:
+            continue
+        info = book.lookup(slot.char)
+        groups = info.ping_groups if info is not None else frozenset()
+        if group.id in groups:
+            if slot.char in used:
+                out.append(
+                    _at(slot, Rule.CHONG_YUN, Severity.WARNING, expected="", found=slot.char,
+                            need=Need.RHYME,
+                            detail=(("other", str(used[slot.char] + 1)), ("group", gname)),
+                            )
+                )  # fmt: skip
+            else:
+                used[slot.char] = slot.line
+            continue
+        if not groups:
+            out.append(
+                _at(slot, Rule.UNCERTAIN, Severity.WARNING, expected=gname, found="未知",
+                        need=Need.RHYME, detail=(("group", gname), ("rhyme", "1")))
+            )  # fmt: skip
+            continue
+        near = {g.id for g in neighbours(group)}
+        if slot.line == 0 and groups & near:
+            borrowed = frozenset(groups & near)
+            out.append(
+                _at(slot, Rule.JIE_LIN_YUN, Severity.NOTE, expected=gname,
+                        found=_group_names(borrowed),
+                        detail=(("group", gname), ("char_group", _group_names(borrowed))),
+                        )
+            )  # fmt: skip
+            continue
+        out.append(
+            _at(slot, Rule.CHU_YUN, Severity.ERROR, expected=gname, found=_group_names(groups),
+                    need=Need.RHYME,
+                    detail=(("group", gname), ("char_group", _group_names(groups))))
+        )  # fmt: skip
+
+    for slot in unrhymed_ends:
+        if slot.code == PING:
+            info = book.lookup(slot.char)
+            in_group = group is not None and info is not None and group.id in info.ping_groups
+            rule = Rule.ZHUANG_YUN if in_group else Rule.LINE_END
+            out.append(
+                _at(slot, rule, Severity.ERROR, expected="仄", found="平", need=Need.ZE,
+                    detail=(("rhymes", ""), ("group", gname)))
+            )  # fmt: skip
+        elif slot.code == GPING:
+            out.append(
+                _at(slot, Rule.UNCERTAIN, Severity.WARNING, expected="仄", found="平",
+                        need=Need.ZE)
+            )  # fmt: skip
+
+    if settings.mao_yun and group is not None:
+        slot_cells = {(s.line, s.pos) for s in slots} | {(s.line, s.pos) for s in unrhymed_ends}
+        for i, tl in enumerate(lines):
+            for pos, ch in enumerate(tl.chars):
+                if (i, pos) in slot_cells:
+                    continue
+                info = book.lookup(ch)
+                if info is not None and group.id in info.ping_groups and not info.is_polyphone:
+                    out.append(
+                        Finding(Rule.MAO_YUN, Severity.HINT, i, pos, ch, tl.offsets[pos], "",
+                                gname, detail=(("group", gname),), marks=((i, pos),))
+                    )  # fmt: skip
+    return group, out
