@@ -150,6 +150,7 @@ def measure(rb: RhymeBook, corpus: Path | None) -> dict[str, object]:
                     by[best_source(rb.lookup(ch))] += n
             total = sum(by.values())
             figures[name] = {k: f"{v} ({v / total:.2%})" for k, v in sorted(by.items())}
+            figures[name + "_total"] = total
     return figures
 
 
@@ -158,14 +159,19 @@ def markdown(figures: dict[str, object]) -> str:
     assert isinstance(stats, dict)
     gb = figures["gb2312_level1_by_source"]
     assert isinstance(gb, dict)
-    n = figures["gb2312_level1"]
-    assert isinstance(n, int)
+    n, book, missing = (
+        figures["gb2312_level1"],
+        figures["book_chars"],
+        figures["book_chars_missing_a_reading"],
+    )
+    assert isinstance(n, int) and isinstance(book, int) and isinstance(missing, int)
     rows = [
         ("characters in the table", stats["chars"]),
         ("… best source the book / 廣韻 / guess", f"{stats['book']} / {stats['derived']} / "
          f"{stats['guessed']}"),
-        ("rhyme-book characters (all present with their book readings)",
-         f"{figures['book_chars']} (missing a reading: {figures['book_chars_missing_a_reading']})"),
+        ("rhyme-book characters resolving with all their book readings",
+         f"{book - missing} of {book} (the other {missing} are simplified forms of other "
+         f"characters: {figures['book_missing_examples']})"),
         ("polyphones (平 and 仄), whole table", stats["polyphones"]),
         ("入声 characters, whole table", stats["ru_chars"]),
         (f"GB2312 level 1 ({n}): book / 廣韻 / guess",
@@ -173,9 +179,13 @@ def markdown(figures: dict[str, object]) -> str:
         ("GB2312 level 1 on a Mandarin guess",
          f"{figures['gb2312_level1_guessed']} ({figures['gb2312_level1_guessed_share']:.2%})"),
     ]  # fmt: skip
-    for key in ("corpus_tokens", "corpus_simplified_tokens"):
-        if key in figures:
-            rows.append((f"Tang verse {key.removeprefix('corpus_')} by source", figures[key]))
+    corpus_rows = (("corpus_tokens", "traditional"), ("corpus_simplified_tokens", "simplified"))
+    for key, label in corpus_rows:
+        shares = figures.get(key)
+        if isinstance(shares, dict):
+            text = ", ".join(f"{k} {v.split('(')[1].rstrip(')')}" for k, v in shares.items())
+            total = figures[key + "_total"]
+            rows.append((f"Tang verse characters ({label}, {total}) by source", text))
     lines = ["| figure | value |", "| --- | --- |"]
     lines += [f"| {name} | {value} |" for name, value in rows]
     return "\n".join(lines)
