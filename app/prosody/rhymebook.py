@@ -114,9 +114,9 @@ class RhymeBook:
         except KeyError:
             pass
         info = self._make_info(ch)
-        self._info[ch] = info
-        if info is not None:
-            self._masks[ch] = info.mask
+        if len(ch) == 1:  # cache single characters only, Han or not (not arbitrary strings)
+            self._info[ch] = info
+            self._masks[ch] = 0 if info is None else info.mask
         return info
 
     def _make_info(self, ch: str) -> CharInfo | None:
