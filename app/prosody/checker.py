@@ -267,7 +267,7 @@ def _split(text: str) -> list[TextLine]:
     lines = split_lines(text)
     if len(lines) == 1 and len(lines[0].chars) in _RUN_SHAPES:
         run = lines[0]
-        width = _RUN_SHAPES[len(run)]
+        width = _RUN_SHAPES[len(run.chars)]
         return [
             TextLine(
                 run.chars[k : k + width],
@@ -275,7 +275,7 @@ def _split(text: str) -> list[TextLine]:
                 run.offsets[k],
                 run.offsets[k + width - 1] + 1,
             )
-            for k in range(0, len(run), width)
+            for k in range(0, len(run.chars), width)
         ]
     return lines
 

@@ -1,0 +1,18 @@
+"""Fixtures for the Qt-free suites."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.prosody.checker import Checker
+from app.prosody.rhymebook import RhymeBook
+
+
+@pytest.fixture(scope="session")
+def book() -> RhymeBook:
+    return RhymeBook.load()
+
+
+@pytest.fixture(scope="session")
+def checker(book: RhymeBook) -> Checker:
+    return Checker(book)
