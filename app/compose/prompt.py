@@ -1,0 +1,191 @@
+"""Build the model's prompt from what the poet asked for.
+
+QPM-1K-32B-R1 (Xunzi-Yayun-R1 lineage: Qwen2.5-32B, SFT on DeepSeek-R1
+distillations, then GRPO with rewards for tones, rhyme, antithesis and length)
+was trained with a retrieval step ("RAG"): the prompt lists the characters of
+the chosen 平水韵 group, then the instruction template published with the model
+(Heritage Science 2025, "Large language models learning to write rhyming Tang
+poetry: a Xunzi Yayun R1 case study", tables 1, 13 and 14). We reproduce that
+text exactly, item by item, and append the poet's extras (title, imagery, free
+instructions) after it as items 6–8 so the trained prefix stays intact. See
+docs/engine.md for the sources and the choices.
+
+Reasoning models get the GRPO system prompt
+``Respond in the following format:<think>...</think><answer>...</answer>``;
+general models get the same user text without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal, Protocol
+
+from app.engine.requests import ChatMessage, GenerateRequest, Sampling
+from app.prosody.forms import Form
+from app.prosody.groups import GROUPS, RhymeGroup
+from app.prosody.tones import Tone
+
+__all__ = [
+    "COMPOSE_FORMS",
+    "REASONING_SYSTEM_PROMPT",
+    "ComposeRequest",
+    "PromptPlan",
+    "PromptStyle",
+    "RhymeChars",
+    "build_prompt",
+    "build_user_prompt",
+]
+
+REASONING_SYSTEM_PROMPT = "Respond in the following format:<think>...</think><answer>...</answer>"
+DEFAULT_RHYME_CHARS = 20  # the published examples list 20 characters
+STOP = ("<|im_end|>",)
+
+COMPOSE_FORMS: tuple[Form, ...] = (Form.WUJUE, Form.QIJUE, Form.WULV, Form.QILV)
+
+_POEM_TYPE = {
+    Form.WUJUE: "五言绝句",
+    Form.QIJUE: "七言绝句",
+    Form.WULV: "五言律诗",
+    Form.QILV: "七言律诗",
+}
+_RHYME_LINES = {4: "第二句和第四句", 8: "第二、四、六、八句"}
+_EXAMPLE = ("白日依山尽", "黄河入海流", "欲穷千里目", "更上一层楼")
+
+
+class RhymeChars(Protocol):
+    """What the builder needs from the rhyme book (``app.prosody.rhymebook.RhymeBook``)."""
+
+    def group_chars(
+        self, group_id: int, script: Literal["simplified", "traditional"] = "simplified"
+    ) -> tuple[str, ...]: ...
+
+
+class PromptStyle(StrEnum):
+    REASONING = "reasoning"  # QPM-1K-32B-R1 and other <think>/<answer> models
+    GENERAL = "general"  # any chat model: same rules and retrieval, no format prompt
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeRequest:
+    """What the poet asks for in the compose form."""
+
+    theme: str
+    form: Form = Form.QIJUE
+    rhyme_group: int | None = None  # index into app.prosody.groups.GROUPS
+    title: str = ""
+    imagery: tuple[str, ...] = ()
+    instructions: str = ""
+    candidates: int = 1
+
+    def __post_init__(self) -> None:
+        if self.form not in COMPOSE_FORMS:
+            raise ValueError(f"composing supports 五绝/七绝/五律/七律, not {self.form.value}")
+        if self.rhyme_group is not None and not 0 <= self.rhyme_group < len(GROUPS):
+            raise ValueError(f"no rhyme group {self.rhyme_group}")
+        if not 1 <= self.candidates <= 16:
+            raise ValueError("candidates must be between 1 and 16")
+        if not (self.theme.strip() or self.title.strip()):
+            raise ValueError("a theme or a title is needed")
+
+    @property
+    def group(self) -> RhymeGroup | None:
+        return GROUPS[self.rhyme_group] if self.rhyme_group is not None else None
+
+
+def _tone_name(group: RhymeGroup) -> str:
+    return "平声" if group.tone is Tone.PING else f"{group.tone.zh}声"
+
+
+def build_user_prompt(
+    request: ComposeRequest, book: RhymeChars, *, n_rhyme_chars: int = DEFAULT_RHYME_CHARS
+) -> str:
+    """The user message: rhyme retrieval, the published template, then the extras."""
+    form = request.form
+    n_lines = form.n_lines or 4
+    theme = request.theme.strip() or request.title.strip()
+    out: list[str] = []
+    group = request.group
+    if group is not None:
+        chars = "".join(book.group_chars(group.id, "simplified")[:n_rhyme_chars])
+        out.append(f"你是一位精通唐诗的AI，当前创作需要遵循以下押韵要求：可用韵脚字：{chars}")
+    else:
+        out.append("你是一位精通唐诗的AI。")
+    out.append(f"请严格按照以下要求创作一首{_POEM_TYPE[form]}：")
+    out.append(f"1. 诗歌主题：{theme}")
+    if group is not None:
+        rhyme = f"「{group.rep}」韵（{_tone_name(group)}）"
+        out.append(f"2. 押韵要求：{_RHYME_LINES[n_lines]}必须押《平水韵》{rhyme}")
+    else:
+        out.append(f"2. 押韵要求：{_RHYME_LINES[n_lines]}必须押《平水韵》同一平声韵部")
+    out.append("3. 格式规范：")
+    out.append("- 每句单独一行，不加任何标点")
+    out.append("- 绝句必须4行，律诗必须8行")
+    out.append("- 示例格式：")
+    out.extend(_EXAMPLE)
+    out.append("4. 律诗要求：")
+    out.append("中间两联必须对仗工整")
+    out.append("5. 输出限制：")
+    out.append("- 仅输出诗句内容")
+    out.append("- 不要标题、注释、解释等任何额外内容")
+    out.append("- 禁止使用任何标点符号")
+    item = 6
+    if request.title.strip() and request.theme.strip():
+        out.append(f"{item}. 诗题：{request.title.strip()}（仅供构思，不要输出）")
+        item += 1
+    imagery = [w.strip() for w in request.imagery if w.strip()]
+    if imagery:
+        out.append(f"{item}. 意象：请融入{'、'.join(imagery)}")
+        item += 1
+    if request.instructions.strip():
+        out.append(f"{item}. 其他要求：{request.instructions.strip()}")
+    return "\n".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class PromptPlan:
+    """Messages, sampling and stops for one compose request."""
+
+    request: ComposeRequest
+    style: PromptStyle
+    messages: tuple[ChatMessage, ...]
+    sampling: Sampling = field(default_factory=Sampling)
+    stop: tuple[str, ...] = STOP
+
+    @property
+    def assume_think(self) -> bool:
+        """For the stream parser: untagged leading text is reasoning."""
+        return self.style is PromptStyle.REASONING
+
+    def generate_requests(self, base_seed: int | None = None) -> list[GenerateRequest]:
+        """One engine request per candidate; seeds ``base_seed + i`` when given."""
+        return [
+            GenerateRequest(
+                messages=self.messages,
+                sampling=Sampling(
+                    **{
+                        **self.sampling.to_dict(),
+                        "seed": None if base_seed is None else base_seed + i,
+                    }
+                ),
+                stop=self.stop,
+            )
+            for i in range(self.request.candidates)
+        ]
+
+
+def build_prompt(
+    request: ComposeRequest,
+    book: RhymeChars,
+    *,
+    style: PromptStyle = PromptStyle.REASONING,
+    sampling: Sampling | None = None,
+    n_rhyme_chars: int = DEFAULT_RHYME_CHARS,
+) -> PromptPlan:
+    """Everything the engine needs to compose ``request`` with a model of ``style``."""
+    user = ChatMessage("user", build_user_prompt(request, book, n_rhyme_chars=n_rhyme_chars))
+    if style is PromptStyle.REASONING:
+        messages: tuple[ChatMessage, ...] = (ChatMessage("system", REASONING_SYSTEM_PROMPT), user)
+    else:
+        messages = (user,)
+    return PromptPlan(request, style, messages, sampling or Sampling(), STOP)

@@ -1,0 +1,164 @@
+"""The token loop inside the engine process.
+
+Built on ``Llama.generate`` (llama-cpp-python's sampler chain, prompt-prefix
+reuse between requests) rather than ``create_completion``, so that this loop
+owns what the window needs exactly: one event per token with its token count,
+stop strings held back until they can no longer match, UTF-8 characters split
+across tokens reassembled, a cancel checked after every token, and timings
+(prompt processing vs generation) measured where they happen.
+"""
+
+from __future__ import annotations
+
+import codecs
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from app.engine.events import FinishReason, GenerationStats
+from app.engine.requests import Sampling
+
+__all__ = ["StopMatcher", "run_generation"]
+
+
+class StopMatcher:
+    """Finds stop strings in streamed text, holding back possible beginnings."""
+
+    def __init__(self, stops: Sequence[str]) -> None:
+        self._stops = tuple(s for s in stops if s)
+        self._held = ""
+
+    def push(self, text: str) -> tuple[str, bool]:
+        """Add ``text``; return (text safe to emit, whether a stop string was hit)."""
+        buf = self._held + text
+        if not self._stops:
+            self._held = ""
+            return buf, False
+        first = -1
+        for s in self._stops:
+            i = buf.find(s)
+            if i >= 0 and (first < 0 or i < first):
+                first = i
+        if first >= 0:
+            self._held = ""
+            return buf[:first], True
+        keep = 0
+        for s in self._stops:
+            for k in range(min(len(s) - 1, len(buf)), 0, -1):
+                if buf.endswith(s[:k]):
+                    keep = max(keep, k)
+                    break
+        self._held = buf[len(buf) - keep :] if keep else ""
+        return buf[: len(buf) - keep], False
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return held
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def run_generation(
+    llama: Any,
+    tokens: list[int],
+    sampling: Sampling,
+    stop: Sequence[str],
+    cancel: threading.Event,
+    emit: Callable[[str, int], None],
+    *,
+    logits_processor: Any = None,
+    started: float | None = None,
+) -> GenerationStats:
+    """Generate from ``tokens``; call ``emit(text, n_tokens)`` as text becomes final.
+
+    Stops at an end-of-generation token, a stop string, ``sampling.max_tokens``,
+    the end of the context, or when ``cancel`` is set (checked after every token;
+    llama.cpp's abort callback reads the same event inside a batch).
+    """
+    import llama_cpp
+
+    t0 = started if started is not None else time.perf_counter()
+    n_ctx = int(llama.n_ctx())
+    if len(tokens) >= n_ctx:
+        raise ValueError(f"prompt of {len(tokens)} tokens does not fit a {n_ctx}-token context")
+    budget = min(sampling.max_tokens, n_ctx - len(tokens))
+    cached = min(_common_prefix(llama._input_ids.tolist(), tokens), len(tokens) - 1)
+    llama.set_seed(sampling.seed if sampling.seed is not None else random.getrandbits(32))
+    vocab = llama_cpp.llama_model_get_vocab(llama.model)
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    matcher = StopMatcher(stop)
+    n_generated = 0
+    unsent = 0  # tokens whose text is held back (partial UTF-8 or a possible stop string)
+    t_first: float | None = None
+    t_last = t0
+    finish: FinishReason = "length"
+    hit_stop = False
+    gen = llama.generate(
+        tokens,
+        top_k=sampling.top_k,
+        top_p=sampling.top_p,
+        min_p=sampling.min_p,
+        temp=sampling.temperature,
+        repeat_penalty=sampling.repeat_penalty,
+        presence_penalty=sampling.presence_penalty,
+        frequency_penalty=sampling.frequency_penalty,
+        logits_processor=logits_processor,
+    )
+    try:
+        if budget <= 0:
+            finish = "length"
+        else:
+            for token in gen:
+                t_last = time.perf_counter()
+                if t_first is None:
+                    t_first = t_last
+                if llama_cpp.llama_vocab_is_eog(vocab, token):
+                    finish = "stop"
+                    break
+                n_generated += 1
+                unsent += 1
+                text, hit = matcher.push(decoder.decode(llama.detokenize([token])))
+                if text:
+                    emit(text, unsent)
+                    unsent = 0
+                if hit:
+                    finish = "stop"
+                    hit_stop = True
+                    break
+                if cancel.is_set():
+                    finish = "cancelled"
+                    break
+                if n_generated >= budget:
+                    finish = "length"
+                    break
+    except RuntimeError:
+        # llama_decode returns 2 when the abort callback stopped it mid-batch.
+        if not cancel.is_set():
+            raise
+        finish = "cancelled"
+    finally:
+        gen.close()
+    if cancel.is_set():
+        finish = "cancelled"
+    if finish != "cancelled" and not hit_stop:
+        rest = matcher.flush() + decoder.decode(b"", final=True)
+        if rest:
+            emit(rest, unsent)
+    first = t_first if t_first is not None else t_last
+    return GenerationStats(
+        prompt_tokens=len(tokens),
+        completion_tokens=n_generated,
+        prompt_ms=(first - t0) * 1000.0,
+        generation_ms=(t_last - first) * 1000.0,
+        finish_reason=finish,
+        cached_tokens=max(0, cached),
+    )

@@ -1,0 +1,143 @@
+"""What the window asks the engine for: load settings, sampling, a generation request."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+__all__ = [
+    "DEFAULT_N_CTX",
+    "ChatMessage",
+    "GenerateRequest",
+    "LoadConfig",
+    "Sampling",
+    "new_request_id",
+]
+
+DEFAULT_N_CTX = 8192
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    """Sampling settings. Defaults are Qwen's advice for its reasoning models."""
+
+    temperature: float = 0.6
+    top_p: float = 0.95
+    top_k: int = 20
+    min_p: float = 0.0
+    repeat_penalty: float = 1.0
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    max_tokens: int = 4096
+    seed: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Sampling:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateRequest:
+    """One generation. Give ``messages`` (chat, rendered with the model's template)
+    or ``prompt`` (raw text, sent as is)."""
+
+    messages: tuple[ChatMessage, ...] = ()
+    prompt: str | None = None
+    sampling: Sampling = field(default_factory=Sampling)
+    stop: tuple[str, ...] = ("<|im_end|>",)
+    # Spec for metre-constrained decoding; the worker hands it to
+    # app.compose.constraint.build_logits_processor(spec, llama).
+    constraint: dict[str, Any] | None = None
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.messages and self.prompt is None:
+            raise ValueError("a request needs messages or a prompt")
+        if not self.id:
+            object.__setattr__(self, "id", new_request_id())
+
+    def with_seed(self, seed: int | None) -> GenerateRequest:
+        """A copy with another seed and a fresh id (for the next candidate)."""
+        return replace(self, sampling=replace(self.sampling, seed=seed), id=new_request_id())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "messages": [m.to_dict() for m in self.messages],
+            "prompt": self.prompt,
+            "sampling": self.sampling.to_dict(),
+            "stop": list(self.stop),
+            "constraint": self.constraint,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GenerateRequest:
+        return cls(
+            id=str(data.get("id") or ""),
+            messages=tuple(
+                ChatMessage(role=m["role"], content=str(m["content"]))
+                for m in data.get("messages") or ()
+            ),
+            prompt=data.get("prompt"),
+            sampling=Sampling.from_dict(data.get("sampling") or {}),
+            stop=tuple(str(s) for s in data.get("stop") or ()),
+            constraint=data.get("constraint"),
+        )
+
+
+GpuLayers = int | Literal["auto"]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadConfig:
+    """How to load a model in the engine process.
+
+    ``n_gpu_layers``: ``"auto"`` (choose from free VRAM; 0 without a GPU build or
+    GPU), 0 (CPU), -1 (all layers) or a number. ``flash_attn``: ``"auto"`` turns
+    it on when layers are offloaded. ``cooperative_cancel`` lets a cancel stop
+    llama.cpp inside a batch on CPU (an abort callback); without it a cancel
+    during prompt processing waits for the batch or for the client's kill
+    deadline.
+    """
+
+    model_path: str
+    n_ctx: int = DEFAULT_N_CTX
+    n_gpu_layers: GpuLayers = "auto"
+    flash_attn: bool | Literal["auto"] = "auto"
+    n_threads: int | None = None
+    n_batch: int = 512
+    vram_reserve_mb: int = 1024
+    cooperative_cancel: bool = True
+    chat_template: str | None = None  # overrides the GGUF's own template
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LoadConfig:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        cfg = cls(**known)
+        if cfg.n_gpu_layers != "auto" and not isinstance(cfg.n_gpu_layers, int):
+            raise ValueError(f"n_gpu_layers must be 'auto' or an integer: {cfg.n_gpu_layers!r}")
+        return cfg
+
+
+def new_request_id() -> str:
+    """A fresh request id."""
+    return "r" + uuid.uuid4().hex[:12]

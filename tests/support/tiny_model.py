@@ -1,0 +1,248 @@
+"""Tiny random-weight GGUF models for testing the real llama.cpp engine.
+
+:func:`write_qwen2_model` writes a qwen2-architecture model (2 layers, 64 wide by
+default) with the real Qwen2 tokenizer (151,936 tokens and its ChatML chat
+template) copied from ``ggml-vocab-qwen2.gguf``, the vocabulary file llama.cpp
+ships for its own tokenizer tests. It is found, in order:
+
+1. ``$SHIJIAN_TEST_QWEN2_VOCAB`` (a path to that file);
+2. a cached copy (pytest's cache folder, or any folder passed in);
+3. the llama-cpp-python source distribution of the installed version, fetched
+   with ``pip download --no-binary :all:`` (one ~75 MB download, then cached).
+
+The model's output is noise, but every path of the engine is real: tokenizer,
+chat template, prompt processing, sampling, stop tokens.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+VOCAB_ENV = "SHIJIAN_TEST_QWEN2_VOCAB"
+VOCAB_NAME = "ggml-vocab-qwen2.gguf"
+_VOCAB_IN_SDIST = "vendor/llama.cpp/models/" + VOCAB_NAME
+
+
+class VocabUnavailableError(RuntimeError):
+    """The Qwen2 vocabulary file could not be found or downloaded."""
+
+
+def _llama_cpp_version() -> str:
+    from importlib.metadata import version
+
+    return version("llama-cpp-python")
+
+
+def fetch_qwen2_vocab(cache_dir: Path) -> Path:
+    """Path to ``ggml-vocab-qwen2.gguf``: env var, cache, or the sdist from PyPI."""
+    env = os.environ.get(VOCAB_ENV)
+    if env:
+        path = Path(env)
+        if not path.is_file():
+            raise VocabUnavailableError(f"{VOCAB_ENV}={env} is not a file")
+        return path
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cached = cache_dir / VOCAB_NAME
+    if cached.is_file():
+        return cached
+    ver = _llama_cpp_version()
+    with tempfile.TemporaryDirectory(prefix="sdist-") as tmp:
+        cmd = [
+            sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+            f"llama-cpp-python=={ver}", "-d", tmp,
+        ]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+        archives = list(Path(tmp).glob("llama_cpp_python-*.tar.gz"))
+        if not archives:
+            raise VocabUnavailableError(
+                f"pip download of llama-cpp-python=={ver} failed:\n{proc.stderr[-2000:]}"
+            )
+        with tarfile.open(archives[0]) as tar:
+            member = next((m for m in tar.getmembers() if m.name.endswith(_VOCAB_IN_SDIST)), None)
+            if member is None:
+                raise VocabUnavailableError(f"{_VOCAB_IN_SDIST} not in {archives[0].name}")
+            src = tar.extractfile(member)
+            assert src is not None
+            part = cached.with_suffix(".part")
+            with src, open(part, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            part.replace(cached)
+    return cached
+
+
+# ---------------------------------------------------------------- GGUF writing
+# A minimal GGUF v3 writer: the tokenizer's key/value entries are copied from the
+# vocabulary file byte for byte (parsing 300,000 strings with gguf.GGUFReader
+# takes ~30 s; walking them here takes a fraction of a second).
+_ALIGN = 32
+_T_UINT32, _T_FLOAT32, _T_STRING, _T_ARRAY = 4, 6, 8, 9
+_FIXED_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
+
+def _skip_value(buf: bytes, pos: int, vtype: int) -> int:
+    if vtype in _FIXED_SIZES:
+        return pos + _FIXED_SIZES[vtype]
+    if vtype == _T_STRING:
+        n: int = struct.unpack_from("<Q", buf, pos)[0]
+        return pos + 8 + n
+    if vtype == _T_ARRAY:
+        sub: int = struct.unpack_from("<I", buf, pos)[0]
+        count: int = struct.unpack_from("<Q", buf, pos + 4)[0]
+        pos += 12
+        if sub in _FIXED_SIZES:
+            return pos + count * _FIXED_SIZES[sub]
+        for _ in range(count):
+            pos = _skip_value(buf, pos, sub)
+        return pos
+    raise ValueError(f"unknown GGUF value type {vtype}")
+
+
+def _tokenizer_entries(vocab_path: Path) -> tuple[list[tuple[str, bytes]], int]:
+    """The raw ``tokenizer.*`` key/value entries of a GGUF file, and the vocabulary size."""
+    buf = vocab_path.read_bytes()
+    if buf[:4] != b"GGUF":
+        raise ValueError(f"{vocab_path} is not a GGUF file")
+    _version, _n_tensors, n_kv = struct.unpack_from("<IQQ", buf, 4)
+    pos = 24
+    entries: list[tuple[str, bytes]] = []
+    n_vocab = 0
+    for _ in range(n_kv):
+        start = pos
+        (klen,) = struct.unpack_from("<Q", buf, pos)
+        key = buf[pos + 8 : pos + 8 + klen].decode("utf-8")
+        pos += 8 + klen
+        (vtype,) = struct.unpack_from("<I", buf, pos)
+        if key == "tokenizer.ggml.tokens":
+            n_vocab = struct.unpack_from("<IQ", buf, pos + 4)[1]
+        pos = _skip_value(buf, pos + 4, vtype)
+        if key.startswith("tokenizer."):
+            entries.append((key, buf[start:pos]))
+    return entries, n_vocab
+
+
+def _gguf_str(s: str) -> bytes:
+    b = s.encode("utf-8")
+    return struct.pack("<Q", len(b)) + b
+
+
+def _kv(key: str, vtype: int, value: object) -> bytes:
+    head = _gguf_str(key) + struct.pack("<I", vtype)
+    if vtype == _T_UINT32:
+        return head + struct.pack("<I", value)
+    if vtype == _T_FLOAT32:
+        return head + struct.pack("<f", value)
+    assert isinstance(value, str)
+    return head + _gguf_str(value)
+
+
+def _pad(n: int) -> int:
+    return (-n) % _ALIGN
+
+
+def write_gguf(path: Path, kvs: list[bytes], tensors: list[tuple[str, np.ndarray]]) -> Path:
+    """Write a GGUF v3 file: encoded key/value entries and f32 tensors."""
+    infos = b""
+    offset = 0
+    for name, arr in tensors:
+        assert arr.dtype == np.float32
+        dims = tuple(reversed(arr.shape))  # GGUF lists the fastest dimension first
+        infos += _gguf_str(name) + struct.pack("<I", len(dims))
+        infos += struct.pack(f"<{len(dims)}Q", *dims) + struct.pack("<IQ", 0, offset)
+        offset += arr.nbytes + _pad(arr.nbytes)
+    header = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kvs))
+    part = path.with_suffix(".part")
+    with open(part, "wb") as f:
+        f.write(header)
+        for kv in kvs:
+            f.write(kv)
+        f.write(infos)
+        f.write(b"\0" * _pad(f.tell()))
+        for _name, arr in tensors:
+            f.write(arr.tobytes())
+            f.write(b"\0" * _pad(arr.nbytes))
+    part.replace(path)
+    return path
+
+
+def write_qwen2_model(
+    path: Path,
+    vocab_path: Path,
+    *,
+    n_layer: int = 2,
+    n_embd: int = 64,
+    n_head: int = 4,
+    n_head_kv: int = 2,
+    n_ff: int = 128,
+    n_ctx_train: int = 32768,
+    seed: int = 0,
+    weight_scale: float = 0.3,
+    chat_template: str | None = None,
+) -> Path:
+    """Write a random-weight qwen2 GGUF (f32) with the real Qwen2 tokenizer.
+
+    ``weight_scale`` 0.3 makes the layers outweigh the tied embedding, so the
+    output is varied noise (at 0.02 the model only repeats its last token).
+    """
+    entries, n_vocab = _tokenizer_entries(vocab_path)
+    if not n_vocab:
+        raise ValueError(f"{vocab_path} has no tokenizer.ggml.tokens")
+    kvs = [
+        _kv("general.architecture", _T_STRING, "qwen2"),
+        _kv("general.name", _T_STRING, "shijian-tiny-qwen2"),
+        _kv("general.file_type", _T_UINT32, 0),
+        _kv("qwen2.context_length", _T_UINT32, n_ctx_train),
+        _kv("qwen2.embedding_length", _T_UINT32, n_embd),
+        _kv("qwen2.block_count", _T_UINT32, n_layer),
+        _kv("qwen2.feed_forward_length", _T_UINT32, n_ff),
+        _kv("qwen2.attention.head_count", _T_UINT32, n_head),
+        _kv("qwen2.attention.head_count_kv", _T_UINT32, n_head_kv),
+        _kv("qwen2.rope.freq_base", _T_FLOAT32, 1_000_000.0),
+        _kv("qwen2.attention.layer_norm_rms_epsilon", _T_FLOAT32, 1e-6),
+    ]
+    for key, raw in entries:
+        if key == "tokenizer.chat_template" and chat_template is not None:
+            continue
+        kvs.append(raw)
+    if chat_template is not None:
+        kvs.append(_kv("tokenizer.chat_template", _T_STRING, chat_template))
+
+    rng = np.random.default_rng(seed)
+    head_dim = n_embd // n_head
+    kv_dim = n_head_kv * head_dim
+
+    def w(*shape: int, scale: float = weight_scale) -> np.ndarray:
+        return (rng.standard_normal(shape, dtype=np.float32) * scale).astype(np.float32)
+
+    def ones(n: int) -> np.ndarray:
+        return np.ones(n, dtype=np.float32)
+
+    tensors: list[tuple[str, np.ndarray]] = [
+        ("token_embd.weight", w(n_vocab, n_embd, scale=1.0)),  # output.weight tied to it
+        ("output_norm.weight", ones(n_embd)),
+    ]
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        tensors += [
+            (p + "attn_norm.weight", ones(n_embd)),
+            (p + "attn_q.weight", w(n_embd, n_embd)),
+            (p + "attn_q.bias", w(n_embd)),
+            (p + "attn_k.weight", w(kv_dim, n_embd)),
+            (p + "attn_k.bias", w(kv_dim)),
+            (p + "attn_v.weight", w(kv_dim, n_embd)),
+            (p + "attn_v.bias", w(kv_dim)),
+            (p + "attn_output.weight", w(n_embd, n_embd)),
+            (p + "ffn_norm.weight", ones(n_embd)),
+            (p + "ffn_gate.weight", w(n_ff, n_embd)),
+            (p + "ffn_up.weight", w(n_ff, n_embd)),
+            (p + "ffn_down.weight", w(n_embd, n_ff)),
+        ]
+    return write_gguf(path, kvs, tensors)
