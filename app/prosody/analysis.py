@@ -19,6 +19,7 @@ class RhymeMark(StrEnum):
     IN = "in"  # in the poem's group
     BORROWED = "borrowed"  # first line, neighbouring group
     OUT = "out"  # out of the group (出韵 or a 仄 ending)
+    UNKNOWN = "unknown"  # no book reading: cannot confirm the rhyme
 
 
 class CharResult(NamedTuple):
@@ -99,6 +100,7 @@ class PoemAnalysis:
     ze_yun: bool = False
     complete: bool = False  # the expected number of full-length lines is there
     rhyme_slots: tuple[tuple[int, int], ...] = field(default=())  # (line, pos) of each rhyme slot
+    rhyme_status: tuple[RhymeMark, ...] = field(default=())  # parallel to rhyme_slots
 
     @property
     def qi(self) -> str:

@@ -88,10 +88,12 @@ class Checker:
         group: RhymeGroup | None = None,
         pins: Mapping[int, int] | None = None,
         settings: CheckSettings | None = None,
+        per_char: bool = True,
     ) -> PoemAnalysis:
         """Analyse ``text``. ``form``/``group`` pin the form and rhyme group; ``pins`` maps
-        a text offset to PING or ZE, choosing one reading of a polyphone."""
-        return _analyze(self, text, settings or self.settings, form, group, pins)
+        a text offset to PING or ZE, choosing one reading of a polyphone. ``per_char=False``
+        skips the per-character results (``chars`` stays empty) for batch scoring."""
+        return _analyze(self, text, settings or self.settings, form, group, pins, per_char)
 
 
 def analyze(
@@ -114,6 +116,7 @@ def _analyze(
     form: Form | None,
     group: RhymeGroup | None,
     pins: Mapping[int, int] | None,
+    per_char: bool = True,
 ) -> PoemAnalysis:
     book = checker.book
     lines = _split(text)
@@ -214,6 +217,12 @@ def _analyze(
     line_results: list[LineResult] = []
     for i, tl in enumerate(lines):
         exp = expected_rows[i] if expected_rows else ()
+        line_results.append(
+            LineResult(i, tl, types[i] if types else None, exp, full[i],
+                       bool(types) and types[i].rhymes)
+        )  # fmt: skip
+        if not per_char:
+            continue
         m = len(tl.chars)
         row_codes = codes[i]
         if max(row_codes) > 3:  # guessed readings display as their tone
@@ -236,10 +245,6 @@ def _analyze(
                 [off in pins for off in tl.offsets] if pins else repeat(False, m),
             )
         )
-        line_results.append(
-            LineResult(i, tl, types[i] if types else None, exp, full[i],
-                       bool(types) and types[i].rhymes)
-        )  # fmt: skip
     expected_n = the_form.n_lines
     complete = all(full) and (n == expected_n if expected_n else n >= 10 and n % 2 == 0)
     return PoemAnalysis(
@@ -255,6 +260,7 @@ def _analyze(
         ze_yun=ze_yun,
         complete=complete,
         rhyme_slots=tuple((s.line, s.pos) for s in slots),
+        rhyme_status=tuple(rhyme_marks.get((s.line, s.pos), RhymeMark.IN) for s in slots),
     )
 
 
@@ -445,11 +451,16 @@ def _second_char_findings(
         for i, li in enumerate(inputs)
     ]
     wrong = [False] * n
+    suspicious = False
     for i, li in enumerate(inputs):
         if usable[i]:
             want = li.type.standard(li.length)[1]
             c = li.codes[1]
-            wrong[i] = (c == PING and want == ZE) or (c == ZE and want == PING)
+            if c not in (want, EITHER):
+                suspicious = True
+                wrong[i] = (c == PING and want == ZE) or (c == ZE and want == PING)
+    if not suspicious:  # every 2nd character fits its template: no 失对/失粘 possible
+        return out
     reported = [False] * n
 
     def second(i: int) -> int:
@@ -540,6 +551,8 @@ def _rhyme_marks(
             marks[cell] = RhymeMark.BORROWED
         elif f.rule in (Rule.CHU_YUN, Rule.LINE_END) and f.is_error:
             marks[cell] = RhymeMark.OUT
+        elif f.rule is Rule.UNCERTAIN and marks[cell] is RhymeMark.IN:
+            marks[cell] = RhymeMark.UNKNOWN
     return marks
 
 
