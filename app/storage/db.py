@@ -199,7 +199,7 @@ def open_library(
     timeout_s = options.busy_timeout_ms / 1000
     latest = options.migrations[-1].version
     try:
-        paths.ensure()
+        database.parent.mkdir(parents=True, exist_ok=True)  # backups: made when first needed
         damage = diagnose(database, latest, timeout_s=timeout_s) or missing_with_backups(
             database, paths.backups
         )

@@ -32,8 +32,8 @@ class StorageError(Exception):
 
 class DiskFullError(StorageError):
     default_message = Message(
-        f"磁盘已满，这次没有保存。{_INTACT_ZH}请腾出空间后再试。",
-        f"The disk is full, so this was not saved. {_INTACT_EN} Free some space and try again.",
+        f"磁盘已满，这次的改动没有写入。{_INTACT_ZH}请腾出空间后再试。",
+        f"The disk is full, so nothing was written. {_INTACT_EN} Free some space and try again.",
     )
 
 
@@ -46,16 +46,16 @@ class ReadOnlyError(StorageError):
 
 class DatabaseLockedError(StorageError):
     default_message = Message(
-        f"诗库正被另一个程序占用（数据库已锁定），这次没有保存。{_INTACT_ZH}稍后再试。",
+        f"诗库正被另一个程序占用（数据库已锁定），这次的改动没有写入。{_INTACT_ZH}稍后再试。",
         "The library is in use by another program (the database is locked), "
-        f"so this was not saved. {_INTACT_EN} Try again shortly.",
+        f"so nothing was written. {_INTACT_EN} Try again shortly.",
     )
 
 
 class StorageIOError(StorageError):
     default_message = Message(
-        f"读写磁盘时出错，这次没有保存。{_INTACT_ZH}",
-        f"A disk read/write error occurred, so this was not saved. {_INTACT_EN}",
+        f"读写磁盘时出错，这次的改动没有写入。{_INTACT_ZH}",
+        f"A disk read/write error occurred, so nothing was written. {_INTACT_EN}",
     )
 
 

@@ -9,8 +9,10 @@ or the new one, never a mixture.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +90,19 @@ def atomic_write_bytes(target: Path, data: bytes, *, mode: int | None = None) ->
             tmp.unlink()
         raise from_os_error(exc, target) from exc
     fsync_dir(target.parent)
+
+
+def remove_stale_temps(target: Path, *, older_than_s: float = 60.0) -> list[Path]:
+    """Delete temporary siblings of ``target`` that a killed writer left behind."""
+    gone: list[Path] = []
+    cutoff = time.time() - older_than_s
+    with contextlib.suppress(OSError):
+        for entry in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
+            with contextlib.suppress(OSError):
+                if entry.stat().st_mtime < cutoff:
+                    entry.unlink()
+                    gone.append(entry)
+    return gone
 
 
 def sqlite_companions(db: Path) -> tuple[Path, ...]:

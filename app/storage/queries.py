@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 
 from app.storage.records import PoemQuery
 from app.storage.schema import Poem, Tag, poem_tags
@@ -59,7 +59,7 @@ def search_statement(query: PoemQuery) -> Select[Poem]:
         raise ValueError("limit cannot be negative")
     if query.offset < 0:
         raise ValueError("offset cannot be negative")
-    statement = select(Poem).where(and_(*conditions(query)))
+    statement = select(Poem).where(*conditions(query))
     key = {
         "updated": Poem.updated_at,
         "created": Poem.created_at,
@@ -80,4 +80,4 @@ def search_statement(query: PoemQuery) -> Select[Poem]:
 
 
 def count_statement(query: PoemQuery) -> Select[int]:
-    return select(func.count()).select_from(Poem).where(and_(*conditions(query)))
+    return select(func.count()).select_from(Poem).where(*conditions(query))

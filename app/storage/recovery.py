@@ -107,8 +107,12 @@ def diagnose(database: Path, supported_version: int, *, timeout_s: float = 5.0) 
             return Damage(_NOT_SQLITE, "the file does not start with the SQLite header")
     except OSError as exc:
         raise from_os_error(exc, database) from exc
+    # With a write-ahead log present, look read-only: a read-write connection would
+    # checkpoint the log into the file on closing, rewriting the evidence before
+    # it is set aside. Without one, read-write, so a hot rollback journal is rolled back.
+    read_only = database.with_name(database.name + "-wal").exists()
     try:
-        conn = connect_raw(database, timeout_s=timeout_s)
+        conn = connect_raw(database, timeout_s=timeout_s, read_only=read_only)
     except sqlite3.Error as exc:
         return _damage_or_raise(exc)
     try:

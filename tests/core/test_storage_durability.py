@@ -1,0 +1,83 @@
+"""Every acknowledged save survives a SIGKILL of the writing process."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.paths import AppPaths
+from app.storage.db import LibraryOptions, open_library
+from app.storage.sqlite_tools import integrity_problems
+from tests.support.storage_writer import DRAFT_SLOT
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX only")
+
+
+def kill_writer_once(basedir: Path, prefix: str, delay: float) -> tuple[list[str], list[str]]:
+    """Start the writer, let it save for ``delay`` seconds, SIGKILL it; (acked, drafted)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.storage_writer", str(basedir), prefix],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    assert proc.stdout is not None
+    ready = proc.stdout.readline()
+    assert ready.startswith("ready"), ready
+    time.sleep(delay)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    lines = proc.stdout.read().splitlines()
+    proc.stdout.close()
+    acked = [line.split()[1] for line in lines if line.startswith("ack ")]
+    drafted = [line.split()[1] for line in lines if line.startswith("draft ")]
+    return acked, drafted
+
+
+def check_as_left(database: Path, acked: list[str]) -> None:
+    """Look at the files exactly as the killed process left them (read-only)."""
+    conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        assert integrity_problems(conn) == []
+        titles = {row[0] for row in conn.execute("SELECT title FROM poems")}
+    finally:
+        conn.close()
+    missing = [name for name in acked if name not in titles]
+    assert missing == [], f"acknowledged but lost: {missing}"
+
+
+@pytest.mark.slow
+def test_acknowledged_saves_and_drafts_survive_sigkill(tmp_path: Path) -> None:
+    rng = random.Random(20240301)
+    paths = AppPaths.under(tmp_path)
+    all_acked: list[str] = []
+    for cycle in range(4):
+        prefix = f"c{cycle}"
+        acked, drafted = kill_writer_once(tmp_path, prefix, rng.uniform(0.05, 0.4))
+        check_as_left(paths.database, acked)
+        all_acked += acked
+        library, report = open_library(paths, LibraryOptions(spool_folders=(tmp_path / "s",)))
+        try:
+            assert report.recovery is None
+            titles = {p.title for p in library.search()}
+            assert set(all_acked) <= titles
+            if drafted:  # the typed-but-unsaved text is there, at least as new as acknowledged
+                drafts = [d for d in library.load_drafts() if d.slot == DRAFT_SLOT]
+                assert drafts, "an acknowledged draft was lost"
+                index = int(drafts[0].poem.text.split("-")[1])
+                assert drafts[0].poem.text.startswith(prefix + "-")
+                assert index >= int(drafted[-1].split("-")[1])
+        finally:
+            library.close()
+    assert len(all_acked) > 0
