@@ -250,6 +250,15 @@ class Resolver:
                 raise NetworkError(f"{type(exc).__name__}: {exc}") from exc
             raise map_hub_error(exc, search or ",".join(filters)) from exc
 
+    def _probe(self, repo_id: str) -> None:
+        """One quick request, so an unreachable hub is reported at once: listings go
+        through huggingface-hub's back-off (five retries, about 20 s), this does not."""
+        try:
+            self.api.model_info(repo_id, timeout=15)
+        except Exception as exc:
+            if is_network_failure(exc):
+                raise NetworkError(f"{type(exc).__name__}: {exc}") from exc
+
     # -- one repository
     def inspect_repo(
         self, entry: CatalogEntry, repo_id: str, via: Via = "repo"
@@ -286,6 +295,8 @@ class Resolver:
         found: list[ResolvedModel] = []
         searched: list[str] = []
         denied: ModelError | None = None
+        if not entry.repo and entry.originals():
+            self._probe(entry.originals()[0])
         for repo_id, via in self.candidates(entry):
             searched.append(repo_id)
             try:

@@ -22,6 +22,7 @@ answer a fixed status. Every request is logged for assertions and measurements.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
@@ -50,7 +51,8 @@ class Faults:
     corrupt: bool = False  # flip one byte in what is served (metadata stays right)
     delay_per_chunk_s: float = 0.0  # slow: sleep between chunks
     stall_after: int | None = None  # stop sending (keep the socket open) after N bytes
-    status: int | None = None  # answer this status to GET/HEAD of the file
+    status: int | None = None  # answer this status to GET/HEAD of the file ...
+    status_times: int | None = None  # ... this many times (None: every time)
     cdn_forbidden_times: int = 0  # the signed URL is refused this many times (403)
     chunk: int = 64 * 1024
     drops_done: int = 0
@@ -155,8 +157,13 @@ class FakeHub:
 
     def bytes_served(self, path_part: str = "") -> int:
         with self._lock:
-            return sum(r.sent for r in self.log if r.method == "GET" and path_part in r.path
-                       and (r.path.startswith("/cdn/") or "/resolve/" in r.path))  # fmt: skip
+            return sum(
+                r.sent
+                for r in self.log
+                if r.method == "GET"
+                and path_part in r.path
+                and (r.path.startswith("/cdn/") or "/resolve/" in r.path)
+            )
 
     def requests(self, server: str | None = None, method: str | None = None) -> list[Request]:
         with self._lock:
@@ -187,8 +194,12 @@ class FakeHub:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                  name=f"fake-hub-{role}", daemon=True)  # fmt: skip
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"fake-hub-{role}",
+            daemon=True,
+        )
         thread.start()
         self._servers.append(server)
         self._threads.append(thread)
@@ -329,8 +340,14 @@ class _Handler(BaseHTTPRequestHandler):
             nxt = f"{self.hub.url}/api/models?{qs}&cursor={cursor + self.hub.page_size}"
             headers["Link"] = f'<{nxt}>; rel="next"'
         items = [
-            {"id": r.repo_id, "modelId": r.repo_id, "tags": r.tags, "downloads": r.downloads,
-             "likes": 0, "private": r.token is not None and not r.gated}  # fmt: skip
+            {
+                "id": r.repo_id,
+                "modelId": r.repo_id,
+                "tags": r.tags,
+                "downloads": r.downloads,
+                "likes": 0,
+                "private": r.token is not None and not r.gated,
+            }
             for r in page
         ]
         self._json(items, headers)
@@ -352,9 +369,16 @@ class _Handler(BaseHTTPRequestHandler):
                     item["lfs"] = {"size": f.size, "sha256": f.sha256, "pointerSize": 134}
             siblings.append(item)
         self._json(
-            {"id": repo.repo_id, "modelId": repo.repo_id, "sha": repo.sha, "tags": repo.tags,
-             "downloads": repo.downloads, "private": False, "gated": repo.gated,
-             "siblings": siblings}  # fmt: skip
+            {
+                "id": repo.repo_id,
+                "modelId": repo.repo_id,
+                "sha": repo.sha,
+                "tags": repo.tags,
+                "downloads": repo.downloads,
+                "private": False,
+                "gated": repo.gated,
+                "siblings": siblings,
+            }
         )
 
     def _resolve(self, repo_id: str, revision: str, path: str) -> None:
@@ -368,8 +392,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(404, "EntryNotFound", "Entry not found")
         faults = self.hub.faults.get(path, Faults())
         if faults.status is not None:
-            code = "GatedRepo" if faults.status in (401, 403) else None
-            return self._error(faults.status, code, "forced status")
+            with self.hub._lock:
+                forced = faults.status_times is None or faults.status_times > 0
+                if forced and faults.status_times is not None:
+                    faults.status_times -= 1
+            if forced:
+                code = "GatedRepo" if faults.status in (401, 403) else None
+                return self._error(faults.status, code, "forced status")
         common = {
             "X-Repo-Commit": repo.sha,
             "ETag": f'"{f.sha256 if f.lfs else f.blob_id}"',
@@ -459,8 +488,6 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             if position <= end:  # cut short: drop the connection like a failing network
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             self._record(status, sent)

@@ -1,0 +1,189 @@
+"""models.toml: the shipped catalog, and clear errors (with line numbers) for broken ones."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from app.bundled import resource
+from app.models.catalog import ArchInfo, load_catalog, parse_catalog
+from app.models.errors import CatalogError
+from app.models.sizing import ModelShape, estimate_memory, full_offload_vram
+
+TOP_LEVEL = Path(__file__).resolve().parents[2] / "models.toml"
+
+GOOD_ENTRY = """
+[[model]]
+id = "test-q4"
+name.zh = "测试"
+name.en = "Test"
+kind = "poetry"
+original = "someone/Test-Model"
+quant = "Q4_K_M"
+size_bytes = 1000
+memory.vram_bytes = 2000
+memory.ram_bytes = 3000
+context_length = 4096
+prompt_style = "qpm-r1"
+license = "MIT"
+"""
+
+
+def test_shipped_catalog_loads_and_has_the_expected_entries() -> None:
+    catalog = load_catalog()
+    assert len(catalog) >= 6
+    default = catalog.default
+    assert default.kind == "poetry" and default.quant == "Q4_K_M"
+    assert default.original == "ricardozhy/QPM-1K-32B-R1"
+    assert "ricardozhy/Xunzi-Yayun-R1" in default.also_known_as
+    assert default.search_terms() == ("QPM-1K-32B-R1", "Xunzi-Yayun-R1")
+    sizes = {e.quant: e.size_bytes for e in catalog.poetry_models()}
+    assert sizes == {
+        "Q4_K_M": 19_900_000_000,
+        "Q3_K_M": 15_900_000_000,
+        "Q5_K_M": 23_300_000_000,
+        "Q8_0": 34_800_000_000,
+    }
+    assert all(e.prompt_style == "qpm-r1" for e in catalog.poetry_models())
+    general = {e.repo: e for e in catalog.general_models()}
+    assert set(general) == {"Qwen/Qwen2.5-7B-Instruct-GGUF", "Qwen/Qwen2.5-1.5B-Instruct-GGUF"}
+    for entry in general.values():
+        assert entry.prompt_style == "chatml-general" and entry.quant == "Q4_K_M"
+        assert "not the poetry model" in entry.kind_label("en")
+        assert "非格律诗专用" in entry.kind_label("zh")
+        assert entry.notes.zh and entry.notes.en
+    for entry in catalog:
+        assert entry.name.zh and entry.name.en and entry.license
+        assert entry.line > 0
+
+
+def test_the_packaged_copy_is_the_top_level_file() -> None:
+    """resources/models.toml links to ../models.toml, so the package ships the same text."""
+    assert resource("models.toml").read_text(encoding="utf-8") == TOP_LEVEL.read_text(
+        encoding="utf-8"
+    )
+    assert load_catalog(TOP_LEVEL).entries == load_catalog().entries
+
+
+def test_memory_figures_agree_with_the_sizing_formula() -> None:
+    """memory.vram_bytes is the 8k-context full-offload estimate, rounded up a little."""
+    for entry in load_catalog():
+        assert entry.arch is not None, entry.id
+        shape = ModelShape.from_arch(entry.arch, entry.size_bytes)
+        vram = full_offload_vram(shape, 8192)
+        assert vram <= entry.vram_bytes <= vram * 1.05, entry.id
+        cpu = estimate_memory(shape, 8192, 0).cpu_bytes
+        assert entry.ram_bytes >= cpu, entry.id
+
+
+def test_entry_lines_point_at_their_headers() -> None:
+    text = TOP_LEVEL.read_text(encoding="utf-8").splitlines()
+    for entry in load_catalog(TOP_LEVEL):
+        assert text[entry.line - 1].strip() == "[[model]]"
+        assert f'id = "{entry.id}"' in "\n".join(text[entry.line : entry.line + 3])
+
+
+def test_minimal_entry_defaults() -> None:
+    catalog = parse_catalog("schema = 1\n" + GOOD_ENTRY)
+    entry = catalog.get("test-q4")
+    assert entry.pattern == "*.gguf" and entry.sha256 == () and entry.arch is None
+    assert catalog.default is entry and "test-q4" in catalog
+    with pytest.raises(KeyError):
+        catalog.get("missing")
+
+
+def test_sha256_as_string_or_list_and_arch() -> None:
+    text = GOOD_ENTRY.replace(
+        'license = "MIT"',
+        'license = "MIT"\nsha256 = "' + "AB" * 32 + '"\n'
+        "arch = { layers = 2, heads = 4, kv_heads = 2, head_dim = 16, hidden = 64, vocab = 50 }",
+    )
+    entry = parse_catalog(text).entries[0]
+    assert entry.sha256 == ("ab" * 32,)
+    assert entry.arch == ArchInfo(2, 4, 2, 16, 64, 50)
+    pinned = f'license = "MIT"\nsha256 = ["{"1" * 64}", "{"2" * 64}"]'
+    split = parse_catalog(GOOD_ENTRY.replace('license = "MIT"', pinned))
+    assert split.entries[0].sha256 == ("1" * 64, "2" * 64)
+
+
+def _error(text: str) -> str:
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(text, "models.toml")
+    assert caught.value.zh and caught.value.en
+    return caught.value.en
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_toml_syntax_error_keeps_the_line_number() -> None:
+    text = GOOD_ENTRY + '\n[[model]]\nid = "broken\n'
+    message = _error(text)
+    assert re.search(rf"line {_line_of(text, 'broken')}\b", message), message
+
+
+@pytest.mark.parametrize(
+    ("change", "needle", "words"),
+    [
+        (('kind = "poetry"', 'kind = "epic"'), "kind =", "kind must be one of"),
+        (("size_bytes = 1000", 'size_bytes = "big"'), "size_bytes", "positive integer"),
+        (("size_bytes = 1000", "size_bytes = -5"), "size_bytes", "positive integer"),
+        (('quant = "Q4_K_M"', 'quant = "Q4 K M"'), "quant =", "not a quant name"),
+        (('license = "MIT"', 'license = "MIT"\nflavour = "spicy"'), "flavour", "unknown key"),
+        (('prompt_style = "qpm-r1"', 'prompt_style = "alpaca"'), "prompt_style", "prompt_style"),
+        (('original = "someone/Test-Model"', 'original = "no-slash"'), "original", "owner/name"),
+        (('name.en = "Test"', 'name.fr = "Essai"'), "name.zh", "name.zh and name.en"),
+        (("memory.ram_bytes = 3000", ""), "memory.vram", "memory needs"),
+        (('license = "MIT"', 'license = "MIT"\nsha256 = "xyz"'), "sha256", "64-hex"),
+        (('license = "MIT"', 'license = "MIT"\npattern = "*.bin"'), "pattern", "end in .gguf"),
+        (('id = "second"', 'id = "Second Q4"'), "id =", "lower-case"),
+    ],
+)
+def test_semantic_errors_name_the_line(change: tuple[str, str], needle: str, words: str) -> None:
+    text = "schema = 1\n" + GOOD_ENTRY + GOOD_ENTRY.replace("test-q4", "second")
+    start = text.rindex("[[model]]")
+    broken = text[:start] + text[start:].replace(*change)
+    message = _error(broken)
+    line = _line_of(broken[start:], needle) + broken[:start].count("\n")
+    assert f"line {line}:" in message, message
+    assert words in message
+
+
+def test_missing_required_key_names_the_entry() -> None:
+    second = GOOD_ENTRY.replace("test-q4", "x2").replace('quant = "Q4_K_M"\n', "")
+    text = "schema = 1\n" + GOOD_ENTRY + second
+    message = _error(text)
+    header_line = text[: text.rindex("[[model]]")].count("\n") + 1
+    assert f"line {header_line}:" in message
+    assert "missing required key 'quant'" in message
+
+
+def test_duplicate_ids_and_defaults() -> None:
+    message = _error(GOOD_ENTRY + GOOD_ENTRY)
+    assert "duplicate entry id 'test-q4'" in message
+    two_defaults = GOOD_ENTRY.replace('kind = "poetry"', 'kind = "poetry"\ndefault = true')
+    message = _error(two_defaults + two_defaults.replace("test-q4", "other"))
+    assert "more than one default" in message
+
+
+def test_entry_needs_a_source() -> None:
+    message = _error(GOOD_ENTRY.replace('original = "someone/Test-Model"\n', ""))
+    assert "give original" in message
+
+
+def test_schema_and_empty_catalog() -> None:
+    assert "unsupported catalog schema" in _error("schema = 7\n" + GOOD_ENTRY)
+    assert "no [[model]] entries" in _error("schema = 1\n")
+    assert "unknown top-level key" in _error("colour = 1\n" + GOOD_ENTRY)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="Cannot read the model catalog"):
+        load_catalog(tmp_path / "absent.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(b"\xff\xfe not utf-8")
+    with pytest.raises(CatalogError):
+        load_catalog(bad)
