@@ -1,0 +1,75 @@
+"""The ``shijian`` command.
+
+``shijian`` alone starts the desktop app. Subcommands work without a window:
+
+* ``shijian check [TEXT | FILE | -]`` — check a poem (human view or ``--json``)
+* ``shijian score FILE.jsonl`` — the four scores over a collection, by form
+* ``shijian rhyme 字`` — every reading of a character and its group's characters
+
+Exit status: 0 success (for ``check``: no rule errors), 1 ``check`` found rule
+errors, 2 bad input (a clear message on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from app import __version__
+from app.cli.common import CliError, configure_stdio
+from app.prosody.rhymebook import RhymeBookError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shijian",
+        description="诗笺 Shijian — 近体诗写作室 / a studio for classical Chinese regulated verse",
+    )
+    parser.add_argument("--version", action="version", version=f"shijian {__version__}")
+    parser.add_argument(
+        "--basedir",
+        help="keep all data, settings and models under this folder (also $SHIJIAN_BASEDIR)",
+    )
+    parser.add_argument("--lang", choices=("zh", "en"), default=None, help="language / 语言")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window offscreen, check a poem, use a temporary database, report, exit",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    from app.cli import check, rhyme, score
+
+    check.add_parser(sub)
+    score.add_parser(sub)
+    rhyme.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    configure_stdio()
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        if args.command is None:
+            from app.ui.launch import launch
+
+            return launch(basedir=args.basedir, lang=args.lang, self_test=args.self_test)
+        handler = args.handler
+        result: int = handler(args)
+        return result
+    except CliError as exc:
+        print(f"shijian: {exc}", file=sys.stderr)
+        return 2
+    except RhymeBookError as exc:
+        print(
+            f"shijian: 韵书数据缺失或损坏，请重新安装 / the bundled rhyme data is missing or "
+            f"damaged, please reinstall ({exc})",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
