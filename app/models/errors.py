@@ -95,14 +95,24 @@ class AccessDeniedError(HubError):
                 "Open its page on Hugging Face, accept the licence, then set an access token "
                 "(HF_TOKEN)."
             )
+        elif status == 401:
+            zh = (
+                f"无权访问 {repo_id}（HTTP 401）：仓库可能是私有的，需要访问令牌；"
+                "匿名访问时，不存在的仓库也会这样回答。请检查名称并设置访问令牌（HF_TOKEN）。"
+            )
+            en = (
+                f"Not allowed to access {repo_id} (HTTP 401): the repository may be private "
+                "and need an access token (to anonymous requests the hub also answers this for "
+                "repositories that do not exist). Check the name and set a token (HF_TOKEN)."
+            )
         else:
             zh = (
-                f"无权下载 {repo_id}（HTTP {status}）：仓库可能是私有的，或访问令牌无效。"
+                f"无权下载 {repo_id}（HTTP {status}）：访问令牌无效或没有此仓库的权限。"
                 "请设置有效的访问令牌（HF_TOKEN）。"
             )
             en = (
-                f"Not allowed to download {repo_id} (HTTP {status}): the repository may be "
-                "private or the access token is not valid. Set a valid token (HF_TOKEN)."
+                f"Not allowed to download {repo_id} (HTTP {status}): the access token is not "
+                "valid or has no access to this repository. Set a valid token (HF_TOKEN)."
             )
         super().__init__(zh, en)
         self.repo_id = repo_id

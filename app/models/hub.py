@@ -88,12 +88,13 @@ def map_hub_error(exc: BaseException, repo_id: str, filename: str | None = None)
         return RepoNotFoundError(repo_id, "revision not found / 找不到该版本")
     if isinstance(exc, hf_errors.RemoteEntryNotFoundError):
         return RemoteFileNotFoundError(repo_id, filename or "?")
+    if status in (401, 403):
+        # The hub answers 401 to anonymous requests for private *and* missing repositories.
+        return AccessDeniedError(repo_id, status)
     if isinstance(exc, hf_errors.RepositoryNotFoundError):
         return RepoNotFoundError(repo_id, f"HTTP {status}" if status else "")
     if isinstance(exc, hf_errors.OfflineModeIsEnabled):
         return NetworkError("HF_HUB_OFFLINE is set / 已设置离线模式 HF_HUB_OFFLINE")
-    if status in (401, 403):
-        return AccessDeniedError(repo_id, status)
     if status == 404:
         if filename:
             return RemoteFileNotFoundError(repo_id, filename)
