@@ -25,7 +25,7 @@ from typing import Any, Literal, cast
 
 from app.models.catalog import CatalogEntry, LocalText
 from app.models.download import Downloader, ProgressCallback
-from app.models.errors import ModelError
+from app.models.errors import GGUFError, ModelError
 from app.models.gguf_header import GGUFInfo, read_gguf
 from app.models.partfile import VERIFIED_SUFFIX, hash_file, remove_partial
 from app.models.resolve import ResolvedModel
@@ -231,7 +231,16 @@ class ModelRegistry:
     ) -> InstalledModel:
         """Download ``resolved`` into its folder and register it (blocking)."""
         path = downloader.download(resolved, self.folder_for(resolved), progress_cb, cancel_event)
-        return self.record_download(entry, resolved, path)
+        try:
+            return self.record_download(entry, resolved, path)
+        except GGUFError:
+            # verified bytes, but not a usable model: do not leave them lying around
+            for remote in resolved.files:
+                target = path.with_name(remote.basename)
+                for junk in (target, target.with_name(target.name + VERIFIED_SUFFIX)):
+                    with contextlib.suppress(FileNotFoundError):
+                        junk.unlink()
+            raise
 
     def inspect_local(self, path: Path) -> GGUFInfo:
         """Read and check a user's GGUF file (all parts of a split set); raises GGUFError."""
