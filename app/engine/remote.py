@@ -203,7 +203,9 @@ class RemoteStream:
         self._backend = backend
         self._request = request
         self._cancel = threading.Event()
-        self._conn: http.client.HTTPConnection | None = None
+        # The socket, kept apart from the connection: http.client drops the
+        # connection's reference when a response says "Connection: close".
+        self._sock: socket.socket | None = None
         self._conn_lock = threading.Lock()
         self._events: Generator[EngineEvent, None, None] | None = None
         self._finished = False
@@ -229,8 +231,7 @@ class RemoteStream:
     def cancel(self) -> None:
         self._cancel.set()
         with self._conn_lock:
-            conn = self._conn
-            sock = conn.sock if conn is not None else None
+            sock = self._sock
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked read
@@ -263,11 +264,11 @@ class RemoteStream:
         path, body = backend.body_for(self._request)
         started = time.perf_counter()
         conn = backend._connection()
-        with self._conn_lock:
-            self._conn = conn
         try:
             try:
                 conn.connect()
+                with self._conn_lock:
+                    self._sock = conn.sock
                 if conn.sock is not None:
                     conn.sock.settimeout(backend.read_timeout_s)
                 if self._cancel.is_set():
@@ -320,7 +321,7 @@ class RemoteStream:
             yield from self._read_stream(resp, started)
         finally:
             with self._conn_lock:
-                self._conn = None
+                self._sock = None
             conn.close()
 
     def _http_error(self, status: int, body: bytes) -> EngineError:

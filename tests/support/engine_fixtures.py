@@ -1,0 +1,81 @@
+"""pytest fixtures for tests that run the real engine on the tiny generated model.
+
+Import the fixtures you need into a test module (pytest picks them up from its
+namespace; the fixture names are ``qwen2_vocab``, ``tiny_model``, ``engine``)::
+
+    from tests.support.engine_fixtures import engine_fixture, tiny_model_fixture  # noqa: F401
+
+The Qwen2 vocabulary is cached in pytest's cache folder (``.pytest_cache``), so
+only the first run on a machine downloads the llama-cpp-python sdist.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.engine.client import EngineClient
+from app.engine.events import Done, EngineEvent, Token
+from app.engine.requests import ChatMessage, GenerateRequest, LoadConfig, Sampling
+from tests.support.tiny_model import VocabUnavailableError, fetch_qwen2_vocab, write_qwen2_model
+
+HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
+needs_llama = pytest.mark.skipif(not HAVE_LLAMA, reason="llama-cpp-python is not installed")
+
+
+@pytest.fixture(scope="session", name="qwen2_vocab")
+def qwen2_vocab_fixture(request: pytest.FixtureRequest) -> Path:
+    if not HAVE_LLAMA:
+        pytest.skip("llama-cpp-python is not installed")
+    cache = Path(request.config.cache.mkdir("shijian-qwen2-vocab"))
+    try:
+        return fetch_qwen2_vocab(cache)
+    except VocabUnavailableError as exc:
+        pytest.skip(f"Qwen2 vocabulary unavailable: {exc}")
+
+
+@pytest.fixture(scope="session", name="tiny_model")
+def tiny_model_fixture(qwen2_vocab: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer, 64-wide qwen2 GGUF (45 MB) with the real Qwen2 tokenizer."""
+    return write_qwen2_model(tmp_path_factory.mktemp("models") / "tiny-qwen2.gguf", qwen2_vocab)
+
+
+def tiny_config(model: Path, **overrides: object) -> LoadConfig:
+    settings: dict[str, object] = {"model_path": str(model), "n_ctx": 2048}
+    settings.update(overrides)
+    return LoadConfig(**settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module", name="engine")
+def engine_fixture(tiny_model: Path) -> Iterator[EngineClient]:
+    """A started engine with the tiny model loaded, shared by a test module."""
+    client = EngineClient(cancel_grace_s=5.0)
+    client.start()
+    client.load(tiny_config(tiny_model))
+    yield client
+    client.stop()
+
+
+def chat_request(
+    text: str = "写一首七言绝句", *, max_tokens: int = 32, seed: int | None = 7, **kwargs: object
+) -> GenerateRequest:
+    return GenerateRequest(
+        messages=(ChatMessage("user", text),),
+        sampling=Sampling(max_tokens=max_tokens, seed=seed),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def collect(events: Iterator[EngineEvent]) -> tuple[str, list[EngineEvent]]:
+    """All events of a stream and the text of its tokens."""
+    got = list(events)
+    return "".join(e.text for e in got if isinstance(e, Token)), got
+
+
+def final(events: list[EngineEvent]) -> Done:
+    last = events[-1]
+    assert isinstance(last, Done), f"expected Done, got {last!r}"
+    return last
