@@ -26,7 +26,9 @@ def count_bigrams(corpus: Path) -> Counter[str]:
             poem = json.loads(raw)
             texts = {*poem.get("lines", []), *poem.get("simplified", [])}
             for line in texts:
-                counts.update(a + b for a, b in zip(line, line[1:], strict=False) if "□" not in a + b)
+                counts.update(
+                    a + b for a, b in zip(line, line[1:], strict=False) if "□" not in a + b
+                )
     return counts
 
 
@@ -41,7 +43,9 @@ def main() -> int:
     counts = count_bigrams(args.corpus)
     kept = [(bigram, n) for bigram, n in counts.most_common() if n >= args.min_count]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    header = f"#shijian-bigrams\t1\tsource=chinese-poetry 全唐诗 (MIT)\tmin_count={args.min_count}\n"
+    header = (
+        f"#shijian-bigrams\t1\tsource=chinese-poetry 全唐诗 (MIT)\tmin_count={args.min_count}\n"
+    )
     args.out.write_text(header + "".join(f"{b}\t{n}\n" for b, n in kept), encoding="utf-8")
     print(f"{len(kept)} bigrams (of {len(counts)}) → {args.out}")
     return 0
