@@ -49,6 +49,7 @@ class Rule(StrEnum):
     DUI_ZHANG = "dui_zhang"  # 对仗 hint
     LENGTH = "length"  # wrong number of characters or lines
     UNCERTAIN = "uncertain"  # a reading that is only a guess decides a position
+    REQUIREMENT = "requirement"  # an assignment's requirement (app.assign); text in detail
 
     @property
     def zh(self) -> str:
@@ -88,6 +89,7 @@ _RULE_ZH = {
     Rule.DUI_ZHANG: "对仗",
     Rule.LENGTH: "字数",
     Rule.UNCERTAIN: "读音存疑",
+    Rule.REQUIREMENT: "作业要求",
 }
 _RULE_EN = {
     Rule.TONE: "tone",
@@ -113,6 +115,7 @@ _RULE_EN = {
     Rule.DUI_ZHANG: "parallelism (对仗)",
     Rule.LENGTH: "length",
     Rule.UNCERTAIN: "uncertain reading",
+    Rule.REQUIREMENT: "assignment requirement",
 }
 _TONAL = frozenset(
     {
