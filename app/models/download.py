@@ -81,8 +81,9 @@ class DownloadPolicy:
     backoff_base_s: float = 1.0
     backoff_max_s: float = 60.0
     deadline_s: float | None = 24 * 3600.0  # for the whole call, retries included
-    checkpoint_bytes: int = 64 << 20
-    checkpoint_interval_s: float = 5.0
+    checkpoint_bytes: int = 16 << 20  # fsync + sidecar every 16 MiB ...
+    checkpoint_interval_s: float = 2.0  # ... or every 2 s, whichever comes first
+    light_checkpoint_bytes: int = 256 << 10  # a line in the checkpoint log (no fsync)
     disk_margin_bytes: int = 256 << 20
     progress_interval_s: float = 0.1
 
@@ -438,6 +439,7 @@ class Downloader:
             state,
             checkpoint_bytes=self.policy.checkpoint_bytes,
             checkpoint_interval_s=self.policy.checkpoint_interval_s,
+            light_checkpoint_bytes=self.policy.light_checkpoint_bytes,
         )
         try:
             self._open_part(run, writer, target)

@@ -1,17 +1,22 @@
-"""The partial file of a download and its JSON sidecar, with hashed checkpoints.
+"""The partial file of a download, its JSON sidecar and its checkpoints.
 
-A download writes ``<target>.part``; beside it ``<target>.part.json`` records what the
+A download writes ``<target>.part``. Beside it, ``<target>.part.json`` records what the
 bytes are (url, expected size and SHA-256, etag, commit) and a list of checkpoints
-``[offset, sha256 of the bytes since the previous checkpoint]``. A checkpoint is written
-after the part file is flushed and fsynced, every ``checkpoint_bytes`` or
-``checkpoint_interval_s`` (whichever comes first) and whenever the download stops
-cleanly (pause, cancel, network gone, deadline).
+``[offset, SHA-256 of bytes 0..offset]`` — the digest of the prefix, taken from a copy
+of the running hash, so checking a checkpoint costs nothing extra. Two kinds:
 
-Python's hash objects cannot be saved, so resuming re-reads the bytes on disk to
-rebuild the whole-file SHA-256; the block hashes are checked on the way, and the file
-is cut back to the last checkpoint whose bytes still match. After a clean stop the
-last checkpoint is the end of the file, so nothing is fetched twice; after a crash
-(power cut, killed process) at most the bytes since the last checkpoint are.
+* durable: the part is fsynced, then the sidecar is replaced atomically (and fsynced),
+  every ``checkpoint_bytes`` or ``checkpoint_interval_s`` and on every clean stop;
+* light: one line ``offset digest`` appended to ``<target>.part.log`` every
+  ``light_checkpoint_bytes`` (no fsync — cheap).
+
+Python's hash objects cannot be saved, so resuming re-reads the bytes on disk once to
+rebuild the running hash, comparing the prefix digest at every checkpoint offset on
+the way, and keeps the file up to the furthest checkpoint that still matches. Nothing
+is trusted without that check, so correctness never rests on fsync; fsync only makes
+sure some checkpoint survives a power cut. After a clean stop the last checkpoint is
+the end of the file (nothing is fetched twice); after a killed process at most the
+bytes since the last light checkpoint are.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any
 
 PART_SUFFIX = ".part"
 SIDECAR_SUFFIX = ".part.json"
+LOG_SUFFIX = ".part.log"
 VERIFIED_SUFFIX = ".sha256"
 FORMAT = 1
 _READ_CHUNK = 4 << 20
@@ -40,6 +46,10 @@ def part_path(target: Path) -> Path:
 
 def sidecar_path(target: Path) -> Path:
     return target.with_name(target.name + SIDECAR_SUFFIX)
+
+
+def log_path(target: Path) -> Path:
+    return target.with_name(target.name + LOG_SUFFIX)
 
 
 def verified_marker(target: Path) -> Path:
@@ -134,8 +144,8 @@ def save_state(target: Path, state: PartState) -> None:
 
 
 def remove_partial(target: Path) -> None:
-    """Delete the part file and its sidecar."""
-    for path in (part_path(target), sidecar_path(target)):
+    """Delete the part file, its sidecar and its checkpoint log."""
+    for path in (part_path(target), sidecar_path(target), log_path(target)):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
     with contextlib.suppress(FileNotFoundError):
@@ -143,7 +153,7 @@ def remove_partial(target: Path) -> None:
 
 
 class PartWriter:
-    """Appends to ``<target>.part``, hashing as it goes and checkpointing to the sidecar."""
+    """Appends to ``<target>.part``, hashing as it goes and recording checkpoints."""
 
     def __init__(
         self,
@@ -152,21 +162,25 @@ class PartWriter:
         *,
         checkpoint_bytes: int,
         checkpoint_interval_s: float,
+        light_checkpoint_bytes: int = 256 << 10,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.target = target
         self.state = state
         self.checkpoint_bytes = checkpoint_bytes
         self.checkpoint_interval_s = checkpoint_interval_s
+        self.light_checkpoint_bytes = light_checkpoint_bytes
         self._clock = clock
         self.path = part_path(target)
+        self.log_path = log_path(target)
         self.file_hash = hashlib.sha256()
-        self._block_hash = hashlib.sha256()
-        self._hash_at_checkpoint = self.file_hash.copy()
         self.offset = 0
-        self._last_cp_offset = 0
-        self._last_cp_time = clock()
+        self._durable_offset = 0
+        self._durable_time = clock()
+        self._light_offset = 0
+        self._hash_at_light = self.file_hash.copy()
         self._fh: io.FileIO | None = None
+        self._log: io.FileIO | None = None
         self.discarded_bytes = 0  # bytes on disk that could not be trusted on resume
 
     # -- opening
@@ -176,25 +190,27 @@ class PartWriter:
         self.state.checkpoints = []
         save_state(self.target, self.state)
         self._fh = self.path.open("w+b", buffering=0)
-        self._reset_hashes(0)
+        self._log = self.log_path.open("wb", buffering=0)
+        self._reset(0, hashlib.sha256())
 
     def open_resume(
         self,
         on_progress: Callable[[int], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> int:
-        """Re-hash the bytes on disk, keep those up to the last matching checkpoint, and
-        return that offset. Raises ``InterruptedError`` if ``should_stop`` says so."""
+        """Re-hash the bytes on disk, keep them up to the furthest checkpoint whose prefix
+        digest still matches, and return that offset. ``InterruptedError`` if
+        ``should_stop`` says so."""
         self._fh = self.path.open("r+b", buffering=0)
         on_disk = os.fstat(self._fh.fileno()).st_size
-        kept: list[tuple[int, str]] = []
+        candidates = dict(self.state.checkpoints)
+        for offset, digest in read_light_checkpoints(self.target):
+            candidates.setdefault(offset, digest)
+        wanted = sorted(o for o in candidates if 0 < o <= on_disk)
         file_hash = hashlib.sha256()
-        hash_at_kept = file_hash.copy()
+        kept, kept_hash = 0, file_hash.copy()
         position = 0
-        for offset, expected in self.state.checkpoints:
-            if offset > on_disk:
-                break
-            block = hashlib.sha256()
+        for offset in wanted:
             while position < offset:
                 if should_stop is not None and should_stop():
                     raise InterruptedError
@@ -202,37 +218,33 @@ class PartWriter:
                 data = self._fh.read(min(_READ_CHUNK, offset - position))
                 if not data:
                     break
-                block.update(data)
                 file_hash.update(data)
                 position += len(data)
                 if on_progress is not None:
                     on_progress(position)
-            if position != offset or block.hexdigest() != expected:
-                break
-            kept.append((offset, expected))
-            hash_at_kept = file_hash.copy()
-        keep = kept[-1][0] if kept else 0
-        self.discarded_bytes = on_disk - keep
-        self._fh.truncate(keep)
-        self._fh.seek(keep)
-        self.state.checkpoints = kept
-        if self.discarded_bytes:
-            save_state(self.target, self.state)
-        self.file_hash = hash_at_kept
-        self._hash_at_checkpoint = hash_at_kept.copy()
-        self._block_hash = hashlib.sha256()
-        self.offset = keep
-        self._last_cp_offset = keep
-        self._last_cp_time = self._clock()
-        return keep
+            if position != offset or file_hash.copy().hexdigest() != candidates[offset]:
+                break  # everything from here on is suspect
+            kept, kept_hash = offset, file_hash.copy()
+        self.discarded_bytes = on_disk - kept
+        self._fh.truncate(kept)
+        self._fh.seek(kept)
+        self.state.checkpoints = [(o, d) for o, d in self.state.checkpoints if o <= kept]
+        last = self.state.checkpoints[-1][0] if self.state.checkpoints else 0
+        if kept and last != kept:
+            self.state.checkpoints.append((kept, kept_hash.hexdigest()))
+        os.fsync(self._fh.fileno())
+        save_state(self.target, self.state)
+        self._log = self.log_path.open("wb", buffering=0)  # a fresh log from here on
+        self._reset(kept, kept_hash)
+        return kept
 
-    def _reset_hashes(self, offset: int) -> None:
-        self.file_hash = hashlib.sha256()
-        self._hash_at_checkpoint = self.file_hash.copy()
-        self._block_hash = hashlib.sha256()
+    def _reset(self, offset: int, file_hash: hashlib._Hash) -> None:
+        self.file_hash = file_hash
         self.offset = offset
-        self._last_cp_offset = offset
-        self._last_cp_time = self._clock()
+        self._durable_offset = offset
+        self._durable_time = self._clock()
+        self._light_offset = offset
+        self._hash_at_light = file_hash.copy()
 
     # -- writing
     def write(self, chunk: bytes) -> None:
@@ -244,40 +256,46 @@ class PartWriter:
             if not written:
                 raise OSError("short write")
             self.file_hash.update(view[:written])
-            self._block_hash.update(view[:written])
             self.offset += written
             view = view[written:]
         if (
-            self.offset - self._last_cp_offset >= self.checkpoint_bytes
-            or self._clock() - self._last_cp_time >= self.checkpoint_interval_s
+            self.offset - self._durable_offset >= self.checkpoint_bytes
+            or self._clock() - self._durable_time >= self.checkpoint_interval_s
         ):
             self.checkpoint()
+        elif self.offset - self._light_offset >= self.light_checkpoint_bytes:
+            self._light_checkpoint()
+
+    def _light_checkpoint(self) -> None:
+        digest = self.file_hash.copy()
+        if self._log is not None:
+            self._log.write(f"{self.offset} {digest.hexdigest()}\n".encode("ascii"))
+        self._light_offset = self.offset
+        self._hash_at_light = digest
 
     def checkpoint(self) -> None:
         """Make the bytes so far durable and record them in the sidecar."""
-        if self._fh is None or self.offset == self._last_cp_offset:
-            self._last_cp_time = self._clock()
+        if self._fh is None or self.offset == self._durable_offset:
+            self._durable_time = self._clock()
             return
         os.fsync(self._fh.fileno())
-        self.state.checkpoints.append((self.offset, self._block_hash.hexdigest()))
+        self.state.checkpoints.append((self.offset, self.file_hash.copy().hexdigest()))
         save_state(self.target, self.state)
-        self._block_hash = hashlib.sha256()
-        self._hash_at_checkpoint = self.file_hash.copy()
-        self._last_cp_offset = self.offset
-        self._last_cp_time = self._clock()
+        self._light_checkpoint()
+        self._durable_offset = self.offset
+        self._durable_time = self._clock()
 
     def rollback_to_checkpoint(self) -> None:
-        """After a failed write (disk full): cut the file back to the last checkpoint.
-        Truncating frees space, so this works on a full disk; the sidecar already
-        describes this state, so it is not rewritten."""
+        """After a failed write (disk full): cut the file back to the last checkpoint
+        (light or durable). Truncating frees space, so this works on a full disk; the
+        checkpoint is already recorded, so nothing needs to be written."""
         if self._fh is None:
             return
         with contextlib.suppress(OSError):
-            self._fh.truncate(self._last_cp_offset)
-            self._fh.seek(self._last_cp_offset)
-        self.offset = self._last_cp_offset
-        self.file_hash = self._hash_at_checkpoint.copy()
-        self._block_hash = hashlib.sha256()
+            self._fh.truncate(self._light_offset)
+            self._fh.seek(self._light_offset)
+        self.offset = self._light_offset
+        self.file_hash = self._hash_at_light.copy()
 
     def restart_from_zero(self) -> int:
         """Drop everything written (the server ignored our Range request); returns the
@@ -286,16 +304,21 @@ class PartWriter:
         dropped = self.offset
         self._fh.truncate(0)
         self._fh.seek(0)
+        if self._log is not None:
+            self._log.truncate(0)
+            self._log.seek(0)
         self.state.checkpoints = []
         save_state(self.target, self.state)
-        self._reset_hashes(0)
+        self._reset(0, hashlib.sha256())
         return dropped
 
     def close(self) -> None:
-        if self._fh is not None:
-            with contextlib.suppress(OSError):
-                self._fh.close()
-            self._fh = None
+        for fh in (self._fh, self._log):
+            if fh is not None:
+                with contextlib.suppress(OSError):
+                    fh.close()
+        self._fh = None
+        self._log = None
 
     def hexdigest(self) -> str:
         return self.file_hash.hexdigest()
@@ -308,10 +331,25 @@ class PartWriter:
         self.close()
         os.replace(self.path, self.target)
         write_verified_marker(self.target, self.state.sha256)
-        with contextlib.suppress(FileNotFoundError):
-            sidecar_path(self.target).unlink()
+        for leftover in (sidecar_path(self.target), self.log_path):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
         fsync_dir(self.target.parent)
         return self.target
+
+
+def read_light_checkpoints(target: Path) -> list[tuple[int, str]]:
+    """The light checkpoints in ``<target>.part.log`` (a torn last line is ignored)."""
+    try:
+        text = log_path(target).read_bytes().decode("ascii", "replace")
+    except OSError:
+        return []
+    found: list[tuple[int, str]] = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isdigit() and len(parts[1]) == 64:
+            found.append((int(parts[0]), parts[1]))
+    return found
 
 
 def write_verified_marker(target: Path, sha256: str) -> None:

@@ -24,7 +24,13 @@ from app.models.errors import (
     RepoNotFoundError,
     UnverifiableError,
 )
-from app.models.partfile import load_state, part_path, sidecar_path, verified_marker
+from app.models.partfile import (
+    load_state,
+    part_path,
+    read_light_checkpoints,
+    sidecar_path,
+    verified_marker,
+)
 from app.models.resolve import RemoteFile, ResolvedModel
 from tests.support.fake_hub import FakeHub, make_bytes
 
@@ -398,13 +404,19 @@ def test_damaged_bytes_in_a_part_are_cut_back_to_the_last_good_checkpoint(
         Downloader(FAST).download(
             s.resolved, s.dest, lambda p: cancel.set() if p.done_bytes > 2_000_000 else None, cancel
         )
+    part_size = part_path(s.dest / NAME).stat().st_size
     state = load_state(s.dest / NAME)
-    assert state is not None and len(state.checkpoints) >= 4
-    second_checkpoint = state.checkpoints[1][0]
+    assert state is not None
+    offsets = sorted(
+        {o for o, _ in state.checkpoints} | {o for o, _ in read_light_checkpoints(s.dest / NAME)}
+    )
+    assert len(offsets) >= 6
+    damaged_at = offsets[3] + 10
     part = part_path(s.dest / NAME)
-    with part.open("r+b") as fh:  # damage a byte inside the third block
-        fh.seek(second_checkpoint + 10)
-        fh.write(b"\x00" if s.data[second_checkpoint + 10] else b"\x01")
+    with part.open("r+b") as fh:  # damage one byte after the fourth checkpoint
+        fh.seek(damaged_at)
+        fh.write(b"\x00" if s.data[damaged_at] else b"\x01")
     downloader = Downloader(FAST)
     assert downloader.download(s.resolved, s.dest).read_bytes() == s.data
-    assert downloader.last_stats.reused_bytes == second_checkpoint
+    assert downloader.last_stats.reused_bytes == offsets[3]
+    assert downloader.last_stats.discarded_bytes == part_size - offsets[3]

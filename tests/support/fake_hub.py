@@ -110,6 +110,7 @@ class FakeHub:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._active = 0  # byte responses being written
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
         self.url = ""
@@ -172,6 +173,17 @@ class FakeHub:
                 for r in self.log
                 if (server is None or r.server == server) and (method is None or r.method == method)
             ]
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no response body is being sent (a cancelled client's response is
+        logged only when the server notices)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._active == 0:
+                    return True
+            time.sleep(0.01)
+        return False
 
     def record(self, req: Request) -> None:
         with self._lock:
@@ -476,6 +488,8 @@ class _Handler(BaseHTTPRequestHandler):
                 faults.drops_done += 1
         sent = 0
         position = start
+        with self.hub._lock:
+            self.hub._active += 1
         try:
             while position <= end:
                 if self.hub._stopping.is_set():
@@ -504,3 +518,5 @@ class _Handler(BaseHTTPRequestHandler):
                 with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
             self._record(status, sent)
+            with self.hub._lock:
+                self.hub._active -= 1
