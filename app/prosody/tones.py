@@ -27,7 +27,7 @@ class Source(IntEnum):
 
     BOOK = 0  # the 平水韵 itself
     DERIVED = 1  # derived from 《广韵》 by the standard 同用 merges
-    GUESSED = 2  # a Mandarin-tone guess (pypinyin); never used to silence an error
+    GUESSED = 2  # a guess (Cantonese or Mandarin tone: GuessMethod); never silences an error
 
     @property
     def zh(self) -> str:
@@ -36,6 +36,21 @@ class Source(IntEnum):
     @property
     def en(self) -> str:
         return ("rhyme book", "derived from Guangyun", "Mandarin guess")[self.value]
+
+
+class GuessMethod(StrEnum):
+    """How a guessed reading (``Source.GUESSED``) was guessed; still only a guess."""
+
+    CANTONESE = "粤"  # the tone of a Cantonese (Jyutping) reading: keeps 平/仄 and 入声
+    MANDARIN = "普"  # the Mandarin tone (pypinyin): 入声 is lost; the last resort
+
+    @property
+    def zh(self) -> str:
+        return {"粤": "粤语推测", "普": "普通话推测"}[self.value]
+
+    @property
+    def en(self) -> str:
+        return {"粤": "Cantonese guess", "普": "Mandarin guess"}[self.value]
 
 
 class Level(StrEnum):

@@ -14,7 +14,16 @@ from app.prosody.chars import CharInfo
 from app.prosody.groups import GROUPS, RhymeGroup, group_by_name
 from app.prosody.rhymebook import RhymeBook, RhymeBookError
 from app.prosody.rhymebook_format import decode_readings, encode_readings
-from app.prosody.tones import PING_BIT, RU_BIT, UNCERTAIN_BIT, ZE_BIT, Source, Tone
+from app.prosody.rhymebook_guess import cantonese_readings, cantonese_tone, guess_readings
+from app.prosody.tones import (
+    PING_BIT,
+    RU_BIT,
+    UNCERTAIN_BIT,
+    ZE_BIT,
+    GuessMethod,
+    Source,
+    Tone,
+)
 
 CLASS_BITS = PING_BIT | ZE_BIT | RU_BIT
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,10 +149,136 @@ def test_characters_missing_from_the_book_are_derived(rb: RhymeBook) -> None:
 
 
 def test_unknown_han_characters_get_a_labelled_guess(rb: RhymeBook) -> None:
-    hu = info(rb, "蝴")  # not in the book nor in 《廣韻》: hú is a Mandarin 2nd tone
+    hu = info(rb, "蝴")  # not in the book nor in 《廣韻》: Cantonese wu4 (陽平)
     assert hu.source is Source.GUESSED and hu.uncertain
     assert all(r.group_id == -1 for r in hu.readings)
-    assert hu.can_be_ping
+    assert hu.can_be_ping and not hu.can_be_ze
+    assert hu.guess is GuessMethod.CANTONESE
+
+
+# ---------------------------------------------------------------- the Cantonese tier
+def test_modern_characters_resolve_through_cantonese_as_labelled_guesses(rb: RhymeBook) -> None:
+    yang = info(rb, "氧")  # joeng5: 陽上 → 上, 仄 (Mandarin yǎng agrees)
+    assert [(r.tone, r.group_id, r.source, r.guess) for r in yang.readings] == [
+        (Tone.SHANG, -1, Source.GUESSED, GuessMethod.CANTONESE)
+    ]
+    assert yang.can_be_ze and not yang.can_be_ping and not yang.is_ru
+    assert yang.uncertain and rb.mask("氧") == ZE_BIT | UNCERTAIN_BIT
+    assert yang.guess is GuessMethod.CANTONESE and yang.guess.zh == "粤语推测"
+    a = info(rb, "啊")  # aa3: 陰去 → 仄; Mandarin would make it a polyphone (a1 … a4)
+    assert a.guess is GuessMethod.CANTONESE and a.uncertain
+    assert a.can_be_ze and not a.is_polyphone
+    men = info(rb, "们")  # through its traditional form 們 (mun4, 陽平)
+    assert men.traditional == ("們",)
+    assert [(r.tone, r.via, r.guess) for r in men.readings] == [
+        (Tone.PING, "們", GuessMethod.CANTONESE)
+    ]
+
+
+@pytest.mark.parametrize("ch", "碟氟")
+def test_cantonese_keeps_the_entering_tone_that_mandarin_lost(rb: RhymeBook, ch: str) -> None:
+    # 碟 dip6 (dié in Mandarin, 2nd tone), 氟 fat1 (fú): stop endings make them 入.
+    ci = info(rb, ch)
+    assert ci.guess is GuessMethod.CANTONESE
+    assert ci.is_ru and ci.can_be_ze and not ci.can_be_ping
+    assert rb.mask(ch) == ZE_BIT | RU_BIT | UNCERTAIN_BIT
+    mandarin = guess_readings(ch)  # what the last resort would have said
+    assert mandarin and all(r.tone is Tone.PING for r in mandarin)
+    assert all(r.guess is GuessMethod.MANDARIN for r in mandarin)
+
+
+def test_mandarin_stays_the_last_resort(rb: RhymeBook) -> None:
+    ai = info(rb, "砹")  # astatine: in GB2312, unknown to the book, 《廣韻》 and Cantonese
+    assert ai.source is Source.GUESSED and ai.guess is GuessMethod.MANDARIN
+    assert [r.tone for r in ai.readings] == [Tone.QU]
+    runtime = RhymeBook.load().lookup("𠀁")  # outside the table: guessed on demand
+    assert runtime is not None and runtime.uncertain
+    assert all(r.guess is GuessMethod.MANDARIN for r in runtime.readings)
+
+
+@pytest.mark.parametrize(
+    ("syllable", "tone"),
+    [
+        ("aa1", Tone.PING), ("mun4", Tone.PING), ("m4", Tone.PING),
+        ("gong2", Tone.SHANG), ("joeng5", Tone.SHANG), ("ng5", Tone.SHANG),
+        ("hei3", Tone.QU), ("daan6", Tone.QU),
+        ("fat1", Tone.RU), ("gwok3", Tone.RU), ("sik6", Tone.RU), ("zaap3", Tone.RU),
+        ("JOENG5", Tone.SHANG),
+    ],
+)  # fmt: skip
+def test_jyutping_tone_numbers_map_to_rhyme_book_tones(syllable: str, tone: Tone) -> None:
+    assert cantonese_tone(syllable) is tone
+
+
+@pytest.mark.parametrize("text", ["", "aa", "aa7", "aa0", "joeng5 hei3", "5", "氧"])
+def test_malformed_jyutping_gives_no_tone(text: str) -> None:
+    assert cantonese_tone(text) is None
+
+
+def test_cantonese_readings_of_several_tone_classes_make_a_polyphone() -> None:
+    readings = cantonese_readings(["kaa1", "kaa3", "kaat1", "kaa3"], via="卡")
+    assert [r.tone for r in readings] == [Tone.PING, Tone.QU, Tone.RU]
+    assert {(r.group_id, r.source, r.via, r.guess) for r in readings} == {
+        (-1, Source.GUESSED, "卡", GuessMethod.CANTONESE)
+    }
+    assert CharInfo("卡", readings).is_polyphone
+    assert CharInfo("卡", readings).uncertain
+
+
+def test_gb2312_level_one_rests_on_a_mandarin_guess_for_at_most_one_percent(
+    rb: RhymeBook,
+) -> None:
+    level1 = [  # GB2312 0xB0A1–0xD7F9
+        bytes([hi, lo]).decode("gb2312")
+        for hi in range(0xB0, 0xD8)
+        for lo in range(0xA1, 0xFF)
+        if (hi << 8) | lo <= 0xD7F9
+    ]
+    assert len(level1) == 3755
+    by_method: dict[str, int] = {}
+    for ch in level1:
+        ci = info(rb, ch)
+        assert ci.readings, ch  # every one resolves
+        key = ci.guess.name if ci.guess is not None else ci.source.name
+        by_method[key] = by_method.get(key, 0) + 1
+    assert by_method.get("MANDARIN", 0) <= len(level1) // 100
+    assert by_method["BOOK"] > 3400 and by_method["CANTONESE"] > 0
+
+
+# ---------------------------------------------------------------- own readings (§1 rule)
+def test_bing_keeps_its_own_readings_besides_its_traditional_forms(rb: RhymeBook) -> None:
+    bing = info(rb, "并")
+    assert bing.is_polyphone and bing.source is Source.BOOK
+    own = {(r.group_id, r.source) for r in bing.readings if r.via == ""}
+    assert own == {
+        (group("下平八庚").id, Source.BOOK),  # 并州 bīng
+        (group("去声二十四敬").id, Source.BOOK),  # 兼并 bìng
+    }
+    assert set(bing.traditional) == {"並", "併", "幷", "并"}
+    assert "并" in rb.group_chars(group("下平八庚").id, "simplified")
+
+
+@pytest.mark.parametrize(("ch", "groups"), [
+    ("洼", ["上平九佳", "下平六麻"]), ("沄", ["上平十二文", "上平十三元"]),
+    ("么", ["下平二萧"]), ("苧", ["上声六语"]), ("昵", ["上声八荠", "入声四质"]),
+])  # fmt: skip
+def test_reviewed_characters_keep_their_own_book_readings(
+    rb: RhymeBook, ch: str, groups: list[str]
+) -> None:
+    ci = info(rb, ch)
+    assert ch in ci.traditional
+    own = {r.group_id for r in ci.readings if r.via == "" and r.source is Source.BOOK}
+    assert own == {group(name).id for name in groups}
+
+
+@pytest.mark.parametrize(("ch", "forms"), [
+    ("机", ("機",)), ("坏", ("壞",)), ("听", ("聽",)), ("洁", ("潔", "絜")),
+])  # fmt: skip
+def test_rare_homographs_stay_out(rb: RhymeBook, ch: str, forms: tuple[str, ...]) -> None:
+    ci = info(rb, ch)
+    assert ci.traditional == forms
+    assert all(r.via in forms for r in ci.readings)
+    assert ch in {c for g in GROUPS for c in rb.group_chars(g.id, "traditional")}
 
 
 def test_cjk_extension_characters_do_not_raise() -> None:
@@ -184,7 +319,7 @@ def test_mask_fast_path_agrees_with_lookup(rb: RhymeBook) -> None:
     for g in GROUPS:
         sample.update(fresh.group_chars(g.id, "simplified")[:30])
         sample.update(fresh.group_chars(g.id, "traditional")[:30])
-    sample.update("啼浣蝴为爲发后干听")
+    sample.update("啼浣蝴为爲发后干听氧们碟砹并")
     masks = {ch: fresh.mask(ch) for ch in sample}
     for ch, mask in masks.items():
         assert mask == info(rb, ch).mask, ch
@@ -257,6 +392,8 @@ def test_conversion_round_trips_famous_poems(
 def test_stats_add_up(rb: RhymeBook) -> None:
     stats = rb.stats
     assert stats["book"] + stats["derived"] + stats["guessed"] == stats["chars"]
+    assert stats["cantonese"] + stats["mandarin"] == stats["guessed"]
+    assert stats["cantonese"] > stats["mandarin"]
     assert stats["book_chars"] == 8550
     assert stats["polyphones"] > 800
     assert stats["ru_chars"] > 1500
@@ -282,7 +419,7 @@ def test_missing_or_foreign_data_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_reading_encoding_round_trips(rb: RhymeBook) -> None:
-    for ch in "发后干听为啼浣蝴东中":
+    for ch in "发后干听为啼浣蝴东中氧们碟砹锫并":
         readings = info(rb, ch).readings
         assert decode_readings(encode_readings(readings)) == readings
 
