@@ -26,6 +26,7 @@ from app.bundled import resource
 from app.prosody.chars import CharInfo
 from app.prosody.groups import GROUPS
 from app.prosody.rhymebook_format import FORMAT_VERSION, decode_readings
+from app.prosody.rhymebook_rows import SortedRows
 from app.prosody.rhymebook_text import is_compatibility, is_han
 from app.prosody.tones import UNCERTAIN_BIT, GuessMethod, Source
 
@@ -44,8 +45,8 @@ class RhymeBook:
 
     __slots__ = (
         "_conversion",
-        "_groups_simp",
-        "_groups_trad",
+        "_group_lists",
+        "_groups",
         "_info",
         "_masks",
         "_meta",
@@ -56,7 +57,7 @@ class RhymeBook:
 
     def __init__(
         self,
-        rows: dict[str, str],
+        rows: SortedRows,
         groups: list[tuple[str, str]],
         meta: dict[str, object],
         root: Traversable | Path,
@@ -64,8 +65,8 @@ class RhymeBook:
         self._rows = rows  # char → its whole chars.tsv line, parsed on first use
         self._masks: dict[str, int] = {}  # char → CharInfo.mask, filled on first use
         self._info: dict[str, CharInfo | None] = {}
-        self._groups_trad = tuple(tuple(trad) for trad, _ in groups)
-        self._groups_simp = tuple(tuple(simp) for _, simp in groups)
+        self._groups = groups  # per group: (traditional members, simplified members)
+        self._group_lists: dict[tuple[int, Script], tuple[str, ...]] = {}  # built on use
         self._meta = meta
         self._root = root
         self._conversion: dict[str, dict[int, str]] = {}  # "s2t"/"t2s" → str.translate table
@@ -76,16 +77,20 @@ class RhymeBook:
     def load(cls, folder: Traversable | Path | None = None) -> RhymeBook:
         """Load the table from ``folder`` (default: the bundled resources/rhyme).
 
-        Rows are indexed, not parsed: each is decoded the first time it is asked for,
-        so loading costs one read and one dict build.
+        Rows are neither indexed nor parsed: the file is split into lines, which the
+        build wrote sorted by character, so a row is found by binary search and decoded
+        the first time it is asked for. Loading costs one read and one split.
         """
         root: Traversable | Path = resource("rhyme") if folder is None else folder
         try:
-            chars = (root / "chars.tsv").read_text(encoding="utf-8")
+            # bytes + decode: a text-mode read (newline translation) took twice as long
+            chars = (root / "chars.tsv").read_bytes().decode("utf-8")
             groups_text = (root / "groups.tsv").read_text(encoding="utf-8")
             meta_text = (root / "meta.json").read_text(encoding="utf-8")
-        except OSError as exc:
-            raise RhymeBookError(f"rhyme data not found in {root}: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RhymeBookError(f"rhyme data not found or unreadable in {root}: {exc}") from exc
+        if "\r" in chars:  # a checkout that rewrote line ends
+            chars = chars.replace("\r\n", "\n")
 
         lines = chars.split("\n")
         header = lines[0].split("\t")
@@ -93,9 +98,8 @@ class RhymeBook:
             raise RhymeBookError(f"unexpected rhyme data format in {root}: {lines[0][:60]!r}")
         if lines[-1] == "":
             lines.pop()
-        body = lines[1:]
         # Every row starts with its character (one code point) and a tab.
-        rows = dict(zip([line[0] for line in body], body, strict=True))
+        rows = SortedRows(lines, start=1)
 
         groups: list[tuple[str, str]] = [("", "")] * len(GROUPS)
         for line in groups_text.split("\n")[1:]:
@@ -170,11 +174,15 @@ class RhymeBook:
         """The book's members of a group, most used in Tang poetry first."""
         if not 0 <= group_id < len(GROUPS):
             raise IndexError(f"no rhyme group {group_id}")
-        if script == "simplified":
-            return self._groups_simp[group_id]
-        if script == "traditional":
-            return self._groups_trad[group_id]
-        raise ValueError(f"script must be 'simplified' or 'traditional', not {script!r}")
+        if script not in ("simplified", "traditional"):
+            raise ValueError(f"script must be 'simplified' or 'traditional', not {script!r}")
+        key = (group_id, script)
+        members = self._group_lists.get(key)
+        if members is None:
+            trad, simp = self._groups[group_id]
+            members = tuple(simp if script == "simplified" else trad)
+            self._group_lists[key] = members
+        return members
 
     @staticmethod
     def is_han(ch: str) -> bool:

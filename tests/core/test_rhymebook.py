@@ -15,6 +15,7 @@ from app.prosody.groups import GROUPS, RhymeGroup, group_by_name
 from app.prosody.rhymebook import RhymeBook, RhymeBookError
 from app.prosody.rhymebook_format import decode_readings, encode_readings
 from app.prosody.rhymebook_guess import cantonese_readings, cantonese_tone, guess_readings
+from app.prosody.rhymebook_rows import SortedRows
 from app.prosody.tones import (
     PING_BIT,
     RU_BIT,
@@ -416,6 +417,31 @@ def test_missing_or_foreign_data_is_a_clear_error(tmp_path: Path) -> None:
     (folder / "chars.tsv").write_text("char\tmask\n东\t1\n", encoding="utf-8")
     with pytest.raises(RhymeBookError):
         RhymeBook.load(folder)
+
+
+def test_every_row_is_found_by_the_binary_search(rb: RhymeBook) -> None:
+    text = (Path(str(resource("rhyme"))) / "chars.tsv").read_text(encoding="utf-8")
+    rows = [line.split("\t") for line in text.split("\n")[1:] if line]
+    assert len(rows) == rb.stats["chars"]
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # the build sorts them
+    fresh = RhymeBook.load()
+    for ch, mask, *_ in rows:
+        assert fresh.mask(ch) == int(mask, 16), ch
+    assert SortedRows(["#head", "b\t1", "a\t2"], start=1).is_sorted() is False
+    sorted_rows = SortedRows(["#head", "a\t2", "b\t1"], start=1)
+    assert sorted_rows.is_sorted() and len(sorted_rows) == 2
+    assert sorted_rows.get("b") == "b\t1" and sorted_rows.get("#") is None
+    assert sorted_rows.get("ab") is None and sorted_rows.get("") is None
+
+
+def test_line_ends_rewritten_by_a_checkout_still_load(tmp_path: Path) -> None:
+    folder = tmp_path / "rhyme"
+    shutil.copytree(Path(str(resource("rhyme"))), folder)
+    chars = folder / "chars.tsv"
+    chars.write_bytes(chars.read_bytes().replace(b"\n", b"\r\n"))
+    book = RhymeBook.load(folder)
+    assert book.lookup("东") == RhymeBook.load().lookup("东")
+    assert book.mask("氧") == ZE_BIT | UNCERTAIN_BIT and book.frequency("风") > 1000
 
 
 def test_reading_encoding_round_trips(rb: RhymeBook) -> None:
