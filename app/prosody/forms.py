@@ -26,7 +26,7 @@ class LineType(StrEnum):
 
     @property
     def rhymes(self) -> bool:
-        return self in (LineType.A, LineType.B)
+        return self in _RHYMING
 
     @property
     def standard5(self) -> tuple[int, ...]:
@@ -68,6 +68,7 @@ _TEMPLATE5: dict[LineType, tuple[Level, ...]] = {
     LineType.b: (_F, _LP, _F, _LZ, _LZ),
     LineType.A: (_F, _LZ, _LZ, _LP, _LP),
 }
+_RHYMING = frozenset({LineType.A, LineType.B})
 _PARTNER = {LineType.a: LineType.B, LineType.B: LineType.a, LineType.b: LineType.A}
 _PARTNER[LineType.A] = LineType.b
 

@@ -32,7 +32,7 @@ def test_check_a_clean_poem(capsys: pytest.CaptureFixture[str]) -> None:
 def test_check_marks_errors_and_suggests(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--lang", "zh", "check", JING_YE_SI)
     assert code == 1
-    assert "  3  举头望明月  ●✕●〇●" in out
+    assert "  3  举头望明月  ●✕◎〇●" in out
     assert "✕ [错误] 第3句第2字「头」为平，与第2句不粘（失粘）。此处应仄。" in out
     assert "可换:" in out
 
