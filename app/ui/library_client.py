@@ -1,0 +1,193 @@
+"""The window's handle on the poem library, opened without blocking start-up.
+
+Importing SQLAlchemy and opening the library (diagnosis, recovery, start-up
+backup) takes a second or more on a small machine, so the window is shown
+first and the library opens on a background thread. :class:`LibraryClient`
+accepts work at once: calls made before the library is there are queued and
+handed to the :class:`~app.storage.worker.LibraryWorker` in order as soon as it
+exists, so nothing typed in the first second is lost or reordered.
+
+All database work still runs on the worker's single thread (the client never
+touches a :class:`~app.storage.repository.Library`); results come back to the
+GUI thread through :func:`app.ui.workers.watch_future`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from app.paths import AppPaths
+from app.storage.errors import LibraryClosedError
+from app.ui.workers import watch_future
+
+if TYPE_CHECKING:
+    from app.storage.db import LibraryOptions
+    from app.storage.repository import Library
+    from app.storage.worker import LibraryWorker
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _chain(inner: Future[Any], outer: Future[Any]) -> None:
+    def copy(done: Future[Any]) -> None:
+        exc = done.exception()
+        if exc is not None:
+            outer.set_exception(exc)
+        else:
+            outer.set_result(done.result())
+
+    inner.add_done_callback(copy)
+
+
+class LibraryClient(QObject):
+    """Submit library work from the GUI thread; the library opens in the background.
+
+    Signals (GUI thread): ``opened(OpenReport)`` once the library is usable,
+    ``open_failed(BaseException)`` when it could not be opened (every queued and
+    later call then fails with the same error).
+    """
+
+    opened = Signal(object)
+    open_failed = Signal(object)
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        options: LibraryOptions | None = None,
+        *,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._paths = paths
+        self._options = options
+        self._lock = threading.Lock()
+        self._worker: LibraryWorker | None = None
+        self._failure: BaseException | None = None
+        self._pending: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any], Future[Any]]]
+        self._pending = []
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._report: Any = None
+        self._bridges: list[QObject] = []
+
+    # ------------------------------------------------------------------ opening
+    def start(self) -> None:
+        """Begin opening the library on a background thread (once)."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._open, name="shijian-library-open", daemon=True)
+        self._thread.start()
+
+    def _open(self) -> None:
+        try:
+            from app.storage.worker import LibraryWorker
+
+            worker = LibraryWorker(self._paths, self._options)
+        except BaseException as exc:  # an import error is a failure to open, too
+            self._fail(exc)
+            return
+        with self._lock:
+            self._worker = worker
+            pending, self._pending = self._pending, []
+            for fn, args, kwargs, outer in pending:
+                try:
+                    _chain(worker.submit(fn, *args, **kwargs), outer)
+                except BaseException as exc:
+                    outer.set_exception(exc)
+        try:
+            report = worker.opened.result()
+        except BaseException as exc:
+            self._fail(exc)
+            return
+        self._report = report
+        self.opened.emit(report)
+
+    def _fail(self, exc: BaseException) -> None:
+        with self._lock:
+            self._failure = exc
+            pending, self._pending = self._pending, []
+        for *_, outer in pending:
+            outer.set_exception(exc)
+        self.open_failed.emit(exc)
+
+    @property
+    def ready(self) -> bool:
+        return self._report is not None
+
+    @property
+    def report(self) -> Any:
+        """The :class:`~app.storage.db.OpenReport`, once opened (else None)."""
+        return self._report
+
+    @property
+    def failure(self) -> BaseException | None:
+        return self._failure
+
+    def wait_opened(self, timeout_s: float = 30.0) -> bool:
+        """Block until the opening attempt has finished (tests, self-test, shutdown)."""
+        thread = self._thread
+        if thread is None:
+            return False
+        thread.join(timeout_s)
+        return not thread.is_alive()
+
+    # ------------------------------------------------------------------ work
+    def submit(
+        self, fn: Callable[Concatenate[Library, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Future[T]:
+        """Run ``fn(library, *args, **kwargs)`` on the library's thread (queued until open)."""
+        with self._lock:
+            if self._closing:
+                raise LibraryClosedError
+            if self._failure is not None:
+                failed: Future[T] = Future()
+                failed.set_exception(self._failure)
+                return failed
+            if self._worker is not None:
+                return self._worker.submit(fn, *args, **kwargs)
+            outer: Future[T] = Future()
+            self._pending.append((fn, args, dict(kwargs), outer))
+            return outer
+
+    def call(
+        self,
+        fn: Callable[..., T],
+        /,
+        *args: Any,
+        on_result: Callable[[T], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        **kwargs: Any,
+    ) -> Future[T]:
+        """:meth:`submit`, with the outcome delivered on the GUI thread."""
+        try:
+            future = self.submit(fn, *args, **kwargs)
+        except LibraryClosedError as exc:
+            future = Future()
+            future.set_exception(exc)
+
+        def result(value: Any) -> None:
+            if on_result is not None:
+                on_result(value)
+
+        watch_future(future, result, on_error or (lambda _exc: None), parent=self)
+        return future
+
+    # ------------------------------------------------------------------ closing
+    def shutdown(self, timeout_s: float = 60.0) -> None:
+        """Finish everything submitted, close the library. Safe to call more than once."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout_s)
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            worker = self._worker
+        if worker is not None:
+            worker.shutdown()

@@ -1,0 +1,388 @@
+"""The library panel: search, filter, sort, open, delete to the trash, restore.
+
+Every query goes through the :class:`~app.ui.library_client.LibraryClient`
+(the library's own thread), debounced while the user types; a query that comes
+back after a newer one was sent is dropped, so the list always shows the latest
+question's answer and the window never waits on the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.storage.records import FORMS, PoemQuery, PoemRecord, SortKey, TagCount
+from app.ui import library_ops as ops
+from app.ui.i18n import Tr
+from app.ui.library_client import LibraryClient
+from app.ui.library_model import PoemTableModel
+
+SEARCH_DELAY_MS = 150
+
+
+class LibraryPanel(QWidget):
+    """The poem list with its search and filters (the left dock)."""
+
+    open_requested = Signal(int)  # poem id
+    new_requested = Signal()
+    poem_deleted = Signal(int)  # moved to the trash
+    poem_restored = Signal(int)  # taken out of the trash
+    trash_emptied = Signal(int)  # how many poems went for good
+    refreshed = Signal(list)  # the records now listed
+    failed = Signal(object)  # a StorageError (the window shows it)
+
+    def __init__(self, library: LibraryClient, tr: Tr, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._library = library
+        self._tr = tr
+        self._generation = 0
+        self._current_poem: int | None = None
+        self.confirm: Callable[[str], bool] = self._ask  # replaceable (tests, scripted use)
+
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("library-search")
+        self.search_edit.setPlaceholderText(
+            tr("搜索题目、诗句、作者、标签", "Search title, text, author, tag")
+        )
+        self.search_edit.setClearButtonEnabled(True)
+        self.new_button = QPushButton(tr("新建", "New"))
+        self.new_button.setToolTip(tr("新建一首诗 (Ctrl+N)", "Write a new poem (Ctrl+N)"))
+
+        self.form_combo = QComboBox()
+        self.form_combo.addItem(tr("全部诗体", "All forms"), None)
+        for form in FORMS:
+            self.form_combo.addItem(tr("其他", "other") if form == "other" else form, form)
+        self.group_combo = QComboBox()
+        self.group_combo.addItem(tr("全部韵部", "All rhymes"), None)
+        self.tag_combo = QComboBox()
+        self.tag_combo.addItem(tr("全部标签", "All tags"), None)
+        for combo in (self.form_combo, self.group_combo, self.tag_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(4)
+
+        self.sort_combo = QComboBox()
+        sorts: tuple[tuple[str, SortKey], ...] = (
+            (tr("按修改时间", "By modified"), "updated"),
+            (tr("按创建时间", "By created"), "created"),
+            (tr("按题目", "By title"), "title"),
+            (tr("按评分", "By score"), "score"),
+        )
+        for label, key in sorts:
+            self.sort_combo.addItem(label, key)
+        self.order_button = QToolButton()
+        self.order_button.setCheckable(True)
+        self.order_button.setChecked(True)  # descending
+        self.order_button.toggled.connect(self._show_order)
+        self._show_order(True)
+        self.trash_button = QToolButton()
+        self.trash_button.setCheckable(True)
+        self.trash_button.setText(tr("回收站", "Trash"))
+        self.trash_button.setToolTip(tr("查看回收站", "Show the trash"))
+
+        self.model = PoemTableModel(tr, self)
+        self.table = QTableView()
+        self.table.setObjectName("library-table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, self.model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+        self.open_button = QPushButton(tr("打开", "Open"))
+        self.delete_button = QPushButton(tr("删除", "Delete"))
+        self.delete_button.setToolTip(tr("移到回收站", "Move to the trash"))
+        self.restore_button = QPushButton(tr("恢复", "Restore"))
+        self.empty_button = QPushButton(tr("清空回收站", "Empty trash"))
+        self.count_label = QLabel()
+        self.count_label.setObjectName("library-count")
+
+        top = QHBoxLayout()
+        top.addWidget(self.search_edit, 1)
+        top.addWidget(self.new_button)
+        filters = QHBoxLayout()
+        for combo in (self.form_combo, self.group_combo, self.tag_combo):
+            filters.addWidget(combo, 1)
+        order = QHBoxLayout()
+        order.addWidget(self.sort_combo, 1)
+        order.addWidget(self.order_button)
+        order.addWidget(self.trash_button)
+        buttons = QHBoxLayout()
+        for button in (
+            self.open_button,
+            self.delete_button,
+            self.restore_button,
+            self.empty_button,
+        ):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addLayout(order)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.refresh_now)
+        self.search_edit.textChanged.connect(lambda _text: self._timer.start())
+        for combo in (self.form_combo, self.group_combo, self.tag_combo, self.sort_combo):
+            combo.currentIndexChanged.connect(lambda _i: self.refresh_now())
+        self.order_button.toggled.connect(lambda _on: self.refresh_now())
+        self.trash_button.toggled.connect(self._trash_toggled)
+        self.new_button.clicked.connect(self.new_requested)
+        self.open_button.clicked.connect(self.open_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.empty_button.clicked.connect(self.empty_trash)
+        self.table.activated.connect(self._activated)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        delete = QAction(self.table)
+        delete.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.triggered.connect(self.delete_selected)
+        self.table.addAction(delete)
+        self._trash_toggled(False)
+
+    # ------------------------------------------------------------------ query
+    def _show_order(self, descending: bool) -> None:
+        self.order_button.setText("↓" if descending else "↑")
+        self.order_button.setToolTip(
+            self._tr("降序（点击改为升序）", "Descending (click for ascending)")
+            if descending
+            else self._tr("升序（点击改为降序）", "Ascending (click for descending)")
+        )
+
+    def query(self) -> PoemQuery:
+        """The question the panel's controls ask now."""
+        sort: SortKey = self.sort_combo.currentData() or "updated"
+        return PoemQuery(
+            text=self.search_edit.text().strip(),
+            form=self.form_combo.currentData(),
+            rhyme_group=self.group_combo.currentData(),
+            tag=self.tag_combo.currentData(),
+            state="trash" if self.in_trash_view else "active",
+            sort=sort,
+            descending=self.order_button.isChecked(),
+        )
+
+    @property
+    def in_trash_view(self) -> bool:
+        return self.trash_button.isChecked()
+
+    def refresh(self) -> None:
+        """Re-run the query soon (coalesces bursts of changes)."""
+        self._timer.start()
+
+    def refresh_now(self) -> None:
+        self._timer.stop()
+        self._generation += 1
+        generation = self._generation
+        self._library.call(
+            ops.search,
+            self.query(),
+            on_result=lambda records: self._show(generation, records),
+            on_error=self.failed.emit,
+        )
+        self._library.call(ops.tags, on_result=self._show_tags, on_error=lambda _e: None)
+        self._library.call(
+            ops.used_rhyme_groups, on_result=self._show_groups, on_error=lambda _e: None
+        )
+
+    def _show(self, generation: int, records: list[PoemRecord]) -> None:
+        if generation != self._generation:
+            return  # an older answer; a newer question is on its way
+        selected = self.selected_id()
+        self.model.set_records(records)
+        keep = selected if selected is not None else self._current_poem
+        if keep is not None:
+            self.select_poem(keep)
+        count = len(records)
+        self.count_label.setText(
+            self._tr(f"回收站 {count} 首", f"{count} in trash")
+            if self.in_trash_view
+            else self._tr(f"{count} 首", f"{count} poem(s)")
+        )
+        self._update_buttons()
+        self.refreshed.emit(records)
+
+    @staticmethod
+    def _refill(combo: QComboBox, items: list[tuple[str, Any]]) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        try:
+            while combo.count() > 1:
+                combo.removeItem(1)
+            for label, data in items:
+                combo.addItem(label, data)
+            if current is not None and combo.findData(current) < 0:
+                combo.addItem(str(current), current)  # keep the active filter visible
+            combo.setCurrentIndex(max(0, combo.findData(current)))
+        finally:
+            combo.blockSignals(False)
+
+    def _show_tags(self, tags: list[TagCount]) -> None:
+        self._refill(self.tag_combo, [(f"{t.name} ({t.poems})", t.name) for t in tags])
+
+    def _show_groups(self, groups: list[str]) -> None:
+        self._refill(self.group_combo, [(name, name) for name in groups])
+
+    # ------------------------------------------------------------------ selection
+    def selected_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        record = self.model.record(rows[0].row())
+        return None if record is None else record.id
+
+    def select_poem(self, poem_id: int) -> bool:
+        row = self.model.row_of(poem_id)
+        if row < 0:
+            return False
+        self.table.selectionModel().select(
+            self.model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def set_current_poem(self, poem_id: int | None) -> None:
+        """The poem open in the editor (kept selected across refreshes)."""
+        self._current_poem = poem_id
+        if poem_id is not None:
+            self.select_poem(poem_id)
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def _update_buttons(self) -> None:
+        has = self.selected_id() is not None
+        trash = self.in_trash_view
+        self.open_button.setVisible(not trash)
+        self.delete_button.setVisible(not trash)
+        self.restore_button.setVisible(trash)
+        self.empty_button.setVisible(trash)
+        self.open_button.setEnabled(has)
+        self.delete_button.setEnabled(has)
+        self.restore_button.setEnabled(has)
+        self.empty_button.setEnabled(self.model.rowCount() > 0)
+
+    def _trash_toggled(self, on: bool) -> None:
+        self.table.setStyleSheet("QTableView { color: palette(mid); }" if on else "")
+        self._update_buttons()
+        self.refresh_now()
+
+    # ------------------------------------------------------------------ actions
+    def _activated(self, index: QModelIndex) -> None:
+        record = self.model.record(index.row())
+        if record is None:
+            return
+        if self.in_trash_view:
+            self.restore_selected()
+        else:
+            self.open_requested.emit(record.id)
+
+    def open_selected(self) -> None:
+        poem_id = self.selected_id()
+        if poem_id is not None and not self.in_trash_view:
+            self.open_requested.emit(poem_id)
+
+    def delete_selected(self) -> None:
+        poem_id = self.selected_id()
+        if poem_id is None or self.in_trash_view:
+            return
+        self.delete_poem(poem_id)
+
+    def delete_poem(self, poem_id: int) -> None:
+        """Move a poem to the trash (no question asked: the trash gives it back)."""
+
+        def done(_record: object) -> None:
+            self.poem_deleted.emit(poem_id)
+            self.refresh_now()
+
+        self._library.call(ops.delete, poem_id, on_result=done, on_error=self.failed.emit)
+
+    def restore_selected(self) -> None:
+        poem_id = self.selected_id()
+        if poem_id is None or not self.in_trash_view:
+            return
+
+        def done(_record: object) -> None:
+            self.poem_restored.emit(poem_id)
+            self.refresh_now()
+
+        self._library.call(ops.undelete, poem_id, on_result=done, on_error=self.failed.emit)
+
+    def empty_trash(self) -> None:
+        count = self.model.rowCount() if self.in_trash_view else None
+        what = self._tr(f"{count} 首诗", f"{count} poem(s)") if count else ""
+        question = self._tr(
+            f"永久删除回收站里的{what}？删除前会先自动备份诗库，但此操作无法在诗笺里撤销。",
+            f"Delete the {what} in the trash for good? The library is backed up first, "
+            "but this cannot be undone inside 诗笺.",
+        )
+        if not self.confirm(question):
+            return
+
+        def done(n: int) -> None:
+            self.trash_emptied.emit(n)
+            self.refresh_now()
+
+        self._library.call(ops.empty_trash, on_result=done, on_error=self.failed.emit)
+
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            self._tr("清空回收站", "Empty trash"),
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _context_menu(self, point: Any) -> None:
+        index = self.table.indexAt(point)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        menu = QMenu(self)
+        if self.in_trash_view:
+            menu.addAction(self._tr("恢复", "Restore"), self.restore_selected)
+        else:
+            menu.addAction(self._tr("打开", "Open"), self.open_selected)
+            menu.addAction(self._tr("移到回收站", "Move to trash"), self.delete_selected)
+        menu.exec(self.table.viewport().mapToGlobal(point))

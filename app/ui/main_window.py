@@ -1,0 +1,591 @@
+"""The main window: the editor in the centre, findings beside it, the library on the left,
+a right-hand area for the model pipeline's panels, menus, shortcuts and a status bar.
+
+The window owns one :class:`PoemDocument` at a time and keeps it safe: every
+edit restarts the autosave countdown (a draft in the library), every explicit
+save keeps a revision, switching poems writes the draft first, closing writes
+it and waits. Drafts newer than their poem come back at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QMainWindow,
+    QMenu,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.prosody.analysis import PoemAnalysis
+from app.prosody.forms import Form
+from app.prosody.scorer import score
+from app.settings import Settings, decode_blob, encode_blob
+from app.storage.errors import StorageError
+from app.storage.records import DraftData, DraftRecord, PoemData, PoemRecord, Scores
+from app.ui import library_ops as ops
+from app.ui.autosave import Autosaver, text_digest
+from app.ui.editor import FindingsPanel, PoemEditorPane, connect_findings
+from app.ui.fonts import FontCheck, missing_fonts_text, poem_font
+from app.ui.library_panel import LibraryPanel
+from app.ui.main_window_document import PoemDocument, PoemMetaBar
+from app.ui.main_window_menus import build_menus
+from app.ui.main_window_status import SaveState, StatusView
+from app.ui.main_window_support import WindowSupport
+from app.ui.notices import NoticeBar
+from app.ui.services import Services, check_settings_from
+from app.ui.theme import as_theme
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """A storage error's message in ``lang``; anything else by its text."""
+    if isinstance(exc, StorageError):
+        return exc.message.text(lang)
+    return f"{type(exc).__name__}: {exc}"
+
+
+class MainWindow(QMainWindow):
+    """The poet's window. Build it with :class:`Services`; call ``services.library.start()``."""
+
+    document_loaded = Signal(object)  # PoemDocument, after a poem, draft or new poem is shown
+    poem_saved = Signal(object)  # PoemRecord
+    drafts_checked = Signal(list)  # the drafts found at start-up (after restoring the newest)
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        font_check: FontCheck | None = None,
+        dark: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.tr_ = tr = services.tr
+        self.log = services.log
+        self.library = services.library
+        self.font_check = font_check
+        self.dark = dark
+        self._loading = False
+        self.setObjectName("main-window")
+        self.setWindowTitle(tr("诗笺", "诗笺 Shijian"))
+        self.resize(1280, 800)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+        )
+
+        settings = services.settings
+        self.pane = PoemEditorPane(
+            services.checker,
+            services.suggester,
+            services.book,
+            tr,
+            analysis_delay_ms=settings.editor.analysis_delay_ms,
+        )
+        self.pane.set_check_settings(check_settings_from(settings.checker, partial=True))
+        self.pane.set_dark(dark)
+        self.findings = FindingsPanel(tr)
+        connect_findings(self.pane, self.findings)
+        self.meta = PoemMetaBar(tr)
+        self.notices = NoticeBar(tr)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.notices)
+        layout.addWidget(self.meta)
+        layout.addWidget(self.pane, 1)
+        self.setCentralWidget(central)
+
+        self.library_panel = LibraryPanel(self.library, tr)
+        self.library_dock = self._dock("library", tr("诗库", "Library"), self.library_panel)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.library_dock)
+        self.findings_dock = self._dock("findings", tr("检查结果", "Findings"), self.findings)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.findings_dock)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("side-tabs")
+        self.side_tabs.setDocumentMode(True)
+        self.side_dock = self._dock("side", tr("助手", "Assistant"), self.side_tabs)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.side_dock)
+        self.side_dock.hide()
+        self._side_panels: dict[str, QWidget] = {}
+
+        self.status = StatusView(self.statusBar(), tr)
+        self.actions_ = build_menus(
+            self,
+            tr,
+            toggle_library=self.library_dock.toggleViewAction(),
+            toggle_findings=self.findings_dock.toggleViewAction(),
+            toggle_side=self.side_dock.toggleViewAction(),
+        )
+        self.support = WindowSupport(self)
+
+        self.autosaver = Autosaver(
+            self.library,
+            self.draft_snapshot,
+            seconds=settings.editor.autosave_seconds,
+            log=self.log,
+            parent=self,
+        )
+        self.autosaver.saved.connect(self._draft_saved)
+        self.autosaver.failed.connect(self._draft_failed)
+        self.doc = PoemDocument.new()
+        self._saving = False
+
+        self.pane.text_edited.connect(self._edited)
+        self.meta.edited.connect(self._edited)
+        self.pane.analysis_ready.connect(self._analysed)
+        self.library.opened.connect(self._library_opened)
+        self.library.open_failed.connect(self._library_failed)
+        self.library_panel.open_requested.connect(self.open_poem)
+        self.library_panel.new_requested.connect(self.new_document)
+        self.library_panel.poem_deleted.connect(self._poem_deleted)
+        self.library_panel.failed.connect(self.show_error)
+        self._connect_actions()
+
+        self.apply_poem_font()
+        if font_check is not None and not font_check.ok:
+            self.log.warn_event("fonts_missing")
+            self.notices.show_notice("fonts", missing_fonts_text(tr), level="error")
+        self.restore_window_state(settings)
+
+    # ------------------------------------------------------------------ layout
+    def _dock(self, key: str, title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{key}")
+        dock.setWidget(widget)
+        dock.toggleViewAction().setText(title)
+        return dock
+
+    def add_side_panel(self, key: str, widget: QWidget, title: str) -> None:
+        """Host a panel (reasoning, compose, model status …) in the right-hand area."""
+        if key in self._side_panels:
+            index = self.side_tabs.indexOf(self._side_panels[key])
+            self.side_tabs.removeTab(index)
+        widget.setObjectName(widget.objectName() or f"side-{key}")
+        self._side_panels[key] = widget
+        self.side_tabs.addTab(widget, title)
+        action = QAction(title, self)
+        action.setObjectName(f"show-side-{key}")
+        action.triggered.connect(lambda: self.show_side_panel(key))
+        self.menu("model").addAction(action)
+        self.side_dock.show()
+
+    def side_panel(self, key: str) -> QWidget | None:
+        return self._side_panels.get(key)
+
+    def show_side_panel(self, key: str) -> None:
+        widget = self._side_panels.get(key)
+        if widget is not None:
+            self.side_dock.show()
+            self.side_dock.raise_()
+            self.side_tabs.setCurrentWidget(widget)
+
+    def menu(self, key: str) -> QMenu:
+        """A top-level menu by key: file, edit, view, poem, model, help."""
+        return self.actions_.menus[key]
+
+    def apply_poem_font(self) -> None:
+        fonts = self.services.settings.fonts
+        check = self.font_check
+        if check is not None:
+            chosen = replace(check, poem_family=fonts.poem_family or check.poem_family)
+            font = poem_font(chosen, fonts.poem_size)
+        else:
+            font = QFont(fonts.poem_family) if fonts.poem_family else QFont()
+            font.setPointSize(fonts.poem_size)
+        self.pane.set_poem_font(font)
+
+    # ------------------------------------------------------------------ actions
+    def _connect_actions(self) -> None:
+        a = self.actions_
+        a.new.triggered.connect(lambda _on=False: self.new_document())
+        a.open_library.triggered.connect(self.support.open_library)
+        a.find.triggered.connect(self.support.find_in_library)
+        a.save.triggered.connect(lambda _on=False: self.save())
+        a.save_as_new.triggered.connect(lambda: self.save(as_new=True))
+        a.revisions.triggered.connect(self.support.show_revisions)
+        a.revert.triggered.connect(self.revert_to_saved)
+        a.settings.triggered.connect(self.support.open_settings)
+        a.quit.triggered.connect(self.close)
+        editor = self.pane.editor
+        a.undo.triggered.connect(editor.undo)
+        a.redo.triggered.connect(editor.redo)
+        a.cut.triggered.connect(editor.cut)
+        a.copy.triggered.connect(editor.copy)
+        a.paste.triggered.connect(editor.paste)
+        a.select_all.triggered.connect(editor.selectAll)
+        a.check_now.triggered.connect(self.pane.analyze_now)
+        a.to_traditional.triggered.connect(lambda: self.pane.convert_script("traditional"))
+        a.to_simplified.triggered.connect(lambda: self.pane.convert_script("simplified"))
+        a.edit_info.triggered.connect(lambda _on=False: self.meta.title_edit.setFocus())
+        for key, action in a.forms.items():
+            action.triggered.connect(lambda _on=False, k=key: self.pin_form(k))
+        theme = self.services.settings.ui.theme
+        for key, action in a.themes.items():
+            action.setChecked(key == theme)
+            action.triggered.connect(lambda _on=False, k=key: self.support.set_theme(as_theme(k)))
+        a.fonts_help.triggered.connect(self.support.show_font_check)
+        a.open_data_folder.triggered.connect(self.support.open_data_folder)
+        a.open_log.triggered.connect(self.support.open_log_folder)
+        a.about.triggered.connect(self.support.show_about)
+
+    def pin_form(self, value: str) -> None:
+        form = Form(value) if value else None
+        self.pane.set_pinned_form(form)
+        self.actions_.forms[value].setChecked(True)
+
+    # ------------------------------------------------------------------ content
+    def current_data(self) -> PoemData:
+        """The editor's content as poem data (the stored poem's other fields kept)."""
+        title, author, tags, notes = self.meta.values()
+        base = self.doc.record.to_data() if self.doc.record is not None else self.doc.saved
+        return replace(
+            base, title=title, text=self.pane.text(), author=author, notes=notes, tags=tags
+        )
+
+    def is_dirty(self) -> bool:
+        return self.doc.is_dirty(self.current_data())
+
+    def draft_snapshot(self) -> DraftData | None:
+        """What autosave writes now: None when the poem has nothing unsaved."""
+        current = self.current_data()
+        if self.doc.poem_id is not None and not self.doc.is_dirty(current):
+            return None
+        return DraftData(slot=self.doc.slot, poem=current, poem_id=self.doc.poem_id)
+
+    def _edited(self) -> None:
+        if self._loading:
+            return
+        dirty = self.is_dirty()
+        if self.status.state not in ("saving", "restored") or not dirty:
+            self.status.set_save_state("modified" if dirty else self._clean_state())
+        self.autosaver.poke()
+
+    def _clean_state(self) -> SaveState:
+        return "saved" if self.doc.poem_id is not None else "new"
+
+    def _analysed(self, analysis: PoemAnalysis) -> None:
+        self.status.show_analysis(analysis)
+
+    def _draft_saved(self, record: DraftRecord | None) -> None:
+        if record is not None and not self._saving and self.is_dirty():
+            self.status.set_save_state("draft", record.updated_at)
+        if record is not None and record.spooled:
+            self.notices.show_notice(
+                "spooled",
+                self.tr_(
+                    "诗库暂时无法写入，草稿已另存到备用文件夹；诗库恢复后会自动转回。",
+                    "The library cannot be written just now; the draft went to a fallback "
+                    "folder and moves back once the library can take it.",
+                ),
+                level="warning",
+            )
+
+    def _draft_failed(self, exc: BaseException) -> None:
+        self.show_error(exc, prefix=self.tr_("草稿没能自动保存：", "The draft was not autosaved: "))
+
+    def show_error(self, exc: BaseException, prefix: str = "") -> None:
+        self.notices.show_notice(
+            "error", prefix + error_text(exc, self.tr_.language), level="error"
+        )
+
+    # ------------------------------------------------------------------ documents
+    def load_document(self, doc: PoemDocument, content: PoemData | None = None) -> None:
+        """Show ``doc``; ``content`` (a draft) instead of its saved content when given."""
+        shown = content if content is not None else doc.saved
+        self.autosaver.cancel()
+        self._loading = True
+        try:
+            self.doc = doc
+            self.meta.load(shown)
+            self.pane.set_pins({})
+            self.pin_form("")
+            self.pane.set_text(shown.text)
+        finally:
+            self._loading = False
+        self.pane.analyze_now()
+        if doc.restored_draft:
+            self.status.set_save_state("restored")
+        elif doc.poem_id is not None:
+            self.status.set_save_state("saved", doc.record.updated_at if doc.record else None)
+        else:
+            self.status.set_save_state("new" if not shown.text else "modified")
+        self.library_panel.set_current_poem(doc.poem_id)
+        self.setWindowTitle(self.support.title_for(shown))
+        self.document_loaded.emit(doc)
+        if content is not None and doc.is_dirty(content):
+            self.autosaver.poke()
+
+    def _leave_document(self) -> None:
+        """Before showing another poem: write the current one's draft now if it has edits."""
+        if self.draft_snapshot() is not None and (self.is_dirty() or self.autosaver.pending):
+            self.autosaver.save_now()
+
+    def new_document(self, data: PoemData | None = None) -> None:
+        """A fresh poem; ``data`` prefills it (e.g. a generated poem), unsaved."""
+        self._leave_document()
+        doc = PoemDocument.new(data)
+        self.load_document(doc, data)
+        self.pane.editor.setFocus()
+
+    def open_poem(self, poem_id: int) -> None:
+        """Show a stored poem (with its unsaved draft, if one is newer than the last save)."""
+        if self.doc.poem_id == poem_id:
+            self.pane.editor.setFocus()
+            return
+        self._leave_document()
+        self.library.call(
+            ops.open_poem, poem_id, on_result=self._open_result, on_error=self.show_error
+        )
+
+    def _open_result(self, result: tuple[PoemRecord, DraftRecord | None]) -> None:
+        record, draft = result
+        self.show_poem(record, draft)
+
+    def show_poem(self, record: PoemRecord, draft: DraftRecord | None = None) -> None:
+        doc = PoemDocument.of(record)
+        if draft is not None:
+            doc.restored_draft = True
+            self.load_document(doc, draft.poem)
+            self.notices.show_notice(
+                "draft",
+                self.tr_(
+                    f"《{record.title or '无题'}》有上次未保存的改动，已恢复（草稿保存于 "
+                    f"{draft.updated_at.astimezone():%Y-%m-%d %H:%M}）。",
+                    f"Unsaved changes to “{record.title or 'untitled'}” were restored (draft of "
+                    f"{draft.updated_at.astimezone():%Y-%m-%d %H:%M}).",
+                ),
+                actions=[(self.tr_("放弃这些改动", "Discard them"), self.revert_to_saved)],
+            )
+        else:
+            self.load_document(doc)
+        self.pane.editor.setFocus()
+
+    def revert_to_saved(self) -> None:
+        """Drop unsaved edits: the draft is cleared and the last save shown."""
+        doc = self.doc
+        self.autosaver.cancel()
+        self.library.call(ops.clear_draft, doc.slot)
+        doc.restored_draft = False
+        if doc.poem_id is None:
+            self.load_document(PoemDocument.new())
+        else:
+            self.load_document(doc)
+        self.notices.dismiss("draft")
+
+    def _poem_deleted(self, poem_id: int) -> None:
+        if self.doc.poem_id == poem_id:
+            self.autosaver.cancel()
+            self.library.call(ops.clear_draft, self.doc.slot)
+            self.load_document(PoemDocument.new())
+
+    # ------------------------------------------------------------------ saving
+    def final_analysis(self, text: str) -> PoemAnalysis:
+        """The full (not while-typing) analysis a save scores, with the pane's pins."""
+        return self.services.checker.analyze(
+            text,
+            form=self.pane.pinned_form(),
+            group=self.pane.pinned_group(),
+            pins=self.pane.pins(),
+            settings=check_settings_from(self.services.settings.checker),
+        )
+
+    def save(self, *, as_new: bool = False) -> Any:
+        """Save the poem (a revision is kept); returns the Future, or None when refused."""
+        if self.library.failure is not None:
+            self.show_error(self.library.failure)
+            return None
+        doc = self.doc
+        current = self.current_data()
+        analysis = self.final_analysis(current.text)
+        scores = Scores()
+        if analysis.chars and analysis.form is not None:
+            s = score(analysis, self.services.checker.lexicon)
+            scores = Scores(
+                tones=round(s.tones, 2),
+                rhymes=round(s.rhymes, 2),
+                antithesis=round(s.antithesis, 2),
+                length=round(s.length, 2),
+                total=round(s.total, 2),
+            )
+        data = doc.to_save(current, analysis, scores)
+        poem_id = None if as_new else doc.poem_id
+        self.autosaver.pause()
+        self._saving = True
+        self.status.set_save_state("saving")
+        return self.library.call(
+            ops.save_poem,
+            data,
+            poem_id,
+            doc.slot,
+            on_result=lambda record: self._saved(doc, record),
+            on_error=self._save_failed,
+        )
+
+    def _saved(self, doc: PoemDocument, record: PoemRecord) -> None:
+        self._saving = False
+        doc.poem_id = record.id
+        doc.slot = f"poem:{record.id}"
+        doc.record = record
+        doc.saved = record.to_data()
+        doc.restored_draft = False
+        self.log.event(
+            "poem_saved",
+            poem_id=record.id,
+            chars=len(record.text),
+            sha=text_digest(record.text),
+            total=record.scores.total,
+        )
+        self.notices.dismiss("draft")
+        if doc is self.doc:
+            dirty = self.is_dirty()
+            self.status.set_save_state("modified" if dirty else "saved", record.updated_at)
+            self.autosaver.resume(poke=dirty)
+            self.library_panel.set_current_poem(record.id)
+            self.setWindowTitle(self.support.title_for(record.to_data()))
+        else:
+            self.autosaver.resume()
+        self.library_panel.refresh()
+        self.poem_saved.emit(record)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self.status.set_save_state("failed")
+        self.autosaver.resume(poke=True)  # the draft keeps the text safe meanwhile
+        self.log.failure("save_failed", exc)
+        self.show_error(exc, prefix=self.tr_("保存失败：", "Saving failed: "))
+
+    # ------------------------------------------------------------------ start-up
+    def _library_opened(self, report: Any) -> None:
+        self.log.event(
+            "library_ready",
+            database=str(report.database),
+            created=report.created,
+            schema=report.schema_version,
+        )
+        self.support.report_open(report)
+        self.library.call(
+            ops.drafts_to_restore, on_result=self._offer_drafts, on_error=self.show_error
+        )
+        self.library_panel.refresh_now()
+
+    def _library_failed(self, exc: BaseException) -> None:
+        self.log.failure("library_failed", exc)
+        self.notices.show_notice(
+            "library",
+            self.tr_("诗库无法打开：", "The library could not be opened: ")
+            + error_text(exc, self.tr_.language)
+            + self.tr_(
+                "\n现在写的内容不能自动保存，请先复制到别处。",
+                "\nWhat you write now cannot be autosaved; copy it somewhere safe.",
+            ),
+            level="error",
+        )
+
+    def _offer_drafts(self, found: list[tuple[DraftRecord, PoemRecord | None]]) -> None:
+        untouched = self.doc.poem_id is None and not self.is_dirty()
+        restored: DraftRecord | None = None
+        if found and untouched:
+            draft, record = found[0]
+            self.restore_draft(draft, record)
+            restored = draft
+        others = [(d, r) for d, r in found if d is not restored]
+        self.support.list_drafts(others)
+        if others:
+            self.notices.show_notice(
+                "drafts",
+                self.tr_(
+                    f"另有 {len(others)} 份未保存的草稿，可在“文件 → 恢复的草稿”中打开。",
+                    f"{len(others)} more unsaved draft(s): open them from File → Recovered drafts.",
+                ),
+            )
+        self.log.event("drafts_checked", found=len(found), restored=restored is not None)
+        self.drafts_checked.emit([d for d, _ in found])
+
+    def restore_draft(self, draft: DraftRecord, record: PoemRecord | None) -> None:
+        """Show a draft found at start-up (or chosen from the recovered drafts menu)."""
+        if record is not None and draft.poem_id is not None:
+            self._leave_document()
+            self.show_poem(record, draft)
+        else:
+            self._leave_document()
+            base = replace(draft.poem, title="", text="", author="", notes="", tags=())
+            doc = PoemDocument(slot=draft.slot, saved=base, restored_draft=True)
+            self.load_document(doc, draft.poem)
+            when = f"{draft.updated_at.astimezone():%Y-%m-%d %H:%M}"
+            self.notices.show_notice(
+                "draft",
+                self.tr_(
+                    f"已恢复上次未保存的新诗（草稿保存于 {when}）。按 Ctrl+S 存入诗库。",
+                    f"An unsaved new poem was restored (draft of {when}). Press Ctrl+S to "
+                    "keep it in the library.",
+                ),
+                actions=[(self.tr_("放弃草稿", "Discard draft"), self.revert_to_saved)],
+            )
+        self.log.event(
+            "draft_restored",
+            slot=draft.slot,
+            poem_id=draft.poem_id,
+            chars=len(draft.poem.text),
+            sha=text_digest(draft.poem.text),
+            spooled=draft.spooled,
+        )
+
+    # ------------------------------------------------------------------ settings & state
+    def apply_settings(self, new: Settings) -> None:
+        self.support.apply_settings(new)
+
+    def restore_window_state(self, settings: Settings) -> None:
+        geometry = decode_blob(settings.window_geometry)
+        state = decode_blob(settings.window_state)
+        if geometry:
+            self.restoreGeometry(geometry)
+        if state:
+            self.restoreState(state)
+        self.side_dock.setVisible(bool(self._side_panels) and self.side_dock.isVisible())
+
+    def window_settings(self) -> Settings:
+        """The current settings with this window's geometry and dock layout."""
+        return replace(
+            self.services.settings,
+            window_geometry=encode_blob(bytes(self.saveGeometry().data())),
+            window_state=encode_blob(bytes(self.saveState().data())),
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        flushed = self.autosaver.flush()
+        self.log.event("window_closing", draft_flushed=flushed, dirty=self.is_dirty())
+        try:
+            self.services.save_settings(self.window_settings())
+        except StorageError as exc:
+            self.log.failure("settings_save_failed", exc)
+        super().closeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self.support.palette_changed()
+        super().changeEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        return super().eventFilter(watched, event)
+
+
+def first_idle(window: MainWindow, callback: Any) -> None:
+    """Call ``callback`` once the event loop is idle after the window is shown."""
+    QTimer.singleShot(0, window, callback)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+__all__ = ["MainWindow", "QApplication", "first_idle", "now_utc"]

@@ -1,0 +1,180 @@
+"""The poem open in the editor: which poem, which draft slot, what was last saved.
+
+:class:`PoemDocument` is plain state; :class:`PoemMetaBar` edits the metadata
+(title, author, tags, notes) that travels with the text in a save or a draft.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.prosody.analysis import PoemAnalysis
+from app.prosody.forms import Form
+from app.storage.records import PoemData, PoemRecord, Scores, new_poem_slot, poem_slot
+from app.ui.i18n import Tr
+
+_TAG_SPLIT = re.compile(r"[,，、;；\s]+")
+_COUNTER = itertools.count(1)
+
+
+def new_slot_key() -> str:
+    """A draft slot key unique to this new-poem editor (time plus a counter)."""
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{next(_COUNTER)}"
+
+
+def parse_tags(text: str) -> tuple[str, ...]:
+    """Tags typed as ``春, 思乡 山水`` (commas, 、, semicolons or spaces), de-duplicated."""
+    seen: dict[str, None] = {}
+    for part in _TAG_SPLIT.split(text):
+        if part.strip():
+            seen.setdefault(part.strip(), None)
+    return tuple(seen)
+
+
+def format_tags(tags: tuple[str, ...]) -> str:
+    return ", ".join(tags)
+
+
+def storage_form(form: Form | None) -> str | None:
+    """The library's form name for a checker :class:`Form` (排律 of either length → 排律)."""
+    if form is None:
+        return None
+    if form in (Form.WUPAI, Form.QIPAI):
+        return "排律"
+    return form.value
+
+
+def editable(data: PoemData) -> tuple[str, str, str, str, tuple[str, ...]]:
+    """The fields a user edits (what makes a document dirty), normalised like a save."""
+    clean = data.cleaned(strict=False)
+    return (clean.title, clean.text, clean.author, clean.notes, clean.tags)
+
+
+@dataclass
+class PoemDocument:
+    """The poem in the editor. ``poem_id`` None: a new poem not yet in the library."""
+
+    slot: str
+    poem_id: int | None = None
+    saved: PoemData = field(default_factory=PoemData)  # content as last saved or loaded
+    record: PoemRecord | None = None  # the stored poem (keeps origin, model, reasoning …)
+    restored_draft: bool = False  # the content came from a draft, not from a save
+
+    @classmethod
+    def new(cls, data: PoemData | None = None) -> PoemDocument:
+        """A new poem. With ``data`` (a generated poem), its origin, model, sampling and
+        reasoning are kept for the save, and its text counts as not yet saved."""
+        slot = new_poem_slot(new_slot_key())
+        if data is None:
+            return cls(slot=slot)
+        return cls(slot=slot, saved=replace(data, title="", text="", author="", notes="", tags=()))
+
+    @classmethod
+    def of(cls, record: PoemRecord) -> PoemDocument:
+        return cls(
+            slot=poem_slot(record.id), poem_id=record.id, saved=record.to_data(), record=record
+        )
+
+    def is_dirty(self, current: PoemData) -> bool:
+        return editable(current) != editable(self.saved)
+
+    def to_save(self, current: PoemData, analysis: PoemAnalysis | None, scores: Scores) -> PoemData:
+        """What an explicit save stores: the edited fields over the stored poem's metadata."""
+        base = self.record.to_data() if self.record is not None else self.saved
+        form = storage_form(analysis.form) if analysis is not None and analysis.chars else None
+        group = (
+            analysis.rhyme_group.name
+            if analysis is not None and analysis.chars and analysis.rhyme_group is not None
+            else None
+        )
+        return replace(
+            base,
+            title=current.title,
+            text=current.text,
+            author=current.author,
+            notes=current.notes,
+            tags=current.tags,
+            form=form,
+            rhyme_group=group,
+            scores=scores,
+        )
+
+
+class PoemMetaBar(QWidget):
+    """Title, author and tags in a row; notes in a box that opens below."""
+
+    edited = Signal()
+
+    def __init__(self, tr: Tr, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title_edit = QLineEdit()
+        self.title_edit.setObjectName("poem-title")
+        self.title_edit.setPlaceholderText(tr("题目", "Title"))
+        self.author_edit = QLineEdit()
+        self.author_edit.setObjectName("poem-author")
+        self.author_edit.setPlaceholderText(tr("作者", "Author"))
+        self.tags_edit = QLineEdit()
+        self.tags_edit.setObjectName("poem-tags")
+        self.tags_edit.setPlaceholderText(tr("标签（逗号分隔）", "Tags (comma separated)"))
+        self.notes_button = QToolButton()
+        self.notes_button.setText(tr("附注", "Notes"))
+        self.notes_button.setCheckable(True)
+        self.notes_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.notes_edit = QPlainTextEdit()
+        self.notes_edit.setObjectName("poem-notes")
+        self.notes_edit.setPlaceholderText(tr("附注：本事、出处、修改思路……", "Notes"))
+        self.notes_edit.setMaximumHeight(110)
+        self.notes_edit.setVisible(False)
+        self.notes_button.toggled.connect(self.notes_edit.setVisible)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.title_edit, 3)
+        row.addWidget(self.author_edit, 1)
+        row.addWidget(self.tags_edit, 2)
+        row.addWidget(self.notes_button)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 4, 6, 0)
+        outer.addLayout(row)
+        outer.addWidget(self.notes_edit)
+        self._loading = False
+        for edit in (self.title_edit, self.author_edit, self.tags_edit):
+            edit.textEdited.connect(self._changed)
+        self.notes_edit.textChanged.connect(self._changed)
+
+    def _changed(self, *_: object) -> None:
+        if not self._loading:
+            self.edited.emit()
+
+    def load(self, data: PoemData) -> None:
+        self._loading = True
+        try:
+            self.title_edit.setText(data.title)
+            self.author_edit.setText(data.author)
+            self.tags_edit.setText(format_tags(data.tags))
+            self.notes_edit.setPlainText(data.notes)
+            self.notes_button.setChecked(bool(data.notes))
+        finally:
+            self._loading = False
+
+    def values(self) -> tuple[str, str, tuple[str, ...], str]:
+        """(title, author, tags, notes)."""
+        return (
+            self.title_edit.text(),
+            self.author_edit.text(),
+            parse_tags(self.tags_edit.text()),
+            self.notes_edit.toPlainText(),
+        )
