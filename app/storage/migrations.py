@@ -10,10 +10,10 @@ To change the schema later, append one function and one :class:`Migration`:
 
 .. code-block:: python
 
-    def _add_assignments(conn: sqlite3.Connection) -> None:
-        conn.execute("CREATE TABLE assignments (id INTEGER PRIMARY KEY, ...)")
+    def _add_reading_lists(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE reading_lists (id INTEGER PRIMARY KEY, ...)")
 
-    MIGRATIONS = (..., Migration(4, "assignments", _add_assignments))
+    MIGRATIONS = (..., Migration(5, "reading lists", _add_reading_lists))
 
 …and update :mod:`app.storage.schema` to match.
 
@@ -177,10 +177,44 @@ def _v3_drafts_meta_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4_assignments(conn: sqlite3.Connection) -> None:
+    _execute_all(
+        conn,
+        (
+            """CREATE TABLE assignments (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                title TEXT NOT NULL DEFAULT '',
+                form TEXT NOT NULL,
+                tag TEXT NOT NULL UNIQUE,
+                spec TEXT NOT NULL,
+                due TEXT,
+                created_at VARCHAR(27) NOT NULL,
+                updated_at VARCHAR(27) NOT NULL
+            )""",
+            """CREATE TABLE submissions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                assignment_id INTEGER NOT NULL REFERENCES assignments (id) ON DELETE CASCADE,
+                poem_id INTEGER REFERENCES poems (id) ON DELETE SET NULL,
+                student TEXT NOT NULL DEFAULT '',
+                source TEXT NOT NULL DEFAULT '',
+                text TEXT,
+                status TEXT NOT NULL,
+                grade FLOAT,
+                score_total FLOAT,
+                report TEXT NOT NULL DEFAULT '{}',
+                graded_at VARCHAR(27) NOT NULL
+            )""",
+            "CREATE INDEX ix_submissions_assignment_id ON submissions (assignment_id, id)",
+            "CREATE INDEX ix_submissions_poem_id ON submissions (poem_id)",
+        ),
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "poems and tags", _v1_library),
     Migration(2, "revisions, one per existing poem", _v2_revisions),
     Migration(3, "drafts, meta, list indexes", _v3_drafts_meta_indexes),
+    Migration(4, "assignments and graded submissions", _v4_assignments),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -154,3 +154,43 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class AssignmentRow(Base):
+    """A teacher's assignment; ``spec`` is its JSON (app.assign.codec), ``tag`` marks the
+    library poems handed in for it."""
+
+    __tablename__ = "assignments"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    form: Mapped[str] = mapped_column(Text)
+    tag: Mapped[str] = mapped_column(Text, unique=True)
+    spec: Mapped[str] = mapped_column(Text)  # JSON object
+    due: Mapped[str | None] = mapped_column(Text)  # ISO date
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SubmissionRow(Base):
+    """One graded submission of an assignment (a file, or a library poem via ``poem_id``)."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_assignment_id", "assignment_id", "id"),
+        Index("ix_submissions_poem_id", "poem_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    poem_id: Mapped[int | None] = mapped_column(ForeignKey("poems.id", ondelete="SET NULL"))
+    student: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)  # graded | empty | unreadable | wrong_form
+    grade: Mapped[float | None] = mapped_column(Float)
+    score_total: Mapped[float | None] = mapped_column(Float)
+    report: Mapped[str] = mapped_column(Text, default="{}")  # JSON summary of the report
+    graded_at: Mapped[datetime]

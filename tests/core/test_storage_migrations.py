@@ -73,7 +73,9 @@ def test_the_migrations_build_exactly_what_the_orm_describes(tmp_path: Path) -> 
     Base.metadata.create_all(orm_engine)
     orm_engine.dispose()
     migrated = _shape(report.database)
-    assert set(migrated) == {"poems", "tags", "poem_tags", "revisions", "drafts", "meta"}
+    assert set(migrated) == {
+        "poems", "tags", "poem_tags", "revisions", "drafts", "meta", "assignments", "submissions"
+    }  # fmt: skip
     assert migrated == _shape(tmp_path / "orm.sqlite3")
 
 
@@ -240,12 +242,12 @@ def test_a_migration_leaving_dangling_references_is_rolled_back(tmp_path: Path) 
     conn.close()
 
 
-def _add_assignments(conn: sqlite3.Connection) -> None:
+def _add_reading_lists(conn: sqlite3.Connection) -> None:
     conn.execute(
-        "CREATE TABLE assignments (id INTEGER PRIMARY KEY, "
+        "CREATE TABLE reading_lists (id INTEGER PRIMARY KEY, "
         "poem_id INTEGER REFERENCES poems (id) ON DELETE SET NULL, brief TEXT NOT NULL)"
     )
-    conn.execute("ALTER TABLE poems ADD COLUMN assignment_id INTEGER")
+    conn.execute("ALTER TABLE poems ADD COLUMN reading_list_id INTEGER")
 
 
 def test_adding_a_table_later_is_one_small_function(tmp_path: Path) -> None:
@@ -253,17 +255,17 @@ def test_adding_a_table_later_is_one_small_function(tmp_path: Path) -> None:
     library, _ = open_library(paths, _options(tmp_path))
     poem = library.save_poem(PoemData(title="旧", text="甲", tags=("t",)))
     library.close()
-    steps = (*MIGRATIONS, Migration(LATEST_VERSION + 1, "assignments", _add_assignments))
+    steps = (*MIGRATIONS, Migration(LATEST_VERSION + 1, "reading lists", _add_reading_lists))
     library, report = open_library(paths, _options(tmp_path, migrations=steps))
     assert report.schema_version == LATEST_VERSION + 1
-    assert report.migration is not None and report.migration.applied == ("assignments",)
+    assert report.migration is not None and report.migration.applied == ("reading lists",)
     assert library.get(poem.id).tags == ("t",)
     assert library.search(PoemQuery(text="甲"))[0].id == poem.id
     library.close()
     conn = sqlite3.connect(paths.database)
-    conn.execute("INSERT INTO assignments (poem_id, brief) VALUES (?, '咏月')", (poem.id,))
+    conn.execute("INSERT INTO reading_lists (poem_id, brief) VALUES (?, '咏月')", (poem.id,))
     columns = {row[1] for row in conn.execute("PRAGMA table_info(poems)")}
-    assert "assignment_id" in columns
+    assert "reading_list_id" in columns
     conn.close()
     # and the unchanged app now refuses the upgraded file instead of misreading it
     with pytest.raises(NewerSchemaError):

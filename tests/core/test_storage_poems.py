@@ -15,6 +15,7 @@ from app.paths import AppPaths
 from app.storage.backup import list_backups
 from app.storage.db import LibraryOptions, open_library
 from app.storage.errors import InvalidPoemError, PoemNotFoundError, RevisionNotFoundError
+from app.storage.migrations import LATEST_VERSION
 from app.storage.records import PoemData, PoemQuery, Scores, TagCount
 from app.storage.repository import Library
 from tests.support.storage_clock import StepClock
@@ -292,7 +293,7 @@ def test_stats_summarise_the_library(shelf: Library) -> None:
     assert stats.poems == 4 and stats.in_trash == 0 and stats.revisions == 4
     assert dict(stats.by_form) == {"—": 1, "五律": 1, "五绝": 2}
     assert dict(stats.by_origin) == {"generated": 1, "written": 3}
-    assert stats.schema_version == 3 and stats.database_bytes > 0
+    assert stats.schema_version == LATEST_VERSION and stats.database_bytes > 0
 
 
 def test_the_library_refuses_calls_from_another_thread(library: Library) -> None:

@@ -1,0 +1,169 @@
+"""Grading submissions against an assignment: one at a time or a whole class.
+
+For each readable submission (see docs/assignments.md for the full rule):
+
+1. empty (no Han character) → status ``EMPTY``; unreadable → ``UNREADABLE``;
+2. analysed as written (nothing pinned): another form's shape (五言 for 七言,
+   绝句 for 律诗) → ``WRONG_FORM`` with the reason, not graded;
+3. analysed again with the assignment's form (and group, when one is set) pinned
+   and the policy's checker settings → the findings and the four scores;
+4. the requirements checked (:mod:`app.assign.requirements`);
+5. the grade by :class:`~app.assign.model.GradingPolicy`.
+
+Everything returned is plain frozen data, safe to hand from a worker thread to the GUI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.assign.intake import Submission
+from app.assign.model import Assignment, GradingPolicy, band_of
+from app.assign.requirements import RequirementResult, check_requirements, wrong_form
+from app.prosody.analysis import PoemAnalysis
+from app.prosody.checker import Checker
+from app.prosody.findings import Finding, Severity
+from app.prosody.scorer import PoemScore, score
+from app.prosody.text import split_lines
+from app.storage.messages import Message
+
+
+class Status(StrEnum):
+    GRADED = "graded"
+    EMPTY = "empty"
+    UNREADABLE = "unreadable"
+    WRONG_FORM = "wrong_form"
+
+    def label(self, lang: str = "zh") -> str:
+        zh = {"graded": "已评", "empty": "空白", "unreadable": "无法读取",
+              "wrong_form": "诗体不符"}[self.value]  # fmt: skip
+        en = {"graded": "graded", "empty": "empty", "unreadable": "unreadable",
+              "wrong_form": "wrong form"}[self.value]  # fmt: skip
+        return en if lang == "en" else zh
+
+
+@dataclass(frozen=True, slots=True)
+class Deduction:
+    label: Message
+    count: int
+    points: float  # total points taken off for this line item
+
+
+@dataclass(frozen=True, slots=True)
+class StudentReport:
+    """Everything graded about one submission."""
+
+    submission: Submission
+    status: Status
+    reason: Message | None = None  # why it was not graded
+    analysis: PoemAnalysis | None = None
+    score: PoemScore | None = None
+    requirements: tuple[RequirementResult, ...] = ()
+    deductions: tuple[Deduction, ...] = ()
+    base: float | None = None  # the weighted four scores, 0…100
+    grade: float | None = None  # after deductions, 0…100
+
+    @property
+    def student(self) -> str:
+        return self.submission.student
+
+    @property
+    def graded(self) -> bool:
+        return self.status is Status.GRADED
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The checker's findings (requirement findings are in ``requirements``)."""
+        return self.analysis.findings if self.analysis is not None else ()
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def unmet(self) -> tuple[RequirementResult, ...]:
+        return tuple(r for r in self.requirements if not r.passed)
+
+    def band(self, lang: str = "zh") -> str:
+        return "" if self.grade is None else band_of(self.grade, lang)
+
+
+def weighted_base(s: PoemScore, policy: GradingPolicy) -> float:
+    w = policy.weights
+    total = sum(w)
+    if total <= 0:
+        return s.total
+    return (w[0] * s.tones + w[1] * s.rhymes + w[2] * s.antithesis + w[3] * s.length) / total
+
+
+def deductions_for(
+    analysis: PoemAnalysis, requirements: tuple[RequirementResult, ...], policy: GradingPolicy
+) -> tuple[Deduction, ...]:
+    counted = [f for f in analysis.findings if f.rule in policy.counted_rules]
+    n_err = sum(1 for f in counted if f.severity is Severity.ERROR)
+    n_warn = sum(1 for f in counted if f.severity is Severity.WARNING)
+    n_req = sum(1 for r in requirements if not r.passed)
+    out: list[Deduction] = []
+    if n_err and policy.error_points:
+        out.append(Deduction(Message("错误", "errors"), n_err, n_err * policy.error_points))
+    if n_warn and policy.warning_points:
+        out.append(Deduction(Message("注意", "warnings"), n_warn, n_warn * policy.warning_points))
+    if n_req and policy.requirement_points:
+        out.append(
+            Deduction(
+                Message("未达要求", "requirements not met"),
+                n_req,
+                n_req * policy.requirement_points,
+            )
+        )
+    return tuple(out)
+
+
+def grade_submission(
+    submission: Submission, assignment: Assignment, checker: Checker
+) -> StudentReport:
+    """Grade one submission (never raises for bad content: the status says what happened)."""
+    if submission.text is None:
+        return StudentReport(submission, Status.UNREADABLE, submission.problem)
+    text = submission.text
+    if not split_lines(text):
+        return StudentReport(
+            submission,
+            Status.EMPTY,
+            Message("没有写诗（没有汉字）。", "No poem (no Chinese characters)."),
+        )
+    policy = assignment.policy
+    settings = policy.check_settings()
+    as_written = checker.analyze(text, settings=settings, per_char=False)
+    problem = wrong_form(assignment, as_written)
+    if problem is not None:
+        return StudentReport(submission, Status.WRONG_FORM, problem, analysis=as_written)
+    analysis = checker.analyze(
+        text, form=assignment.form, group=assignment.rhyme.group, settings=settings
+    )
+    s = score(analysis, checker.lexicon)
+    reqs = check_requirements(assignment, analysis, checker.book, final=True)
+    deductions = deductions_for(analysis, reqs, policy)
+    base = weighted_base(s, policy)
+    grade = max(0.0, min(100.0, base - sum(d.points for d in deductions)))
+    return StudentReport(
+        submission,
+        Status.GRADED,
+        None,
+        analysis,
+        s,
+        reqs,
+        deductions,
+        round(base, 1),
+        round(grade, 1),
+    )
+
+
+def grade_all(
+    submissions: Iterable[Submission], assignment: Assignment, checker: Checker
+) -> Iterator[StudentReport]:
+    """Grade each submission in turn (a generator: run it on a worker thread)."""
+    for sub in submissions:
+        yield grade_submission(sub, assignment, checker)

@@ -1,0 +1,241 @@
+"""What a teacher sets: an assignment and the policy its submissions are graded by.
+
+Pure values (frozen dataclasses), Qt-free, JSON-serialisable through
+:mod:`app.assign.codec`. Nothing here reads files or the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from app.prosody.findings import Rule
+from app.prosody.forms import Form
+from app.prosody.groups import GROUPS, RhymeGroup
+from app.prosody.settings import CheckSettings
+from app.storage.messages import Message
+
+# The forms an assignment can set (排律 is out of a classroom's scope).
+ASSIGNMENT_FORMS: tuple[Form, ...] = (Form.WUJUE, Form.QIJUE, Form.WULV, Form.QILV)
+
+
+class FirstLine(StrEnum):
+    """首句入韵: must line 1 rhyme?"""
+
+    OPTIONAL = "optional"  # either way
+    REQUIRED = "required"  # 首句入韵
+    FORBIDDEN = "forbidden"  # 首句不入韵
+
+    def label(self, lang: str = "zh") -> str:
+        zh = {"optional": "首句可入韵可不入韵", "required": "首句须入韵",
+              "forbidden": "首句不入韵"}[self.value]  # fmt: skip
+        en = {"optional": "line 1 may rhyme or not", "required": "line 1 must rhyme",
+              "forbidden": "line 1 must not rhyme"}[self.value]  # fmt: skip
+        return en if lang == "en" else zh
+
+
+class Qi(StrEnum):
+    """平起 / 仄起: the tone of line 1's second character."""
+
+    PING = "平起"
+    ZE = "仄起"
+
+    @property
+    def en(self) -> str:
+        return "level start (平起)" if self is Qi.PING else "oblique start (仄起)"
+
+
+@dataclass(frozen=True, slots=True)
+class RhymeRequirement:
+    """Which rhyme the poem must use: one 平水韵 group, or any 平声 group."""
+
+    group_id: int | None = None  # None: any 平声 group
+    first_line: FirstLine = FirstLine.OPTIONAL
+
+    @property
+    def group(self) -> RhymeGroup | None:
+        return None if self.group_id is None else GROUPS[self.group_id]
+
+    def label(self, lang: str = "zh") -> str:
+        g = self.group
+        if lang == "en":
+            which = f"rhyme group {g.name} ({g.name_en})" if g else "any level-tone rhyme group"
+        else:
+            which = f"押{g.name}韵" if g else "押任一平声韵"
+        sep = ", " if lang == "en" else "，"
+        return f"{which}{sep}{self.first_line.label(lang)}"
+
+
+# Rules that count against the grade by default: every rule of the checker except
+# advisory ones that are only hints (对仗 is scored separately, 冒韵 and 重字 are style).
+DEFAULT_COUNTED_RULES: frozenset[Rule] = frozenset(Rule) - {
+    Rule.DUI_ZHANG,
+    Rule.MAO_YUN,
+    Rule.CHONG_ZI,
+    Rule.REQUIREMENT,  # requirements have their own deduction
+}
+
+# Bands by grade, highest first: (lowest grade, Chinese, English).
+BANDS: tuple[tuple[float, str, str], ...] = (
+    (90.0, "优秀", "excellent"),
+    (80.0, "良好", "good"),
+    (70.0, "中等", "fair"),
+    (60.0, "及格", "pass"),
+    (0.0, "不及格", "fail"),
+)
+
+
+def band_of(grade: float, lang: str = "zh") -> str:
+    for low, zh, en in BANDS:
+        if grade >= low:
+            return en if lang == "en" else zh
+    return BANDS[-1][2] if lang == "en" else BANDS[-1][1]
+
+
+@dataclass(frozen=True, slots=True)
+class GradingPolicy:
+    """Which faults count, how much, and how strict the checker is.
+
+    The grade (see docs/assignments.md):
+
+    * ``base`` = the four scores of :mod:`app.prosody.scorer` (平仄, 押韵, 对仗, 字数)
+      weighted by ``weights`` (normalised; the default is the scorer's own total);
+    * minus ``error_points`` per ERROR finding and ``warning_points`` per WARNING
+      finding whose rule is in ``counted_rules``;
+    * minus ``requirement_points`` per assignment requirement not met;
+    * clamped to 0…100 and rounded to one decimal.
+    """
+
+    strict_135: bool = False
+    warn_san_ze_wei: bool = False
+    zheyao_as_note: bool = False
+    accept_aojiu: bool = True
+    mao_yun: bool = False
+    dui_zhang: bool = True
+    repeated_chars: bool = True
+    weights: tuple[float, float, float, float] = (0.4, 0.3, 0.2, 0.1)
+    error_points: float = 2.0
+    warning_points: float = 0.0
+    requirement_points: float = 10.0
+    counted_rules: frozenset[Rule] = DEFAULT_COUNTED_RULES
+
+    def check_settings(self, *, partial: bool = False) -> CheckSettings:
+        return CheckSettings(
+            warn_san_ze_wei=self.warn_san_ze_wei,
+            zheyao_as_note=self.zheyao_as_note,
+            mao_yun=self.mao_yun,
+            strict_135=self.strict_135,
+            accept_aojiu=self.accept_aojiu,
+            dui_zhang=self.dui_zhang,
+            repeated_chars=self.repeated_chars,
+            partial=partial,
+        )
+
+    def describe(self, lang: str = "zh") -> list[str]:
+        """The policy in sentences, for the assignment sheet and the wizard."""
+        w = self.weights
+        total = sum(w) or 1.0
+        pct = [round(100 * x / total) for x in w]
+        if lang == "en":
+            out = [
+                f"Base: tones {pct[0]}%, rhymes {pct[1]}%, antithesis {pct[2]}%, "
+                f"length {pct[3]}% of the four scores.",
+                f"Deductions: {self.error_points:g} per error, {self.warning_points:g} per "
+                f"warning, {self.requirement_points:g} per requirement not met.",
+            ]
+            flags = [
+                ("strict 1-3-5", self.strict_135),
+                ("three oblique tones at the end warned", self.warn_san_ze_wei),
+                ("broken adhesion accepted as 折腰体", self.zheyao_as_note),
+                ("拗救 forms accepted", self.accept_aojiu),
+            ]
+            out.append("Checker: " + ", ".join(f"{n}: {'yes' if v else 'no'}" for n, v in flags))
+            return out
+        out = [
+            f"基础分：平仄{pct[0]}%、押韵{pct[1]}%、对仗{pct[2]}%、字数{pct[3]}%。",
+            f"扣分：每处错误扣{self.error_points:g}分，每处注意扣{self.warning_points:g}分，"
+            f"每项未达要求扣{self.requirement_points:g}分。",
+        ]
+        flags_zh = [
+            ("严格一三五", self.strict_135),
+            ("三仄尾提醒", self.warn_san_ze_wei),
+            ("失粘按折腰体", self.zheyao_as_note),
+            ("承认拗救", self.accept_aojiu),
+        ]
+        out.append("检查设置：" + "，".join(f"{n}{'是' if v else '否'}" for n, v in flags_zh))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One assignment: what the student writes, and how it is graded."""
+
+    title: str
+    form: Form
+    instructions: str = ""
+    rhyme: RhymeRequirement = field(default_factory=RhymeRequirement)
+    qi: Qi | None = None  # None: either 平起 or 仄起
+    theme: str = ""
+    imagery: tuple[str, ...] = ()  # words that should appear (明月, 杨柳 …)
+    imagery_min: int = 0  # how many of them must appear; 0 = all
+    required_chars: str = ""  # every one must appear
+    forbidden_chars: str = ""  # none may appear
+    policy: GradingPolicy = field(default_factory=GradingPolicy)
+    due: date | None = None
+    tag: str = ""  # the library tag that marks submissions; "" = default_tag()
+
+    @property
+    def library_tag(self) -> str:
+        return self.tag or default_tag(self.title)
+
+    @property
+    def imagery_needed(self) -> int:
+        n = len(self.imagery)
+        return n if self.imagery_min <= 0 else min(self.imagery_min, n)
+
+    def problems(self) -> list[Message]:
+        """Why this assignment cannot be saved (empty when it can)."""
+        out: list[Message] = []
+        if not self.title.strip():
+            out.append(Message("请填写作业标题。", "The assignment needs a title."))
+        if self.form not in ASSIGNMENT_FORMS:
+            out.append(
+                Message(
+                    f"作业只能设为五绝、七绝、五律或七律，不能是{self.form.value}。",
+                    "An assignment's form must be 五绝, 七绝, 五律 or 七律, "
+                    f"not {self.form.value}.",
+                )
+            )
+        g = self.rhyme.group
+        if g is not None and not g.is_ping:
+            out.append(
+                Message(
+                    f"近体诗押平声韵：{g.name}是仄声韵部。",
+                    f"Regulated verse rhymes in a level tone: {g.name} is an oblique group.",
+                )
+            )
+        both = sorted(set(self.required_chars) & set(self.forbidden_chars))
+        if both:
+            out.append(
+                Message(
+                    f"「{''.join(both)}」既是必用字又是禁用字。",
+                    f"「{''.join(both)}」 is both required and forbidden.",
+                )
+            )
+        if self.imagery_min > len(self.imagery):
+            out.append(
+                Message(
+                    f"要求至少用{self.imagery_min}个意象，但只列出了{len(self.imagery)}个。",
+                    f"At least {self.imagery_min} images are required but only "
+                    f"{len(self.imagery)} are listed.",
+                )
+            )
+        if any(not w.strip() for w in self.imagery):
+            out.append(Message("意象词不能为空。", "An image word cannot be empty."))
+        return out
+
+
+def default_tag(title: str) -> str:
+    """The library tag of an assignment's submissions: 作业·<title>."""
+    return f"作业·{title.strip()}" if title.strip() else "作业"

@@ -1,0 +1,141 @@
+"""Grading one submission and a whole class folder: every file accounted for."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from app.assign.gradebook import gradebook_csv, write_gradebook
+from app.assign.grading import Status, grade_all, grade_submission, weighted_base
+from app.assign.intake import Submission, read_folder
+from app.assign.model import GradingPolicy, band_of
+from app.assign.requirements import RequirementKind
+from app.assign.summary import summarize
+from app.prosody.checker import Checker
+from app.prosody.findings import Rule
+from app.prosody.scorer import score
+from tests.support.assign_class import (
+    CHU_SAI,
+    LIANGZHOU,
+    SHANXING,
+    frontier_assignment,
+    make_class_folder,
+)
+
+
+def test_a_perfect_poem_gets_its_score_as_its_grade(checker: Checker) -> None:
+    a = frontier_assignment()
+    r = grade_submission(Submission("王昌龄", "a.txt", CHU_SAI), a, checker)
+    assert r.status is Status.GRADED and r.reason is None
+    assert r.score is not None and r.score.total == pytest.approx(100.0)
+    assert r.unmet == () and r.deductions == ()
+    assert r.base == r.grade == 100.0 and r.band() == "优秀" and r.band("en") == "excellent"
+
+
+def test_the_grade_is_the_weighted_scores_less_the_deductions(checker: Checker) -> None:
+    a = frontier_assignment()
+    r = grade_submission(Submission("王之涣", "b.txt", LIANGZHOU), a, checker)
+    analysis = checker.analyze(LIANGZHOU, form=a.form, group=a.rhyme.group)
+    s = score(analysis, checker.lexicon)
+    n_errors = sum(1 for f in analysis.findings if f.is_error)
+    assert n_errors == 1 and len(r.errors) == 1
+    assert r.base == round(s.total, 1)
+    assert r.grade == round(s.total - 2.0 * n_errors, 1)
+    # another policy: tones only, 5 points an error
+    heavy = replace(a, policy=GradingPolicy(weights=(1, 0, 0, 0), error_points=5))
+    r2 = grade_submission(Submission("王之涣", "b.txt", LIANGZHOU), heavy, checker)
+    assert r2.base == round(s.tones, 1) and r2.grade == round(s.tones - 5, 1)
+    # rules that do not count take nothing off
+    lenient = replace(a, policy=GradingPolicy(counted_rules=frozenset({Rule.CHU_YUN})))
+    r3 = grade_submission(Submission("王之涣", "b.txt", LIANGZHOU), lenient, checker)
+    assert r3.grade == r3.base
+
+
+def test_the_wrong_rhyme_costs_the_rhyme_score_and_a_requirement(checker: Checker) -> None:
+    a = frontier_assignment()
+    r = grade_submission(Submission("杜牧", "c.txt", SHANXING), a, checker)
+    assert r.status is Status.GRADED and r.score is not None
+    assert r.score.rhymes == 0.0  # pinned to 十五删, every rhyme is out
+    assert [q.kind for q in r.unmet] == [RequirementKind.RHYME_GROUP]
+    assert {f.rule for f in r.errors} == {Rule.CHU_YUN}
+    expected = weighted_base(r.score, a.policy) - 2.0 * len(r.errors) - 10.0
+    assert r.grade == round(max(0.0, expected), 1)
+    assert r.band() == band_of(r.grade or 0.0)
+
+
+def test_a_class_folder_every_file_accounted_for(checker: Checker, tmp_path: Path) -> None:
+    expected = make_class_folder(tmp_path / "class")
+    subs = read_folder(tmp_path / "class")
+    reports = list(grade_all(subs, frontier_assignment(), checker))
+    assert len(reports) == len(expected)
+    got = {r.submission.source: (r.student, r.status.value) for r in reports}
+    assert got == expected
+    for r in reports:
+        if r.status is Status.GRADED:
+            assert r.grade is not None and 0 <= r.grade <= 100 and r.reason is None
+        else:
+            assert r.grade is None and r.reason is not None
+            assert r.reason.zh and r.reason.en
+    by_source = {r.submission.source: r for r in reports}
+    assert by_source["02_李白.txt"].submission.encoding == "GB18030/GBK"
+    assert by_source["03 王之涣.txt"].submission.encoding == "UTF-16"
+    assert "PNG" in by_source["07_图片.txt"].reason.zh  # type: ignore[union-attr]
+    zhang = by_source["09.txt"]
+    assert zhang.submission.title == "月夜"
+    assert RequirementKind.FORBIDDEN_CHARS in {q.kind for q in zhang.unmet}
+    assert any(f.rule is Rule.LENGTH for f in zhang.errors)  # 8 characters in line 2
+    wrong = by_source["06_杜甫.txt"]
+    assert "七律" in wrong.reason.zh  # type: ignore[union-attr]
+
+
+def test_the_class_summary(checker: Checker, tmp_path: Path) -> None:
+    make_class_folder(tmp_path / "class")
+    reports = list(grade_all(read_folder(tmp_path / "class"), frontier_assignment(), checker))
+    summary = summarize(reports)
+    graded = [r for r in reports if r.graded]
+    assert summary.handed_in == 13 and summary.graded == len(graded) == 5
+    assert dict(summary.by_status) == {
+        Status.GRADED: 5,
+        Status.EMPTY: 2,
+        Status.UNREADABLE: 4,
+        Status.WRONG_FORM: 2,
+    }
+    assert sum(b.count for b in summary.distribution) == 5
+    grades = sorted(r.grade for r in graded if r.grade is not None)
+    assert summary.lowest == grades[0] and summary.highest == grades[-1]
+    assert summary.median == grades[2]
+    for b in summary.distribution:
+        assert b.count == sum(1 for g in grades if b.low <= g < b.high or g == b.high == 100)
+    rules = [f.rule for f in summary.faults]
+    assert Rule.CHU_YUN in rules and Rule.LENGTH in rules
+    top = summary.faults[0]
+    assert top.students >= 1 and top.occurrences >= top.students
+    assert dict(summary.unmet)[RequirementKind.RHYME_GROUP] == 1
+    assert summary.mean_scores is not None and all(0 <= x <= 100 for x in summary.mean_scores)
+
+
+def test_the_gradebook_csv_opens_in_excel(checker: Checker, tmp_path: Path) -> None:
+    make_class_folder(tmp_path / "class")
+    reports = list(grade_all(read_folder(tmp_path / "class"), frontier_assignment(), checker))
+    path = write_gradebook(tmp_path / "grades.csv", reports)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert table[0][:3] == ["学生", "文件", "状态"] and len(table) == 1 + len(reports)
+    rows = {row[1]: row for row in table[1:]}
+    assert rows["01_王昌龄.txt"][0] == "王昌龄" and rows["01_王昌龄.txt"][10] == "100.0"
+    assert rows["05_空白.txt"][2] == "空白" and rows["05_空白.txt"][10] == ""
+    assert "PNG" in rows["07_图片.txt"][14]
+    english = list(csv.reader(io.StringIO(gradebook_csv(reports, "en"), newline="")))
+    assert english[0][0] == "Student" and english[1][2] == "graded"
+
+
+def test_a_formula_looking_name_is_defused(checker: Checker) -> None:
+    r = grade_submission(Submission("=HYPERLINK(1)", "x.txt", CHU_SAI), frontier_assignment(),
+                         checker)  # fmt: skip
+    table = list(csv.reader(io.StringIO(gradebook_csv([r]), newline="")))
+    assert table[1][0] == "'=HYPERLINK(1)"
