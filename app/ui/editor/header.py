@@ -1,0 +1,162 @@
+"""The strip above the text: what the checker detected, and the pins for form and group.
+
+Left: the detected form, 平起/仄起, 首句入韵 and rhyme group (the full summary in
+the tooltip). Right: a form picker (自动 / 五绝 … 七言排律), a rhyme-group picker
+over the 106 groups (平声 first) and the 简/繁 conversion buttons.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+
+from app.prosody.analysis import PoemAnalysis
+from app.prosody.forms import Form
+from app.prosody.groups import GROUPS, PING_GROUPS, RhymeGroup
+from app.ui.i18n import Tr
+
+
+class HeaderStrip(QWidget):
+    form_chosen = Signal(object)  # Form | None (auto)
+    group_chosen = Signal(object)  # RhymeGroup | None (auto)
+    script_chosen = Signal(str)  # "simplified" / "traditional"
+
+    def __init__(self, tr: Tr, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("poemHeader")
+        self._tr = tr
+        self._quiet = False
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(8)
+
+        self.form_label = QLabel(self)
+        self.qi_label = QLabel(self)
+        self.first_label = QLabel(self)
+        self.group_label = QLabel(self)
+        self.verdict_label = QLabel(self)
+        for label in (
+            self.form_label,
+            self.qi_label,
+            self.first_label,
+            self.group_label,
+            self.verdict_label,
+        ):
+            layout.addWidget(label)
+        layout.addStretch(1)
+
+        self.form_combo = QComboBox(self)
+        self.form_combo.setObjectName("formPin")
+        self.form_combo.setToolTip(tr("诗体：自动识别或指定", "Form: detect, or pin one"))
+        self.form_combo.addItem(tr("诗体：自动", "Form: auto"), None)
+        for form in Form:
+            self.form_combo.addItem(tr(form.value, f"{form.value} {form.en}"), form)
+        self.form_combo.currentIndexChanged.connect(self._on_form)
+        layout.addWidget(self.form_combo)
+
+        self.group_combo = QComboBox(self)
+        self.group_combo.setObjectName("groupPin")
+        self.group_combo.setToolTip(tr("韵部：自动识别或指定", "Rhyme group: detect, or pin one"))
+        self.group_combo.setMaxVisibleItems(20)
+        self.group_combo.addItem(tr("韵部：自动", "Rhyme: auto"), None)
+        for g in PING_GROUPS:
+            self.group_combo.addItem(tr(g.name, f"{g.name} {g.name_en}"), g.id)
+        self.group_combo.insertSeparator(self.group_combo.count())
+        for g in GROUPS:
+            if not g.is_ping:
+                self.group_combo.addItem(tr(g.name, f"{g.name} {g.name_en}"), g.id)
+        self.group_combo.currentIndexChanged.connect(self._on_group)
+        layout.addWidget(self.group_combo)
+
+        self.simplified_button = QToolButton(self)
+        self.simplified_button.setText("简")
+        self.simplified_button.setToolTip(
+            tr("转为简体（可撤销）", "Convert to simplified (undoable)")
+        )
+        self.simplified_button.clicked.connect(lambda: self.script_chosen.emit("simplified"))
+        self.traditional_button = QToolButton(self)
+        self.traditional_button.setText("繁")
+        self.traditional_button.setToolTip(
+            tr("转为繁体（可撤销）", "Convert to traditional (undoable)")
+        )
+        self.traditional_button.clicked.connect(lambda: self.script_chosen.emit("traditional"))
+        layout.addWidget(self.simplified_button)
+        layout.addWidget(self.traditional_button)
+        self.show_analysis(None)
+
+    # ------------------------------------------------------------------ pins
+    def set_form(self, form: Form | None) -> None:
+        """Show ``form`` as pinned (None: auto) without emitting ``form_chosen``."""
+        index = max(0, self.form_combo.findData(form)) if form is not None else 0
+        self._quiet = True
+        try:
+            self.form_combo.setCurrentIndex(index)
+        finally:
+            self._quiet = False
+
+    def set_group(self, group: RhymeGroup | None) -> None:
+        index = max(0, self.group_combo.findData(group.id)) if group is not None else 0
+        self._quiet = True
+        try:
+            self.group_combo.setCurrentIndex(index)
+        finally:
+            self._quiet = False
+
+    def set_locked(self, locked: bool) -> None:
+        self.form_combo.setEnabled(not locked)
+        self.group_combo.setEnabled(not locked)
+        why = self._tr("按题目要求锁定", "locked by the assignment") if locked else ""
+        for combo in (self.form_combo, self.group_combo):
+            combo.setStatusTip(why)
+
+    def _on_form(self, index: int) -> None:
+        if not self._quiet:
+            data = self.form_combo.itemData(index)
+            self.form_chosen.emit(data if isinstance(data, Form) else None)
+
+    def _on_group(self, index: int) -> None:
+        if not self._quiet:
+            data = self.group_combo.itemData(index)
+            self.group_chosen.emit(GROUPS[data] if isinstance(data, int) else None)
+
+    # ------------------------------------------------------------------ detected
+    def show_analysis(self, a: PoemAnalysis | None) -> None:
+        tr = self._tr
+        if a is None or not a.chars:
+            self.form_label.setText(tr("未输入诗句", "No verse yet"))
+            for label in (self.qi_label, self.first_label, self.group_label, self.verdict_label):
+                label.setText("")
+            self.setToolTip("")
+            return
+        pin = tr("（指定）", " (pinned)")
+        self.form_label.setText(
+            (tr(a.form.value, a.form.en) if a.form else tr("未定体", "form undetermined"))
+            + (pin if a.form_pinned else "")
+        )
+        if a.ze_yun:
+            self.qi_label.setText(tr("仄韵", "oblique rhyme"))
+            self.first_label.setText("")
+        else:
+            qi = a.qi
+            self.qi_label.setText(
+                tr(qi, "level start" if qi == "平起" else "oblique start") if qi else ""
+            )
+            first = a.first_line_rhymes
+            self.first_label.setText(
+                ""
+                if first is None
+                else tr("首句入韵", "first line rhymes")
+                if first
+                else tr("首句不入韵", "first line unrhymed")
+            )
+        group = a.rhyme_group
+        self.group_label.setText(
+            tr(f"押{group.name}", f"rhymes in {group.name}") + (pin if a.group_pinned else "")
+            if group is not None
+            else ""
+        )
+        n_err = len(a.errors)
+        self.verdict_label.setText(
+            tr(f"{n_err}处错误", f"{n_err} error(s)") if n_err else tr("合律", "keeps the rules")
+        )
+        self.setToolTip(a.summary_en if tr.is_en else a.summary_zh)

@@ -1,0 +1,584 @@
+"""The poem editor pane: header strip, text with template column, legend.
+
+Data flow per keystroke: the document changes → pins follow their characters →
+the highlighter re-paints the edited block from the rhyme book (tones at once)
+→ the debounce timer restarts. When it fires, the checker analyses the whole
+text (``partial=True``: a short last line is not an error yet), the records of
+every block are compared with what is painted and only the blocks that differ
+are re-highlighted. Texts longer than ``BACKGROUND_CHARS`` are analysed on a
+worker thread (``GeneratorWorker``) so a 1,000-line paste never freezes typing;
+a result that arrives after a newer edit is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from typing import Literal
+
+from PySide6.QtCore import QPoint, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QTextCursor
+from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
+
+from app.prosody.analysis import PoemAnalysis
+from app.prosody.checker import Checker
+from app.prosody.findings import Finding
+from app.prosody.forms import PING, ZE, Form
+from app.prosody.groups import RhymeGroup
+from app.prosody.rhymebook import RhymeBook
+from app.prosody.settings import CheckSettings
+from app.prosody.suggest import Suggester
+from app.ui.editor.char_popup import CharPopup, PopupContent
+from app.ui.editor.formats import FormatFactory
+from app.ui.editor.header import HeaderStrip
+from app.ui.editor.highlighter import PoemHighlighter
+from app.ui.editor.keys import StyleKey, tone_only_key
+from app.ui.editor.legend import ToneLegend
+from app.ui.editor.palette import palette_for
+from app.ui.editor.pins import PinTracker
+from app.ui.editor.positions import OffsetMap
+from app.ui.editor.records import BlockRecords, build_records, finding_offsets, merge_findings
+from app.ui.editor.text_edit import PoemTextEdit, normalize_newlines
+from app.ui.editor.tooltips import char_tooltip, plain_char_tooltip
+from app.ui.i18n import Tr
+from app.ui.workers import GeneratorWorker
+
+log = logging.getLogger(__name__)
+
+ExtraFindings = Callable[[str, PoemAnalysis], Sequence[Finding]]
+BACKGROUND_CHARS = 3000  # longer texts are analysed off the GUI thread
+_Result = tuple[int, str, PoemAnalysis, BlockRecords]
+
+
+class PoemEditorPane(QWidget):
+    text_edited = Signal()  # every user edit (not set_text)
+    analysis_ready = Signal(object)  # PoemAnalysis
+    pins_changed = Signal()  # the poet pinned or unpinned a reading
+    pinned_changed = Signal()  # the poet picked a form or rhyme group in the header
+    dark_changed = Signal(bool)
+
+    def __init__(
+        self,
+        checker: Checker,
+        suggester: Suggester,
+        book: RhymeBook,
+        tr: Tr,
+        *,
+        analysis_delay_ms: int = 150,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("poemEditorPane")
+        self._checker = checker
+        self._suggester = suggester
+        self._book = book
+        self._tr = tr
+        self._settings: CheckSettings = checker.settings
+        self._form: Form | None = None
+        self._group: RhymeGroup | None = None
+        self._locked = False
+        self._extra: ExtraFindings | None = None
+        self._extra_findings: tuple[Finding, ...] = ()
+        self._analysis: PoemAnalysis | None = None
+        self._revision = 0
+        self._analysis_revision = -1
+        self._loading = False
+        self._worker: GeneratorWorker | None = None
+        self._rerun = False
+        self._dark = False
+        self._formats = FormatFactory(palette_for(False))
+        self._pins = PinTracker(self._same_char)
+
+        self.header = HeaderStrip(tr, self)
+        self.editor = PoemTextEdit(self)
+        self.legend = ToneLegend(tr, self)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addWidget(self.header)
+        box.addWidget(self.editor, 1)
+        box.addWidget(self.legend)
+
+        doc = self.editor.document()
+        # Connected before the highlighter exists: pins move before blocks are re-painted.
+        doc.contentsChange.connect(self._on_contents_change)
+        self.highlighter = PoemHighlighter(doc, self._formats, self._tone_key)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(max(0, analysis_delay_ms))
+        self._timer.timeout.connect(self._analyze_scheduled)
+
+        self.editor.record_source = self.highlighter.record
+        self.editor.tooltip_source = self._tooltip_at_position
+        self.editor.menu_source = self._extend_menu
+        self.editor.popup_requested.connect(self._open_popup_at)
+        self.editor.finding_step.connect(self.next_finding)
+        self.header.form_chosen.connect(self._on_form_chosen)
+        self.header.group_chosen.connect(self._on_group_chosen)
+        self.header.script_chosen.connect(self._on_script_chosen)
+
+    # ================================================================== text
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def set_text(self, text: str, *, undoable: bool = False) -> None:
+        """Load a poem (not a user edit: ``text_edited`` stays quiet). Pins are cleared."""
+        self._loading = True
+        try:
+            text = normalize_newlines(text)
+            if undoable:
+                self._replace_document(text)
+            else:
+                self.editor.setPlainText(text)
+            self._pins.clear()
+        finally:
+            self._loading = False
+        self._refresh_now()
+
+    def replace_all(self, text: str) -> None:
+        """Replace the whole text as one undo step (a user edit)."""
+        self._replace_document(normalize_newlines(text))
+        self._refresh_now()
+
+    def _replace_document(self, text: str) -> None:
+        cursor = QTextCursor(self.editor.document())
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(text)
+        cursor.endEditBlock()
+
+    def replace_char(self, offset: int, char: str) -> None:
+        """Replace the character at text ``offset`` with ``char`` (one undo step)."""
+        text = self.text()
+        if not 0 <= offset < len(text):
+            return
+        m = OffsetMap(text)
+        cursor = QTextCursor(self.editor.document())
+        cursor.setPosition(m.to_qt(offset))
+        cursor.setPosition(m.to_qt(offset + 1), QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText(char)
+        self._refresh_now()
+
+    def convert_script(self, script: Literal["simplified", "traditional"]) -> None:
+        """Convert the text character by character (RhymeBook tables), as one undo step.
+        Pins stay on their characters."""
+        text = self.text()
+        book = self._book
+        new = book.to_traditional(text) if script == "traditional" else book.to_simplified(text)
+        if new == text:
+            return
+        cursor = QTextCursor(self.editor.document())
+        cursor.beginEditBlock()
+        if len(new) == len(text):
+            m = OffsetMap(text)
+            runs: list[tuple[int, int]] = []
+            i, n = 0, len(text)
+            while i < n:
+                if text[i] == new[i]:
+                    i += 1
+                    continue
+                j = i
+                while j < n and text[j] != new[j]:
+                    j += 1
+                runs.append((i, j))
+                i = j
+            for i, j in reversed(runs):
+                cursor.setPosition(m.to_qt(i))
+                cursor.setPosition(m.to_qt(j), QTextCursor.MoveMode.KeepAnchor)
+                cursor.insertText(new[i:j])
+        else:
+            cursor.select(QTextCursor.SelectionType.Document)
+            cursor.insertText(new)
+        cursor.endEditBlock()
+        self._refresh_now()
+
+    def _same_char(self, a: str, b: str) -> bool:
+        return self._book.to_simplified(a) == self._book.to_simplified(b)
+
+    def _on_contents_change(self, position: int, removed: int, added: int) -> None:
+        self._revision += 1
+        if self._pins:
+            self._pins.on_change(position, removed, added, self.editor._char_at)
+        if not self._loading:
+            self.text_edited.emit()
+        self._timer.start()
+
+    # ================================================================== analysis
+    def analysis(self) -> PoemAnalysis | None:
+        """The latest analysis (it may trail the text by the debounce delay)."""
+        return self._analysis
+
+    def analysis_is_current(self) -> bool:
+        return self._analysis is not None and self._analysis_revision == self._revision
+
+    def analysis_pending(self) -> bool:
+        """A debounce, a background analysis or chunked re-highlighting is under way."""
+        return self._timer.isActive() or self._worker is not None or self.highlighter.pending() > 0
+
+    def analyze_now(self) -> PoemAnalysis:
+        """Flush the debounce: analyse now if the text changed, paint every block."""
+        self._timer.stop()
+        if not self.analysis_is_current():
+            self._analyze_sync()
+        self.highlighter.flush()
+        assert self._analysis is not None
+        return self._analysis
+
+    def check_final(self) -> PoemAnalysis:
+        """The verdict on the text as finished (``partial=False``: a short last line or a
+        missing line is an error). Not painted."""
+        text = self.text()
+        return self._checker.analyze(
+            text,
+            form=self._form,
+            group=self._group,
+            pins=self._pins.offsets(text),
+            settings=replace(self._settings, partial=False),
+        )
+
+    def findings(self) -> tuple[Finding, ...]:
+        """The latest analysis's findings followed by the extra (hook) findings."""
+        base = self._analysis.findings if self._analysis is not None else ()
+        return base + self._extra_findings
+
+    def extra_findings(self) -> tuple[Finding, ...]:
+        return self._extra_findings
+
+    def set_analysis_delay(self, ms: int) -> None:
+        self._timer.setInterval(max(0, ms))
+
+    def _live_settings(self) -> CheckSettings:
+        return replace(self._settings, partial=True)
+
+    def _analyze_scheduled(self) -> None:
+        if self.editor.document().characterCount() > BACKGROUND_CHARS:
+            self._start_background()
+        else:
+            self._analyze_sync()
+
+    def _refresh_now(self) -> None:
+        """Analyse without waiting for the debounce (explicit actions: pins, pickers)."""
+        self._timer.stop()
+        self._analyze_scheduled()
+
+    def _analyze_sync(self) -> None:
+        text = self.text()
+        analysis = self._checker.analyze(
+            text,
+            form=self._form,
+            group=self._group,
+            pins=self._pins.offsets(text),
+            settings=self._live_settings(),
+        )
+        self._show(self._revision, text, analysis, build_records(analysis))
+
+    def _start_background(self) -> None:
+        if self._worker is not None:
+            self._rerun = True
+            return
+        text = self.text()
+        revision = self._revision
+        checker, form, group = self._checker, self._form, self._group
+        pins, settings = self._pins.offsets(text), self._live_settings()
+
+        def job() -> Iterator[_Result]:
+            a = checker.analyze(text, form=form, group=group, pins=pins, settings=settings)
+            yield (revision, text, a, build_records(a))
+
+        worker = GeneratorWorker(job, batch_ms=0, parent=self)
+        worker.yielded_batch.connect(self._on_background_batch)
+        worker.finished.connect(self._on_background_finished)
+        self._worker = worker
+        worker.start()
+
+    def _on_background_batch(self, batch: list[_Result]) -> None:
+        for revision, text, analysis, built in batch:
+            if revision == self._revision:
+                self._show(revision, text, analysis, built)
+
+    def _on_background_finished(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.wait()
+            worker.deleteLater()
+        if self._rerun:
+            self._rerun = False
+            if not self.analysis_is_current() and not self._timer.isActive():
+                self._start_background()
+
+    def _show(self, revision: int, text: str, analysis: PoemAnalysis, built: BlockRecords) -> None:
+        extra: tuple[Finding, ...] = ()
+        if self._extra is not None:
+            try:
+                extra = tuple(self._extra(text, analysis))
+            except Exception:  # a broken hook must not break typing
+                log.exception("extra findings provider failed")
+        if extra:
+            built = merge_findings(built, analysis, extra)
+        self._analysis = analysis
+        self._extra_findings = extra
+        self._analysis_revision = revision
+        first, last = self._visible_blocks()
+        self.highlighter.apply(built, first, last)
+        self.editor.set_template_rows(built.templates)  # type: ignore[arg-type]
+        self.header.show_analysis(analysis)
+        self.editor.viewport().update()
+        self.analysis_ready.emit(analysis)
+
+    def _visible_blocks(self) -> tuple[int, int]:
+        editor = self.editor
+        first = editor.firstVisibleBlock().blockNumber()
+        bottom = editor.cursorForPosition(QPoint(0, editor.viewport().height() - 1))
+        return first, max(first, bottom.block().blockNumber())
+
+    def _tone_key(self, char: str, position: int) -> StyleKey | None:
+        info = self._book.lookup(char)
+        if info is None:
+            return None
+        return tone_only_key(info, self._pins.get(position))
+
+    # ================================================================== pins, form, group
+    def pins(self) -> dict[int, int]:
+        """``{text offset: PING or ZE}`` — the pinned polyphone readings."""
+        return self._pins.offsets(self.text())
+
+    def set_pins(self, pins: dict[int, int]) -> None:
+        self._pins.load(self.text(), pins)
+        self._refresh_now()
+
+    def pin_char(self, offset: int, code: int | None) -> None:
+        """Pin the character at text ``offset`` to PING or ZE (None: automatic)."""
+        text = self.text()
+        if not 0 <= offset < len(text):
+            return
+        self._pins.set(OffsetMap(text).to_qt(offset), text[offset], code)
+        self._revision += 1
+        self._refresh_now()
+        self.pins_changed.emit()
+
+    def set_pinned_form(self, form: Form | None) -> None:
+        self._form = form
+        self.header.set_form(form)
+        self._revision += 1
+        self._refresh_now()
+
+    def pinned_form(self) -> Form | None:
+        return self._form
+
+    def set_pinned_group(self, group: RhymeGroup | None) -> None:
+        self._group = group
+        self.header.set_group(group)
+        self._revision += 1
+        self._refresh_now()
+
+    def pinned_group(self) -> RhymeGroup | None:
+        return self._group
+
+    def set_locked(self, form: Form | None, group: RhymeGroup | None) -> None:
+        """Pin form and group (None: detected) and disable the pickers (an assignment)."""
+        self._locked = True
+        self.header.set_locked(True)
+        self._form, self._group = form, group
+        self.header.set_form(form)
+        self.header.set_group(group)
+        self._revision += 1
+        self._refresh_now()
+
+    def unlock(self) -> None:
+        """Enable the pickers again (the pins stay as they are)."""
+        self._locked = False
+        self.header.set_locked(False)
+
+    def is_locked(self) -> bool:
+        return self._locked
+
+    def _on_form_chosen(self, form: object) -> None:
+        if not self._locked:
+            self.set_pinned_form(form if isinstance(form, Form) else None)
+            self.pinned_changed.emit()
+
+    def _on_group_chosen(self, group: object) -> None:
+        if not self._locked:
+            self.set_pinned_group(group if isinstance(group, RhymeGroup) else None)
+            self.pinned_changed.emit()
+
+    def _on_script_chosen(self, script: str) -> None:
+        self.convert_script("traditional" if script == "traditional" else "simplified")
+
+    # ================================================================== settings, look
+    def set_check_settings(self, settings: CheckSettings) -> None:
+        self._settings = settings
+        self._revision += 1
+        self._refresh_now()
+
+    def check_settings(self) -> CheckSettings:
+        return self._settings
+
+    def set_extra_findings(self, provider: ExtraFindings | None) -> None:
+        self._extra = provider
+        self._revision += 1
+        self._refresh_now()
+
+    def set_dark(self, dark: bool) -> None:
+        self._dark = dark
+        palette = palette_for(dark)
+        self._formats.set_palette(palette)
+        self.editor.set_palette(palette)
+        self.legend.set_palette(palette)
+        self.highlighter.repaint_all()
+        self.dark_changed.emit(dark)
+
+    def is_dark(self) -> bool:
+        return self._dark
+
+    def set_poem_font(self, font: QFont) -> None:
+        self.editor.setFont(font)
+
+    # ================================================================== navigation
+    def go_to_finding(self, finding: object) -> None:
+        """Select the finding's character (or its line's start) and focus the editor."""
+        if not isinstance(finding, Finding):
+            return
+        a = self._analysis
+        self.editor.setFocus()
+        if a is None:
+            return
+        offsets = finding_offsets(a, finding)
+        if offsets:
+            start, length = offsets[0], 1
+        elif 0 <= finding.line < len(a.lines):
+            start, length = a.lines[finding.line].text.start, 0
+        else:
+            return
+        m = OffsetMap(a.text)
+        end = self.editor.document().characterCount() - 1
+        cursor = self.editor.textCursor()
+        cursor.setPosition(min(end, m.to_qt(start)))
+        cursor.setPosition(min(end, m.to_qt(start + length)), QTextCursor.MoveMode.KeepAnchor)
+        self.editor.setTextCursor(cursor)
+        self.editor.ensureCursorVisible()
+
+    def next_finding(self, forward: bool = True) -> Finding | None:
+        """Go to the next (or previous) finding after the cursor, wrapping around."""
+        a = self.analyze_now()
+        spots: list[tuple[int, Finding]] = []
+        for f in self.findings():
+            offsets = finding_offsets(a, f)
+            if offsets:
+                spots.append((offsets[0], f))
+        if not spots:
+            return None
+        spots.sort(key=lambda s: s[0])
+        here = OffsetMap(a.text).to_py(self.editor.textCursor().selectionStart())
+        if forward:
+            after = [s for s in spots if s[0] > here]
+            target = after[0] if after else spots[0]
+        else:
+            before = [s for s in spots if s[0] < here]
+            target = before[-1] if before else spots[-1]
+        self.go_to_finding(target[1])
+        return target[1]
+
+    # ================================================================== hover, popup, menu
+    def tooltip_at(self, offset: int) -> str:
+        """The tooltip of the character at text ``offset`` ('' when there is none)."""
+        return self._tooltip_at_position(OffsetMap(self.text()).to_qt(offset)) or ""
+
+    def _tooltip_at_position(self, position: int) -> str | None:
+        a = self._analysis
+        if a is not None and self.analysis_is_current():
+            c = a.char_at_offset(OffsetMap(a.text).to_py(position))
+            if c is not None:
+                cell = (c.line, c.pos)
+                here = list(a.findings_at(c.line, c.pos))
+                here.extend(
+                    f
+                    for f in self._extra_findings
+                    if cell in f.marks or (not f.marks and (f.line, f.pos) == cell)
+                )
+                return char_tooltip(c, here, self._tr)
+        ch = self.editor._char_at(position)
+        return plain_char_tooltip(ch, self._book.lookup(ch), self._tr) if ch else None
+
+    def open_char_popup(self, offset: int | None = None) -> CharPopup | None:
+        """Open the popup for the character at text ``offset`` (default: at the caret)."""
+        if offset is None:
+            position = self.editor.caret_char_position()
+        else:
+            position = OffsetMap(self.text()).to_qt(offset)
+        return None if position is None else self._open_popup_at(position)
+
+    def _open_popup_at(self, position: int) -> CharPopup | None:
+        a = self.analyze_now()
+        offset = OffsetMap(a.text).to_py(position)
+        c = a.char_at_offset(offset)
+        if c is None:
+            return None
+        tr = self._tr
+        suggestions = self._suggester.for_char(a, c.line, c.pos, limit=16)
+        group = a.rhyme_group if (c.line, c.pos) in a.rhyme_slots else None
+        rhyme_chars: tuple[str, ...] = ()
+        if group is not None:
+            rhyme_chars = self._book.group_chars(group.id, self._suggester.script_of(a.text))
+        here = list(a.findings_at(c.line, c.pos))
+        content = PopupContent(
+            char=c.char,
+            heading=char_tooltip(c, here, tr),
+            suggestions=suggestions,
+            rhyme_group=group,
+            rhyme_chars=rhyme_chars,
+            can_pin=c.is_polyphone or c.pinned,
+            pin=self._pins.get(position),
+        )
+        popup = CharPopup(tr, content, self.editor)
+        popup.suggestion_list.setFont(self.editor.font())
+        if popup.rhyme_list is not None:
+            popup.rhyme_list.setFont(self.editor.font())
+        popup.chosen.connect(lambda ch: self.replace_char(offset, ch))
+        popup.pin_chosen.connect(lambda code: self.pin_char(offset, code))
+        rect = self.editor.char_rect(position)
+        anchor = rect.bottomLeft().toPoint() if rect is not None else QPoint(0, 0)
+        popup.show_at(self.editor.viewport().mapToGlobal(anchor))
+        return popup
+
+    def _extend_menu(self, menu: QMenu, position: int | None) -> None:
+        tr = self._tr
+        menu.addSeparator()
+        if position is not None:
+            menu.addAction(tr("替换与韵字…\tF2", "Replace, rhymes…\tF2"),
+                           lambda: self._open_popup_at(position))  # fmt: skip
+            a = self.analyze_now()
+            offset = OffsetMap(a.text).to_py(position)
+            c = a.char_at_offset(offset)
+            if c is not None and (c.is_polyphone or c.pinned):
+                current = self._pins.get(position)
+                for label, code in (
+                    (tr(f"「{c.char}」定为平声", f"Read 「{c.char}」 as level"), PING),
+                    (tr(f"「{c.char}」定为仄声", f"Read 「{c.char}」 as oblique"), ZE),
+                    (tr("自动判断读音", "Reading: automatic"), None),
+                ):
+                    act = menu.addAction(label, self._pin_action(offset, code))
+                    act.setCheckable(True)
+                    act.setChecked(current == code)
+        menu.addAction(tr("转为简体", "Convert to simplified"),
+                       lambda: self.convert_script("simplified"))  # fmt: skip
+        menu.addAction(tr("转为繁体", "Convert to traditional"),
+                       lambda: self.convert_script("traditional"))  # fmt: skip
+
+    def _pin_action(self, offset: int, code: int | None) -> Callable[[], None]:
+        return lambda: self.pin_char(offset, code)
+
+    # ================================================================== lifetime
+    def shutdown(self) -> None:
+        """Stop the timer and wait for a background analysis (call before deleting)."""
+        self._timer.stop()
+        worker = self._worker
+        if worker is not None:
+            worker.quit()
+            worker.wait(10_000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
