@@ -1,0 +1,475 @@
+"""The model manager: what can be downloaded, what is installed, what this machine can run.
+
+One row per catalog entry (the poetry model's quantizations first, then the general
+models, each labelled as such) and one per model file the user registered from disk.
+For the selected row: "find" asks the hub where the file is and shows it (repository,
+size, SHA-256) before anything is downloaded; "download" opens a
+:class:`~app.ui.download_dialog.DownloadDialog`; "use a GGUF file I already have"
+reads the file's header and shows it before accepting; "delete" forgets a model (and
+deletes the files the app downloaded — never a user's own file).
+
+Every service comes in through the constructor: the catalog, the registry, the
+resolver, a factory for downloaders, the machine's memory and the string picker.
+Hub requests run on daemon threads; results come back through a :class:`TaskRelay`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models.catalog import Catalog, CatalogEntry
+from app.models.download import Downloader
+from app.models.errors import ModelError
+from app.models.gguf_header import GGUFInfo
+from app.models.machine import MachineInfo
+from app.models.registry import InstalledModel, ModelKind, ModelRegistry
+from app.models.resolve import ResolvedModel, Resolver
+from app.models.units import format_bytes
+from app.ui.download_dialog import DownloadDialog, TaskRelay, run_in_daemon_thread
+from app.ui.i18n import Tr
+
+ROLE_KEY = Qt.ItemDataRole.UserRole
+COLUMNS = 6
+
+
+def _error_text(exc: BaseException, tr: Tr) -> str:
+    if isinstance(exc, ModelError):
+        return exc.message(tr.language)
+    return tr(f"出错了：{type(exc).__name__}: {exc}", f"Error: {type(exc).__name__}: {exc}")
+
+
+class LocalModelDialog(QDialog):
+    """Shows what a GGUF file's header says and asks how to use it."""
+
+    def __init__(self, info: GGUFInfo, tr: Tr, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.info = info
+        self._tr = tr
+        self.setWindowTitle(tr("使用已有的 GGUF 文件", "Use a GGUF file I already have"))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        yes, no = tr("有", "yes"), tr("无", "no")
+        rows = [
+            (tr("文件", "File"), str(info.path)),
+            (tr("分卷", "Parts"), str(len(info.parts))),
+            (tr("名称", "Name"), info.name),
+            (tr("架构", "Architecture"), info.architecture or "?"),
+            (tr("量化", "Quantization"), info.quantization),
+            (tr("层数", "Layers"), str(info.block_count or "?")),
+            (tr("上下文长度", "Context length"), str(info.context_length or "?")),
+            (
+                tr("注意力头 / KV 头", "Heads / KV heads"),
+                f"{info.head_count} / {info.head_count_kv}",
+            ),
+            (tr("词表大小", "Vocabulary"), str(info.vocab_size or "?")),
+            (tr("权重大小", "Weights"), format_bytes(info.tensor_bytes)),
+            (tr("对话模板", "Chat template"), yes if info.has_chat_template else no),
+        ]
+        self.fields: dict[str, str] = {}
+        for label, value in rows:
+            shown = QLabel(value)
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(label, shown)
+            self.fields[label] = value
+        self.kind_box = QComboBox()
+        self.kind_box.addItem(
+            tr("格律诗专用模型（QPM / 雅韵）", "Poetry model (QPM / Yayun)"), "poetry"
+        )
+        self.kind_box.addItem(tr("通用模型", "General model"), "general")
+        self.style_box = QComboBox()
+        self.style_box.addItem(tr("思考/作答格式（qpm-r1）", "think/answer (qpm-r1)"), "qpm-r1")
+        self.style_box.addItem(tr("通用对话（ChatML）", "general chat (ChatML)"), "chatml-general")
+        looks_poetic = any(w in info.name.lower() for w in ("qpm", "yayun", "xunzi"))
+        self.kind_box.setCurrentIndex(0 if looks_poetic else 1)
+        self.style_box.setCurrentIndex(0 if looks_poetic else 1)
+        form.addRow(tr("用途", "Use as"), self.kind_box)
+        form.addRow(tr("提示格式", "Prompt style"), self.style_box)
+        layout.addLayout(form)
+        if not info.has_chat_template:
+            warn = QLabel(
+                tr(
+                    "注意：文件中没有对话模板，将使用所选的提示格式。",
+                    "Note: the file has no chat template; the chosen prompt style is used.",
+                )
+            )
+            warn.setWordWrap(True)
+            layout.addWidget(warn)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    @property
+    def kind(self) -> ModelKind:
+        value = self.kind_box.currentData()
+        return "poetry" if value == "poetry" else "general"
+
+    @property
+    def prompt_style(self) -> str:
+        return str(self.style_box.currentData())
+
+
+class ModelManagerDialog(QDialog):
+    """Lists catalog entries and installed models; resolves, downloads, adds, deletes.
+
+    Signals: ``model_chosen(InstalledModel)`` when the user picks a model to use;
+    ``models_changed()`` after a model is installed, added or deleted;
+    ``resolved(ResolvedModel)`` when a hub lookup succeeds; ``failed(str)`` with the
+    message of a failed lookup or file check.
+    """
+
+    model_chosen = Signal(object)
+    models_changed = Signal()
+    resolved = Signal(object)
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        registry: ModelRegistry,
+        resolver: Resolver,
+        downloader_factory: Callable[[], Downloader],
+        tr: Tr,
+        machine: MachineInfo | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.catalog = catalog
+        self.registry = registry
+        self.resolver = resolver
+        self.downloader_factory = downloader_factory
+        self._tr = tr
+        self.machine = machine or MachineInfo(None, None)
+        self.found: dict[str, ResolvedModel] = {}  # entry id -> last lookup
+        self.download_dialog: DownloadDialog | None = None
+        self._pending_download: str | None = None
+        self._relay = TaskRelay(self)
+        self._build()
+        self.refresh()
+
+    # ------------------------------------------------------------ layout
+    def _build(self) -> None:
+        tr = self._tr
+        self.setWindowTitle(tr("模型管理", "Models"))
+        self.resize(900, 520)
+        layout = QVBoxLayout(self)
+        self.machine_label = QLabel(self.machine.describe(tr.language))
+        layout.addWidget(self.machine_label)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(COLUMNS)
+        self.tree.setHeaderLabels(
+            [
+                tr("模型", "Model"),
+                tr("类型", "Kind"),
+                tr("大小", "Size"),
+                tr("所需内存（8k 上下文）", "Needs (8k context)"),
+                tr("本机", "This machine"),
+                tr("状态", "Status"),
+            ]
+        )
+        self.tree.setRootIsDecorated(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.itemSelectionChanged.connect(self._selection_changed)
+        layout.addWidget(self.tree, 1)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setMinimumHeight(70)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.details)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        row = QHBoxLayout()
+        self.resolve_button = QPushButton(tr("查找", "Find on the hub"))
+        self.resolve_button.clicked.connect(self.resolve_selected)
+        self.download_button = QPushButton(tr("下载", "Download"))
+        self.download_button.clicked.connect(self.download_selected)
+        self.use_button = QPushButton(tr("使用此模型", "Use this model"))
+        self.use_button.clicked.connect(self.use_selected)
+        self.local_button = QPushButton(tr("使用已有的 GGUF 文件…", "Use a GGUF file I have…"))
+        self.local_button.clicked.connect(self.choose_local_file)
+        self.delete_button = QPushButton(tr("删除", "Delete"))
+        self.delete_button.clicked.connect(self.delete_selected)
+        close = QPushButton(tr("关闭", "Close"))
+        close.clicked.connect(self.accept)
+        for button in (
+            self.resolve_button,
+            self.download_button,
+            self.use_button,
+            self.local_button,
+            self.delete_button,
+        ):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout.addLayout(row)
+
+    # ------------------------------------------------------------ rows
+    def refresh(self) -> None:
+        """Rebuild the list from the catalog and the registry."""
+        tr = self._tr
+        selected = self.selected_key()
+        self.tree.clear()
+        installed = {m.entry_id: m for m in self.registry.models() if m.entry_id}
+        entries = self.catalog.poetry_models() + self.catalog.general_models()
+        for entry in entries:
+            model = installed.get(entry.id)
+            vram, ram = format_bytes(entry.vram_bytes), format_bytes(entry.ram_bytes)
+            item = QTreeWidgetItem(
+                [
+                    entry.display_name(tr.language),
+                    entry.kind_label(tr.language),
+                    format_bytes(entry.size_bytes),
+                    tr(f"显存 {vram} / 内存 {ram}", f"VRAM {vram} / RAM {ram}"),
+                    self._fit_text(entry),
+                    self._status_text(model),
+                ]
+            )
+            item.setData(0, ROLE_KEY, f"entry:{entry.id}")
+            self.tree.addTopLevelItem(item)
+        for model in self.registry.models():
+            if model.entry_id:
+                continue
+            kind = {
+                "poetry": tr("格律诗专用模型", "poetry model"),
+                "general": tr("通用模型（非格律诗专用）", "general model (not the poetry model)"),
+            }.get(model.kind, tr("未知", "unknown"))
+            item = QTreeWidgetItem(
+                [
+                    model.name.get(tr.language),
+                    kind,
+                    format_bytes(model.size),
+                    model.quant,
+                    "",
+                    self._status_text(model),
+                ]
+            )
+            item.setData(0, ROLE_KEY, f"model:{model.key}")
+            self.tree.addTopLevelItem(item)
+        for column in range(1, COLUMNS):
+            self.tree.resizeColumnToContents(column)
+        if selected:
+            self.select_key(selected)
+        self._selection_changed()
+
+    def _fit_text(self, entry: CatalogEntry) -> str:
+        tr = self._tr
+        return {
+            "gpu": tr("可全部放入显卡", "fits on the GPU"),
+            "cpu": tr("只能用 CPU 运行（较慢）", "CPU only (slower)"),
+            "no": tr("内存不足", "not enough memory"),
+            "unknown": tr("未知", "unknown"),
+        }[self.machine.fit(entry)]
+
+    def _status_text(self, model: InstalledModel | None) -> str:
+        tr = self._tr
+        if model is None:
+            return tr("未下载", "not downloaded")
+        if self.registry.problems(model):
+            return tr("文件缺失或已改变", "files missing or changed")
+        if model.source == "local":
+            return tr("本地文件", "local file")
+        return tr("已下载 ✓", "downloaded ✓")
+
+    def rows(self) -> list[tuple[str, list[str]]]:
+        """(key, column texts) of every row, for tests and the status bar."""
+        out = []
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item is None:
+                continue
+            out.append((str(item.data(0, ROLE_KEY)), [item.text(c) for c in range(COLUMNS)]))
+        return out
+
+    # ------------------------------------------------------------ selection
+    def selected_key(self) -> str | None:
+        items = self.tree.selectedItems()
+        return str(items[0].data(0, ROLE_KEY)) if items else None
+
+    def select_key(self, key: str) -> bool:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item is not None and item.data(0, ROLE_KEY) == key:
+                self.tree.setCurrentItem(item)
+                item.setSelected(True)
+                return True
+        return False
+
+    def select_entry(self, entry_id: str) -> bool:
+        return self.select_key(f"entry:{entry_id}")
+
+    def selected_entry(self) -> CatalogEntry | None:
+        key = self.selected_key()
+        if key and key.startswith("entry:"):
+            return self.catalog.get(key.split(":", 1)[1])
+        return None
+
+    def selected_model(self) -> InstalledModel | None:
+        key = self.selected_key()
+        if not key:
+            return None
+        kind, _, ident = key.partition(":")
+        if kind == "entry":
+            return self.registry.for_entry(ident)
+        return self.registry.get(ident)
+
+    def _selection_changed(self) -> None:
+        tr = self._tr
+        entry = self.selected_entry()
+        model = self.selected_model()
+        self.resolve_button.setEnabled(entry is not None)
+        self.download_button.setEnabled(entry is not None and model is None)
+        self.use_button.setEnabled(model is not None and not self.registry.problems(model))
+        self.delete_button.setEnabled(model is not None)
+        parts: list[str] = []
+        if entry is not None:
+            parts.append(
+                f"<b>{entry.display_name(tr.language)}</b> — {entry.kind_label(tr.language)}"
+            )
+            if entry.notes.zh or entry.notes.en:
+                parts.append(entry.notes.get(tr.language))
+            parts.append(tr(f"许可：{entry.license}", f"Licence: {entry.license}"))
+            if entry.id in self.found:
+                parts.append(self.found[entry.id].describe(tr.language))
+        if model is not None:
+            parts.append(tr(f"文件：{model.path}", f"File: {model.path}"))
+            for problem in self.registry.problems(model):
+                parts.append(problem)
+        self.details.setText("<br>".join(parts))
+
+    # ------------------------------------------------------------ actions
+    def resolve_selected(self) -> None:
+        """Ask the hub where the selected entry's file is (in the background)."""
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        tr = self._tr
+        self.message.setText(tr("正在查找…", "Looking on the hub…"))
+        self.resolve_button.setEnabled(False)
+        future = run_in_daemon_thread(self.resolver.resolve, entry, name="model-resolve")
+        self._relay.watch(future, lambda found: self._on_resolved(entry, found), self._on_failed)
+
+    def _on_resolved(self, entry: CatalogEntry, found: object) -> None:
+        assert isinstance(found, ResolvedModel)
+        self.found[entry.id] = found
+        self.message.setText(found.describe(self._tr.language))
+        self._selection_changed()
+        self.resolved.emit(found)
+        if self._pending_download == entry.id:
+            self._pending_download = None
+            self._open_download(entry, found)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        text = _error_text(exc, self._tr)
+        self._pending_download = None
+        self.message.setText(text)
+        self._selection_changed()
+        self.failed.emit(text)
+
+    def download_selected(self) -> None:
+        """Download the selected entry (looking it up first when needed)."""
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        found = self.found.get(entry.id)
+        if found is None:
+            self._pending_download = entry.id
+            self.resolve_selected()
+            return
+        self._open_download(entry, found)
+
+    def _open_download(self, entry: CatalogEntry, found: ResolvedModel) -> None:
+        dialog = DownloadDialog(
+            entry, found, self.registry, self.downloader_factory(), self._tr, parent=self
+        )
+        dialog.installed.connect(self._on_installed)
+        self.download_dialog = dialog
+        dialog.open()
+        dialog.start()
+
+    def _on_installed(self, model: object) -> None:
+        self.refresh()
+        self.models_changed.emit()
+
+    def use_selected(self) -> None:
+        model = self.selected_model()
+        if model is not None:
+            self.model_chosen.emit(model)
+
+    def choose_local_file(self) -> None:
+        tr = self._tr
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("选择 GGUF 模型文件", "Choose a GGUF model file"), "", "GGUF (*.gguf)"
+        )
+        if path:
+            self.add_local_file(Path(path))
+
+    def add_local_file(self, path: Path, confirm: bool = True) -> InstalledModel | None:
+        """Check a user's GGUF file, show its header, and register it if accepted."""
+        tr = self._tr
+        try:
+            info = self.registry.inspect_local(path)
+        except ModelError as exc:
+            self._on_failed(exc)
+            return None
+        dialog = LocalModelDialog(info, tr, parent=self)
+        self.local_dialog = dialog
+        if confirm and dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        try:
+            model = self.registry.add_local(
+                path, kind=dialog.kind, prompt_style=dialog.prompt_style, info=info
+            )
+        except (ModelError, OSError) as exc:
+            self._on_failed(exc)
+            return None
+        self.message.setText(tr(f"已添加：{model.path}", f"Added: {model.path}"))
+        self.refresh()
+        self.select_key(f"model:{model.key}")
+        self.models_changed.emit()
+        return model
+
+    def delete_selected(self) -> None:
+        model = self.selected_model()
+        if model is None:
+            return
+        tr = self._tr
+        if model.managed:
+            question = tr(
+                f"删除 {model.name.zh} 及其文件（{format_bytes(model.size)}）？",
+                f"Delete {model.name.en} and its files ({format_bytes(model.size)})?",
+            )
+        else:
+            question = tr(
+                f"不再使用 {model.name.zh}？文件本身不会被删除。",
+                f"Stop using {model.name.en}? The file itself is not deleted.",
+            )
+        answer = QMessageBox.question(self, tr("删除模型", "Delete model"), question)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.registry.remove(model.key)
+        self.message.setText(tr("已删除。", "Deleted."))
+        self.refresh()
+        self.models_changed.emit()
