@@ -128,13 +128,6 @@ def move_database_aside(db: Path, label: str) -> tuple[Path, ...]:
     return tuple(moved)
 
 
-def remove_companions(db: Path) -> None:
-    """Delete leftover ``-wal``/``-shm``/``-journal`` files beside ``db``."""
-    for companion in sqlite_companions(db):
-        with contextlib.suppress(FileNotFoundError):
-            companion.unlink()
-
-
 @contextlib.contextmanager
 def removing_on_error(path: Path) -> Iterator[Path]:
     """Yield ``path``; if the block raises, delete it (and its SQLite companions)."""

@@ -172,7 +172,9 @@ def _v3_drafts_meta_indexes(conn: sqlite3.Connection) -> None:
             )""",
             "CREATE INDEX ix_poems_updated_at ON poems (updated_at)",
             "CREATE INDEX ix_poems_created_at ON poems (created_at)",
-            "CREATE INDEX ix_poems_deleted_at ON poems (deleted_at)",
+            # Partial: "not in the trash" matches nearly every row, and a plain index
+            # on deleted_at would lure the planner away from the ordering indexes.
+            "CREATE INDEX ix_poems_trash ON poems (deleted_at) WHERE deleted_at IS NOT NULL",
         ),
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from app.storage.records import PoemQuery
 from app.storage.schema import Poem, Tag, poem_tags
@@ -15,18 +15,19 @@ def like_pattern(word: str) -> str:
     return f"%{escaped}%"
 
 
+def _tagged(name_matches: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Poems carrying a tag whose name matches (one uncorrelated subquery, run once)."""
+    carriers = select(poem_tags.c.poem_id).join(Tag, Tag.id == poem_tags.c.tag_id)
+    return Poem.id.in_(carriers.where(name_matches))
+
+
 def _word_matches(word: str) -> ColumnElement[bool]:
     pattern = like_pattern(word)
-    tagged = exists().where(
-        poem_tags.c.poem_id == Poem.id,
-        poem_tags.c.tag_id == Tag.id,
-        Tag.name.like(pattern, escape="\\"),
-    )
     return or_(
         Poem.title.like(pattern, escape="\\"),
         Poem.text.like(pattern, escape="\\"),
         Poem.author.like(pattern, escape="\\"),
-        tagged,
+        _tagged(Tag.name.like(pattern, escape="\\")),
     )
 
 
@@ -44,13 +45,7 @@ def conditions(query: PoemQuery) -> list[ColumnElement[bool]]:
     if query.origin is not None:
         found.append(Poem.origin == query.origin)
     if query.tag is not None:
-        found.append(
-            exists().where(
-                poem_tags.c.poem_id == Poem.id,
-                poem_tags.c.tag_id == Tag.id,
-                Tag.name == clean_text(query.tag).strip(),
-            )
-        )
+        found.append(_tagged(Tag.name == clean_text(query.tag).strip()))
     return found
 
 

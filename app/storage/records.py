@@ -253,7 +253,7 @@ class LibraryStats:
     by_form: tuple[tuple[str, int], ...]  # ("—" for no form), outside the trash
     by_origin: tuple[tuple[str, int], ...]
     schema_version: int
-    database_bytes: int
+    database_bytes: int  # the file and its write-ahead log
 
 
 def poem_slot(poem_id: int) -> str:

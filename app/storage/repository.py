@@ -24,18 +24,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.storage.backup import BackupPolicy, BackupResult, make_backup, rotate_backups
 from app.storage.errors import (
-    DatabaseLockedError,
-    DiskFullError,
     InvalidPoemError,
     LibraryClosedError,
     PoemNotFoundError,
-    ReadOnlyError,
     RevisionNotFoundError,
     StorageError,
-    StorageIOError,
     from_os_error,
     from_sqlite,
 )
+from app.storage.files import sqlite_companions
 from app.storage.messages import Message
 from app.storage.queries import count_statement, search_statement
 from app.storage.records import (
@@ -55,9 +52,6 @@ from app.storage.records import (
 )
 from app.storage.schema import Draft, Poem, Revision, Tag, poem_tags
 from app.storage.spool import DraftSpool
-
-# Faults after which a draft goes to the spool instead of being lost.
-_SPOOLABLE = (DatabaseLockedError, DiskFullError, ReadOnlyError, StorageIOError)
 
 
 def _scores_of(row: Poem | Revision) -> Scores:
@@ -450,9 +444,10 @@ class Library:
         """Store unsaved editor content for ``draft.slot`` (an autosave tick).
 
         Never fails on content (odd values are dropped, text is cleaned). If the
-        database cannot take it (locked, full, read-only, I/O), the draft goes
-        to the spool (``DraftRecord.spooled``); only when that fails too is the
-        database's error raised.
+        database cannot take it (locked, full, read-only, an I/O error, damage
+        found mid-session), the draft goes to the spool
+        (``DraftRecord.spooled``); only when that fails too is the database's
+        error raised.
         """
         poem = draft.poem.cleaned(strict=False)
         now = self._clock()
@@ -470,7 +465,7 @@ class Library:
                 row.updated_at = now
                 session.flush()
                 record = _draft_record(row)
-        except _SPOOLABLE as exc:
+        except StorageError as exc:  # locked, full, read-only, I/O, damaged, closed
             record = DraftRecord(
                 slot=draft.slot,
                 poem=poem,
@@ -557,7 +552,11 @@ class Library:
                 by_form=tuple((str(f), int(n)) for f, n in by_form),
                 by_origin=tuple((str(o), int(n)) for o, n in by_origin),
                 schema_version=self._schema_version,
-                database_bytes=self._database.stat().st_size,
+                database_bytes=sum(
+                    path.stat().st_size
+                    for path in (self._database, sqlite_companions(self._database)[0])
+                    if path.exists()
+                ),
             )
 
     def backup(self, *, label: str | None = None) -> BackupResult:
@@ -579,6 +578,7 @@ class Library:
         if self._closed:
             return
         with contextlib.suppress(StorageError), self._guard(), self._engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA optimize")  # SQLite's advice before closing
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         self._engine.dispose()
         self._closed = True

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -80,7 +81,7 @@ class Poem(Base):
     __table_args__ = (
         Index("ix_poems_updated_at", "updated_at"),
         Index("ix_poems_created_at", "created_at"),
-        Index("ix_poems_deleted_at", "deleted_at"),
+        Index("ix_poems_trash", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL")),
         {"sqlite_autoincrement": True},
     )
 

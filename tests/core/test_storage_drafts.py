@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +17,7 @@ import pytest
 
 from app.paths import AppPaths
 from app.storage.db import LibraryOptions, open_library
-from app.storage.errors import DatabaseLockedError, DiskFullError, ReadOnlyError
+from app.storage.errors import DatabaseLockedError, DiskFullError
 from app.storage.records import DraftData, PoemData, PoemQuery, new_poem_slot, poem_slot
 from app.storage.repository import Library
 from tests.support.storage_clock import StepClock
@@ -181,20 +185,53 @@ def test_a_full_database_never_keeps_half_a_poem(paths: AppPaths, tmp_path: Path
     library.close()
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores modes")
-def test_a_read_only_data_folder_gives_a_typed_error(paths: AppPaths, tmp_path: Path) -> None:
+_READ_ONLY_PROBE = """
+import json, sys
+from pathlib import Path
+from app.paths import AppPaths
+from app.storage.db import LibraryOptions, open_library
+from app.storage.errors import StorageError
+try:
+    open_library(AppPaths.under(Path(sys.argv[1])), LibraryOptions(spool_folders=(Path(sys.argv[2]),)))
+    print(json.dumps({"error": None}))
+except StorageError as exc:
+    print(json.dumps({"error": type(exc).__name__, "zh": exc.message.zh, "en": exc.message.en}))
+"""
+
+
+def _without_privileges(command: list[str]) -> list[str]:
+    """Run ``command`` so that file modes apply, even when the tests run as root."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root, and setpriv is not there to drop the privileges")
+    return [setpriv, "--bounding-set=-all", "--inh-caps=-all", "--", *command]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_a_read_only_data_folder_gives_a_typed_error_and_moves_nothing(
+    paths: AppPaths, tmp_path: Path
+) -> None:
     library, _ = open_library(paths, _options(tmp_path))
     library.save_poem(PoemData(text="甲"))
     library.close()
-    os.chmod(paths.data, 0o555)
+    before = sorted(p.name for p in paths.data.iterdir())
     os.chmod(paths.database, 0o444)
+    os.chmod(paths.data, 0o555)
     try:
-        with pytest.raises(ReadOnlyError):
-            lib, _ = open_library(paths, _options(tmp_path))
-            try:
-                lib.save_poem(PoemData(text="乙"))
-            finally:
-                lib.close()
+        command = [sys.executable, "-c", _READ_ONLY_PROBE, str(paths.data.parent), str(tmp_path)]
+        done = subprocess.run(
+            _without_privileges(command),
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     finally:
         os.chmod(paths.data, 0o755)
         os.chmod(paths.database, 0o644)
+    result = json.loads(done.stdout)
+    assert result["error"] == "ReadOnlyError", done.stdout + done.stderr
+    assert "只读" in result["zh"] and "read-only" in result["en"]
+    assert sorted(p.name for p in paths.data.iterdir()) == before  # nothing set aside

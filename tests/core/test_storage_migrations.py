@@ -53,7 +53,12 @@ def _shape(path: Path) -> dict[str, object]:
                 for fk in conn.execute(f"PRAGMA foreign_key_list({table})")
             ),
             "indexes": sorted(
-                (i[1], bool(i[2]), tuple(r[2] for r in conn.execute(f"PRAGMA index_info({i[1]})")))
+                (
+                    i[1],
+                    bool(i[2]),
+                    bool(i[4]),
+                    tuple(r[2] for r in conn.execute(f"PRAGMA index_info({i[1]})")),
+                )
                 for i in indexes
             ),
             "autoincrement": "AUTOINCREMENT"
