@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.models.catalog import CatalogEntry, load_catalog
@@ -22,6 +23,7 @@ from tests.support.gguf_samples import gguf_bytes
 
 REPO = "Qwen/Qwen2.5-1.5B-Instruct-GGUF"
 FILE = "qwen2.5-1.5b-instruct-q4_k_m.gguf"
+ZH = Tr("zh")
 POLICY = DownloadPolicy(disk_margin_bytes=0, backoff_base_s=0.01, progress_interval_s=0.02)
 
 
@@ -45,11 +47,17 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
         yield Setup(hub, entry, resolved, ModelRegistry(tmp_path / "models"), data)
 
 
-def _dialog(qtbot: QtBot, s: Setup, tr: Tr = Tr("zh")) -> DownloadDialog:
+def _dialog(qtbot: QtBot, s: Setup, tr: Tr = ZH) -> DownloadDialog:
     dialog = DownloadDialog(s.entry, s.resolved, s.registry, Downloader(POLICY), tr)
     qtbot.addWidget(dialog)
     dialog.open()
     return dialog
+
+
+def _kind_text(dialog: DownloadDialog) -> str:
+    label = dialog.findChild(QLabel, "kindLabel")
+    assert label is not None
+    return label.text()
 
 
 def _slow(s: Setup) -> None:
@@ -58,7 +66,7 @@ def _slow(s: Setup) -> None:
 
 def test_download_shows_progress_and_registers_the_model(qtbot: QtBot, setup: Setup) -> None:
     dialog = _dialog(qtbot, setup)
-    assert "通用模型" in dialog.findChild(type(dialog.phase_label), "kindLabel").text()
+    assert "通用模型" in _kind_text(dialog)
     assert REPO in dialog.found_label.text()
     values: list[int] = []
     dialog.bar.valueChanged.connect(values.append)
@@ -116,7 +124,7 @@ def test_errors_are_shown_as_plain_messages_and_retry_works(qtbot: QtBot, setup:
 def test_messages_in_english(qtbot: QtBot, setup: Setup) -> None:
     setup.hub.repos[REPO].token = "hf_needed"
     dialog = _dialog(qtbot, setup, Tr("en"))
-    assert "general model" in dialog.findChild(type(dialog.phase_label), "kindLabel").text()
+    assert "general model" in _kind_text(dialog)
     dialog.start()
     qtbot.waitUntil(lambda: dialog.state == "failed", timeout=10000)
     assert "HF_TOKEN" in dialog.error_label.text() and "401" in dialog.error_label.text()
