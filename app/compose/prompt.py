@@ -79,6 +79,7 @@ class ComposeRequest:
     candidates: int = 1
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "form", Form(self.form))  # accept "七绝" as well as Form.QIJUE
         if self.form not in COMPOSE_FORMS:
             raise ValueError(f"composing supports 五绝/七绝/五律/七律, not {self.form.value}")
         if self.rhyme_group is not None and not 0 <= self.rhyme_group < len(GROUPS):

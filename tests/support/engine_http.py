@@ -110,8 +110,14 @@ class ScriptedServer:
     """A threaded HTTP server whose ``/v1/chat/completions`` follows a named script.
 
     Scripts: ``model_404``, ``malformed``, ``cut_short``, ``hang``, ``reasoning``,
-    ``not_streaming``, ``sse_comments``.
+    ``not_streaming``, ``sse_comments``, ``poem`` (a whole <think>/<answer> reply in
+    small pieces, tags cut across them, like a reasoning model through llama.cpp).
     """
+
+    POEM_REPLY = (
+        "用户要一首五言绝句，押下平七阳。先定韵脚：光、霜、乡。\n</think>\n\n<answer>\n"
+        "床前明月光\n疑是地上霜\n举头望明月\n低头思故乡\n</answer>"
+    )
 
     def __init__(self, script: str) -> None:
         self.script = script
@@ -193,6 +199,15 @@ class ScriptedServer:
             w.write(sse(delta_chunk(content="白日依山尽\n")))
             w.write(sse(delta_chunk(content="黄河入海流")))
             w.write(sse({**FINISH, "usage": {"prompt_tokens": 42, "completion_tokens": 9}}))
+            w.write(b"data: [DONE]\n\n")
+        elif s == "poem":
+            self._stream_head(h)
+            text = self.POEM_REPLY
+            for i in range(0, len(text), 3):
+                w.write(sse(delta_chunk(content=text[i : i + 3])))
+                w.flush()
+                time.sleep(0.002)
+            w.write(sse(FINISH))
             w.write(b"data: [DONE]\n\n")
         elif s == "sse_comments":
             self._stream_head(h)

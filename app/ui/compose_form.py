@@ -1,0 +1,405 @@
+"""Ask the model for a poem: the compose form, and the panel that runs it.
+
+:class:`ComposeForm` collects a :class:`~app.compose.prompt.ComposeRequest`:
+theme and title, form (五绝 七绝 五律 七律), the rhyme group (the 106 groups,
+平声 first, each with its most used characters), imagery words, free
+instructions, the number of candidates, and "strict metre" (enabled only when
+the constrained-decoding module ``app.compose.constraint`` is installed).
+
+:class:`ComposePanel` wires the form to a backend (the local engine client or a
+remote server): it builds the prompt, runs the candidates one after another on
+a worker thread (:class:`~app.ui.workers.GeneratorWorker`, which batches events
+every ~40 ms), splits <think> from <answer> as they stream, shows them in the
+:class:`~app.ui.reasoning_panel.ReasoningPanel` and the
+:class:`~app.ui.result_view.ResultView`, and reports the engine's state, crash
+and restart through :class:`~app.ui.engine_status.EngineStatus`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.compose.prompt import COMPOSE_FORMS, ComposeRequest, PromptPlan, PromptStyle, build_prompt
+from app.compose.session import CandidateRun
+from app.compose.stream import Part
+from app.engine.backend import Backend, EventStream
+from app.engine.events import EngineCrashed, EngineError, EngineEvent
+from app.engine.requests import GenerateRequest, Sampling
+from app.prosody.checker import Checker
+from app.prosody.forms import Form
+from app.prosody.groups import GROUPS
+from app.prosody.rhymebook import RhymeBook
+from app.ui.engine_status import EngineStatus
+from app.ui.i18n import Tr
+from app.ui.reasoning_panel import ReasoningPanel
+from app.ui.result_view import ResultView
+from app.ui.workers import GeneratorWorker
+
+if TYPE_CHECKING:
+    from app.engine.client import EngineClient
+
+__all__ = ["ComposeForm", "ComposePanel", "constraint_available"]
+
+EXAMPLE_CHARS = 8
+_WORD_SPLIT = re.compile(r"[，,、；;\s]+")
+
+
+def constraint_available() -> bool:
+    """Whether the metre-constrained decoder (``app.compose.constraint``) is installed."""
+    return importlib.util.find_spec("app.compose.constraint") is not None
+
+
+class ComposeForm(QWidget):
+    """The compose form. ``generate_requested(ComposeRequest)``, ``stop_requested()``."""
+
+    generate_requested = Signal(object)
+    stop_requested = Signal()
+
+    def __init__(
+        self,
+        tr: Tr,
+        book: RhymeBook,
+        parent: QWidget | None = None,
+        *,
+        strict_available: bool | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._tr = tr
+        self.title = QLineEdit()
+        self.title.setPlaceholderText(tr("诗题（可选）", "Title (optional)"))
+        self.theme = QLineEdit()
+        self.theme.setPlaceholderText(
+            tr("主题，如：秋夜思乡", "Theme, e.g. homesick on an autumn night")
+        )
+        self.form = QComboBox()
+        for f in COMPOSE_FORMS:
+            self.form.addItem(f.value if not tr.is_en else f"{f.value} ({f.en})", f)
+        self.form.setCurrentIndex(1)  # 七绝
+        self.rhyme = QComboBox()
+        self.rhyme.addItem(tr("不限（任一平声韵）", "Any level-tone group"), None)
+        for ping in (True, False):
+            if not ping:
+                self.rhyme.insertSeparator(self.rhyme.count())
+            for g in GROUPS:
+                if g.is_ping == ping:
+                    examples = " ".join(book.group_chars(g.id)[:EXAMPLE_CHARS])
+                    name = g.name if not tr.is_en else f"{g.name} · {g.name_en}"
+                    self.rhyme.addItem(f"{name}　{examples}", g.id)
+        self.rhyme.setCurrentIndex(1)  # 上平一东
+        self.imagery = QLineEdit()
+        self.imagery.setPlaceholderText(
+            tr("意象，用顿号或空格分隔：雁、霜、孤舟", "Imagery words: 雁 霜 孤舟")
+        )
+        self.instructions = QPlainTextEdit()
+        self.instructions.setPlaceholderText(
+            tr("其他要求（可选）", "Other instructions (optional)")
+        )
+        self.instructions.setMaximumHeight(70)
+        self.candidates = QSpinBox()
+        self.candidates.setRange(1, 8)
+        self.strict = QCheckBox(tr("严格格律（约束解码）", "Strict metre (constrained decoding)"))
+        available = constraint_available() if strict_available is None else strict_available
+        self.strict.setEnabled(available)
+        if not available:
+            self.strict.setToolTip(
+                tr("约束解码模块尚未安装", "The constrained-decoding module is not installed yet")
+            )
+        self.generate_button = QPushButton(tr("生成", "Generate"))
+        self.generate_button.setDefault(True)
+        self.stop_button = QPushButton(tr("停止", "Stop"))
+        self.generate_button.clicked.connect(self._on_generate)
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.theme.textChanged.connect(self._update_buttons)
+        self.title.textChanged.connect(self._update_buttons)
+
+        fields = QFormLayout()
+        fields.addRow(tr("诗题", "Title"), self.title)
+        fields.addRow(tr("主题", "Theme"), self.theme)
+        fields.addRow(tr("体裁", "Form"), self.form)
+        fields.addRow(tr("韵部", "Rhyme group"), self.rhyme)
+        fields.addRow(tr("意象", "Imagery"), self.imagery)
+        fields.addRow(tr("要求", "Instructions"), self.instructions)
+        fields.addRow(tr("候选数", "Candidates"), self.candidates)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.strict, 1)
+        buttons.addWidget(self.generate_button)
+        buttons.addWidget(self.stop_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(fields)
+        layout.addLayout(buttons)
+        self._running = False
+        self._update_buttons()
+
+    def request(self) -> ComposeRequest:
+        """The request the form describes (ValueError if it lacks a theme and a title)."""
+        words = tuple(w for w in _WORD_SPLIT.split(self.imagery.text()) if w)
+        return ComposeRequest(
+            theme=self.theme.text().strip(),
+            form=Form(self.form.currentData()),
+            rhyme_group=self.rhyme.currentData(),
+            title=self.title.text().strip(),
+            imagery=words,
+            instructions=self.instructions.toPlainText().strip(),
+            candidates=self.candidates.value(),
+        )
+
+    @property
+    def strict_metre(self) -> bool:
+        return self.strict.isEnabled() and self.strict.isChecked()
+
+    def select_group(self, group_id: int | None) -> None:
+        index = self.rhyme.findData(group_id)
+        if index >= 0:
+            self.rhyme.setCurrentIndex(index)
+
+    def set_running(self, running: bool) -> None:
+        self._running = running
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_topic = bool(self.theme.text().strip() or self.title.text().strip())
+        self.generate_button.setEnabled(has_topic and not self._running)
+        self.stop_button.setEnabled(self._running)
+
+    def _on_generate(self) -> None:
+        try:
+            req = self.request()
+        except ValueError:
+            return
+        self.generate_requested.emit(req)
+
+
+class ComposePanel(QWidget):
+    """Form, reasoning, result and engine status, running a backend (module notes)."""
+
+    insert_requested = Signal(object)  # ComposedPoem
+    save_requested = Signal(object)  # ComposedPoem
+    running_changed = Signal(bool)
+    run_finished = Signal()
+
+    def __init__(
+        self,
+        tr: Tr,
+        book: RhymeBook,
+        checker: Checker,
+        backend: Backend,
+        parent: QWidget | None = None,
+        *,
+        client: EngineClient | None = None,
+        style: PromptStyle = PromptStyle.REASONING,
+        sampling: Sampling | None = None,
+        batch_ms: int = 40,
+    ) -> None:
+        super().__init__(parent)
+        self._tr = tr
+        self._book = book
+        self._backend = backend
+        self._client = client
+        self.prompt_style = style
+        self.sampling = sampling or Sampling()
+        self._batch_ms = batch_ms
+        self.form = ComposeForm(tr, book, self)
+        self.reasoning = ReasoningPanel(tr, self, flush_ms=batch_ms)
+        self.result = ResultView(tr, checker, self, flush_ms=batch_ms)
+        self.status = EngineStatus(tr, self)
+        if client is not None:
+            self.status.attach(client)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.reasoning)
+        split.addWidget(self.result)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.form)
+        layout.addWidget(split, 1)
+
+        self.form.generate_requested.connect(self.start)
+        self.form.stop_requested.connect(self.stop)
+        self.result.insert_requested.connect(self.insert_requested)
+        self.result.save_requested.connect(self.save_requested)
+        self.status.restart_requested.connect(self.restart_engine)
+
+        self._plan: PromptPlan | None = None
+        self._requests: list[GenerateRequest] = []
+        self._runs: list[CandidateRun] = []
+        self._worker: GeneratorWorker | None = None
+        self._restart_worker: GeneratorWorker | None = None
+        self._stream: EventStream | None = None
+        self._stream_lock = threading.Lock()
+        self._stopping = False
+
+    # ------------------------------------------------------------------ control
+    @property
+    def running(self) -> bool:
+        return self._worker is not None
+
+    @property
+    def runs(self) -> list[CandidateRun]:
+        return list(self._runs)
+
+    def set_backend(self, backend: Backend, *, style: PromptStyle | None = None) -> None:
+        """Use another backend (a newly loaded local model, a remote server)."""
+        if self.running:
+            raise RuntimeError("cannot switch backends while generating")
+        self._backend = backend
+        if style is not None:
+            self.prompt_style = style
+
+    def start(self, request: ComposeRequest) -> None:
+        """Compose ``request``: its candidates run one after another."""
+        if self.running:
+            return
+        plan = build_prompt(request, self._book, style=self.prompt_style, sampling=self.sampling)
+        self._plan = plan
+        requests = plan.generate_requests()
+        if self.form.strict_metre and request.rhyme_group is not None:
+            # The spec format of app.compose.constraint_spec (other keys keep their defaults).
+            spec: dict[str, Any] = {
+                "kind": "metre",
+                "form": request.form.value,
+                "group": request.rhyme_group,
+            }
+            requests = [
+                GenerateRequest(r.messages, r.prompt, r.sampling, r.stop, spec) for r in requests
+            ]
+        self._requests = requests
+        self._runs = []
+        self._stopping = False
+        self.status.clear_problem()
+        self.result.reset(len(requests))
+        self._set_running(True)
+        self._run_candidate(0)
+
+    def stop(self) -> None:
+        """Stop the running candidate and skip the rest."""
+        self._stopping = True
+        with self._stream_lock:
+            stream = self._stream
+        if stream is not None:
+            stream.cancel()  # the stream still ends with its terminal event
+        elif self._worker is not None:
+            self._worker.quit()
+
+    def restart_engine(self) -> None:
+        """Restart the local engine (and reload its model) off the GUI thread."""
+        client = self._client
+        if client is None or self._restart_worker is not None:
+            return
+
+        def restart() -> Iterator[object]:
+            yield client.restart()
+
+        worker = GeneratorWorker(restart, batch_ms=self._batch_ms, parent=self)
+        worker.errored.connect(lambda exc: self.status.show_error(str(exc), restart=True))
+        worker.finished.connect(self._on_restart_finished)
+        self._restart_worker = worker
+        self.status.clear_problem()
+        worker.start()
+
+    def _on_restart_finished(self) -> None:
+        worker = self._restart_worker
+        self._restart_worker = None
+        if worker is not None:
+            worker.wait(1000)
+            worker.deleteLater()
+        if self._client is not None:
+            self.status.set_loaded(self._client.loaded)
+
+    # ------------------------------------------------------------------ one candidate
+    def _run_candidate(self, index: int) -> None:
+        assert self._plan is not None
+        req = self._requests[index]
+        run = CandidateRun(index, self._plan, req, self._backend.model_id)
+        self._runs.append(run)
+        label = (
+            self._tr(f"候选 {index + 1}", f"candidate {index + 1}")
+            if len(self._requests) > 1
+            else ""
+        )
+        self.reasoning.start(label)
+        self.result.begin(index)
+        backend = self._backend
+
+        def events() -> Iterator[EngineEvent]:
+            stream = backend.generate(req)  # may wait for an engine restart: off the GUI thread
+            with self._stream_lock:
+                self._stream = stream
+            if self._stopping:
+                stream.cancel()
+            try:
+                yield from stream
+            finally:
+                with self._stream_lock:
+                    self._stream = None
+                stream.close()
+
+        worker = GeneratorWorker(events, batch_ms=self._batch_ms, parent=self)
+        worker.yielded_batch.connect(lambda batch: self._on_events(run, batch))
+        worker.errored.connect(lambda exc: self.status.show_error(str(exc)))
+        worker.finished.connect(lambda: self._on_candidate_finished(run))
+        self._worker = worker
+        worker.start()
+
+    def _on_events(self, run: CandidateRun, batch: list[EngineEvent]) -> None:
+        for delta in run.consume(batch):
+            if delta.part is Part.THINK:
+                self.reasoning.append(delta.text)
+            else:
+                self.result.append_answer(run.index, delta.text)
+        failure = run.failure
+        if isinstance(failure, EngineCrashed):
+            self.status.show_crash(failure)
+        elif isinstance(failure, EngineError):
+            self.status.show_error(failure.message(self._tr.language))
+
+    def _on_candidate_finished(self, run: CandidateRun) -> None:
+        worker = self._worker
+        self._worker = None
+        if worker is not None:
+            worker.wait(2000)
+            worker.deleteLater()
+        for delta in run.abandon():
+            if delta.part is Part.THINK:
+                self.reasoning.append(delta.text)
+            else:
+                self.result.append_answer(run.index, delta.text)
+        self.reasoning.finish()
+        message = ""
+        if run.failure is not None:
+            message = run.failure.message(self._tr.language)
+        elif run.cancelled:
+            message = self._tr("已停止。", "Stopped.")
+        self.result.finish(run.index, run.poem(), message=message)
+        next_index = run.index + 1
+        if (
+            next_index < len(self._requests)
+            and not self._stopping
+            and not isinstance(run.failure, EngineCrashed)
+        ):
+            self._run_candidate(next_index)
+            return
+        self._set_running(False)
+        self.run_finished.emit()
+
+    def _set_running(self, running: bool) -> None:
+        self.form.set_running(running)
+        self.running_changed.emit(running)

@@ -1,0 +1,133 @@
+"""The model's reasoning (<think>), streamed live.
+
+:class:`StreamingText` is a read-only text view for streamed text: ``append``
+only queues; a timer (every ``flush_ms``, 40 ms by default) inserts what was
+queued at the end with a text cursor — the whole text is never set again, so a
+long reasoning costs each frame only its new characters. It follows the end
+unless the reader scrolled up, and follows again once they scroll back down.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+
+from app.ui.i18n import Tr
+
+__all__ = ["ReasoningPanel", "StreamingText"]
+
+
+class StreamingText(QPlainTextEdit):
+    """Read-only text that grows at the end, in batches (see the module notes)."""
+
+    flushed = Signal(int)  # characters inserted by a flush
+
+    def __init__(self, parent: QWidget | None = None, *, flush_ms: int = 40) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self._pending: list[str] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(flush_ms)
+        self._timer.timeout.connect(self.flush)
+        self.flush_count = 0  # flushes that inserted text (for tests and diagnostics)
+
+    def append_text(self, text: str) -> None:
+        """Queue ``text``; it appears at the next flush."""
+        if not text:
+            return
+        self._pending.append(text)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    @property
+    def pending(self) -> str:
+        return "".join(self._pending)
+
+    def at_bottom(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 2
+
+    def flush(self) -> None:
+        """Insert the queued text at the end now."""
+        if not self._pending:
+            self._timer.stop()
+            return
+        text = "".join(self._pending)
+        self._pending.clear()
+        follow = self.at_bottom()
+        bar = self.verticalScrollBar()
+        keep = bar.value()
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(text)
+        if follow:
+            bar.setValue(bar.maximum())
+        else:
+            bar.setValue(keep)
+        self.flush_count += 1
+        self.flushed.emit(len(text))
+
+    def clear_text(self) -> None:
+        self._pending.clear()
+        self._timer.stop()
+        self.clear()
+
+    def text(self) -> str:
+        """Everything shown plus everything queued."""
+        return self.toPlainText() + self.pending
+
+
+class ReasoningPanel(QWidget):
+    """A heading with a live count, and the streamed reasoning below it."""
+
+    def __init__(self, tr: Tr, parent: QWidget | None = None, *, flush_ms: int = 40) -> None:
+        super().__init__(parent)
+        self._tr = tr
+        self.heading = QLabel(tr("推理过程", "Reasoning"))
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.view = StreamingText(self, flush_ms=flush_ms)
+        self.view.setPlaceholderText(
+            tr(
+                "生成时，模型的思考过程会显示在这里。",
+                "The model's reasoning appears here while it writes.",
+            )
+        )
+        self.view.setObjectName("reasoningText")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.view, 1)
+        self._chars = 0
+        self.view.flushed.connect(self._on_flushed)
+
+    def start(self, label: str = "") -> None:
+        """Clear for a new run (``label`` e.g. the candidate's number)."""
+        self.view.clear_text()
+        self._chars = 0
+        self._label = label
+        self.heading.setText(self._title())
+
+    def append(self, text: str) -> None:
+        self.view.append_text(text)
+
+    def finish(self) -> None:
+        self.view.flush()
+
+    def text(self) -> str:
+        return self.view.text()
+
+    def _title(self) -> str:
+        base = self._tr("推理过程", "Reasoning")
+        label = getattr(self, "_label", "")
+        if label:
+            base += f" · {label}"
+        if self._chars:
+            base += self._tr(f"（{self._chars} 字）", f" ({self._chars} chars)")
+        return base
+
+    def _on_flushed(self, n: int) -> None:
+        self._chars += n
+        self.heading.setText(self._title())
