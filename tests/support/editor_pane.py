@@ -20,14 +20,17 @@ from PySide6.QtGui import (
     QInputMethodEvent,
     QKeyEvent,
     QTextCharFormat,
+    QTextFormat,
 )
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
 
 from app.prosody.checker import Checker
 from app.prosody.rhymebook import RhymeBook
 from app.prosody.suggest import Suggester
 from app.ui.editor import PoemEditorPane
+from app.ui.editor.palette import LIGHT
 from app.ui.editor.positions import OffsetMap
 from app.ui.i18n import Tr
 
@@ -69,13 +72,15 @@ PaneFactory = Callable[..., PoemEditorPane]
 
 
 @pytest.fixture
-def make_pane(qtbot, editor_services: EditorServices) -> PaneFactory:
-    def make(
-        *, lang: str = "zh", delay_ms: int = 150, text: str | None = None
-    ) -> PoemEditorPane:
+def make_pane(qtbot: QtBot, editor_services: EditorServices) -> PaneFactory:
+    def make(*, lang: str = "zh", delay_ms: int = 150, text: str | None = None) -> PoemEditorPane:
         s = editor_services
         pane = PoemEditorPane(
-            s.checker, s.suggester, s.book, Tr(lang), analysis_delay_ms=delay_ms  # type: ignore[arg-type]
+            s.checker,
+            s.suggester,
+            s.book,
+            Tr(lang),  # type: ignore[arg-type]
+            analysis_delay_ms=delay_ms,
         )
         qtbot.addWidget(pane, before_close_func=lambda w: w.shutdown())
         pane.set_poem_font(cjk_font())
@@ -114,8 +119,9 @@ def type_text(widget: QWidget, text: str, *, ime: bool = True) -> None:
                 )
 
 
-def char_format(pane: PoemEditorPane, offset: int) -> QTextCharFormat | None:
-    """The highlighter's format on the character at text ``offset`` (None: unformatted)."""
+def char_format(pane: PoemEditorPane, offset: int) -> QTextCharFormat:
+    """The highlighter's format on the character at text ``offset`` (an empty format when
+    the highlighter left it alone: see :func:`is_unformatted`)."""
     text = pane.text()
     position = OffsetMap(text).to_qt(offset)
     block = pane.editor.document().findBlock(position)
@@ -124,15 +130,19 @@ def char_format(pane: PoemEditorPane, offset: int) -> QTextCharFormat | None:
     for r in ranges:
         if r.start <= rel < r.start + r.length:
             return QTextCharFormat(r.format)  # a copy: the range list owns r.format
-    return None
+    return QTextCharFormat()
 
 
-def color_of(fmt: QTextCharFormat | None) -> str:
-    assert fmt is not None, "the character has no format"
+def is_unformatted(fmt: QTextCharFormat) -> bool:
+    return not fmt.hasProperty(QTextFormat.Property.ForegroundBrush)
+
+
+def color_of(fmt: QTextCharFormat) -> str:
+    assert not is_unformatted(fmt), "the character has no format"
     return fmt.foreground().color().name().upper()
 
 
-def wait_analysis(qtbot, pane: PoemEditorPane, timeout: int = 10_000) -> None:
+def wait_analysis(qtbot: QtBot, pane: PoemEditorPane, timeout: int = 10_000) -> None:
     """Let the debounce (and any background analysis) finish, processing events."""
     qtbot.waitUntil(lambda: not pane.analysis_pending() and pane.analysis_is_current(),
                     timeout=timeout)  # fmt: skip
@@ -160,3 +170,23 @@ def count_colour(image: QImage, colour: str, tolerance: int = 40) -> int:
             ):
                 n += 1
     return n
+
+
+__all__ = [
+    "HUANGHELOU",
+    "JINGYESI",
+    "LIGHT",
+    "XIANGSI",
+    "EditorServices",
+    "char_format",
+    "cjk_font",
+    "color_of",
+    "count_colour",
+    "editor_services",
+    "is_unformatted",
+    "make_pane",
+    "pane",
+    "save_screenshot",
+    "type_text",
+    "wait_analysis",
+]

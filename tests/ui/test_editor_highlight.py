@@ -1,5 +1,6 @@
 """Tone painting, finding underlines, rhyme marks and the template column, on real text."""
 
+# ruff: noqa: F811  (pytest fixtures imported from tests.support.editor_pane)
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -16,6 +17,7 @@ from tests.support.editor_pane import (  # noqa: F401
     char_format,
     color_of,
     editor_services,
+    is_unformatted,
     make_pane,
     pane,
     type_text,
@@ -41,11 +43,10 @@ def test_set_text_paints_tones_on_the_right_characters(pane):
     wang = char_format(pane, JINGYESI.index("望"))  # 平仄两读
     assert color_of(wang) == LIGHT.poly and wang.fontItalic()
     # punctuation stays unformatted
-    assert char_format(pane, JINGYESI.index("，")) is None
+    assert is_unformatted(char_format(pane, JINGYESI.index("，")))
     # every painted character agrees with the checker's verdict
     for c in a.chars:
-        fmt = char_format(pane, c.offset)
-        assert fmt is not None, c
+        assert not is_unformatted(char_format(pane, c.offset)), c
 
 
 def test_shi_nian_character_gets_a_red_wavy_underline(pane):
@@ -108,11 +109,7 @@ def test_typing_with_keyclicks_paints_like_set_text(qtbot, make_pane):
     wait_analysis(qtbot, typed)
     assert typed.text() == JINGYESI
     for offset, ch in enumerate(JINGYESI):
-        a, b = char_format(typed, offset), char_format(loaded, offset)
-        if a is None or b is None:
-            assert a is None and b is None, (offset, ch)
-            continue
-        assert a == b, (offset, ch)
+        assert char_format(typed, offset) == char_format(loaded, offset), (offset, ch)
 
 
 def test_a_typed_character_is_painted_before_the_debounce_fires(qtbot, make_pane):

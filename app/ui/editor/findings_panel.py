@@ -166,6 +166,10 @@ class FindingsPanel(QWidget):
 
 
 def _line_key(f: Finding, n_lines: int) -> int:
+    """The group a finding is listed under: its line, or the whole poem (``n_lines``) when
+    it points at no character at all (a missing image, the number of lines)."""
+    if f.pos is None and not f.marks and f.offset is None:
+        return n_lines
     return f.line if 0 <= f.line < n_lines else n_lines
 
 

@@ -50,7 +50,7 @@ class HeaderStrip(QWidget):
         self.form_combo.setToolTip(tr("诗体：自动识别或指定", "Form: detect, or pin one"))
         self.form_combo.addItem(tr("诗体：自动", "Form: auto"), None)
         for form in Form:
-            self.form_combo.addItem(tr(form.value, f"{form.value} {form.en}"), form)
+            self.form_combo.addItem(tr(form.value, f"{form.value} {form.en}"), form.value)
         self.form_combo.currentIndexChanged.connect(self._on_form)
         layout.addWidget(self.form_combo)
 
@@ -87,7 +87,7 @@ class HeaderStrip(QWidget):
     # ------------------------------------------------------------------ pins
     def set_form(self, form: Form | None) -> None:
         """Show ``form`` as pinned (None: auto) without emitting ``form_chosen``."""
-        index = max(0, self.form_combo.findData(form)) if form is not None else 0
+        index = max(0, self.form_combo.findData(form.value)) if form is not None else 0
         self._quiet = True
         try:
             self.form_combo.setCurrentIndex(index)
@@ -112,7 +112,7 @@ class HeaderStrip(QWidget):
     def _on_form(self, index: int) -> None:
         if not self._quiet:
             data = self.form_combo.itemData(index)
-            self.form_chosen.emit(data if isinstance(data, Form) else None)
+            self.form_chosen.emit(Form(data) if isinstance(data, str) and data else None)
 
     def _on_group(self, index: int) -> None:
         if not self._quiet:

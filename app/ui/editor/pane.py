@@ -169,6 +169,8 @@ class PoemEditorPane(QWidget):
         new = book.to_traditional(text) if script == "traditional" else book.to_simplified(text)
         if new == text:
             return
+        caret = self.editor.textCursor()
+        anchor, position = caret.anchor(), caret.position()
         cursor = QTextCursor(self.editor.document())
         cursor.beginEditBlock()
         if len(new) == len(text):
@@ -192,6 +194,11 @@ class PoemEditorPane(QWidget):
             cursor.select(QTextCursor.SelectionType.Document)
             cursor.insertText(new)
         cursor.endEditBlock()
+        if len(new) == len(text):  # keep the caret and selection where they were
+            end = self.editor.document().characterCount() - 1
+            caret.setPosition(min(anchor, end))
+            caret.setPosition(min(position, end), QTextCursor.MoveMode.KeepAnchor)
+            self.editor.setTextCursor(caret)
         self._refresh_now()
 
     def _same_char(self, a: str, b: str) -> bool:
