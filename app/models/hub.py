@@ -68,7 +68,12 @@ def status_of(exc: BaseException) -> int | None:
 
 
 def is_network_failure(exc: BaseException) -> bool:
-    """A transport-level failure (DNS, refused, reset, timeout) from any HTTP library."""
+    """A transport-level failure (DNS, refused, reset, timeout) from any HTTP library.
+    Offline mode (``HF_HUB_OFFLINE``) is not one: retrying cannot help."""
+    from huggingface_hub import errors as hf_errors
+
+    if isinstance(exc, hf_errors.OfflineModeIsEnabled):
+        return False
     if isinstance(exc, (ConnectionError, TimeoutError)):
         return True
     module = type(exc).__module__.split(".", 1)[0]

@@ -265,7 +265,7 @@ class Resolver:
     ) -> ResolvedModel | None:
         """The matching file set in ``repo_id``, or ``None`` if it holds none."""
         try:
-            info = self.api.model_info(repo_id, files_metadata=True)
+            info = self.api.model_info(repo_id, files_metadata=True, timeout=60)
         except Exception as exc:
             raise map_hub_error(exc, repo_id) from exc
         files: list[RemoteFile] = []

@@ -342,6 +342,22 @@ def test_overall_deadline(cdn_hub: FakeHub, tmp_path: Path) -> None:
     assert 0 < kept < SIZE and part_path(s.dest / NAME).stat().st_size == kept
 
 
+def test_offline_mode_fails_at_once(
+    cdn_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HF_HUB_OFFLINE is read once, when huggingface-hub is imported: set its constant."""
+    import huggingface_hub.constants
+
+    s = one_file(cdn_hub, tmp_path)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    started = time.monotonic()
+    with pytest.raises(NetworkError) as caught:
+        download(s.resolved, s.dest, policy=DownloadPolicy(disk_margin_bytes=0))
+    assert time.monotonic() - started < 2
+    assert "HF_HUB_OFFLINE" in caught.value.en
+    assert cdn_hub.log == []
+
+
 def test_hub_errors_are_retried(cdn_hub: FakeHub, tmp_path: Path) -> None:
     s = one_file(cdn_hub, tmp_path)
     cdn_hub.fault(NAME, status=503, status_times=2)

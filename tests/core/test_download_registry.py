@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from app.models.catalog import load_catalog
 from app.models.download import Downloader, DownloadPolicy
-from app.models.errors import GGUFError, ModelError
+from app.models.errors import DownloadCancelled, GGUFError, ModelError
 from app.models.hub import HubConfig
 from app.models.registry import ModelRegistry
 from app.models.resolve import Resolver
@@ -19,6 +20,8 @@ from tests.support.fake_hub import FakeHub
 from tests.support.gguf_samples import gguf_bytes, write_gguf
 
 POLICY = DownloadPolicy(disk_margin_bytes=0, backoff_base_s=0.01)
+SMALL_REPO = "Qwen/Qwen2.5-1.5B-Instruct-GGUF"
+SMALL_FILE = "qwen2.5-1.5b-instruct-q4_k_m.gguf"
 
 
 @pytest.fixture
@@ -136,3 +139,26 @@ def test_damaged_registry_file_is_reported(registry: ModelRegistry) -> None:
     with pytest.raises(ModelError) as caught:
         registry.models()
     assert "registry" in caught.value.en and "损坏" in caught.value.zh
+
+
+def test_a_paused_install_can_be_discarded(
+    hub: FakeHub, registry: ModelRegistry, tmp_path: Path
+) -> None:
+    entry = load_catalog().get("qwen2.5-1.5b-instruct-q4_k_m")
+    hub.add_repo(SMALL_REPO, {SMALL_FILE: gguf_bytes(tmp_path, n_vocab=2000)})
+    hub.fault(SMALL_FILE, chunk=4096, delay_per_chunk_s=0.005)
+    resolved = Resolver(HubConfig(endpoint=hub.url)).resolve(entry)
+    cancel = threading.Event()
+    with pytest.raises(DownloadCancelled):
+        registry.install(
+            entry,
+            resolved,
+            Downloader(POLICY),
+            lambda p: cancel.set() if p.done_bytes > 20_000 else None,
+            cancel,
+        )
+    folder = registry.folder_for(resolved)
+    assert any(p.name.endswith(".part") for p in folder.iterdir())
+    assert registry.models() == []
+    registry.discard_partial(resolved)
+    assert not folder.exists()

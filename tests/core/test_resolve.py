@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -30,10 +32,8 @@ def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
         yield server
 
 
-def _entry(**changes: object) -> CatalogEntry:
-    entry = load_catalog().default
-    fields = {**entry.__dict__, **changes}
-    return CatalogEntry(**fields)
+def _entry(**changes: Any) -> CatalogEntry:
+    return dataclasses.replace(load_catalog().default, **changes)
 
 
 def _resolver(hub: FakeHub) -> Resolver:
