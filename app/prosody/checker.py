@@ -7,10 +7,9 @@ verdicts. Pure function of (text, book, settings, pins); no I/O, no Qt.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from itertools import repeat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from app.prosody.analysis import CharResult, LineResult, PoemAnalysis, RhymeMark
 from app.prosody.chars import CharInfo
@@ -42,6 +41,7 @@ DEFAULT_SETTINGS = CheckSettings()
 
 # mask & (PING_BIT | ZE_BIT) → code
 _CODE_OF_MASK = (UNKNOWN, PING, ZE, EITHER)
+_tuple_new = tuple.__new__
 _RUN_SHAPES = {20: 5, 28: 7, 40: 5, 56: 7}  # one unpunctuated run of a whole poem
 
 
@@ -51,13 +51,26 @@ class Checker:
     Construct one per app (or per test) and call :meth:`analyze` per keystroke.
     """
 
-    __slots__ = ("_clean_lines", "_entries", "_line_costs", "book", "lexicon", "settings")
+    __slots__ = (
+        "_clean_lines",
+        "_codes",
+        "_entries",
+        "_infos",
+        "_line_costs",
+        "_ru",
+        "book",
+        "lexicon",
+        "settings",
+    )
 
     def __init__(self, book: RhymeBook, settings: CheckSettings = DEFAULT_SETTINGS) -> None:
         self.book = book
         self.settings = settings
         # char → (tone code, 入声?, info): one dict hit per character per analysis
         self._entries: dict[str, tuple[int, bool, CharInfo | None]] = {}
+        self._codes: dict[str, int] = {}  # the same, flat, for C-level map() lookups
+        self._ru: dict[str, bool] = {}
+        self._infos: dict[str, CharInfo | None] = {}
         self.lexicon = Lexicon(book)
         # Memos of pure functions of a line's tone codes (a small domain, so hits are
         # common across different poems): the template-vote cost of a line as a type,
@@ -78,6 +91,9 @@ class Checker:
             code = GPING if code == PING else GZE
         entry = (code, bool(mask & RU_BIT), info)
         self._entries[ch] = entry
+        self._codes[ch] = code
+        self._ru[ch] = entry[1]
+        self._infos[ch] = info
         return entry
 
     def analyze(
@@ -128,17 +144,25 @@ def _analyze(
     n = len(lines)
     the_form = form if form is not None else Form.for_shape(length, n)
 
-    # Tone codes, 入声 flags and infos per line: one cache hit per character.
-    entries = checker._entries
-    miss = checker._entry
-    rows = [[entries.get(ch) or miss(ch) for ch in tl.chars] for tl in lines]
-    codes = [[e[0] for e in row] for row in rows]
+    # Tone codes and 入声 flags per line: one cache hit per character.
+    code_of = checker._codes
+    get_code = code_of.get
+    codes: list[list[int]] = []
+    for tl in lines:
+        row = list(map(get_code, tl.chars))
+        if None in row:  # first sight of a character: fill the caches
+            for ch in tl.chars:
+                if ch not in code_of:
+                    checker._entry(ch)
+            row = list(map(get_code, tl.chars))
+        codes.append(cast("list[int]", row))
+    ru_of = checker._ru.__getitem__
+    ru = [list(map(ru_of, tl.chars)) for tl in lines]
     if pins:
         for i, tl in enumerate(lines):
             for pos, off in enumerate(tl.offsets):
                 if off in pins:
                     codes[i][pos] = pins[off]
-    ru = [[e[1] for e in row] for row in rows]
 
     typing_last = settings.partial and len(lines[-1].chars) < length
     full = [len(tl.chars) == length for tl in lines]
@@ -164,12 +188,13 @@ def _analyze(
             for i, tl in enumerate(lines)
         ]
         clean = checker._clean_lines
+        settings_key = hash(settings)
         for i, li_ in enumerate(inputs):
             if full[i]:
                 nxt = inputs[i + 1] if i + 1 < n and full[i + 1] else None
                 key = (
                     li_.type,
-                    settings,
+                    settings_key,
                     *li_.codes,
                     None if nxt is None else nxt.type,
                     None if nxt is None else nxt.codes[length - 3],
@@ -215,6 +240,16 @@ def _analyze(
 
     chars: list[CharResult] = []
     line_results: list[LineResult] = []
+    if per_char:
+        # Per-line columns of the worst severity and the rhyme mark, filled from the
+        # (few) painted cells rather than probed per character.
+        sev_rows: list[list[Severity | None]] = [[None] * len(tl.chars) for tl in lines]
+        for (li, lp), sev in worst.items():
+            sev_rows[li][lp] = sev
+        mark_rows: dict[int, list[RhymeMark]] = {}
+        for (li, lp), rmark in rhyme_marks.items():
+            mark_rows.setdefault(li, [RhymeMark.NONE] * len(lines[li].chars))[lp] = rmark
+        info_of = checker._infos.__getitem__
     for i, tl in enumerate(lines):
         exp = expected_rows[i] if expected_rows else ()
         line_results.append(
@@ -227,22 +262,24 @@ def _analyze(
         row_codes = codes[i]
         if max(row_codes) > 3:  # guessed readings display as their tone
             row_codes = [PING if c == GPING else ZE if c == GZE else c for c in row_codes]
-        cells = [(i, pos) for pos in range(m)]
+        # tuple.__new__ mapped over zip: the whole row is built in C
         chars.extend(
             map(
-                CharResult,
-                tl.chars,
-                repeat(i, m),
-                range(m),
-                tl.offsets,
-                row_codes,
-                [e[2] for e in rows[i]],
-                exp if len(exp) == m else (*exp, *repeat(Level.FREE, m - len(exp))),
-                map(worst.get, cells) if worst else repeat(None, m),
-                map(rhyme_marks.get, cells, repeat(RhymeMark.NONE, m))
-                if rhyme_marks
-                else repeat(RhymeMark.NONE, m),
-                [off in pins for off in tl.offsets] if pins else repeat(False, m),
+                _tuple_new,
+                repeat(CharResult, m),
+                zip(
+                    tl.chars,
+                    repeat(i, m),
+                    range(m),
+                    tl.offsets,
+                    row_codes,
+                    map(info_of, tl.chars),
+                    exp if len(exp) == m else (*exp, *repeat(Level.FREE, m - len(exp))),
+                    sev_rows[i],
+                    mark_rows.get(i) or repeat(RhymeMark.NONE, m),
+                    [off in pins for off in tl.offsets] if pins else repeat(False, m),
+                    strict=False,
+                ),
             )
         )
     expected_n = the_form.n_lines
@@ -561,18 +598,24 @@ def _repeated_chars(lines: list[TextLine], slots: list[RhymeSlot]) -> list[Findi
     everything = "".join(tl.chars for tl in lines)
     if len(set(everything)) == len(everything):
         return []
-    counts = Counter(everything)
+    seen_once: set[str] = set()
+    dups: set[str] = set()
+    for ch in everything:
+        if ch in seen_once:
+            dups.add(ch)
+        else:
+            seen_once.add(ch)
     rhyme_cells = {(s.line, s.pos) for s in slots}
-    seen: dict[str, tuple[int, int]] = {}
+    first: dict[str, tuple[int, int]] = {}
     out: list[Finding] = []
     for i, tl in enumerate(lines):
         chars = tl.chars
         for pos, ch in enumerate(chars):
-            if counts[ch] < 2:
+            if ch not in dups:
                 continue
-            prev = seen.get(ch)
+            prev = first.get(ch)
             if prev is None:
-                seen[ch] = (i, pos)
+                first[ch] = (i, pos)
                 continue
             adjacent = (pos > 0 and chars[pos - 1] == ch) or (
                 pos + 1 < len(chars) and chars[pos + 1] == ch

@@ -197,33 +197,41 @@ class Lexicon:
         return best
 
 
+def _dup_flags(s: str) -> list[bool]:
+    """Per position: is the character part of a 叠字 (equal to a neighbour)?"""
+    flags = [False] * len(s)
+    for i in range(1, len(s)):
+        if s[i] == s[i - 1]:
+            flags[i] = flags[i - 1] = True
+    return flags
+
+
 def couplet_score(a: str, b: str, lexicon: Lexicon) -> tuple[float, list[int]]:
     """How parallel two lines are, 0..1, and the 0-based positions that are weak (< ½)."""
     n = min(len(a), len(b))
     if n == 0:
         return 0.0, []
+    a_dup, b_dup = _dup_flags(a[:n]), _dup_flags(b[:n])
+    pair_score = lexicon.pair_score
     points = 0.0
     weak: list[int] = []
     for i in range(n):
         x, y = a[i], b[i]
-        x_dup = (i > 0 and a[i - 1] == x) or (i + 1 < n and a[i + 1] == x)
-        y_dup = (i > 0 and b[i - 1] == y) or (i + 1 < n and b[i + 1] == y)
+        x_dup, y_dup = a_dup[i], b_dup[i]
         if x == y:
             if x_dup and y_dup:  # 叠字 facing the same 叠字: rare but not wrong
                 points += 0.5
             else:
                 weak.append(i)
-            continue
-        if x_dup != y_dup:
+        elif x_dup != y_dup:
             weak.append(i)
-            continue
-        if x_dup:  # 叠字 facing 叠字
+        elif x_dup:  # 叠字 facing 叠字
             points += 1.0
-            continue
-        score = lexicon.pair_score(x, y)
-        points += score
-        if score < 0.5:
-            weak.append(i)
+        else:
+            score = pair_score(x, y)
+            points += score
+            if score < 0.5:
+                weak.append(i)
     return points / n, weak
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.prosody.findings import Finding, Need, Rule, Severity
 from app.prosody.forms import PING, ZE
@@ -17,8 +15,7 @@ if TYPE_CHECKING:
     from app.prosody.rhymebook import RhymeBook
 
 
-@dataclass(frozen=True, slots=True)
-class RhymeSlot:
+class RhymeSlot(NamedTuple):
     line: int
     pos: int
     char: str
@@ -32,31 +29,27 @@ def choose_group(slots: list[RhymeSlot], book: RhymeBook) -> RhymeGroup | None:
     Line 1 only breaks ties (it may borrow a neighbouring group); then the group of
     the first rhyme (line 2) wins — it is the one the poet set out in — then book order.
     """
-    counts: Counter[int] = Counter()
+    counts: dict[int, int] = {}
     first: frozenset[int] = frozenset()
+    earliest: frozenset[int] | None = None
     for slot in slots:
         info = book.lookup(slot.char)
-        if info is None:
+        if info is None or not info.ping_groups:
             continue
         groups = info.ping_groups
         if slot.line == 0:
             first = groups
             continue
-        counts.update(groups)
+        if earliest is None:
+            earliest = groups
+        for g in groups:
+            counts[g] = counts.get(g, 0) + 1
     if not counts:
-        if not first:
-            return None
-        return GROUPS[min(first)]
-    earliest: frozenset[int] = frozenset()
-    for slot in slots:
-        info = book.lookup(slot.char)
-        if slot.line != 0 and info is not None and info.ping_groups:
-            earliest = info.ping_groups
-            break
-    best = max(
-        counts,
-        key=lambda g: (counts[g], g in first, g in earliest, -g),
-    )
+        return GROUPS[min(first)] if first else None
+    if len(counts) == 1:
+        return GROUPS[next(iter(counts))]
+    seen = earliest or frozenset()
+    best = max(counts, key=lambda g: (counts[g], g in first, g in seen, -g))
     return GROUPS[best]
 
 

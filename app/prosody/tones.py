@@ -31,11 +31,12 @@ class Source(IntEnum):
 
     @property
     def zh(self) -> str:
-        return ("韵书", "广韵推得", "普通话推测")[self.value]
+        return ("韵书", "广韵推得", "推测")[self.value]
 
     @property
     def en(self) -> str:
-        return ("rhyme book", "derived from Guangyun", "Mandarin guess")[self.value]
+        # a guess's method (粤 Cantonese / 普 Mandarin) is on Reading.guess
+        return ("rhyme book", "derived from Guangyun", "guess")[self.value]
 
 
 class GuessMethod(StrEnum):
