@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 
 from app.prosody.findings import Rule
+from app.prosody.forms import ZE
 from app.prosody.tones import PING_BIT, ZE_BIT
 from app.ui.editor.char_popup import CharPopup
 from tests.support.editor_pane import (  # noqa: F401
@@ -123,3 +124,21 @@ def test_suggestions_for_a_ping_need_are_ping(pane, editor_services):
     for ch in popup.suggestion_chars():
         assert editor_services.book.mask(ch) & want
     popup.close()
+
+
+def test_context_menu_offers_pins_for_a_polyphone(pane):
+    pane.set_text(JINGYESI)
+    pane.analyze_now()
+    wang = JINGYESI.index("望")
+    menu = QMenu()
+    assert pane.editor.menu_source is not None
+    pane.editor.menu_source(menu, wang)
+    labels = [a.text() for a in menu.actions()]
+    assert "「望」定为平声" in labels and "「望」定为仄声" in labels
+    assert "转为繁体" in labels
+    next(a for a in menu.actions() if a.text() == "「望」定为仄声").trigger()
+    assert pane.pins() == {wang: ZE}
+    menu.clear()
+    pane.editor.menu_source(menu, JINGYESI.index("床"))  # not a polyphone: no pin entries
+    assert not any("定为" in a.text() for a in menu.actions())
+    menu.deleteLater()

@@ -111,3 +111,28 @@ def test_a_failing_hook_does_not_break_the_editor(pane, caplog):
     a = pane.analyze_now()
     assert a.text == JINGYESI and pane.extra_findings() == ()
     assert "extra findings provider failed" in caplog.text
+
+
+def test_set_text_is_quiet_and_replace_all_is_an_undoable_edit(qtbot, pane):
+    edited: list[int] = []
+    pane.text_edited.connect(lambda: edited.append(1))
+    pane.set_text(JINGYESI)
+    assert edited == []
+    assert not pane.editor.document().isUndoAvailable()  # loading starts a fresh history
+    pane.replace_all(HUANGHELOU)
+    assert edited
+    assert pane.analysis() is not None and pane.analysis().text == HUANGHELOU
+    pane.editor.undo()
+    assert pane.text() == JINGYESI
+    edited.clear()
+    pane.set_text(HUANGHELOU, undoable=True)
+    assert edited == [] and pane.text() == HUANGHELOU
+    pane.editor.undo()
+    assert pane.text() == JINGYESI
+
+
+def test_line_separators_become_lines(pane):
+    pane.set_text("床前明月光\u2028疑是地上霜\r\n举头望明月\r低头思故乡")
+    assert pane.text() == "床前明月光\n疑是地上霜\n举头望明月\n低头思故乡"
+    assert pane.editor.document().blockCount() == 4
+    assert len(pane.analyze_now().lines) == 4

@@ -9,6 +9,7 @@ analyses to the panel.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -103,10 +104,16 @@ class FindingsPanel(QWidget):
             icons = {s: severity_icon(s, self._palette) for s in Severity}
             groups: dict[int, QTreeWidgetItem] = {}
             n_lines = len(a.lines)
-            ordered = sorted(self._findings, key=lambda f: (_line_key(f, n_lines),
-                                                             -1 if f.pos is None else f.pos,
-                                                             -f.severity))  # fmt: skip
-            for f in ordered[:MAX_ROWS]:
+
+            def order(f: Finding) -> tuple[int, int, int]:
+                return (_line_key(f, n_lines), -1 if f.pos is None else f.pos, -f.severity)
+
+            total = len(self._findings)
+            if total <= MAX_ROWS * 4:
+                ordered = sorted(self._findings, key=order)[:MAX_ROWS]
+            else:
+                ordered = heapq.nsmallest(MAX_ROWS, self._findings, key=order)
+            for f in ordered:
                 line = _line_key(f, n_lines)
                 parent = groups.get(line)
                 if parent is None:
@@ -120,14 +127,15 @@ class FindingsPanel(QWidget):
                     first = a.lines[line].text.chars if line < n_lines else ""
                     parent.setText(1, first)
                     tree.addTopLevelItem(parent)
-                row = QTreeWidgetItem([tr(f.rule.zh, f.rule.en), f.message(lang)])
+                message = f.message(lang)
+                row = QTreeWidgetItem([tr(f.rule.zh, f.rule.en), message])
                 row.setIcon(0, icons[f.severity])
                 row.setToolTip(0, severity_label(f.severity, tr))
-                row.setToolTip(1, f.message(lang))
+                row.setToolTip(1, message)
                 row.setData(0, _ROLE, f)
                 parent.addChild(row)
-            if len(ordered) > MAX_ROWS:
-                rest = len(ordered) - MAX_ROWS
+            if total > MAX_ROWS:
+                rest = total - MAX_ROWS
                 more = QTreeWidgetItem(
                     ["…", tr(f"另有 {rest} 条未列出", f"{rest} more not listed")]
                 )

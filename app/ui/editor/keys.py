@@ -19,7 +19,7 @@ from enum import StrEnum
 from app.prosody.analysis import CharResult
 from app.prosody.chars import CharInfo
 from app.prosody.forms import EITHER, PING, UNKNOWN, ZE
-from app.prosody.tones import PING_BIT, ZE_BIT, Source
+from app.prosody.tones import PING_BIT, RU_BIT, UNCERTAIN_BIT, ZE_BIT, Source
 
 
 class ToneClass(StrEnum):
@@ -50,11 +50,24 @@ def is_guessed(code: int, info: CharInfo | None) -> bool:
     return code == UNKNOWN or info is None or info.source is Source.GUESSED
 
 
-def key_for(c: CharResult, severity: int | None = None) -> StyleKey:
-    """The key of a checked character; ``severity`` overrides the checker's worst finding."""
-    sev = severity if severity is not None else (NO_SEVERITY if c.severity is None else c.severity)
-    return (tone_class(c.code, c.info).value, is_guessed(c.code, c.info), int(sev),
-            c.rhyme.value, c.pinned)  # fmt: skip
+_TONE_OF_CODE = {PING: "ping", ZE: "ze", EITHER: "poly", UNKNOWN: "unknown"}
+
+
+def key_for(c: CharResult) -> StyleKey:
+    """The key of a checked character (the editor builds one per character per analysis,
+    so this avoids enum lookups and property calls on the common path)."""
+    code, info = c.code, c.info
+    if info is None:
+        tone, guessed = _TONE_OF_CODE.get(code, "unknown"), True
+    else:
+        mask = info.mask
+        if code == ZE:
+            tone = "ru" if mask & RU_BIT else "ze"
+        else:
+            tone = _TONE_OF_CODE.get(code, "unknown")
+        guessed = code == UNKNOWN or bool(mask & UNCERTAIN_BIT and info.source is Source.GUESSED)
+    sev = c.severity
+    return (tone, guessed, NO_SEVERITY if sev is None else int(sev), str(c.rhyme), c.pinned)
 
 
 def tone_only_key(info: CharInfo | None, pin: int | None = None) -> StyleKey:

@@ -103,7 +103,10 @@ class PoemEditorPane(QWidget):
         doc = self.editor.document()
         # Connected before the highlighter exists: pins move before blocks are re-painted.
         doc.contentsChange.connect(self._on_contents_change)
-        self.highlighter = PoemHighlighter(doc, self._formats, self._tone_key)
+        self._tone_cache: dict[str, StyleKey | None] = {}
+        self.highlighter = PoemHighlighter(
+            doc, self._formats, self._tone_key, self.editor.near_blocks
+        )
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -111,6 +114,7 @@ class PoemEditorPane(QWidget):
         self._timer.timeout.connect(self._analyze_scheduled)
 
         self.editor.record_source = self.highlighter.record
+        self.editor.before_paint = self.highlighter.ensure_range
         self.editor.tooltip_source = self._tooltip_at_position
         self.editor.menu_source = self._extend_menu
         self.editor.popup_requested.connect(self._open_popup_at)
@@ -221,8 +225,8 @@ class PoemEditorPane(QWidget):
         return self._analysis is not None and self._analysis_revision == self._revision
 
     def analysis_pending(self) -> bool:
-        """A debounce, a background analysis or chunked re-highlighting is under way."""
-        return self._timer.isActive() or self._worker is not None or self.highlighter.pending() > 0
+        """A debounce or a background analysis is under way."""
+        return self._timer.isActive() or self._worker is not None
 
     def analyze_now(self) -> PoemAnalysis:
         """Flush the debounce: analyse now if the text changed, paint every block."""
@@ -327,24 +331,25 @@ class PoemEditorPane(QWidget):
         self._analysis = analysis
         self._extra_findings = extra
         self._analysis_revision = revision
-        first, last = self._visible_blocks()
+        first, last = self.editor.visible_blocks()
         self.highlighter.apply(built, first, last)
         self.editor.set_template_rows(built.templates)  # type: ignore[arg-type]
         self.header.show_analysis(analysis)
         self.editor.viewport().update()
         self.analysis_ready.emit(analysis)
 
-    def _visible_blocks(self) -> tuple[int, int]:
-        editor = self.editor
-        first = editor.firstVisibleBlock().blockNumber()
-        bottom = editor.cursorForPosition(QPoint(0, editor.viewport().height() - 1))
-        return first, max(first, bottom.block().blockNumber())
-
     def _tone_key(self, char: str, position: int) -> StyleKey | None:
-        info = self._book.lookup(char)
-        if info is None:
-            return None
-        return tone_only_key(info, self._pins.get(position))
+        if self._pins:
+            pin = self._pins.get(position)
+            if pin is not None:
+                info = self._book.lookup(char)
+                return None if info is None else tone_only_key(info, pin)
+        try:
+            return self._tone_cache[char]
+        except KeyError:
+            info = self._book.lookup(char)
+            key = self._tone_cache[char] = None if info is None else tone_only_key(info)
+            return key
 
     # ================================================================== pins, form, group
     def pins(self) -> dict[int, int]:
@@ -434,7 +439,9 @@ class PoemEditorPane(QWidget):
         self._formats.set_palette(palette)
         self.editor.set_palette(palette)
         self.legend.set_palette(palette)
-        self.highlighter.repaint_all()
+        self.highlighter.invalidate()
+        self.highlighter.ensure_range(*self.editor.visible_blocks())
+        self.editor.viewport().update()
         self.dark_changed.emit(dark)
 
     def is_dark(self) -> bool:

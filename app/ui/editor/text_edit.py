@@ -34,6 +34,7 @@ from app.ui.editor.records import Record
 from app.ui.editor.template_area import TemplateArea
 
 RecordSource = Callable[[int], Record | None]
+BeforePaint = Callable[[int, int], object]  # (first, last) visible block numbers
 TooltipSource = Callable[[int], str | None]
 MenuSource = Callable[[QMenu, int | None], None]
 
@@ -68,6 +69,8 @@ class PoemTextEdit(QPlainTextEdit):
         self.record_source: RecordSource = lambda _bn: None
         self.tooltip_source: TooltipSource = lambda _pos: None
         self.menu_source: MenuSource | None = None
+        self.before_paint: BeforePaint | None = None
+        self._preparing = False
         self._palette = LIGHT
         self.updateRequest.connect(self._on_update_request)
 
@@ -103,7 +106,27 @@ class PoemTextEdit(QPlainTextEdit):
         super().resizeEvent(event)
         self._place_template_area()
 
+    def visible_blocks(self, margin: int = 0) -> tuple[int, int]:
+        """First and last block numbers in the viewport (every block takes at least one
+        row, so the last may be a little past the bottom), widened by ``margin``."""
+        first = self.firstVisibleBlock().blockNumber()
+        rows = self.viewport().height() // max(1, self.fontMetrics().lineSpacing()) + 1
+        return first - margin, first + rows + margin
+
+    def near_blocks(self) -> tuple[int, int]:
+        """Blocks worth painting as soon as they change: the visible ones and a margin."""
+        return self.visible_blocks(40)
+
+    def _prepare_paint(self) -> None:
+        if self.before_paint is not None and not self._preparing:
+            self._preparing = True  # re-highlighting asks for updates: do not recurse
+            try:
+                self.before_paint(*self.visible_blocks())
+            finally:
+                self._preparing = False
+
     def _on_update_request(self, rect: QRect, dy: int) -> None:
+        self._prepare_paint()
         if dy:
             self.template_area.scroll(0, dy)
         else:
@@ -250,6 +273,7 @@ class PoemTextEdit(QPlainTextEdit):
 
     # ------------------------------------------------------------------ painting
     def paintEvent(self, event: QPaintEvent) -> None:
+        self._prepare_paint()
         super().paintEvent(event)
         painter = QPainter(self.viewport())
         try:
