@@ -113,7 +113,7 @@ def debounce_to_paint(
         done_at[0] = time.perf_counter()
         return n
 
-    highlighter.apply = timed_apply  # type: ignore[method-assign]
+    highlighter.apply = timed_apply  # type: ignore[method-assign, assignment]
     for i in range(rounds):
         cursor = editor.textCursor()
         cursor.movePosition(QTextCursor.MoveOperation.End)
