@@ -1,18 +1,16 @@
-"""A clock for storage tests: every call is one second after the last."""
+"""How storage tests open libraries: a stepping clock, and folders inside the test's own."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from app.storage.db import LibraryOptions
+from tests.support.storage_clock import StepClock
 
 
-class StepClock:
-    def __init__(self, start: datetime | None = None, step: timedelta = timedelta(seconds=1)):
-        self.now = start or datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
-        self.step = step
-
-    def __call__(self) -> datetime:
-        self.now += self.step
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
+def library_options(tmp_path: Path, **changes: Any) -> LibraryOptions:
+    """Options whose draft spool stays under ``tmp_path``, with a fresh :class:`StepClock`."""
+    base = LibraryOptions(clock=StepClock(), spool_folders=(tmp_path / "spool",))
+    return dataclasses.replace(base, **changes)
