@@ -10,13 +10,11 @@ it and waits. Drafts newer than their poem come back at start-up.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QMainWindow,
     QMenu,
@@ -139,10 +137,12 @@ class MainWindow(QMainWindow):
         self.autosaver.failed.connect(self._draft_failed)
         self.doc = PoemDocument.new()
         self._saving = False
+        self._closed = False
 
         self.pane.text_edited.connect(self._edited)
         self.meta.edited.connect(self._edited)
         self.pane.analysis_ready.connect(self._analysed)
+        self.pane.pinned_changed.connect(self._pinned_in_header)
         self.library.opened.connect(self._library_opened)
         self.library.open_failed.connect(self._library_failed)
         self.library_panel.open_requested.connect(self.open_poem)
@@ -242,6 +242,10 @@ class MainWindow(QMainWindow):
         form = Form(value) if value else None
         self.pane.set_pinned_form(form)
         self.actions_.forms[value].setChecked(True)
+
+    def _pinned_in_header(self) -> None:
+        form = self.pane.pinned_form()
+        self.actions_.forms["" if form is None else form.value].setChecked(True)
 
     # ------------------------------------------------------------------ content
     def current_data(self) -> PoemData:
@@ -389,15 +393,10 @@ class MainWindow(QMainWindow):
             self.load_document(PoemDocument.new())
 
     # ------------------------------------------------------------------ saving
-    def final_analysis(self, text: str) -> PoemAnalysis:
-        """The full (not while-typing) analysis a save scores, with the pane's pins."""
-        return self.services.checker.analyze(
-            text,
-            form=self.pane.pinned_form(),
-            group=self.pane.pinned_group(),
-            pins=self.pane.pins(),
-            settings=check_settings_from(self.services.settings.checker),
-        )
+    def final_analysis(self) -> PoemAnalysis:
+        """The verdict on the finished text (not the while-typing one) that a save scores:
+        the pane's pinned form, group and readings, the user's checker settings."""
+        return self.pane.check_final()
 
     def save(self, *, as_new: bool = False) -> Any:
         """Save the poem (a revision is kept); returns the Future, or None when refused."""
@@ -406,7 +405,7 @@ class MainWindow(QMainWindow):
             return None
         doc = self.doc
         current = self.current_data()
-        analysis = self.final_analysis(current.text)
+        analysis = self.final_analysis()
         scores = Scores()
         if analysis.chars and analysis.form is not None:
             s = score(analysis, self.services.checker.lexicon)
@@ -562,6 +561,11 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closed:
+            super().closeEvent(event)
+            return
+        self._closed = True
+        self.pane.shutdown()
         flushed = self.autosaver.flush()
         self.log.event("window_closing", draft_flushed=flushed, dirty=self.is_dirty())
         try:
@@ -574,18 +578,3 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.PaletteChange:
             self.support.palette_changed()
         super().changeEvent(event)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        return super().eventFilter(watched, event)
-
-
-def first_idle(window: MainWindow, callback: Any) -> None:
-    """Call ``callback`` once the event loop is idle after the window is shown."""
-    QTimer.singleShot(0, window, callback)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-__all__ = ["MainWindow", "QApplication", "first_idle", "now_utc"]

@@ -251,16 +251,14 @@ class WindowSupport:
             w.pane.set_check_settings(check_settings_from(new.checker, partial=True))
         if new.editor.autosave_seconds != old.editor.autosave_seconds:
             w.autosaver.set_interval(new.editor.autosave_seconds)
-        later = restart_fields(old, new)
         if new.editor.analysis_delay_ms != old.editor.analysis_delay_ms:
-            later.append("analysis_delay")
-        if later:
+            w.pane.set_analysis_delay(new.editor.analysis_delay_ms)
+        if restart_fields(old, new):
             w.notices.show_notice(
                 "restart",
                 self.tr(
-                    "部分设置（界面语言、数据文件夹、检查延迟）将在重新启动诗笺后生效。",
-                    "Some settings (language, data folder, check delay) take effect after "
-                    "诗笺 restarts.",
+                    "界面语言和数据文件夹的改动将在重新启动诗笺后生效。",
+                    "The language and data folder take effect after 诗笺 restarts.",
                 ),
             )
 
