@@ -26,8 +26,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.paths import AppPaths  # noqa: E402
+from app.storage.backup import make_backup  # noqa: E402
 from app.storage.db import LibraryOptions, open_library  # noqa: E402
+from app.storage.files import utc_now  # noqa: E402
+from app.storage.migrations import LATEST_VERSION  # noqa: E402
 from app.storage.records import PoemData, PoemQuery  # noqa: E402
+from app.storage.recovery import diagnose  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "quantangshi_regulated.jsonl"
 
@@ -49,6 +53,10 @@ def read_corpus(path: Path, limit: int) -> list[PoemData]:
             if limit and len(poems) >= limit:
                 break
     return poems
+
+
+def since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
 
 
 def timed(fn: Callable[[], object], repeat: int = 5) -> float:
@@ -115,6 +123,12 @@ def main() -> int:
         print(f"close (checkpoint): {(time.perf_counter() - start) * 1000:.0f} ms")
         size = paths.database.stat().st_size
         print(f"database size: {size / 1e6:.1f} MB")
+        start = time.perf_counter()
+        diagnose(paths.database, LATEST_VERSION)
+        print(f"  integrity_check diagnosis alone: {since(start):.0f} ms")
+        start = time.perf_counter()
+        make_backup(paths.database, Path(tmp) / "bench-backups", now=utc_now())
+        print(f"  one verified backup copy alone: {since(start):.0f} ms")
         for label in ("open with first start-up backup", "open, database unchanged"):
             start = time.perf_counter()
             library, report = open_library(paths, options)

@@ -20,11 +20,8 @@ Prints one line per 20 cycles and a summary for docs/storage.md.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,30 +34,7 @@ if str(ROOT) not in sys.path:
 from app.paths import AppPaths  # noqa: E402
 from app.storage.db import LibraryOptions, open_library  # noqa: E402
 from app.storage.sqlite_tools import integrity_problems  # noqa: E402
-from tests.support.storage_writer import DRAFT_SLOT  # noqa: E402
-
-
-def one_cycle(base: Path, prefix: str, delay: float, early: bool) -> tuple[list[str], list[str]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.storage_writer", str(base), prefix],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
-    assert proc.stdout is not None
-    if early:
-        time.sleep(delay)  # somewhere inside start-up
-    else:
-        proc.stdout.readline()
-        time.sleep(delay)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    lines = proc.stdout.read().splitlines()
-    proc.stdout.close()
-    acked = [line.split()[1] for line in lines if line.startswith("ack ")]
-    drafted = [line.split()[1] for line in lines if line.startswith("draft ")]
-    return acked, drafted
+from tests.support.storage_writer import DRAFT_SLOT, run_and_kill  # noqa: E402
 
 
 def main() -> int:
@@ -80,7 +54,7 @@ def main() -> int:
         for cycle in range(args.cycles):
             early = cycle % 10 == 9
             delay = rng.uniform(0.0, 0.6 if early else args.max_delay)
-            acked, drafted = one_cycle(base, f"c{cycle}", delay, early)
+            acked, drafted = run_and_kill(base, f"c{cycle}", delay, wait_ready=not early)
             acked_total += len(acked)
             acked_all.update(acked)
             if paths.database.exists():

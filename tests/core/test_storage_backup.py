@@ -19,11 +19,12 @@ from app.storage.backup import (
     rotate_backups,
     verify_database_file,
 )
-from app.storage.db import LibraryOptions, open_library
+from app.storage.db import open_library
 from app.storage.errors import BackupError, DatabaseCorruptError
 from app.storage.records import PoemData
 from tests.support import storage_damage as damage
 from tests.support.storage_clock import StepClock
+from tests.support.storage_options import library_options
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)  # a Monday
 
@@ -143,7 +144,7 @@ def test_start_up_backups_rotate_over_many_days(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path)
     clock = StepClock(start=T0, step=timedelta(seconds=1))
     policy = BackupPolicy(keep_last=4, keep_weekly=2)
-    options = LibraryOptions(clock=clock, backup_policy=policy, spool_folders=(tmp_path / "s",))
+    options = library_options(tmp_path, clock=clock, backup_policy=policy)
     for day in range(20):
         library, report = open_library(paths, options)
         library.save_poem(PoemData(title=f"第{day}天", text="甲"))  # something new each day
@@ -160,9 +161,7 @@ def test_start_up_backups_rotate_over_many_days(tmp_path: Path) -> None:
 
 def test_policy_can_turn_start_up_backups_off(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path)
-    options = LibraryOptions(
-        backup_policy=BackupPolicy(on_startup=False), spool_folders=(tmp_path / "s",)
-    )
+    options = library_options(tmp_path, backup_policy=BackupPolicy(on_startup=False))
     library, _ = open_library(paths, options)
     library.save_poem(PoemData(text="甲"))
     library.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -20,7 +19,7 @@ from app.storage.db import LibraryOptions, open_library
 from app.storage.errors import DatabaseLockedError, DiskFullError
 from app.storage.records import DraftData, PoemData, PoemQuery, new_poem_slot, poem_slot
 from app.storage.repository import Library
-from tests.support.storage_clock import StepClock
+from tests.support.storage_options import library_options
 
 
 @pytest.fixture
@@ -30,7 +29,7 @@ def paths(tmp_path: Path) -> AppPaths:
 
 def _options(tmp_path: Path, **changes: Any) -> LibraryOptions:
     spool = (tmp_path / "spool-a", tmp_path / "spool-b")
-    return dataclasses.replace(LibraryOptions(clock=StepClock(), spool_folders=spool), **changes)
+    return library_options(tmp_path, spool_folders=spool, **changes)
 
 
 @pytest.fixture

@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from app.paths import AppPaths
-from app.storage.db import LibraryOptions, open_library
+from app.storage.db import open_library
 from app.storage.sqlite_tools import integrity_problems
-from tests.support.storage_writer import DRAFT_SLOT
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.storage_options import library_options
+from tests.support.storage_writer import DRAFT_SLOT, run_and_kill
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX only")
-
-
-def kill_writer_once(basedir: Path, prefix: str, delay: float) -> tuple[list[str], list[str]]:
-    """Start the writer, let it save for ``delay`` seconds, SIGKILL it; (acked, drafted)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.storage_writer", str(basedir), prefix],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
-    assert proc.stdout is not None
-    ready = proc.stdout.readline()
-    assert ready.startswith("ready"), ready
-    time.sleep(delay)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    lines = proc.stdout.read().splitlines()
-    proc.stdout.close()
-    acked = [line.split()[1] for line in lines if line.startswith("ack ")]
-    drafted = [line.split()[1] for line in lines if line.startswith("draft ")]
-    return acked, drafted
 
 
 def check_as_left(database: Path, acked: list[str]) -> None:
@@ -64,10 +37,10 @@ def test_acknowledged_saves_and_drafts_survive_sigkill(tmp_path: Path) -> None:
     all_acked: list[str] = []
     for cycle in range(4):
         prefix = f"c{cycle}"
-        acked, drafted = kill_writer_once(tmp_path, prefix, rng.uniform(0.05, 0.4))
+        acked, drafted = run_and_kill(tmp_path, prefix, rng.uniform(0.05, 0.4))
         check_as_left(paths.database, acked)
         all_acked += acked
-        library, report = open_library(paths, LibraryOptions(spool_folders=(tmp_path / "s",)))
+        library, report = open_library(paths, library_options(tmp_path))
         try:
             assert report.recovery is None
             titles = {p.title for p in library.search()}

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 
 from app.paths import AppPaths
 from app.storage.backup import list_backups
-from app.storage.db import LibraryOptions, open_library
+from app.storage.db import open_library
 from app.storage.errors import MigrationError, NewerSchemaError
 from app.storage.migrations import (
     LATEST_VERSION,
@@ -24,11 +24,7 @@ from app.storage.migrations import (
 from app.storage.records import DraftData, PoemData, PoemQuery, new_poem_slot
 from app.storage.schema import Base
 from app.storage.sqlite_tools import integrity_problems
-from tests.support.storage_clock import StepClock
-
-
-def _options(tmp_path: Path, **changes: object) -> LibraryOptions:
-    return LibraryOptions(clock=StepClock(), spool_folders=(tmp_path / "spool",), **changes)  # type: ignore[arg-type]
+from tests.support.storage_options import library_options
 
 
 def _digest(path: Path) -> str:
@@ -71,7 +67,7 @@ def _shape(path: Path) -> dict[str, object]:
 
 
 def test_the_migrations_build_exactly_what_the_orm_describes(tmp_path: Path) -> None:
-    library, report = open_library(AppPaths.under(tmp_path / "a"), _options(tmp_path))
+    library, report = open_library(AppPaths.under(tmp_path / "a"), library_options(tmp_path))
     library.close()
     assert report.created and report.schema_version == LATEST_VERSION
     orm_engine = create_engine(f"sqlite:///{tmp_path / 'orm.sqlite3'}")
@@ -88,7 +84,7 @@ def test_a_new_library_is_at_the_latest_version_with_wal_and_a_version_stamp(
     tmp_path: Path,
 ) -> None:
     paths = AppPaths.under(tmp_path)
-    library, report = open_library(paths, _options(tmp_path))
+    library, report = open_library(paths, library_options(tmp_path))
     library.close()
     conn = sqlite3.connect(paths.database)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
@@ -104,7 +100,7 @@ def test_a_version_0_database_is_brought_up_to_date(tmp_path: Path) -> None:
     conn = sqlite3.connect(paths.database)
     conn.execute("PRAGMA user_version = 0")  # an empty, unversioned SQLite file
     conn.close()
-    library, report = open_library(paths, _options(tmp_path))
+    library, report = open_library(paths, library_options(tmp_path))
     assert not report.created
     assert report.migration is not None
     assert (report.migration.from_version, report.migration.to_version) == (0, LATEST_VERSION)
@@ -157,7 +153,7 @@ def _build_v1(path: Path) -> None:
 def test_a_version_1_database_keeps_its_poems_and_gains_history(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path).ensure()
     _build_v1(paths.database)
-    library, report = open_library(paths, _options(tmp_path))
+    library, report = open_library(paths, library_options(tmp_path))
     assert report.migration is not None and report.migration.from_version == 1
     assert len(report.migration.applied) == LATEST_VERSION - 1
     assert "1" in report.messages("en")[0] and "升级" in report.messages("zh")[0]
@@ -196,7 +192,7 @@ def test_a_database_from_a_newer_version_is_refused_untouched(tmp_path: Path) ->
     conn.close()
     before = _digest(paths.database)
     with pytest.raises(NewerSchemaError) as refused:
-        open_library(paths, _options(tmp_path))
+        open_library(paths, library_options(tmp_path))
     error = refused.value
     assert (error.found, error.supported, error.written_by) == (99, LATEST_VERSION, "9.1.0")
     assert "99" in error.message.zh and "9.1.0" in error.message.en
@@ -214,12 +210,12 @@ def _broken_step(conn: sqlite3.Connection) -> None:
 
 def test_a_failing_migration_rolls_back_completely(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path)
-    library, _ = open_library(paths, _options(tmp_path))
+    library, _ = open_library(paths, library_options(tmp_path))
     library.save_poem(PoemData(title="原题", text="甲"))
     library.close()
     steps = (*MIGRATIONS, Migration(LATEST_VERSION + 1, "broken", _broken_step))
     with pytest.raises(MigrationError) as failed:
-        open_library(paths, _options(tmp_path, migrations=steps))
+        open_library(paths, library_options(tmp_path, migrations=steps))
     assert "a bug in a migration" in failed.value.detail
     conn = sqlite3.connect(paths.database)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
@@ -236,11 +232,11 @@ def _orphan_rows(conn: sqlite3.Connection) -> None:
 
 def test_a_migration_leaving_dangling_references_is_rolled_back(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path)
-    library, _ = open_library(paths, _options(tmp_path))
+    library, _ = open_library(paths, library_options(tmp_path))
     library.close()
     steps = (*MIGRATIONS, Migration(LATEST_VERSION + 1, "orphans", _orphan_rows))
     with pytest.raises(MigrationError) as failed:
-        open_library(paths, _options(tmp_path, migrations=steps))
+        open_library(paths, library_options(tmp_path, migrations=steps))
     assert "foreign_key_check" in failed.value.detail
     conn = sqlite3.connect(paths.database)
     assert conn.execute("SELECT count(*) FROM poem_tags").fetchone()[0] == 0
@@ -257,11 +253,11 @@ def _add_reading_lists(conn: sqlite3.Connection) -> None:
 
 def test_adding_a_table_later_is_one_small_function(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path)
-    library, _ = open_library(paths, _options(tmp_path))
+    library, _ = open_library(paths, library_options(tmp_path))
     poem = library.save_poem(PoemData(title="旧", text="甲", tags=("t",)))
     library.close()
     steps = (*MIGRATIONS, Migration(LATEST_VERSION + 1, "reading lists", _add_reading_lists))
-    library, report = open_library(paths, _options(tmp_path, migrations=steps))
+    library, report = open_library(paths, library_options(tmp_path, migrations=steps))
     assert report.schema_version == LATEST_VERSION + 1
     assert report.migration is not None and report.migration.applied == ("reading lists",)
     assert library.get(poem.id).tags == ("t",)
@@ -274,7 +270,7 @@ def test_adding_a_table_later_is_one_small_function(tmp_path: Path) -> None:
     conn.close()
     # and the unchanged app now refuses the upgraded file instead of misreading it
     with pytest.raises(NewerSchemaError):
-        open_library(paths, _options(tmp_path))
+        open_library(paths, library_options(tmp_path))
 
 
 def test_migration_lists_must_be_numbered_in_order() -> None:

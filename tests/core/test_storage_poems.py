@@ -13,12 +13,13 @@ import pytest
 
 from app.paths import AppPaths
 from app.storage.backup import list_backups
-from app.storage.db import LibraryOptions, open_library
+from app.storage.db import open_library
 from app.storage.errors import InvalidPoemError, PoemNotFoundError, RevisionNotFoundError
 from app.storage.migrations import LATEST_VERSION
 from app.storage.records import PoemData, PoemQuery, Scores, TagCount
 from app.storage.repository import Library
 from tests.support.storage_clock import StepClock
+from tests.support.storage_options import library_options
 
 JINGYESI = "床前明月光\n疑是地上霜\n举头望明月\n低头思故乡"
 DENG = "白日依山尽\n黄河入海流\n欲穷千里目\n更上一层楼"
@@ -36,8 +37,7 @@ def paths(tmp_path: Path) -> AppPaths:
 
 @pytest.fixture
 def library(paths: AppPaths, clock: StepClock, tmp_path: Path) -> Iterator[Library]:
-    options = LibraryOptions(clock=clock, spool_folders=(tmp_path / "spool",))
-    lib, report = open_library(paths, options)
+    lib, report = open_library(paths, library_options(tmp_path, clock=clock))
     assert report.created
     yield lib
     lib.close()

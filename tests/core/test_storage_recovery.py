@@ -6,18 +6,20 @@ import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.paths import AppPaths
 from app.storage.backup import list_backups
-from app.storage.db import LibraryOptions, OpenReport, open_library
+from app.storage.db import OpenReport, open_library
 from app.storage.errors import DatabaseLockedError
 from app.storage.records import PoemData, PoemQuery
 from app.storage.repository import Library
 from app.storage.sqlite_tools import integrity_problems
 from tests.support import storage_damage as damage
 from tests.support.storage_clock import StepClock
+from tests.support.storage_options import library_options
 
 
 class Bench:
@@ -26,7 +28,7 @@ class Bench:
     def __init__(self, tmp_path: Path) -> None:
         self.paths = AppPaths.under(tmp_path / "base")
         self.clock = StepClock()
-        self.spool = tmp_path / "spool"
+        self.tmp_path = tmp_path
         library, _ = self.open()
         for i in range(5):
             library.save_poem(PoemData(title=f"旧{i}", text="白日依山尽\n黄河入海流" * 20))
@@ -37,9 +39,8 @@ class Bench:
         library.save_poem(PoemData(title="新", text="欲穷千里目"))
         library.close()
 
-    def open(self, **changes: object) -> tuple[Library, OpenReport]:
-        options = LibraryOptions(clock=self.clock, spool_folders=(self.spool,), **changes)  # type: ignore[arg-type]
-        return open_library(self.paths, options)
+    def open(self, **changes: Any) -> tuple[Library, OpenReport]:
+        return open_library(self.paths, library_options(self.tmp_path, clock=self.clock, **changes))
 
     def titles(self, library: Library) -> list[str]:
         return sorted(p.title for p in library.search(PoemQuery(state="all")))
@@ -99,7 +100,7 @@ def test_a_wal_left_from_another_database_is_caught(tmp_path: Path) -> None:
     foreign_wal = Path(str(db) + "-wal").read_bytes()
     conn.close()  # the last connection checkpoints and removes its -wal
     other = AppPaths.under(tmp_path / "other")
-    lib, _ = open_library(other, LibraryOptions(spool_folders=(tmp_path / "s2",)))
+    lib, _ = open_library(other, library_options(tmp_path / "other-spool"))
     for i in range(30):
         lib.save_poem(PoemData(title=f"别{i}", text="x" * 3000))
     lib.close()
@@ -125,11 +126,11 @@ def test_harmless_leftover_wal_and_shm_files_do_not_trigger_recovery(tmp_path: P
 
 def test_without_a_backup_an_empty_library_starts_and_says_so(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path)
-    library, _ = open_library(paths, LibraryOptions(spool_folders=(tmp_path / "s",)))
+    library, _ = open_library(paths, library_options(tmp_path))
     library.save_poem(PoemData(text="甲"))
     library.close()
     damage.fill_with_garbage(paths.database)
-    library, report = open_library(paths, LibraryOptions(spool_folders=(tmp_path / "s",)))
+    library, report = open_library(paths, library_options(tmp_path))
     assert report.recovery is not None and report.recovery.restored_from is None
     assert report.created
     assert library.count(PoemQuery(state="all")) == 0
@@ -189,12 +190,12 @@ def test_a_locked_library_is_an_error_not_damage(tmp_path: Path) -> None:
 
 def test_a_backup_that_cannot_be_written_is_a_warning_not_a_failure(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path)
-    library, _ = open_library(paths, LibraryOptions(spool_folders=(tmp_path / "s",)))
+    library, _ = open_library(paths, library_options(tmp_path))
     library.save_poem(PoemData(text="甲"))
     library.close()
     assert not paths.backups.exists()  # a new library has nothing to back up yet
     paths.backups.write_text("not a folder")
-    library, report = open_library(paths, LibraryOptions(spool_folders=(tmp_path / "s",)))
+    library, report = open_library(paths, library_options(tmp_path))
     assert report.backup is None and report.needs_attention
     assert "备份" in report.messages("zh")[0] and "backup" in report.messages("en")[0]
     assert library.count() == 1
@@ -208,7 +209,7 @@ def test_leftover_log_files_of_a_vanished_database_are_never_applied_to_a_new_on
     paths.data.mkdir(parents=True)
     stray = Path(str(paths.database) + "-wal")
     stray.write_bytes(b"stray log")
-    library, report = open_library(paths, LibraryOptions(spool_folders=(tmp_path / "s",)))
+    library, report = open_library(paths, library_options(tmp_path))
     assert report.created and not stray.exists()
     [kept] = list(paths.data.glob("library.sqlite3.orphaned-*-wal"))
     assert kept.read_bytes() == b"stray log"

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from app.paths import AppPaths
-from app.storage.db import LibraryOptions
 from app.storage.errors import LibraryClosedError, NewerSchemaError, PoemNotFoundError
 from app.storage.records import PoemData, PoemRecord
 from app.storage.repository import Library
 from app.storage.worker import LibraryWorker
+from tests.support.storage_options import library_options
 
 
 def _worker(tmp_path: Path) -> LibraryWorker:
-    return LibraryWorker(AppPaths.under(tmp_path), LibraryOptions(spool_folders=(tmp_path / "s",)))
+    return LibraryWorker(AppPaths.under(tmp_path), library_options(tmp_path))
 
 
 def test_calls_from_many_threads_run_one_at_a_time_on_one_thread(tmp_path: Path) -> None:
