@@ -56,6 +56,7 @@ class FindingsPanel(QWidget):
         self.setObjectName("findingsPanel")
         self._tr = tr
         self._palette = palette_for(False)
+        self._icons: dict[Severity, QIcon] = {}
         self._findings: tuple[Finding, ...] = ()
         self._analysis: PoemAnalysis | None = None
         box = QVBoxLayout(self)
@@ -65,6 +66,7 @@ class FindingsPanel(QWidget):
         box.addWidget(self.summary)
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("findingsTree")
+        self.tree.setAccessibleName(tr("问题列表", "Findings"))
         self.tree.setColumnCount(2)
         self.tree.setHeaderLabels([tr("规则", "Rule"), tr("说明", "Message")])
         self.tree.setRootIsDecorated(True)
@@ -77,6 +79,7 @@ class FindingsPanel(QWidget):
 
     def set_dark(self, dark: bool) -> None:
         self._palette = palette_for(dark)
+        self._icons = {}
         self.set_analysis(self._analysis, self._findings)
 
     def findings(self) -> tuple[Finding, ...]:
@@ -101,7 +104,9 @@ class FindingsPanel(QWidget):
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 tree.addTopLevelItem(item)
                 return
-            icons = {s: severity_icon(s, self._palette) for s in Severity}
+            if not self._icons:
+                self._icons = {s: severity_icon(s, self._palette) for s in Severity}
+            icons = self._icons
             groups: dict[int, QTreeWidgetItem] = {}
             n_lines = len(a.lines)
 

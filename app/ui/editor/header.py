@@ -51,6 +51,7 @@ class HeaderStrip(QWidget):
         self.form_combo.addItem(tr("诗体：自动", "Form: auto"), None)
         for form in Form:
             self.form_combo.addItem(tr(form.value, f"{form.value} {form.en}"), form.value)
+        self.form_combo.setAccessibleName(tr("指定诗体", "Pin the form"))
         self.form_combo.currentIndexChanged.connect(self._on_form)
         layout.addWidget(self.form_combo)
 
@@ -65,6 +66,7 @@ class HeaderStrip(QWidget):
         for g in GROUPS:
             if not g.is_ping:
                 self.group_combo.addItem(tr(g.name, f"{g.name} {g.name_en}"), g.id)
+        self.group_combo.setAccessibleName(tr("指定韵部", "Pin the rhyme group"))
         self.group_combo.currentIndexChanged.connect(self._on_group)
         layout.addWidget(self.group_combo)
 

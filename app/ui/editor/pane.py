@@ -93,6 +93,14 @@ class PoemEditorPane(QWidget):
         self.header = HeaderStrip(tr, self)
         self.editor = PoemTextEdit(self)
         self.legend = ToneLegend(tr, self)
+        self.editor.setAccessibleName(tr("诗稿", "Poem text"))
+        self.editor.setAccessibleDescription(
+            tr(
+                "平仄着色；F2 替换与定音，F8 下一处问题",
+                "Tones painted; F2 replace or pin a reading, F8 next finding",
+            )
+        )
+        self.legend.setAccessibleName(tr("图例", "Legend"))
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
