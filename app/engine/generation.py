@@ -14,7 +14,7 @@ import codecs
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from app.engine.events import FinishReason, GenerationStats
@@ -76,6 +76,7 @@ def run_generation(
     emit: Callable[[str, int], None],
     *,
     logits_processor: Any = None,
+    token_source: Callable[[list[int]], Iterator[int]] | None = None,
     started: float | None = None,
 ) -> GenerationStats:
     """Generate from ``tokens``; call ``emit(text, n_tokens)`` as text becomes final.
@@ -83,6 +84,8 @@ def run_generation(
     Stops at an end-of-generation token, a stop string, ``sampling.max_tokens``,
     the end of the context, or when ``cancel`` is set (checked after every token;
     llama.cpp's abort callback reads the same event inside a batch).
+    ``token_source(tokens)``, when given, replaces ``Llama.generate`` as the source
+    of sampled tokens (a constrained decoder that owns its sampling loop).
     """
     import llama_cpp
 
@@ -102,17 +105,21 @@ def run_generation(
     t_last = t0
     finish: FinishReason = "length"
     hit_stop = False
-    gen = llama.generate(
-        tokens,
-        top_k=sampling.top_k,
-        top_p=sampling.top_p,
-        min_p=sampling.min_p,
-        temp=sampling.temperature,
-        repeat_penalty=sampling.repeat_penalty,
-        presence_penalty=sampling.presence_penalty,
-        frequency_penalty=sampling.frequency_penalty,
-        logits_processor=logits_processor,
-    )
+    gen: Iterator[int]
+    if token_source is not None:
+        gen = token_source(tokens)
+    else:
+        gen = llama.generate(
+            tokens,
+            top_k=sampling.top_k,
+            top_p=sampling.top_p,
+            min_p=sampling.min_p,
+            temp=sampling.temperature,
+            repeat_penalty=sampling.repeat_penalty,
+            presence_penalty=sampling.presence_penalty,
+            frequency_penalty=sampling.frequency_penalty,
+            logits_processor=logits_processor,
+        )
     try:
         if budget <= 0:
             finish = "length"
@@ -146,7 +153,9 @@ def run_generation(
             raise
         finish = "cancelled"
     finally:
-        gen.close()
+        close = getattr(gen, "close", None)
+        if close is not None:
+            close()
     if cancel.is_set():
         finish = "cancelled"
     if finish != "cancelled" and not hit_stop:

@@ -61,8 +61,8 @@ class GenerateRequest:
     prompt: str | None = None
     sampling: Sampling = field(default_factory=Sampling)
     stop: tuple[str, ...] = ("<|im_end|>",)
-    # Spec for metre-constrained decoding; the worker hands it to
-    # app.compose.constraint.build_logits_processor(spec, llama).
+    # Spec for metre-constrained decoding; the worker hands it to app.compose.constraint
+    # (build_token_source or build_logits_processor; see docs/engine.md).
     constraint: dict[str, Any] | None = None
     id: str = ""
 

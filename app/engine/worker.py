@@ -183,7 +183,8 @@ class Worker:
             self._error(rid, "no_model", "尚未加载模型", "no model is loaded")
             return
         llama = model.llama
-        logits_processor = None
+        logits_processor: Any = None
+        token_source: Any = None
         if req.constraint is not None:
             try:
                 constraint = importlib.import_module("app.compose.constraint")
@@ -196,14 +197,21 @@ class Worker:
                 )
                 return
             try:
-                logits_processor = constraint.build_logits_processor(req.constraint, llama)
+                # Two hooks, the first the module provides wins:
+                #   build_token_source(spec, llama, sampling) -> (tokens -> Iterator[int])
+                #     the constraint runs its own sampling loop;
+                #   build_logits_processor(spec, llama) -> LogitsProcessorList
+                #     for Llama.generate.
+                if hasattr(constraint, "build_token_source"):
+                    token_source = constraint.build_token_source(
+                        req.constraint, llama, req.sampling
+                    )
+                else:
+                    logits_processor = constraint.build_logits_processor(req.constraint, llama)
             except Exception as exc:
-                self._error(
-                    rid,
-                    "constraint_failed",
-                    f"格律约束无法建立：{exc}",
-                    f"could not build the metre constraint: {exc}",
-                )
+                zh = getattr(exc, "zh", None) or f"格律约束无法建立：{exc}"
+                en = getattr(exc, "en", None) or f"could not build the metre constraint: {exc}"
+                self._error(rid, str(getattr(exc, "code", "constraint_failed")), zh, en)
                 return
         if req.prompt is not None:
             tokens = llama.tokenize(req.prompt.encode("utf-8"), add_bos=True, special=True)
@@ -223,6 +231,7 @@ class Worker:
                 self._cancel_event,
                 emit,
                 logits_processor=logits_processor,
+                token_source=token_source,
                 started=started,
             )
         except ValueError as exc:

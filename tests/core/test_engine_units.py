@@ -241,3 +241,67 @@ def test_device_query_on_this_machine_is_consistent() -> None:
         assert all(d.name.startswith("CUDA") for d in devices)
     for d in devices:
         assert d.total >= d.free >= 0
+
+
+# ---------------------------------------------------------------- the token loop in-process
+@pytest.mark.model
+def test_token_loop_with_a_custom_token_source(tiny_model: Path) -> None:
+    """A constrained decoder may own the sampling loop: its tokens are what streams."""
+    import threading
+
+    import llama_cpp
+
+    from app.engine.generation import run_generation
+
+    llama = llama_cpp.Llama(str(tiny_model), n_ctx=512, verbose=False)
+    prompt = llama.tokenize(
+        b"<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", add_bos=False, special=True
+    )
+    forced = llama.tokenize("白日依山尽，黄河入海流。".encode(), add_bos=False, special=False)
+    end = llama.tokenize(b"<|im_end|>", add_bos=False, special=True)
+    seen: list[list[int]] = []
+
+    def source(tokens: list[int]):  # type: ignore[no-untyped-def]
+        seen.append(tokens)
+        yield from forced + end + forced
+
+    out: list[tuple[str, int]] = []
+    stats = run_generation(
+        llama,
+        prompt,
+        Sampling(max_tokens=100),
+        ("<|im_end|>",),
+        threading.Event(),
+        lambda t, n: out.append((t, n)),
+        token_source=source,
+    )
+    assert seen == [prompt]
+    assert "".join(t for t, _ in out) == "白日依山尽，黄河入海流。"
+    assert stats.finish_reason == "stop" and stats.completion_tokens == len(forced)
+    assert sum(n for _, n in out) == len(forced)
+
+
+@pytest.mark.model
+def test_token_loop_reassembles_characters_split_across_tokens(tiny_model: Path) -> None:
+    import threading
+
+    import llama_cpp
+
+    from app.engine.generation import run_generation
+
+    llama = llama_cpp.Llama(str(tiny_model), n_ctx=512, verbose=False)
+    text = "鸂鶒𠀋"  # rare characters: byte-level pieces, not whole characters
+    forced = llama.tokenize(text.encode(), add_bos=False, special=False)
+    assert len(forced) > len(text)
+    out: list[str] = []
+    stats = run_generation(
+        llama,
+        llama.tokenize(b"x", add_bos=False),
+        Sampling(max_tokens=len(forced)),
+        (),
+        threading.Event(),
+        lambda t, n: out.append(t),
+        token_source=lambda _t: iter(forced),
+    )
+    assert "".join(out) == text and all("\ufffd" not in piece for piece in out)
+    assert stats.finish_reason == "length"
