@@ -17,19 +17,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Literal
 
-from PySide6.QtCore import QPoint, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QTextCursor
-from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.checker import Checker
 from app.prosody.findings import Finding
-from app.prosody.forms import PING, ZE, Form
+from app.prosody.forms import Form
 from app.prosody.groups import RhymeGroup
 from app.prosody.rhymebook import RhymeBook
 from app.prosody.settings import CheckSettings
 from app.prosody.suggest import Suggester
-from app.ui.editor.char_popup import CharPopup, PopupContent
+from app.ui.editor.char_actions import CharActions
+from app.ui.editor.char_popup import CharPopup
 from app.ui.editor.formats import FormatFactory
 from app.ui.editor.header import HeaderStrip
 from app.ui.editor.highlighter import PoemHighlighter
@@ -40,7 +41,6 @@ from app.ui.editor.pins import PinTracker
 from app.ui.editor.positions import OffsetMap
 from app.ui.editor.records import BlockRecords, build_records, finding_offsets, merge_findings
 from app.ui.editor.text_edit import PoemTextEdit, normalize_newlines
-from app.ui.editor.tooltips import char_tooltip, plain_char_tooltip
 from app.ui.i18n import Tr
 from app.ui.workers import GeneratorWorker
 
@@ -123,9 +123,10 @@ class PoemEditorPane(QWidget):
 
         self.editor.record_source = self.highlighter.record
         self.editor.before_paint = self.highlighter.ensure_range
-        self.editor.tooltip_source = self._tooltip_at_position
-        self.editor.menu_source = self._extend_menu
-        self.editor.popup_requested.connect(self._open_popup_at)
+        self.char_actions = CharActions(self, book, suggester, tr, self._pins)
+        self.editor.tooltip_source = self.char_actions.tooltip
+        self.editor.menu_source = self.char_actions.extend_menu
+        self.editor.popup_requested.connect(self.char_actions.open_popup)
         self.editor.finding_step.connect(self.next_finding)
         self.header.form_chosen.connect(self._on_form_chosen)
         self.header.group_chosen.connect(self._on_group_chosen)
@@ -506,23 +507,7 @@ class PoemEditorPane(QWidget):
     # ================================================================== hover, popup, menu
     def tooltip_at(self, offset: int) -> str:
         """The tooltip of the character at text ``offset`` ('' when there is none)."""
-        return self._tooltip_at_position(OffsetMap(self.text()).to_qt(offset)) or ""
-
-    def _tooltip_at_position(self, position: int) -> str | None:
-        a = self._analysis
-        if a is not None and self.analysis_is_current():
-            c = a.char_at_offset(OffsetMap(a.text).to_py(position))
-            if c is not None:
-                cell = (c.line, c.pos)
-                here = list(a.findings_at(c.line, c.pos))
-                here.extend(
-                    f
-                    for f in self._extra_findings
-                    if cell in f.marks or (not f.marks and (f.line, f.pos) == cell)
-                )
-                return char_tooltip(c, here, self._tr)
-        ch = self.editor._char_at(position)
-        return plain_char_tooltip(ch, self._book.lookup(ch), self._tr) if ch else None
+        return self.char_actions.tooltip(OffsetMap(self.text()).to_qt(offset)) or ""
 
     def open_char_popup(self, offset: int | None = None) -> CharPopup | None:
         """Open the popup for the character at text ``offset`` (default: at the caret)."""
@@ -530,67 +515,7 @@ class PoemEditorPane(QWidget):
             position = self.editor.caret_char_position()
         else:
             position = OffsetMap(self.text()).to_qt(offset)
-        return None if position is None else self._open_popup_at(position)
-
-    def _open_popup_at(self, position: int) -> CharPopup | None:
-        a = self.analyze_now()
-        offset = OffsetMap(a.text).to_py(position)
-        c = a.char_at_offset(offset)
-        if c is None:
-            return None
-        tr = self._tr
-        suggestions = self._suggester.for_char(a, c.line, c.pos, limit=16)
-        group = a.rhyme_group if (c.line, c.pos) in a.rhyme_slots else None
-        rhyme_chars: tuple[str, ...] = ()
-        if group is not None:
-            rhyme_chars = self._book.group_chars(group.id, self._suggester.script_of(a.text))
-        here = list(a.findings_at(c.line, c.pos))
-        content = PopupContent(
-            char=c.char,
-            heading=char_tooltip(c, here, tr),
-            suggestions=suggestions,
-            rhyme_group=group,
-            rhyme_chars=rhyme_chars,
-            can_pin=c.is_polyphone or c.pinned,
-            pin=self._pins.get(position),
-        )
-        popup = CharPopup(tr, content, self.editor)
-        popup.suggestion_list.setFont(self.editor.font())
-        if popup.rhyme_list is not None:
-            popup.rhyme_list.setFont(self.editor.font())
-        popup.chosen.connect(lambda ch: self.replace_char(offset, ch))
-        popup.pin_chosen.connect(lambda code: self.pin_char(offset, code))
-        rect = self.editor.char_rect(position)
-        anchor = rect.bottomLeft().toPoint() if rect is not None else QPoint(0, 0)
-        popup.show_at(self.editor.viewport().mapToGlobal(anchor))
-        return popup
-
-    def _extend_menu(self, menu: QMenu, position: int | None) -> None:
-        tr = self._tr
-        menu.addSeparator()
-        if position is not None:
-            menu.addAction(tr("替换与韵字…\tF2", "Replace, rhymes…\tF2"),
-                           lambda: self._open_popup_at(position))  # fmt: skip
-            a = self.analyze_now()
-            offset = OffsetMap(a.text).to_py(position)
-            c = a.char_at_offset(offset)
-            if c is not None and (c.is_polyphone or c.pinned):
-                current = self._pins.get(position)
-                for label, code in (
-                    (tr(f"「{c.char}」定为平声", f"Read 「{c.char}」 as level"), PING),
-                    (tr(f"「{c.char}」定为仄声", f"Read 「{c.char}」 as oblique"), ZE),
-                    (tr("自动判断读音", "Reading: automatic"), None),
-                ):
-                    act = menu.addAction(label, self._pin_action(offset, code))
-                    act.setCheckable(True)
-                    act.setChecked(current == code)
-        menu.addAction(tr("转为简体", "Convert to simplified"),
-                       lambda: self.convert_script("simplified"))  # fmt: skip
-        menu.addAction(tr("转为繁体", "Convert to traditional"),
-                       lambda: self.convert_script("traditional"))  # fmt: skip
-
-    def _pin_action(self, offset: int, code: int | None) -> Callable[[], None]:
-        return lambda: self.pin_char(offset, code)
+        return None if position is None else self.char_actions.open_popup(position)
 
     # ================================================================== lifetime
     def shutdown(self) -> None:
