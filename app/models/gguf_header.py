@@ -592,6 +592,15 @@ def _sized_tensors(
                 f"tensor {name} reaches past the end of the file (the file may be truncated)",
             )
         tensors.append(TensorInfo(name, shape, ggml_type, offset, nbytes, part_index))
+    previous: TensorInfo | None = None
+    for tensor in sorted(tensors, key=lambda t: t.offset):
+        if previous is not None and previous.offset + previous.nbytes > tensor.offset:
+            raise _bad(
+                path,
+                f"张量 {previous.name} 与 {tensor.name} 的数据重叠（文件已损坏）",
+                f"tensors {previous.name} and {tensor.name} overlap (the file is damaged)",
+            )
+        previous = tensor
     return tensors
 
 

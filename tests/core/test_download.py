@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -417,7 +418,7 @@ def test_damaged_bytes_in_a_part_are_cut_back_to_the_last_good_checkpoint(
     cancel = threading.Event()
     cdn_hub.fault(NAME, delay_per_chunk_s=0.002)
     with pytest.raises(DownloadCancelled):
-        Downloader(FAST).download(
+        Downloader(dataclasses.replace(FAST, chunk_bytes=64 * 1024)).download(
             s.resolved, s.dest, lambda p: cancel.set() if p.done_bytes > 2_000_000 else None, cancel
         )
     part_size = part_path(s.dest / NAME).stat().st_size
@@ -426,13 +427,13 @@ def test_damaged_bytes_in_a_part_are_cut_back_to_the_last_good_checkpoint(
     offsets = sorted(
         {o for o, _ in state.checkpoints} | {o for o, _ in read_light_checkpoints(s.dest / NAME)}
     )
-    assert len(offsets) >= 6
-    damaged_at = offsets[3] + 10
+    assert len(offsets) >= 4
+    damaged_at = offsets[2] + 10
     part = part_path(s.dest / NAME)
-    with part.open("r+b") as fh:  # damage one byte after the fourth checkpoint
+    with part.open("r+b") as fh:  # damage one byte after the third checkpoint
         fh.seek(damaged_at)
         fh.write(b"\x00" if s.data[damaged_at] else b"\x01")
     downloader = Downloader(FAST)
     assert downloader.download(s.resolved, s.dest).read_bytes() == s.data
-    assert downloader.last_stats.reused_bytes == offsets[3]
-    assert downloader.last_stats.discarded_bytes == part_size - offsets[3]
+    assert downloader.last_stats.reused_bytes == offsets[2]
+    assert downloader.last_stats.discarded_bytes == part_size - offsets[2]

@@ -238,6 +238,10 @@ def test_bad_tensor_records(sample: Path, tmp_path: Path) -> None:
     _check_rejected(_patched(sample, tmp_path, type_at + 4, "<Q", 1 << 40), "end of the file")
     # Q4_K needs rows that are multiples of 256: a 64-wide tensor cannot be Q4_K
     _check_rejected(_patched(sample, tmp_path, type_at, "<I", 12), "block size")
+    # the second tensor moved onto the first one's data
+    second = data.index(b"blk.0.attn_norm.weight") + len(b"blk.0.attn_norm.weight")
+    second_offset_at = second + 4 + 8 * 1 + 4
+    _check_rejected(_patched(sample, tmp_path, second_offset_at, "<Q", 32), "overlap")
 
 
 @settings(

@@ -157,6 +157,7 @@ class FakeHub:
         return None
 
     def bytes_served(self, path_part: str = "") -> int:
+        self.wait_idle()
         with self._lock:
             return sum(
                 r.sent
@@ -167,6 +168,8 @@ class FakeHub:
             )
 
     def requests(self, server: str | None = None, method: str | None = None) -> list[Request]:
+        """Logged requests (after waiting for responses still being sent)."""
+        self.wait_idle()
         with self._lock:
             return [
                 r
@@ -274,6 +277,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        # logged first, so a client that has its answer always finds it in the log
+        self._record(status, len(body) if self.command != "HEAD" else 0)
         self.send_response(status)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
@@ -281,7 +286,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD" and body:
             self.wfile.write(body)
-        self._record(status, len(body) if self.command != "HEAD" else 0)
 
     def _json(self, data: Any, headers: dict[str, str] | None = None) -> None:
         body = json.dumps(data).encode()
@@ -471,16 +475,12 @@ class _Handler(BaseHTTPRequestHandler):
                 end = min(end, int(match.group(2)))
             status = 206
         body_len = end - start + 1
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(body_len))
-        if status == 206:
-            self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
-        self.end_headers()
         if self.command == "HEAD":
-            return self._record(status)
-        with self.hub._lock:
+            self._record(status)
+            self._send_headers(status, headers, body_len, start, end, len(data))
+            return
+        with self.hub._lock:  # in flight until logged (see wait_idle)
+            self.hub._active += 1
             drop = faults.drop_after is not None and (
                 faults.drop_times is None or faults.drops_done < faults.drop_times
             )
@@ -488,9 +488,8 @@ class _Handler(BaseHTTPRequestHandler):
                 faults.drops_done += 1
         sent = 0
         position = start
-        with self.hub._lock:
-            self.hub._active += 1
         try:
+            self._send_headers(status, headers, body_len, start, end, len(data))
             while position <= end:
                 if self.hub._stopping.is_set():
                     break
@@ -520,3 +519,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._record(status, sent)
             with self.hub._lock:
                 self.hub._active -= 1
+
+    def _send_headers(
+        self, status: int, headers: dict[str, str], length: int, start: int, end: int, total: int
+    ) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(length))
+        if status == 206:
+            self.send_header("Content-Range", f"bytes {start}-{end}/{total}")
+        self.end_headers()
