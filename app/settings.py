@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import glob
 import json
 import math
 import types
@@ -36,7 +37,14 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from app.storage.errors import from_os_error
-from app.storage.files import atomic_write_bytes, fsync_dir, remove_stale_temps, stamp, utc_now
+from app.storage.files import (
+    atomic_write_bytes,
+    fsync_dir,
+    remove_stale_temps,
+    stamp,
+    temp_pattern,
+    utc_now,
+)
 from app.storage.messages import Message
 from app.storage.text import clean_text
 
@@ -316,7 +324,9 @@ class SettingsStore:
     def load(self) -> SettingsLoad:
         """Read the file; never raises. Missing file: the defaults, no notice."""
         self._extra, self._version = {}, SETTINGS_VERSION
-        remove_stale_temps(self._path)
+        remove_stale_temps(
+            self._path.parent, temp_pattern(glob.escape(self._path.name)), older_than_s=60
+        )
         try:
             data = self._path.read_bytes()
         except FileNotFoundError:

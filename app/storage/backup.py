@@ -20,16 +20,24 @@ import os
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from app.storage.errors import BackupError, from_os_error, from_sqlite
-from app.storage.files import fsync_dir, fsync_file, parse_stamp, stamp, temp_name
+from app.storage.files import (
+    fsync_dir,
+    fsync_file,
+    parse_stamp,
+    remove_stale_temps,
+    stamp,
+    temp_name,
+    temp_pattern,
+)
 from app.storage.sqlite_tools import connect_raw, has_sqlite_header, integrity_problems
 
 _NAME = re.compile(r"^library-(?P<stamp>\d{8}T\d{12}Z)(?:-(?P<label>[a-z0-9-]+))?\.sqlite3$")
 _PARTIAL_TAG = "partial"
-_STALE_PARTIAL = timedelta(hours=1)
+_STALE_PARTIAL_S = 3600.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,7 +187,7 @@ def make_backup(
     return BackupResult(made, unchanged=False)
 
 
-def rotate_backups(folder: Path, policy: BackupPolicy, *, now: datetime) -> tuple[Path, ...]:
+def rotate_backups(folder: Path, policy: BackupPolicy) -> tuple[Path, ...]:
     """Delete the backups ``policy`` does not keep, and stale temporary files. Returns what went."""
     backups = list_backups(folder)
     routine = [b for b in backups if b.label is None]
@@ -202,25 +210,11 @@ def rotate_backups(folder: Path, policy: BackupPolicy, *, now: datetime) -> tupl
             with contextlib.suppress(FileNotFoundError):
                 info.path.unlink()
                 removed.append(info.path)
-    removed.extend(_remove_stale_partials(folder, now))
+    stale = temp_pattern("library-*.sqlite3", _PARTIAL_TAG)  # "*" covers a -journal too
+    removed.extend(remove_stale_temps(folder, stale, older_than_s=_STALE_PARTIAL_S))
     if removed:
         fsync_dir(folder)
     return tuple(removed)
-
-
-def _remove_stale_partials(folder: Path, now: datetime) -> list[Path]:
-    gone: list[Path] = []
-    if not folder.is_dir():
-        return gone
-    cutoff = (now - _STALE_PARTIAL).timestamp()
-    for entry in folder.iterdir():
-        if f".{_PARTIAL_TAG}-" not in entry.name or not entry.name.startswith("."):
-            continue
-        with contextlib.suppress(OSError):
-            if entry.stat().st_mtime < cutoff:
-                entry.unlink()
-                gone.append(entry)
-    return gone
 
 
 def newest_sound_backup(folder: Path) -> tuple[BackupInfo | None, tuple[BackupInfo, ...]]:

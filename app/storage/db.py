@@ -136,7 +136,7 @@ def make_engine(
 
 def _create_database(
     database: Path, migrations: tuple[Migration, ...], app_version: str, now: datetime
-) -> MigrationResult:
+) -> None:
     """Build a new library beside ``database``, then rename it into place.
 
     So there is never a half-made library file, even after a crash mid-way.
@@ -147,13 +147,12 @@ def _create_database(
     with removing_on_error(tmp):
         conn = connect_raw(tmp)
         try:
-            result = migrate(conn, migrations, app_version=app_version)
+            migrate(conn, migrations, app_version=app_version)
         finally:
             conn.close()
         fsync_file(tmp)
         os.replace(tmp, database)
     fsync_dir(database.parent)
-    return result
 
 
 def _migrate_existing(
@@ -207,11 +206,10 @@ def open_library(
         if damage is not None:
             recovery = recover(database, paths.backups, damage, now=now, timeout_s=timeout_s)
         created = not database.exists()
+        migration: MigrationResult | None = None
         migration_backup = None
         if created:
-            migration: MigrationResult | None = _create_database(
-                database, options.migrations, options.app_version, now
-            )
+            _create_database(database, options.migrations, options.app_version, now)
             version = latest
         else:
             migration, migration_backup, version = _migrate_existing(
@@ -227,7 +225,7 @@ def open_library(
     if options.backup_policy.on_startup and not created:
         try:
             backup = make_backup(database, paths.backups, now=now, timeout_s=timeout_s)
-            removed = rotate_backups(paths.backups, options.backup_policy, now=now)
+            removed = rotate_backups(paths.backups, options.backup_policy)
             backup = BackupResult(backup.backup, backup.unchanged, removed)
         except StorageError as exc:
             warnings.append(
@@ -257,7 +255,7 @@ def open_library(
         database=database,
         schema_version=version,
         created=created,
-        migration=None if created else migration,
+        migration=migration,
         migration_backup=migration_backup,
         recovery=recovery,
         backup=backup,

@@ -9,7 +9,6 @@ or the new one, never a mixture.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import secrets
 import time
@@ -92,12 +91,21 @@ def atomic_write_bytes(target: Path, data: bytes, *, mode: int | None = None) ->
     fsync_dir(target.parent)
 
 
-def remove_stale_temps(target: Path, *, older_than_s: float = 60.0) -> list[Path]:
-    """Delete temporary siblings of ``target`` that a killed writer left behind."""
+def temp_pattern(target_glob: str, tag: str = "tmp") -> str:
+    """A glob for what :func:`temp_name` makes for targets named like ``target_glob``."""
+    return f".{target_glob}.{tag}-*"
+
+
+def remove_stale_temps(folder: Path, pattern: str, *, older_than_s: float) -> list[Path]:
+    """Delete files matching ``pattern`` (see :func:`temp_pattern`) older than ``older_than_s``.
+
+    They are what a writer killed mid-way leaves behind; a younger one may
+    belong to a writer still at work, so it is left alone.
+    """
     gone: list[Path] = []
     cutoff = time.time() - older_than_s
     with contextlib.suppress(OSError):
-        for entry in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
+        for entry in folder.glob(pattern):
             with contextlib.suppress(OSError):
                 if entry.stat().st_mtime < cutoff:
                     entry.unlink()

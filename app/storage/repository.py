@@ -223,8 +223,8 @@ class Library:
         *,
         reason: str,
         restored_from: int | None = None,
-    ) -> bool:
-        """Write ``data`` into ``poem`` and keep a revision; False when nothing changed."""
+    ) -> None:
+        """Write ``data`` into ``poem`` and keep a revision; do nothing if nothing changed."""
         sampling = None if data.sampling is None else sampling_json(data.sampling)
         fields = {
             "title": data.title,
@@ -250,7 +250,7 @@ class Library:
             and old_tags == data.tags
             and all(getattr(poem, name) == value for name, value in fields.items())
         ):
-            return False
+            return
         for name, value in fields.items():
             setattr(poem, name, value)
         if old_tags != data.tags:
@@ -280,7 +280,6 @@ class Library:
         if old_tags and old_tags != data.tags:
             session.flush()
             self._drop_unused_tags(session)
-        return True
 
     @staticmethod
     def _tags(session: Session, names: tuple[str, ...]) -> list[Tag]:
@@ -570,7 +569,7 @@ class Library:
                 label=label,
                 timeout_s=self._busy_timeout_s,
             )
-            removed = rotate_backups(self._backups, self._backup_policy, now=now)
+            removed = rotate_backups(self._backups, self._backup_policy)
             return BackupResult(result.backup, result.unchanged, removed)
 
     def close(self) -> None:

@@ -107,7 +107,7 @@ def test_rotation_keeps_the_last_n_and_one_per_recent_week(tmp_path: Path) -> No
     _touch_backups(folder, [T0, T0 + timedelta(days=1), T0 + timedelta(days=2)], "before-v3")
     (folder / "notes.txt").write_text("not a backup")
     policy = BackupPolicy(keep_last=3, keep_weekly=3, keep_labelled=2)
-    removed = rotate_backups(folder, policy, now=daily[-1])
+    removed = rotate_backups(folder, policy)
     kept = list_backups(folder)
     routine = [b.created_at for b in kept if b.label is None]
     # the last three days, plus the newest of each of the three most recent weeks
@@ -129,7 +129,7 @@ def test_rotation_removes_only_stale_temporary_files(tmp_path: Path) -> None:
     fresh.write_bytes(b"x")
     an_hour_and_more = time.time() - 4000
     os.utime(stale, (an_hour_and_more, an_hour_and_more))
-    rotate_backups(folder, BackupPolicy(), now=datetime.now(UTC))
+    rotate_backups(folder, BackupPolicy())
     assert not stale.exists() and fresh.exists()
 
 
