@@ -43,75 +43,14 @@ from app.storage.records import (
     PoemQuery,
     PoemRecord,
     RevisionRecord,
-    Scores,
     TagCount,
-    poem_data_from_json,
     poem_data_to_json,
     poem_slot,
     sampling_json,
 )
+from app.storage.rows import draft_record, poem_record, revision_record
 from app.storage.schema import Draft, Poem, Revision, Tag, poem_tags
 from app.storage.spool import DraftSpool
-
-
-def _scores_of(row: Poem | Revision) -> Scores:
-    return Scores(
-        tones=row.score_tones,
-        rhymes=row.score_rhymes,
-        antithesis=row.score_antithesis,
-        length=row.score_length,
-        total=row.score_total,
-    )
-
-
-def _poem_record(poem: Poem) -> PoemRecord:
-    return PoemRecord(
-        id=poem.id,
-        title=poem.title,
-        text=poem.text,
-        author=poem.author,
-        notes=poem.notes,
-        form=poem.form,
-        rhyme_group=poem.rhyme_group,
-        tags=tuple(tag.name for tag in poem.tags),
-        origin=poem.origin,
-        model_id=poem.model_id,
-        sampling_json=poem.sampling,
-        reasoning=poem.reasoning,
-        scores=_scores_of(poem),
-        created_at=poem.created_at,
-        updated_at=poem.updated_at,
-        deleted_at=poem.deleted_at,
-    )
-
-
-def _revision_record(row: Revision) -> RevisionRecord:
-    names = json.loads(row.tags)
-    return RevisionRecord(
-        id=row.id,
-        poem_id=row.poem_id,
-        created_at=row.created_at,
-        reason=row.reason,
-        restored_from=row.restored_from,
-        title=row.title,
-        text=row.text,
-        author=row.author,
-        notes=row.notes,
-        form=row.form,
-        rhyme_group=row.rhyme_group,
-        tags=tuple(str(n) for n in names) if isinstance(names, list) else (),
-        scores=_scores_of(row),
-    )
-
-
-def _draft_record(row: Draft) -> DraftRecord:
-    return DraftRecord(
-        slot=row.slot,
-        poem=poem_data_from_json(row.payload),
-        poem_id=row.poem_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
 
 
 class Library:
@@ -202,7 +141,7 @@ class Library:
                 self._store(session, poem, clean, now, reason="save")
             if draft_slot is not None:
                 session.execute(delete(Draft).where(Draft.slot == draft_slot))
-            record = _poem_record(poem)
+            record = poem_record(poem)
         if draft_slot is not None:
             self._unspool([draft_slot])
         return record
@@ -298,13 +237,13 @@ class Library:
     def get(self, poem_id: int) -> PoemRecord:
         """The poem with this id (in the trash or not); raises :class:`PoemNotFoundError`."""
         with self._guard(), self._read() as session:
-            return _poem_record(self._poem(session, poem_id))
+            return poem_record(self._poem(session, poem_id))
 
     def search(self, query: PoemQuery | None = None) -> list[PoemRecord]:
         """Poems matching ``query`` (default: everything outside the trash, newest first)."""
         with self._guard(), self._read() as session:
             rows = session.scalars(search_statement(query or PoemQuery())).all()
-            return [_poem_record(row) for row in rows]
+            return [poem_record(row) for row in rows]
 
     def count(self, query: PoemQuery | None = None) -> int:
         """How many poems match ``query`` (ignoring its limit and offset)."""
@@ -319,7 +258,7 @@ class Library:
             rows = session.scalars(
                 select(Revision).where(Revision.poem_id == poem_id).order_by(Revision.id.desc())
             ).all()
-            return [_revision_record(row) for row in rows]
+            return [revision_record(row) for row in rows]
 
     def restore_revision(self, revision_id: int) -> PoemRecord:
         """Make a revision current again. This is itself a save (reason ``restore``).
@@ -332,9 +271,9 @@ class Library:
             row = session.get(Revision, revision_id)
             if row is None:
                 raise RevisionNotFoundError(revision_id)
-            snapshot = _revision_record(row)
+            snapshot = revision_record(row)
             poem = self._poem(session, row.poem_id)
-            current = _poem_record(poem).to_data()
+            current = poem_record(poem).to_data()
             data = PoemData(
                 title=snapshot.title,
                 text=snapshot.text,
@@ -350,7 +289,7 @@ class Library:
                 scores=snapshot.scores,
             ).cleaned(strict=False)
             self._store(session, poem, data, now, reason="restore", restored_from=revision_id)
-            return _poem_record(poem)
+            return poem_record(poem)
 
     # ------------------------------------------------------------------ trash
     def delete(self, poem_id: int) -> PoemRecord:
@@ -366,7 +305,7 @@ class Library:
             poem = self._poem(session, poem_id)
             if (poem.deleted_at is None) != (when is None):
                 poem.deleted_at = when
-            return _poem_record(poem)
+            return poem_record(poem)
 
     def empty_trash(self, *, older_than: timedelta | None = None) -> int:
         """Delete poems in the trash for good (all, or those trashed before ``older_than`` ago).
@@ -463,7 +402,7 @@ class Library:
                 row.payload = poem_data_to_json(poem)
                 row.updated_at = now
                 session.flush()
-                record = _draft_record(row)
+                record = draft_record(row)
         except StorageError as exc:  # locked, full, read-only, I/O, damaged, closed
             record = DraftRecord(
                 slot=draft.slot,
@@ -490,7 +429,7 @@ class Library:
         the spool are included; for a slot in both places, the newer copy wins.
         """
         with self._guard(), self._read() as session:
-            found = {row.slot: _draft_record(row) for row in session.scalars(select(Draft))}
+            found = {row.slot: draft_record(row) for row in session.scalars(select(Draft))}
             for spooled in self._spool.read_all():
                 held = found.get(spooled.slot)
                 if held is None or spooled.updated_at > held.updated_at:
@@ -513,7 +452,7 @@ class Library:
         """Newer than the poem's last save, and different from it."""
         if draft.updated_at <= poem.updated_at:
             return False
-        return draft.poem != _poem_record(poem).to_data().cleaned(strict=False)
+        return draft.poem != poem_record(poem).to_data().cleaned(strict=False)
 
     def clear_draft(self, slot: str) -> None:
         """Forget the draft of ``slot`` (the editor was saved or its changes discarded)."""
