@@ -5,7 +5,7 @@ daemon thread (so a download never holds up quitting the app — the part file i
 kept for next time); progress comes back through a Qt signal (the downloader calls
 back at most ten times a second) and so does the result, through a
 :class:`TaskRelay` the dialog owns for its whole life (a per-call bridge that
-deletes itself, as ``app.ui.workers.watch_future`` makes, crashed PySide6 6.12 here
+deletes itself, as ``app.ui.workers.watch_future`` makes, crashed PySide6 6.11/6.12 here
 when a signal emitted from its callback was awaited in a nested event loop).
 
 Pausing sets the cancel event: the partial file stays on disk and "resume" — now or
