@@ -101,11 +101,17 @@ class FontCheck:
 
     poem_family: str | None  # the face to use for poems; None: nothing draws Han characters
     ui_family: str | None  # a Han-capable face for the interface, if the default lacks one
-    han_families: tuple[str, ...]  # every installed face that draws the sample
+    candidates: tuple[str, ...] | None = None  # the families looked at (None: all installed)
 
     @property
     def ok(self) -> bool:
         return self.poem_family is not None
+
+    @property
+    def han_families(self) -> tuple[str, ...]:
+        """Every face among the candidates that draws the sample (computed when asked:
+        testing every installed font costs ~10 ms each, too much for start-up)."""
+        return tuple(han_families(self.candidates))
 
 
 def pick_family(wanted: str, preferences: Sequence[str], usable: Sequence[str]) -> str | None:
@@ -118,6 +124,21 @@ def pick_family(wanted: str, preferences: Sequence[str], usable: Sequence[str]) 
     return usable[0] if usable else None
 
 
+def _first_usable(wanted: str, preferences: Sequence[str], pool: Sequence[str]) -> str | None:
+    """Like :func:`pick_family`, but tests coverage lazily, stopping at the first hit."""
+    installed = set(pool)
+    declared = set(QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese))
+    declared |= set(QFontDatabase.families(QFontDatabase.WritingSystem.TraditionalChinese))
+    tried: set[str] = set()
+    for family in (wanted, *preferences, *pool):
+        if not family or family in tried or family not in installed or family not in declared:
+            continue
+        tried.add(family)
+        if covers_han(family):
+            return family
+    return None
+
+
 def check_fonts(
     poem_family: str = "",
     ui_family: str = "",
@@ -125,15 +146,15 @@ def check_fonts(
     families: Iterable[str] | None = None,
 ) -> FontCheck:
     """Choose the poem and interface faces; ``families`` limits the search (tests)."""
-    usable = han_families(families)
-    poem = pick_family(poem_family, POEM_FAMILIES, usable)
-    if ui_family and ui_family in usable:
+    pool = list(QFontDatabase.families() if families is None else families)
+    poem = _first_usable(poem_family, POEM_FAMILIES, pool)
+    if ui_family and _first_usable(ui_family, (), [ui_family]) and ui_family in pool:
         ui: str | None = ui_family
-    elif covers_han(QFont().family()):
-        ui = None  # the system's interface font draws Han characters itself
+    elif poem is None or covers_han(QFont().family()):
+        ui = None  # the system's interface font draws Han characters (or nothing does)
     else:
-        ui = pick_family("", UI_FAMILIES, usable)
-    return FontCheck(poem, ui, tuple(usable))
+        ui = _first_usable("", UI_FAMILIES, pool)
+    return FontCheck(poem, ui, tuple(pool) if families is not None else None)
 
 
 def poem_font(check: FontCheck, size: int) -> QFont:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -25,6 +25,15 @@ def poem_title(record: PoemRecord, tr: Tr) -> str:
 
 def local_time(when: datetime) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def short_time(when: datetime, now: datetime | None = None) -> str:
+    """``11-22 10:31`` this year, ``2024-05-01`` before (the list column is narrow)."""
+    local = when.astimezone()
+    current = (now or datetime.now(UTC)).astimezone()
+    return (
+        local.strftime("%m-%d %H:%M") if local.year == current.year else local.strftime("%Y-%m-%d")
+    )
 
 
 class PoemTableModel(QAbstractTableModel):
@@ -86,6 +95,7 @@ class PoemTableModel(QAbstractTableModel):
             if record.author:
                 lines.append(record.author)
             lines.append(record.text.strip())
+            lines.append(self._tr("修改于 ", "Modified ") + local_time(record.updated_at))
             if record.tags:
                 lines.append(self._tr("标签：", "Tags: ") + "，".join(record.tags))
             return "\n".join(lines)
@@ -106,4 +116,4 @@ class PoemTableModel(QAbstractTableModel):
             total = record.scores.total
             return "—" if total is None else f"{total:.0f}"
         when = record.deleted_at if record.deleted_at is not None else record.updated_at
-        return local_time(when)
+        return short_time(when)

@@ -3,7 +3,8 @@
 Every line names an ``event`` (``started``, ``window_shown``, ``first_idle``,
 ``library_ready``, ``draft_saved``, ``draft_restored``, ``db_recovered``,
 ``poem_saved``, ``exited`` …) with a UTC time, the milliseconds since the app
-started (``t_ms``) and event fields. Lines go to ``AppPaths.logs/shijian.log``
+started (``t_ms``), the CPU time the process has used so far (``cpu_ms``, all
+threads; a load-independent measure of start-up work) and event fields. Lines go to ``AppPaths.logs/shijian.log``
 (rotated at 1 MB, three old files kept) and, when ``SHIJIAN_LOG_STDERR=1``, also
 to stderr, flushed per line, so end-to-end tests can follow the app as it runs.
 
@@ -41,6 +42,7 @@ class _JsonLines(logging.Formatter):
         body: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "t_ms": round((record.created - self._t0) * 1000, 1),
+            "cpu_ms": round(time.process_time() * 1000, 1),
             "level": record.levelname.lower(),
             "event": getattr(record, "event", record.getMessage()),
         }

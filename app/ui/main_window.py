@@ -39,7 +39,7 @@ from app.ui.main_window_menus import build_menus
 from app.ui.main_window_status import SaveState, StatusView
 from app.ui.main_window_support import WindowSupport
 from app.ui.notices import NoticeBar
-from app.ui.services import Services, check_settings_from
+from app.ui.services import Services
 from app.ui.theme import as_theme
 
 
@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
             tr,
             analysis_delay_ms=settings.editor.analysis_delay_ms,
         )
-        self.pane.set_check_settings(check_settings_from(settings.checker, partial=True))
+        # (the pane takes the checker's settings, built from these, as its own)
         self.pane.set_dark(dark)
         self.findings = FindingsPanel(tr)
         connect_findings(self.pane, self.findings)
@@ -115,6 +115,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.side_dock)
         self.side_dock.hide()
         self._side_panels: dict[str, QWidget] = {}
+        self.resizeDocks(
+            [self.library_dock, self.findings_dock], [340, 360], Qt.Orientation.Horizontal
+        )
 
         self.status = StatusView(self.statusBar(), tr)
         self.actions_ = build_menus(
