@@ -56,8 +56,8 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.paths import AppPaths
-    from app.settings import SettingsStore
     from app.prosody.scorer import score
+    from app.settings import SettingsStore
     from app.storage.records import PoemData, Scores
     from app.ui import library_ops as ops
     from app.ui.fonts import check_fonts

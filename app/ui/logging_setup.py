@@ -4,9 +4,10 @@ Every line names an ``event`` (``started``, ``window_shown``, ``first_idle``,
 ``library_ready``, ``draft_saved``, ``draft_restored``, ``db_recovered``,
 ``poem_saved``, ``exited`` …) with a UTC time, the milliseconds since the app
 started (``t_ms``), the CPU time the process has used so far (``cpu_ms``, all
-threads; a load-independent measure of start-up work) and event fields. Lines go to ``AppPaths.logs/shijian.log``
-(rotated at 1 MB, three old files kept) and, when ``SHIJIAN_LOG_STDERR=1``, also
-to stderr, flushed per line, so end-to-end tests can follow the app as it runs.
+threads; a load-independent measure of start-up work) and event fields. Lines
+go to ``AppPaths.logs/shijian.log`` (rotated at 1 MB, three old files kept)
+and, when ``SHIJIAN_LOG_STDERR=1``, also to stderr, flushed per line, so
+end-to-end tests can follow the app as it runs.
 
 The logger is an unregistered :class:`logging.Logger` owned by the
 :class:`EventLog` object that the composition root hands to whoever needs it;
