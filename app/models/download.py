@@ -28,14 +28,21 @@ import http.client
 import logging
 import shutil
 import threading
-import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from app.models.catalog import LocalText
+from app.models.download_state import (
+    CancelWatch,
+    DownloadPolicy,
+    DownloadProgress,
+    DownloadStats,
+    Phase,
+    ProgressCallback,
+    RefreshError,
+    RetryError,
+    Run,
+)
 from app.models.errors import (
     AccessDeniedError,
     ChecksumMismatchError,
@@ -62,207 +69,24 @@ from app.models.partfile import (
 )
 from app.models.resolve import RemoteFile, ResolvedModel
 
+__all__ = [
+    "DownloadPolicy",
+    "DownloadProgress",
+    "DownloadStats",
+    "Downloader",
+    "Phase",
+    "ProgressCallback",
+    "download",
+]
+
 if TYPE_CHECKING:
     from huggingface_hub.file_download import HfFileMetadata
 
 log = logging.getLogger(__name__)
 
-Phase = Literal["checking", "verifying", "downloading", "done"]
 _DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 _BAD_NAME_CHARS = set('\\/:*?"<>|\0')
-
-
-@dataclass(frozen=True)
-class DownloadPolicy:
-    chunk_bytes: int = 1 << 20
-    timeout_s: float = 30.0  # connect and per-read socket timeout (a stall counts as a drop)
-    max_retries: int = 8  # consecutive failed attempts that brought no new bytes
-    backoff_base_s: float = 1.0
-    backoff_max_s: float = 60.0
-    deadline_s: float | None = 24 * 3600.0  # for the whole call, retries included
-    checkpoint_bytes: int = 16 << 20  # fsync + sidecar every 16 MiB ...
-    checkpoint_interval_s: float = 2.0  # ... or every 2 s, whichever comes first
-    light_checkpoint_bytes: int = 256 << 10  # a line in the checkpoint log (no fsync)
-    disk_margin_bytes: int = 256 << 20
-    progress_interval_s: float = 0.1
-
-
-@dataclass(frozen=True)
-class DownloadProgress:
-    phase: Phase
-    done_bytes: int  # over the whole set of files
-    total_bytes: int
-    speed_bps: float
-    eta_s: float | None
-    file_name: str
-    file_index: int  # 0-based
-    file_count: int
-    note: LocalText | None = None
-
-    @property
-    def fraction(self) -> float:
-        return self.done_bytes / self.total_bytes if self.total_bytes else 1.0
-
-
-ProgressCallback = Callable[[DownloadProgress], None]
-
-
-@dataclass
-class DownloadStats:
-    total_bytes: int = 0
-    on_disk_bytes: int = 0  # partial bytes present when the call started
-    reused_bytes: int = 0  # of those, kept after re-hashing
-    fetched_bytes: int = 0  # body bytes received from the network
-    discarded_bytes: int = 0  # bytes thrown away (untrusted tail, Range ignored)
-    retries: int = 0
-    range_ignored: int = 0
-    notes: list[LocalText] = field(default_factory=list)
-
-    @property
-    def refetched_bytes(self) -> int:
-        """Bytes fetched again although they had been on disk when the call started."""
-        verified_before = self.total_bytes - self.on_disk_bytes
-        return max(0, self.fetched_bytes - verified_before) if self.fetched_bytes else 0
-
-
-class _RetryError(Exception):
-    """A failed attempt worth retrying (connection dropped, stalled, 5xx)."""
-
-
-class _RefreshError(Exception):
-    """The signed download URL was refused: ask the hub for a fresh one."""
-
-
-class _CancelWatch:
-    """Aborts the open connection the moment ``cancel`` is set (reads may be blocked)."""
-
-    def __init__(self, cancel: threading.Event) -> None:
-        self._cancel = cancel
-        self._lock = threading.Lock()
-        self._current: RangeResponse | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="download-cancel-watch", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            if self._cancel.wait(0.05):
-                with self._lock:
-                    current = self._current
-                if current is not None:
-                    current.abort()
-                self._stop.wait(0.05)
-
-    def attach(self, response: RangeResponse) -> None:
-        with self._lock:
-            self._current = response
-        if self._cancel.is_set():
-            response.abort()
-
-    def detach(self) -> None:
-        with self._lock:
-            self._current = None
-
-
-class _Run:
-    """State of one ``download()`` call: progress, speed, deadline, stats."""
-
-    def __init__(
-        self,
-        policy: DownloadPolicy,
-        resolved: ResolvedModel,
-        progress_cb: ProgressCallback | None,
-        cancel: threading.Event,
-    ) -> None:
-        self.policy = policy
-        self.resolved = resolved
-        self.progress_cb = progress_cb
-        self.cancel = cancel
-        self.started = time.monotonic()
-        self.deadline = None if policy.deadline_s is None else self.started + policy.deadline_s
-        self.stats = DownloadStats(total_bytes=resolved.total_size)
-        self.completed = 0  # bytes of files already finished in this set
-        self.file_index = 0
-        self._last_report = 0.0
-        self._window: deque[tuple[float, int]] = deque()
-
-    def file(self) -> RemoteFile:
-        return self.resolved.files[self.file_index]
-
-    def speed(self) -> float:
-        now = time.monotonic()
-        self._window.append((now, self.stats.fetched_bytes))
-        while len(self._window) > 2 and now - self._window[0][0] > 5.0:
-            self._window.popleft()
-        t0, b0 = self._window[0]
-        return (self.stats.fetched_bytes - b0) / (now - t0) if now > t0 else 0.0
-
-    def report(
-        self, phase: Phase, offset: int, note: LocalText | None = None, force: bool = False
-    ) -> None:
-        if note is not None:
-            self.stats.notes.append(note)
-            log.info("%s", note.en)
-        if self.progress_cb is None:
-            return
-        now = time.monotonic()
-        if not force and note is None and now - self._last_report < self.policy.progress_interval_s:
-            return
-        self._last_report = now
-        done = min(self.completed + offset, self.stats.total_bytes)
-        speed = self.speed()
-        remaining = self.stats.total_bytes - done
-        eta = remaining / speed if speed > 0 and phase == "downloading" else None
-        self.progress_cb(
-            DownloadProgress(
-                phase=phase,
-                done_bytes=done,
-                total_bytes=self.stats.total_bytes,
-                speed_bps=speed,
-                eta_s=eta,
-                file_name=self.file().basename,
-                file_index=self.file_index,
-                file_count=len(self.resolved.files),
-                note=note,
-            )
-        )
-
-    def stop_if_cancelled(self, writer: PartWriter | None) -> None:
-        if self.cancel.is_set():
-            kept = 0
-            if writer is not None:
-                writer.checkpoint()
-                kept = writer.offset
-            raise DownloadCancelled(kept)
-
-    def stop_if_late(self, writer: PartWriter | None) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            kept = 0
-            if writer is not None:
-                writer.checkpoint()
-                kept = writer.offset
-            raise NetworkError(
-                f"the overall time limit of {self.policy.deadline_s:.0f} s has passed"
-                " / 已超过总时限",
-                kept_bytes=kept,
-            )
-
-    def backoff(self, failures: int, writer: PartWriter | None) -> None:
-        delay = min(
-            self.policy.backoff_max_s, self.policy.backoff_base_s * (2 ** max(0, failures - 1))
-        )
-        if self.deadline is not None:
-            delay = min(delay, max(0.0, self.deadline - time.monotonic()))
-        if self.cancel.wait(delay):
-            self.stop_if_cancelled(writer)
-        self.stop_if_late(writer)
 
 
 def _safe_name(remote: RemoteFile) -> str:
@@ -295,7 +119,7 @@ class Downloader:
         """
         dest_dir = Path(dest_dir)
         cancel = cancel_event or threading.Event()
-        run = _Run(self.policy, resolved, progress_cb, cancel)
+        run = Run(self.policy, resolved, progress_cb, cancel)
         self.last_stats = run.stats
         names = [_safe_name(f) for f in resolved.files]
         if len(set(names)) != len(names):
@@ -307,7 +131,7 @@ class Downloader:
         self._check_space(run, dest_dir, targets)
         created = not dest_dir.exists()
         dest_dir.mkdir(parents=True, exist_ok=True)
-        watch = _CancelWatch(cancel)
+        watch = CancelWatch(cancel)
         watch.start()
         try:
             for index, (remote, target) in enumerate(zip(resolved.files, targets, strict=True)):
@@ -325,7 +149,7 @@ class Downloader:
         return targets[0]
 
     # ------------------------------------------------------------ checks
-    def _check_space(self, run: _Run, dest_dir: Path, targets: list[Path]) -> None:
+    def _check_space(self, run: Run, dest_dir: Path, targets: list[Path]) -> None:
         needed = 0
         for remote, target in zip(run.resolved.files, targets, strict=True):
             if self._marked_verified(target, remote):
@@ -355,7 +179,7 @@ class Downloader:
             return False
         return size == remote.size and read_verified_marker(target) == remote.sha256
 
-    def _already_there(self, run: _Run, remote: RemoteFile, target: Path) -> bool:
+    def _already_there(self, run: Run, remote: RemoteFile, target: Path) -> bool:
         """A verified copy is in place (marker), or an unmarked copy hashes right."""
         if self._marked_verified(target, remote):
             return True
@@ -379,7 +203,7 @@ class Downloader:
         return False
 
     # ------------------------------------------------------------ metadata
-    def _metadata(self, run: _Run, url: str, remote: RemoteFile) -> HfFileMetadata:
+    def _metadata(self, run: Run, url: str, remote: RemoteFile) -> HfFileMetadata:
         from huggingface_hub import get_hf_file_metadata
 
         repo_id = run.resolved.repo_id
@@ -408,7 +232,7 @@ class Downloader:
                 run.backoff(failures, None)
 
     # ------------------------------------------------------------ one file
-    def _fetch_one(self, run: _Run, remote: RemoteFile, target: Path, watch: _CancelWatch) -> None:
+    def _fetch_one(self, run: Run, remote: RemoteFile, target: Path, watch: CancelWatch) -> None:
         from huggingface_hub import hf_hub_url
 
         assert remote.sha256 is not None
@@ -459,7 +283,7 @@ class Downloader:
         finally:
             writer.close()
 
-    def _open_part(self, run: _Run, writer: PartWriter, target: Path) -> None:
+    def _open_part(self, run: Run, writer: PartWriter, target: Path) -> None:
         old = load_state(target)
         part = part_path(target)
         if old is not None and part.is_file() and old.same_file(writer.state):
@@ -508,12 +332,12 @@ class Downloader:
     # ------------------------------------------------------------ the transfer loop
     def _transfer(
         self,
-        run: _Run,
+        run: Run,
         writer: PartWriter,
         remote: RemoteFile,
         meta: HfFileMetadata,
         url: str,
-        watch: _CancelWatch,
+        watch: CancelWatch,
     ) -> None:
         location = meta.location or url
         failures = 0
@@ -527,15 +351,15 @@ class Downloader:
                 self._attempt(run, writer, remote, location, watch)
                 if writer.offset > before:
                     continue  # the response ended early but brought bytes: ask again
-                raise _RetryError("the server sent no data")
-            except _RefreshError:
+                raise RetryError("the server sent no data")
+            except RefreshError:
                 if refreshed:
                     raise AccessDeniedError(run.resolved.repo_id, 403) from None
                 refreshed = True
                 meta = self._metadata(run, url, remote)
                 location = meta.location or url
                 continue
-            except _RetryError as exc:
+            except RetryError as exc:
                 run.stop_if_cancelled(writer)
                 run.stats.retries += 1
                 writer.checkpoint()
@@ -552,11 +376,11 @@ class Downloader:
 
     def _attempt(
         self,
-        run: _Run,
+        run: Run,
         writer: PartWriter,
         remote: RemoteFile,
         location: str,
-        watch: _CancelWatch,
+        watch: CancelWatch,
     ) -> None:
         # public API (documented), not re-exported in a way mypy sees
         from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
@@ -570,7 +394,7 @@ class Downloader:
             )
         except (OSError, http.client.HTTPException, TooManyRedirectsError) as exc:
             run.stop_if_cancelled(writer)
-            raise _RetryError(f"{type(exc).__name__}: {exc}") from exc
+            raise RetryError(f"{type(exc).__name__}: {exc}") from exc
         try:
             self._check_response(run, writer, remote, response)
             self._stream(run, writer, remote, response)
@@ -579,7 +403,7 @@ class Downloader:
             response.close()
 
     def _check_response(
-        self, run: _Run, writer: PartWriter, remote: RemoteFile, response: RangeResponse
+        self, run: Run, writer: PartWriter, remote: RemoteFile, response: RangeResponse
     ) -> None:
         status = response.status
         repo_id = run.resolved.repo_id
@@ -616,7 +440,7 @@ class Downloader:
             return
         if status in (401, 403):
             if origin(response.url) != origin(run.resolved.endpoint):
-                raise _RefreshError()
+                raise RefreshError()
             gated = response.header("X-Error-Code") == "GatedRepo"
             raise AccessDeniedError(repo_id, status, gated=gated)
         if status == 404:
@@ -625,11 +449,11 @@ class Downloader:
                 raise RepoNotFoundError(repo_id)
             raise RemoteFileNotFoundError(repo_id, remote.name)
         if status in _RETRY_STATUS:
-            raise _RetryError(f"HTTP {status}")
+            raise RetryError(f"HTTP {status}")
         raise ServerError(f"HTTP {status} for {remote.name}")
 
     def _stream(
-        self, run: _Run, writer: PartWriter, remote: RemoteFile, response: RangeResponse
+        self, run: Run, writer: PartWriter, remote: RemoteFile, response: RangeResponse
     ) -> None:
         chunk_size = self.policy.chunk_bytes
         while writer.offset < remote.size:
@@ -638,11 +462,11 @@ class Downloader:
                 chunk = response.read(min(chunk_size, remote.size - writer.offset))
             except (OSError, http.client.HTTPException) as exc:
                 run.stop_if_cancelled(writer)
-                raise _RetryError(f"{type(exc).__name__}: {exc}") from exc
+                raise RetryError(f"{type(exc).__name__}: {exc}") from exc
             if not chunk:
                 run.stop_if_cancelled(writer)
                 if writer.offset < remote.size:
-                    raise _RetryError("the connection closed early")
+                    raise RetryError("the connection closed early")
                 break
             try:
                 writer.write(chunk)
