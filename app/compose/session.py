@@ -21,6 +21,7 @@ from app.engine.events import (
     EngineError,
     EngineEvent,
     GenerationStats,
+    Started,
     Token,
 )
 from app.engine.requests import GenerateRequest
@@ -62,6 +63,7 @@ class CandidateRun:
         self.failure: EngineError | EngineCrashed | None = None
         self.note = ""
         self.n_tokens = 0
+        self.prompt_tokens: int | None = None  # known once the engine took the request
 
     @property
     def finished(self) -> bool:
@@ -77,6 +79,9 @@ class CandidateRun:
         for event in events:
             if self.finished:
                 break
+            if isinstance(event, Started):
+                self.prompt_tokens = event.prompt_tokens
+                continue
             if isinstance(event, Token):
                 self.n_tokens += event.n_tokens
                 out.extend(self._parser.feed(event.text))

@@ -2,8 +2,10 @@
 
 Every backend (the local engine process, a remote OpenAI-compatible server)
 yields these same types, so the window does not care where a poem comes from.
-A stream of one request ends with exactly one terminal event: :class:`Done`,
-:class:`EngineError` or :class:`EngineCrashed`.
+A stream of one request may begin with :class:`Started` (the local engine took
+the request and is processing the prompt), carries :class:`Token` events, and
+ends with exactly one terminal event: :class:`Done`, :class:`EngineError` or
+:class:`EngineCrashed`.
 """
 
 from __future__ import annotations
@@ -20,12 +22,22 @@ __all__ = [
     "GenerationStats",
     "LoadedInfo",
     "MemoryEstimate",
+    "Started",
     "Token",
     "is_terminal",
 ]
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
 Lang = Literal["zh", "en"]
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The engine took the request: the prompt is being processed now."""
+
+    request_id: str
+    prompt_tokens: int
+    cached_tokens: int = 0  # of those, reused from the previous request's KV cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +130,11 @@ class EngineCrashed:
         return head + ("\n" + "\n".join(tail) if tail else "")
 
 
-EngineEvent = Token | Done | EngineError | EngineCrashed
+EngineEvent = Started | Token | Done | EngineError | EngineCrashed
 
 
 def is_terminal(event: EngineEvent) -> bool:
-    return not isinstance(event, Token)
+    return not isinstance(event, (Started, Token))
 
 
 @dataclass(frozen=True, slots=True)

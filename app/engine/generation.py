@@ -77,6 +77,7 @@ def run_generation(
     *,
     logits_processor: Any = None,
     token_source: Callable[[list[int]], Iterator[int]] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
     started: float | None = None,
 ) -> GenerationStats:
     """Generate from ``tokens``; call ``emit(text, n_tokens)`` as text becomes final.
@@ -86,6 +87,8 @@ def run_generation(
     llama.cpp's abort callback reads the same event inside a batch).
     ``token_source(tokens)``, when given, replaces ``Llama.generate`` as the source
     of sampled tokens (a constrained decoder that owns its sampling loop).
+    ``on_start(prompt_tokens, cached_tokens)`` is called just before the prompt is
+    processed.
     """
     import llama_cpp
 
@@ -105,6 +108,8 @@ def run_generation(
     t_last = t0
     finish: FinishReason = "length"
     hit_stop = False
+    if on_start is not None:
+        on_start(len(tokens), max(0, cached))
     gen: Iterator[int]
     if token_source is not None:
         gen = token_source(tokens)

@@ -31,6 +31,8 @@ Replies (engine → client), each with ``"ev"``:
                "llama_cpp":"0.3.36","gpu_offload":bool}``
 ``loaded``     ``{"ev":"loaded","id":…,"info":LoadedInfo}``
 ``load_error`` ``{"ev":"load_error","id":…,"code":…,"zh":…,"en":…}``
+``started``    ``{"ev":"started","id":…,"prompt_tokens":…,"cached":…}``: the
+               request was taken; the prompt is being processed
 ``tok``        ``{"ev":"tok","id":…,"t":"text","n":1}`` (short keys: one per
                token)
 ``done``       ``{"ev":"done","id":…,"stats":GenerationStats}``
@@ -53,7 +55,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.engine.events import Done, EngineError, EngineEvent, GenerationStats, Token
+from app.engine.events import Done, EngineError, EngineEvent, GenerationStats, Started, Token
 
 __all__ = ["PROTOCOL_VERSION", "ProtocolError", "decode", "encode", "request_event"]
 
@@ -80,11 +82,13 @@ def decode(line: bytes | str) -> dict[str, Any]:
 
 
 def request_event(message: dict[str, Any]) -> EngineEvent | None:
-    """The request-level event a reply carries (``tok``/``done``/``error``), else None."""
+    """The request-level event a reply carries (``started``/``tok``/``done``/``error``)."""
     ev = message.get("ev")
     rid = str(message.get("id", ""))
     if ev == "tok":
         return Token(rid, str(message.get("t", "")), int(message.get("n", 1)))
+    if ev == "started":
+        return Started(rid, int(message.get("prompt_tokens", 0)), int(message.get("cached", 0)))
     if ev == "done":
         return Done(rid, GenerationStats.from_dict(message.get("stats") or {}))
     if ev == "error":

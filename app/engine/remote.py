@@ -33,6 +33,7 @@ from app.engine.events import (
     FinishReason,
     GenerationStats,
     Token,
+    is_terminal,
 )
 from app.engine.requests import GenerateRequest
 
@@ -223,7 +224,7 @@ class RemoteStream:
         except StopIteration:  # _run always ends with a terminal event; belt and braces
             self._finished = True
             raise
-        if not isinstance(event, Token):
+        if is_terminal(event):
             self._finished = True
             self._backend._forget(self.request_id)
         return event

@@ -222,6 +222,11 @@ class Worker:
         def emit(text: str, n: int) -> None:
             self.out.send({"ev": "tok", "id": rid, "t": text, "n": n})
 
+        def on_start(n_prompt: int, n_cached: int) -> None:
+            self.out.send(
+                {"ev": "started", "id": rid, "prompt_tokens": n_prompt, "cached": n_cached}
+            )
+
         try:
             stats = run_generation(
                 llama,
@@ -232,6 +237,7 @@ class Worker:
                 emit,
                 logits_processor=logits_processor,
                 token_source=token_source,
+                on_start=on_start,
                 started=started,
             )
         except ValueError as exc:

@@ -360,11 +360,20 @@ class ComposePanel(QWidget):
         worker.start()
 
     def _on_events(self, run: CandidateRun, batch: list[EngineEvent]) -> None:
+        before = run.n_tokens
         for delta in run.consume(batch):
             if delta.part is Part.THINK:
                 self.reasoning.append(delta.text)
             else:
                 self.result.append_answer(run.index, delta.text)
+        if run.n_tokens == 0 and run.prompt_tokens is not None and not run.finished:
+            n = run.prompt_tokens
+            self.result.set_progress(
+                run.index,
+                self._tr(f"正在处理提示（{n} 词元）…", f"Processing the prompt ({n} tokens)…"),
+            )
+        elif before == 0 and run.n_tokens > 0:
+            self.result.set_progress(run.index, self._tr("生成中…", "Writing…"))
         failure = run.failure
         if isinstance(failure, EngineCrashed):
             self.status.show_crash(failure)

@@ -130,6 +130,11 @@ class ResultView(QWidget):
         if index == self.tabs.currentIndex():
             self.stream_view.append_text(text)
 
+    def set_progress(self, index: int, text: str) -> None:
+        """A progress line for the streaming candidate (e.g. prompt processing)."""
+        if index == self.tabs.currentIndex() and self._streaming == index:
+            self.status.setText(text)
+
     def finish(self, index: int, poem: ComposedPoem | None, *, message: str = "") -> None:
         """Candidate ``index`` ended: check its poem, or show why there is none."""
         cand = self._candidates[index]

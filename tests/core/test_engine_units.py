@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +20,7 @@ from app.engine.events import (
     Token,
     is_terminal,
 )
-from app.engine.generation import StopMatcher
+from app.engine.generation import StopMatcher, run_generation
 from app.engine.offload import GpuDevice, ModelShape, list_gpu_devices, plan_offload, read_shape
 from app.engine.protocol import ProtocolError, decode, encode, request_event
 from app.engine.requests import ChatMessage, GenerateRequest, LoadConfig, Sampling
@@ -244,16 +247,19 @@ def test_device_query_on_this_machine_is_consistent() -> None:
 
 
 # ---------------------------------------------------------------- the token loop in-process
-@pytest.mark.model
-def test_token_loop_with_a_custom_token_source(tiny_model: Path) -> None:
-    """A constrained decoder may own the sampling loop: its tokens are what streams."""
-    import threading
-
+@pytest.fixture(scope="module")
+def llama(tiny_model: Path) -> Iterator[Any]:
+    """The tiny model loaded in this process (closed explicitly, not left to the GC)."""
     import llama_cpp
 
-    from app.engine.generation import run_generation
+    model = llama_cpp.Llama(str(tiny_model), n_ctx=512, verbose=False)
+    yield model
+    model.close()
 
-    llama = llama_cpp.Llama(str(tiny_model), n_ctx=512, verbose=False)
+
+@pytest.mark.model
+def test_token_loop_with_a_custom_token_source(llama: Any) -> None:
+    """A constrained decoder may own the sampling loop: its tokens are what streams."""
     prompt = llama.tokenize(
         b"<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", add_bos=False, special=True
     )
@@ -282,14 +288,7 @@ def test_token_loop_with_a_custom_token_source(tiny_model: Path) -> None:
 
 
 @pytest.mark.model
-def test_token_loop_reassembles_characters_split_across_tokens(tiny_model: Path) -> None:
-    import threading
-
-    import llama_cpp
-
-    from app.engine.generation import run_generation
-
-    llama = llama_cpp.Llama(str(tiny_model), n_ctx=512, verbose=False)
+def test_token_loop_reassembles_characters_split_across_tokens(llama: Any) -> None:
     text = "鸂鶒𠀋"  # rare characters: byte-level pieces, not whole characters
     forced = llama.tokenize(text.encode(), add_bos=False, special=False)
     assert len(forced) > len(text)

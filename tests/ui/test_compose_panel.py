@@ -176,6 +176,7 @@ def test_engine_stream_fills_the_reasoning_panel(
         start_engine_run(panel)
     run = panel.runs[0]
     assert run.stats is not None and run.stats.completion_tokens == 40
+    assert run.prompt_tokens == run.stats.prompt_tokens  # the engine said when it took it
     # Random weights write no tags: a reasoning model's untagged text is its thinking.
     assert panel.reasoning.text() and run.result is not None
     assert panel.reasoning.text() == run.result.think
