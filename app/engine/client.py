@@ -25,13 +25,10 @@ brings a crashed engine back with the last model.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import os
 import queue
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -40,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from app.engine.backend import QueueStream
+from app.engine.child_process import ChildProcess, child_env, default_command, spawn
 from app.engine.events import (
     Done,
     EngineCrashed,
@@ -49,7 +47,7 @@ from app.engine.events import (
     LoadedInfo,
     is_terminal,
 )
-from app.engine.protocol import ProtocolError, decode, encode, request_event
+from app.engine.protocol import ProtocolError, decode, request_event
 from app.engine.requests import GenerateRequest, LoadConfig, new_request_id
 
 __all__ = ["EngineClient", "EngineLoadError", "EngineState", "EngineUnavailableError"]
@@ -77,33 +75,6 @@ class EngineLoadError(RuntimeError):
         self.en = en
 
 
-def _default_command() -> list[str]:
-    return [sys.executable, "-m", "app.engine.worker"]
-
-
-class _Process:
-    """One engine process and the threads that read it."""
-
-    def __init__(self, popen: subprocess.Popen[bytes], tail_lines: int) -> None:
-        self.popen = popen
-        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
-        self.ready = threading.Event()
-        self.ready_info: dict[str, Any] = {}
-        self.dead = threading.Event()
-        self.expected_exit = False  # stop() or a cancel-kill: not a crash
-        self.exit_code: int | None = None
-        self.stderr_done = threading.Event()
-        self.finalized = threading.Event()  # the exit was handled (crash events posted)
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def tail(self) -> str:
-        self.stderr_done.wait(1.0)
-        return "".join(self.stderr_tail)
-
-
 class EngineClient:
     """Runs ``python -m app.engine.worker`` and talks to it (see the module notes)."""
 
@@ -116,14 +87,14 @@ class EngineClient:
         start_timeout_s: float = 60.0,
         stderr_tail_lines: int = 200,
     ) -> None:
-        self._command = list(command) if command is not None else _default_command()
+        self._command = list(command) if command is not None else default_command()
         self._env = env
         self.cancel_grace_s = cancel_grace_s
         self.start_timeout_s = start_timeout_s
         self._tail_lines = stderr_tail_lines
         self._lock = threading.RLock()
         self._restart_lock = threading.Lock()  # held while a restart + reload runs
-        self._proc: _Process | None = None
+        self._proc: ChildProcess | None = None
         self._streams: dict[str, QueueStream] = {}
         self._waiters: dict[str, queue.Queue[dict[str, Any]]] = {}
         self._config: LoadConfig | None = None
@@ -181,39 +152,16 @@ class EngineClient:
                 cb(state)
 
     # ------------------------------------------------------------------ process
-    def _env_for_child(self) -> dict[str, str]:
-        env = dict(os.environ if self._env is None else self._env)
-        root = str(Path(__file__).resolve().parents[2])  # the folder holding ``app``
-        parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-        if root not in parts:
-            env["PYTHONPATH"] = os.pathsep.join([root, *parts])
-        env.setdefault("PYTHONUNBUFFERED", "1")
-        return env
-
     def start(self) -> None:
         """Start the engine process and wait for its ``ready`` line."""
         with self._lock:
             if self.running:
                 return
             self._set_state("starting")
-            kwargs: dict[str, Any] = {}
-            if os.name == "posix":
-                kwargs["start_new_session"] = True  # Ctrl-C in a terminal reaches the window only
-            popen = subprocess.Popen(
-                self._command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=self._env_for_child(),
-                **kwargs,
-            )
-            proc = _Process(popen, self._tail_lines)
+            proc = spawn(self._command, child_env(self._env), self._tail_lines)
             self._proc = proc
             threading.Thread(
                 target=self._read_stdout, args=(proc,), name="engine-stdout", daemon=True
-            ).start()
-            threading.Thread(
-                target=self._read_stderr, args=(proc,), name="engine-stderr", daemon=True
             ).start()
         deadline = time.monotonic() + self.start_timeout_s
         while not proc.ready.wait(0.05):
@@ -235,10 +183,8 @@ class EngineClient:
             if proc is None:
                 return
             proc.expected_exit = True
-            self._send_raw(proc, {"op": "shutdown"})
-            with contextlib.suppress(OSError):
-                if proc.popen.stdin is not None:
-                    proc.popen.stdin.close()
+            proc.send({"op": "shutdown"})
+            proc.close_stdin()
         if not proc.dead.wait(timeout):
             self._kill(proc)
             proc.dead.wait(timeout)
@@ -251,10 +197,8 @@ class EngineClient:
 
     close = stop
 
-    def _kill(self, proc: _Process) -> None:
-        proc.expected_exit = True
-        with contextlib.suppress(OSError):
-            proc.popen.kill()
+    def _kill(self, proc: ChildProcess) -> None:
+        proc.kill()
 
     def restart(self) -> LoadedInfo | None:
         """Kill the engine if alive, start a new one, reload the last model."""
@@ -287,16 +231,7 @@ class EngineClient:
         self.stop()
 
     # ------------------------------------------------------------------ reader threads
-    def _read_stderr(self, proc: _Process) -> None:
-        stream = proc.popen.stderr
-        assert stream is not None
-        try:
-            for raw in iter(stream.readline, b""):
-                proc.stderr_tail.append(raw.decode("utf-8", "replace"))
-        finally:
-            proc.stderr_done.set()
-
-    def _read_stdout(self, proc: _Process) -> None:
+    def _read_stdout(self, proc: ChildProcess) -> None:
         stream: IO[bytes] | None = proc.popen.stdout
         assert stream is not None
         try:
@@ -315,7 +250,7 @@ class EngineClient:
             finally:
                 proc.finalized.set()
 
-    def _dispatch(self, proc: _Process, msg: dict[str, Any]) -> None:
+    def _dispatch(self, proc: ChildProcess, msg: dict[str, Any]) -> None:
         ev = msg.get("ev")
         if ev == "ready":
             proc.ready_info = msg
@@ -336,7 +271,7 @@ class EngineClient:
         if waiter is not None:
             waiter.put(msg)
 
-    def _on_exit(self, proc: _Process) -> None:
+    def _on_exit(self, proc: ChildProcess) -> None:
         if proc.expected_exit:
             return
         crash = EngineCrashed("", proc.exit_code, proc.tail())
@@ -353,7 +288,7 @@ class EngineClient:
             waiter.put({"ev": "crashed", "exit_code": proc.exit_code})
         self._set_state("crashed")
 
-    def _end_all(self, proc: _Process, why: Literal["stopped", "restarted"]) -> None:
+    def _end_all(self, proc: ChildProcess, why: Literal["stopped", "restarted"]) -> None:
         """End the open streams of a process we stopped on purpose."""
         streams = list(self._streams.values())
         self._streams.clear()
@@ -369,16 +304,8 @@ class EngineClient:
             waiter.put({"ev": "crashed", "exit_code": proc.exit_code})
 
     # ------------------------------------------------------------------ sending
-    def _send_raw(self, proc: _Process, message: dict[str, Any]) -> bool:
-        stdin = proc.popen.stdin
-        if stdin is None or proc.dead.is_set():
-            return False
-        try:
-            stdin.write(encode(message))
-            stdin.flush()
-        except (OSError, ValueError):  # broken pipe / closed: the reader reports the death
-            return False
-        return True
+    def _send_raw(self, proc: ChildProcess, message: dict[str, Any]) -> bool:
+        return proc.send(message)
 
     def _call(self, message: dict[str, Any], timeout: float | None) -> dict[str, Any]:
         """Send a command with an id and wait for the reply with the same id."""
@@ -523,7 +450,7 @@ class EngineClient:
         timer.daemon = True
         timer.start()
 
-    def _cancel_deadline(self, request_id: str, proc: _Process) -> None:
+    def _cancel_deadline(self, request_id: str, proc: ChildProcess) -> None:
         with self._lock:
             stream = self._streams.get(request_id)
             if stream is None or self._proc is not proc or proc.dead.is_set():
