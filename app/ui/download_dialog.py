@@ -4,9 +4,7 @@ The blocking :meth:`ModelRegistry.install` (download, verify, register) runs on 
 daemon thread (so a download never holds up quitting the app — the part file is
 kept for next time); progress comes back through a Qt signal (the downloader calls
 back at most ten times a second) and so does the result, through a
-:class:`TaskRelay` the dialog owns for its whole life (a per-call bridge that
-deletes itself, as ``app.ui.workers.watch_future`` makes, crashed PySide6 6.11/6.12 here
-when a signal emitted from its callback was awaited in a nested event loop).
+:class:`~app.ui.workers.FutureRelay` the dialog owns for its whole life.
 
 Pausing sets the cancel event: the partial file stays on disk and "resume" — now or
 after a restart of the app — continues from it. Errors are shown as their plain
@@ -15,7 +13,6 @@ message in the user's language, with a retry button.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -39,6 +36,7 @@ from app.models.registry import InstalledModel, ModelRegistry
 from app.models.resolve import ResolvedModel
 from app.models.units import format_bytes, format_duration, format_speed
 from app.ui.i18n import Tr
+from app.ui.workers import FutureRelay
 
 State = Literal["idle", "running", "pausing", "paused", "cancelling", "done", "failed"]
 _SCALE = 1000
@@ -61,46 +59,6 @@ def run_in_daemon_thread(fn: Callable[..., T], *args: Any, name: str = "model-ta
 
     threading.Thread(target=run, name=name, daemon=True).start()
     return future
-
-
-class TaskRelay(QObject):
-    """Delivers the outcome of background Futures to callbacks on the GUI thread.
-
-    Owned by a window for its whole life: the worker thread only emits a queued
-    signal; a Future that ends after the window is gone is dropped quietly.
-    """
-
-    _finished = Signal(object)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._waiting: dict[int, tuple[Callable[[Any], None], Callable[[BaseException], None]]] = {}
-        self._finished.connect(self._deliver)
-
-    def watch(
-        self,
-        future: Future[Any],
-        on_result: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-    ) -> None:
-        self._waiting[id(future)] = (on_result, on_error)
-        future.add_done_callback(self._emit)
-
-    def _emit(self, future: Future[Any]) -> None:
-        with contextlib.suppress(RuntimeError):  # the owner was deleted
-            self._finished.emit(future)
-
-    def _deliver(self, future: object) -> None:
-        assert isinstance(future, Future)
-        callbacks = self._waiting.pop(id(future), None)
-        if callbacks is None:
-            return
-        on_result, on_error = callbacks
-        exc = future.exception()
-        if exc is not None:
-            on_error(exc)
-        else:
-            on_result(future.result())
 
 
 class _ProgressBridge(QObject):
@@ -148,7 +106,7 @@ class DownloadDialog(QDialog):
         self._future: Future[InstalledModel] | None = None
         self._bridge = _ProgressBridge(self)
         self._bridge.progress.connect(self._on_progress)
-        self._relay = TaskRelay(self)
+        self._relay = FutureRelay(self)
         self._build()
         self._set_state("idle")
 

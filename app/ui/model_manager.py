@@ -10,7 +10,7 @@ deletes the files the app downloaded — never a user's own file).
 
 Every service comes in through the constructor: the catalog, the registry, the
 resolver, a factory for downloaders, the machine's memory and the string picker.
-Hub requests run on daemon threads; results come back through a :class:`TaskRelay`.
+Hub requests run on daemon threads; results come back through a :class:`FutureRelay`.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ from app.models.machine import MachineInfo
 from app.models.registry import InstalledModel, ModelKind, ModelRegistry
 from app.models.resolve import ResolvedModel, Resolver
 from app.models.units import format_bytes
-from app.ui.download_dialog import DownloadDialog, TaskRelay, run_in_daemon_thread
+from app.ui.download_dialog import DownloadDialog, run_in_daemon_thread
 from app.ui.i18n import Tr
+from app.ui.workers import FutureRelay
 
 ROLE_KEY = Qt.ItemDataRole.UserRole
 COLUMNS = 6
@@ -164,7 +165,7 @@ class ModelManagerDialog(QDialog):
         self.found: dict[str, ResolvedModel] = {}  # entry id -> last lookup
         self.download_dialog: DownloadDialog | None = None
         self._pending_download: str | None = None
-        self._relay = TaskRelay(self)
+        self._relay = FutureRelay(self)
         self._build()
         self.refresh()
 

@@ -7,12 +7,14 @@ Two shapes, after napari's thread workers and Anki's single-owner executors:
   default), so a stream of tokens costs the GUI one signal per frame or so, not one
   per token. ``quit()`` asks the generator to stop: the worker stops pulling from it
   and closes it (``GeneratorExit`` reaches the generator's ``finally``).
-* :func:`watch_future` turns a :class:`concurrent.futures.Future` (for example one
-  from the library's single database worker) into a call on the GUI thread.
+* :class:`FutureRelay` / :func:`watch_future` turn a :class:`concurrent.futures.Future`
+  (for example one from the library's single database worker) into a call on the GUI
+  thread, through one long-lived relay object per owner.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -118,8 +120,54 @@ class GeneratorWorker(QObject):
             self.finished.emit()
 
 
-class _FutureBridge(QObject):
-    done = Signal(object)
+class FutureRelay(QObject):
+    """Delivers the outcome of background Futures to callbacks on the GUI thread.
+
+    One relay lives as long as its owner (a window, a client): the worker thread
+    only emits a queued signal carrying the Future; the relay looks up the callbacks
+    and calls them on its own (GUI) thread. No per-call Qt object is created or
+    deleted — a per-call bridge that deletes itself crashed PySide6 when its callback
+    emitted a signal that a nested event loop was waiting on. A Future that settles
+    after the owner is gone is dropped quietly.
+    """
+
+    _settled = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._waiting: dict[
+            int, tuple[Callable[[Any], None], Callable[[BaseException], None] | None]
+        ] = {}
+        self._settled.connect(self._deliver)
+
+    def watch(
+        self,
+        future: Future[Any],
+        on_result: Callable[[Any], None],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self._waiting[id(future)] = (on_result, on_error)
+        future.add_done_callback(self._emit)
+
+    def _emit(self, future: Future[Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # the owner (and this relay) was deleted
+            self._settled.emit(future)
+
+    def _deliver(self, future: object) -> None:
+        assert isinstance(future, Future)
+        callbacks = self._waiting.pop(id(future), None)
+        if callbacks is None:
+            return
+        on_result, on_error = callbacks
+        exc = future.exception()
+        if exc is not None:
+            if on_error is not None:
+                on_error(exc)
+        else:
+            on_result(future.result())
+
+
+_RELAY_NAME = "_shijian_future_relay"
 
 
 def watch_future(
@@ -127,27 +175,18 @@ def watch_future(
     on_result: Callable[[Any], None],
     on_error: Callable[[BaseException], None] | None = None,
     *,
-    parent: QObject | None = None,
-) -> QObject:
+    parent: QObject,
+) -> FutureRelay:
     """Call ``on_result(value)`` or ``on_error(exc)`` on the GUI thread when ``future`` settles.
 
-    Returns the bridge object; keep it alive (or give it a ``parent``) until it fires.
+    Uses (and creates once) the :class:`FutureRelay` child of ``parent``.
     """
-    bridge = _FutureBridge(parent)
-
-    def deliver(f: object) -> None:
-        assert isinstance(f, Future)
-        exc = f.exception()
-        if exc is not None:
-            if on_error is not None:
-                on_error(exc)
-        else:
-            on_result(f.result())
-        bridge.deleteLater()
-
-    bridge.done.connect(deliver)
-    future.add_done_callback(bridge.done.emit)
-    return bridge
+    relay = parent.findChild(FutureRelay, _RELAY_NAME)
+    if relay is None:
+        relay = FutureRelay(parent)
+        relay.setObjectName(_RELAY_NAME)
+    relay.watch(future, on_result, on_error)
+    return relay
 
 
 def call_later(ms: int, fn: Callable[[], None], parent: QObject | None = None) -> QTimer:
