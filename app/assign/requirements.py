@@ -420,6 +420,10 @@ class RequirementChecker:
     def results(self, analysis: PoemAnalysis) -> tuple[RequirementResult, ...]:
         return check_requirements(self.assignment, analysis, self.book)
 
+    def results_final(self, analysis: PoemAnalysis) -> tuple[RequirementResult, ...]:
+        """As handed in: what is missing is an error, not a hint."""
+        return check_requirements(self.assignment, analysis, self.book, final=True)
+
     def __call__(self, text: str, analysis: PoemAnalysis) -> list[Finding]:
         if not analysis.lines:
             return []

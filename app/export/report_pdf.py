@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -271,15 +271,23 @@ class ReportExporter:
         return ExportResult(path, pages, family)
 
     def students(
-        self, reports: Sequence[StudentReport], assignment: Assignment, folder: Path,
+        self,
+        reports: Sequence[StudentReport],
+        assignment: Assignment,
+        folder: Path,
         options: ReportOptions | None = None,
-    ) -> list[ExportResult]:  # fmt: skip
-        """One PDF per submission in ``folder``, named ``<n>_<student>.pdf``."""
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[ExportResult]:
+        """One PDF per submission in ``folder``, named ``<n>_<student>.pdf``;
+        ``progress(done, total)`` is called after each."""
         folder.mkdir(parents=True, exist_ok=True)
         out = []
         for n, r in enumerate(reports, 1):
             safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", r.student).strip() or "student"
             out.append(self.student(r, assignment, folder / f"{n:02d}_{safe}.pdf", options))
+            if progress is not None:
+                progress(n, len(reports))
         return out
 
     def class_report(
