@@ -36,18 +36,12 @@ from app.ui.fonts import FontCheck, missing_fonts_text, poem_font
 from app.ui.library_panel import LibraryPanel
 from app.ui.main_window_document import PoemDocument, PoemMetaBar
 from app.ui.main_window_menus import build_menus
+from app.ui.main_window_startup import StartupRecovery, error_text
 from app.ui.main_window_status import SaveState, StatusView
 from app.ui.main_window_support import WindowSupport
 from app.ui.notices import NoticeBar
 from app.ui.services import Services
 from app.ui.theme import as_theme
-
-
-def error_text(exc: BaseException, lang: str) -> str:
-    """A storage error's message in ``lang``; anything else by its text."""
-    if isinstance(exc, StorageError):
-        return exc.message.text(lang)
-    return f"{type(exc).__name__}: {exc}"
 
 
 class MainWindow(QMainWindow):
@@ -146,8 +140,9 @@ class MainWindow(QMainWindow):
         self.meta.edited.connect(self._edited)
         self.pane.analysis_ready.connect(self._analysed)
         self.pane.pinned_changed.connect(self._pinned_in_header)
-        self.library.opened.connect(self._library_opened)
-        self.library.open_failed.connect(self._library_failed)
+        self.startup = StartupRecovery(self)
+        self.library.opened.connect(self.startup.library_opened)
+        self.library.open_failed.connect(self.startup.library_failed)
         self.library_panel.open_requested.connect(self.open_poem)
         self.library_panel.new_requested.connect(self.new_document)
         self.library_panel.poem_deleted.connect(self._poem_deleted)
@@ -332,14 +327,14 @@ class MainWindow(QMainWindow):
         if content is not None and doc.is_dirty(content):
             self.autosaver.poke()
 
-    def _leave_document(self) -> None:
+    def leave_document(self) -> None:
         """Before showing another poem: write the current one's draft now if it has edits."""
         if self.draft_snapshot() is not None and (self.is_dirty() or self.autosaver.pending):
             self.autosaver.save_now()
 
     def new_document(self, data: PoemData | None = None) -> None:
         """A fresh poem; ``data`` prefills it (e.g. a generated poem), unsaved."""
-        self._leave_document()
+        self.leave_document()
         doc = PoemDocument.new(data)
         self.load_document(doc, data)
         self.pane.editor.setFocus()
@@ -349,7 +344,7 @@ class MainWindow(QMainWindow):
         if self.doc.poem_id == poem_id:
             self.pane.editor.setFocus()
             return
-        self._leave_document()
+        self.leave_document()
         self.library.call(
             ops.open_poem, poem_id, on_result=self._open_result, on_error=self.show_error
         )
@@ -409,17 +404,7 @@ class MainWindow(QMainWindow):
         doc = self.doc
         current = self.current_data()
         analysis = self.final_analysis()
-        scores = Scores()
-        if analysis.chars and analysis.form is not None:
-            s = score(analysis, self.services.checker.lexicon)
-            scores = Scores(
-                tones=round(s.tones, 2),
-                rhymes=round(s.rhymes, 2),
-                antithesis=round(s.antithesis, 2),
-                length=round(s.length, 2),
-                total=round(s.total, 2),
-            )
-        data = doc.to_save(current, analysis, scores)
+        data = doc.to_save(current, analysis, self._scores(analysis))
         poem_id = None if as_new else doc.poem_id
         self.autosaver.pause()
         self._saving = True
@@ -459,6 +444,38 @@ class MainWindow(QMainWindow):
         self.library_panel.refresh()
         self.poem_saved.emit(record)
 
+    def store_poem(self, data: PoemData) -> Any:
+        """Keep a poem in the library without opening it (a generated candidate's 保存).
+
+        Scored like a save from the editor; returns the Future of the stored record.
+        """
+        analysis = self.services.checker.analyze(data.text)
+        record = PoemDocument.new(data)
+        stored = record.to_save(data, analysis, self._scores(analysis))
+
+        def done(saved: PoemRecord) -> None:
+            self.log.event(
+                "poem_saved", poem_id=saved.id, chars=len(saved.text), origin=saved.origin
+            )
+            self.library_panel.refresh()
+            self.poem_saved.emit(saved)
+
+        return self.library.call(
+            ops.save_poem, stored, None, None, on_result=done, on_error=self.show_error
+        )
+
+    def _scores(self, analysis: PoemAnalysis) -> Scores:
+        if not analysis.chars or analysis.form is None:
+            return Scores()
+        s = score(analysis, self.services.checker.lexicon)
+        return Scores(
+            tones=round(s.tones, 2),
+            rhymes=round(s.rhymes, 2),
+            antithesis=round(s.antithesis, 2),
+            length=round(s.length, 2),
+            total=round(s.total, 2),
+        )
+
     def _save_failed(self, exc: BaseException) -> None:
         self._saving = False
         self.status.set_save_state("failed")
@@ -467,80 +484,9 @@ class MainWindow(QMainWindow):
         self.show_error(exc, prefix=self.tr_("保存失败：", "Saving failed: "))
 
     # ------------------------------------------------------------------ start-up
-    def _library_opened(self, report: Any) -> None:
-        self.log.event(
-            "library_ready",
-            database=str(report.database),
-            created=report.created,
-            schema=report.schema_version,
-        )
-        self.support.report_open(report)
-        self.library.call(
-            ops.drafts_to_restore, on_result=self._offer_drafts, on_error=self.show_error
-        )
-        self.library_panel.refresh_now()
-
-    def _library_failed(self, exc: BaseException) -> None:
-        self.log.failure("library_failed", exc)
-        self.notices.show_notice(
-            "library",
-            self.tr_("诗库无法打开：", "The library could not be opened: ")
-            + error_text(exc, self.tr_.language)
-            + self.tr_(
-                "\n现在写的内容不能自动保存，请先复制到别处。",
-                "\nWhat you write now cannot be autosaved; copy it somewhere safe.",
-            ),
-            level="error",
-        )
-
-    def _offer_drafts(self, found: list[tuple[DraftRecord, PoemRecord | None]]) -> None:
-        untouched = self.doc.poem_id is None and not self.is_dirty()
-        restored: DraftRecord | None = None
-        if found and untouched:
-            draft, record = found[0]
-            self.restore_draft(draft, record)
-            restored = draft
-        others = [(d, r) for d, r in found if d is not restored]
-        self.support.list_drafts(others)
-        if others:
-            self.notices.show_notice(
-                "drafts",
-                self.tr_(
-                    f"另有 {len(others)} 份未保存的草稿，可在“文件 → 恢复的草稿”中打开。",
-                    f"{len(others)} more unsaved draft(s): open them from File → Recovered drafts.",
-                ),
-            )
-        self.log.event("drafts_checked", found=len(found), restored=restored is not None)
-        self.drafts_checked.emit([d for d, _ in found])
-
     def restore_draft(self, draft: DraftRecord, record: PoemRecord | None) -> None:
         """Show a draft found at start-up (or chosen from the recovered drafts menu)."""
-        if record is not None and draft.poem_id is not None:
-            self._leave_document()
-            self.show_poem(record, draft)
-        else:
-            self._leave_document()
-            base = replace(draft.poem, title="", text="", author="", notes="", tags=())
-            doc = PoemDocument(slot=draft.slot, saved=base, restored_draft=True)
-            self.load_document(doc, draft.poem)
-            when = f"{draft.updated_at.astimezone():%Y-%m-%d %H:%M}"
-            self.notices.show_notice(
-                "draft",
-                self.tr_(
-                    f"已恢复上次未保存的新诗（草稿保存于 {when}）。按 Ctrl+S 存入诗库。",
-                    f"An unsaved new poem was restored (draft of {when}). Press Ctrl+S to "
-                    "keep it in the library.",
-                ),
-                actions=[(self.tr_("放弃草稿", "Discard draft"), self.revert_to_saved)],
-            )
-        self.log.event(
-            "draft_restored",
-            slot=draft.slot,
-            poem_id=draft.poem_id,
-            chars=len(draft.poem.text),
-            sha=text_digest(draft.poem.text),
-            spooled=draft.spooled,
-        )
+        self.startup.restore(draft, record)
 
     # ------------------------------------------------------------------ settings & state
     def apply_settings(self, new: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QStatusBar
 
 from app.prosody.analysis import PoemAnalysis
 from app.ui.i18n import Tr
@@ -78,8 +78,3 @@ class StatusView:
             "restored": tr("已恢复草稿，未保存", "Draft restored, not saved"),
         }
         self.saved.setText(texts[state].strip())
-
-
-def status_parent(widget: QWidget) -> QStatusBar | None:
-    bar = widget.findChild(QStatusBar)
-    return bar if isinstance(bar, QStatusBar) else None

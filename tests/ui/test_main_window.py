@@ -331,3 +331,18 @@ def test_english_interface(qtbot: QtBot, tmp_path: Path, book: RhymeBook) -> Non
     window.pane.analyze_now()
     assert window.status.form.text() == "five-character quatrain"
     assert window.status.saved.text() == "New poem, not saved"
+
+
+def test_store_poem_keeps_a_candidate_without_opening_it(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_window(qtbot, tmp_path, book)
+    type_text(window.pane.editor, "未完")
+    candidate = PoemData(title="秋夕", text=JINGYESI, origin="generated", model_id="m")
+    with qtbot.waitSignal(window.poem_saved, timeout=30_000) as saved:
+        window.store_poem(candidate)
+    record = saved.args[0]
+    assert record.origin == "generated" and record.form == "五绝"
+    assert record.scores.total is not None
+    assert window.pane.text() == "未完" and window.doc.poem_id is None  # the editor is untouched
+    qtbot.waitUntil(lambda: window.library_panel.model.rowCount() == 1, timeout=10_000)
