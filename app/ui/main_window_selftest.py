@@ -49,6 +49,9 @@ def run_self_test(lang: Language = "zh", *, out: Any = None) -> int:
             _run(Path(tmp), lang, step)
         except Exception as exc:  # a self-test reports, it does not crash
             step("unexpected error", False, f"{type(exc).__name__}: {exc}")
+    from app.ui.self_test import run_bundle_steps  # checker verdict, files, llama.cpp, engine
+
+    run_bundle_steps(step)
     passed = all(ok for _, ok, _ in results)
     print("self-test passed" if passed else "self-test FAILED", file=stream)
     return 0 if passed else 1
