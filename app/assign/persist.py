@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 
 from app.assign.codec import from_json, to_json
 from app.assign.grading import StudentReport
@@ -26,18 +27,22 @@ from app.storage.repository import Library
 
 
 def assignment_data(a: Assignment) -> AssignmentData:
+    """The row for ``a``. Its tag is fixed here (``作业·<title>`` unless set), so renaming
+    the assignment later does not lose the poems already tagged for it."""
+    fixed = replace(a, tag=a.library_tag)
     return AssignmentData(
         title=a.title,
         form=a.form.value,
-        tag=a.library_tag,
-        spec=to_json(a),
+        tag=fixed.tag,
+        spec=to_json(fixed),
         due=a.due.isoformat() if a.due is not None else None,
     )
 
 
 def assignment_of(record: AssignmentRecord) -> Assignment:
-    """The stored assignment (raises AssignmentFormatError for unreadable JSON)."""
-    return from_json(record.spec)
+    """The stored assignment, with the row's tag (raises AssignmentFormatError for
+    unreadable JSON)."""
+    return replace(from_json(record.spec), tag=record.tag)
 
 
 def store_assignment(

@@ -101,13 +101,15 @@ def test_assignments_and_grading_runs_are_kept(checker: Checker, tmp_path: Path)
         a = frontier_assignment()
         rec = store_assignment(library, a)
         assert rec.tag == "作业·边塞七绝" and rec.form == "七绝"
-        assert assignment_of(get_assignment(library, rec.id)) == a
+        assert assignment_of(get_assignment(library, rec.id)) == replace(a, tag=rec.tag)
         with pytest.raises(AssignmentTagTakenError) as caught:
             store_assignment(library, a)
         assert "标签" in caught.value.message.zh
-        edited = replace(a, instructions="改过的说明")
+        # renamed later: the tag stays the one its poems carry
+        edited = replace(assignment_of(rec), title="边塞七绝（修订）", instructions="改过的说明")
         again = store_assignment(library, edited, rec.id)
         assert again.id == rec.id and assignment_of(again).instructions == "改过的说明"
+        assert again.tag == rec.tag == assignment_of(again).library_tag
         assert [r.id for r in list_assignments(library)] == [rec.id]
 
         # students' poems in the library, tagged with the assignment

@@ -13,6 +13,7 @@ from app.export.fonts import NoCjkFontError, find_cjk_family
 from app.export.options import PdfOptions, PoemDoc
 from app.export.poem_pdf import PoemExporter
 from app.prosody.checker import Checker
+from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
 from tests.support import assign_pdftools as pdf
 from tests.support.assign_class import CHU_SAI, DENGGAO, JINGYESI
@@ -172,3 +173,30 @@ def test_a_face_that_cannot_draw_chinese_is_not_taken(qapp: object) -> None:
     if find_cjk_family("") is None:
         pytest.skip("no CJK font installed")
     assert find_cjk_family("No Such Family 12345") == find_cjk_family("")
+
+
+def test_a_tag_from_the_library_becomes_an_anthology(
+    exporter: PoemExporter, tmp_path: Path
+) -> None:
+    from app.paths import AppPaths
+    from app.storage.db import LibraryOptions, open_library
+    from app.storage.records import PoemData, PoemQuery
+
+    library, _ = open_library(
+        AppPaths.under(tmp_path / "lib"), LibraryOptions(spool_folders=(tmp_path / "spool",))
+    )
+    try:
+        library.save_poem(PoemData(title="出塞", author="王昌龄", text=CHU_SAI, form="七绝",
+                                   rhyme_group="上平十五删", tags=("边塞",)))  # fmt: skip
+        library.save_poem(PoemData(title="静夜思", author="李白", text=JINGYESI, tags=("思乡",)))
+        records = library.search(PoemQuery(tag="边塞"))
+    finally:
+        library.close()
+    docs = [PoemDoc.from_record(r) for r in records]
+    assert [(d.title, d.author, d.form, d.group and d.group.name) for d in docs] == [
+        ("出塞", "王昌龄", Form.QIJUE, "上平十五删")
+    ]
+    assert docs[0].date == records[0].created_at.date().isoformat()
+    out = tmp_path / "tag.pdf"
+    exporter.export(docs, out, PdfOptions(title="边塞", contents=True))
+    assert pdf.page_count(out) == 2 and pdf.lines(out, first=2, last=2)[0] == "出塞"
