@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -46,6 +47,7 @@ class LibraryPanel(QWidget):
     poem_deleted = Signal(int)  # moved to the trash
     poem_restored = Signal(int)  # taken out of the trash
     trash_emptied = Signal(int)  # how many poems went for good
+    tag_renamed = Signal(str, str)  # old, new
     refreshed = Signal(list)  # the records now listed
     failed = Signal(object)  # a StorageError (the window shows it)
 
@@ -56,6 +58,7 @@ class LibraryPanel(QWidget):
         self._generation = 0
         self._current_poem: int | None = None
         self.confirm: Callable[[str], bool] = self._ask  # replaceable (tests, scripted use)
+        self.ask_text: Callable[[str, str], str | None] = self._ask_text  # (question, default)
 
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("library-search")
@@ -74,6 +77,15 @@ class LibraryPanel(QWidget):
         self.group_combo.addItem(tr("全部韵部", "All rhymes"), None)
         self.tag_combo = QComboBox()
         self.tag_combo.addItem(tr("全部标签", "All tags"), None)
+        self.rename_tag_button = QToolButton()
+        self.rename_tag_button.setText("✎")
+        self.rename_tag_button.setToolTip(
+            tr(
+                "重命名所选标签（合并到同名标签）",
+                "Rename the chosen tag (merges into one of that name)",
+            )
+        )
+        self.rename_tag_button.setEnabled(False)
         for combo in (self.form_combo, self.group_combo, self.tag_combo):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -130,6 +142,7 @@ class LibraryPanel(QWidget):
         filters = QHBoxLayout()
         for combo in (self.form_combo, self.group_combo, self.tag_combo):
             filters.addWidget(combo, 1)
+        filters.addWidget(self.rename_tag_button)
         order = QHBoxLayout()
         order.addWidget(self.sort_combo, 1)
         order.addWidget(self.order_button)
@@ -161,6 +174,10 @@ class LibraryPanel(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.refresh_now())
         self.order_button.toggled.connect(lambda _on: self.refresh_now())
         self.trash_button.toggled.connect(self._trash_toggled)
+        self.tag_combo.currentIndexChanged.connect(
+            lambda _i: self.rename_tag_button.setEnabled(self.tag_combo.currentData() is not None)
+        )
+        self.rename_tag_button.clicked.connect(self.rename_tag)
         self.new_button.clicked.connect(self.new_requested)
         self.open_button.clicked.connect(self.open_selected)
         self.delete_button.clicked.connect(self.delete_selected)
@@ -363,6 +380,32 @@ class LibraryPanel(QWidget):
             self.refresh_now()
 
         self._library.call(ops.empty_trash, on_result=done, on_error=self.failed.emit)
+
+    def rename_tag(self) -> None:
+        """Rename the tag chosen in the filter, everywhere (no revisions: tags are labels)."""
+        old = self.tag_combo.currentData()
+        if old is None:
+            return
+        new = self.ask_text(self._tr(f"把标签“{old}”改为：", f"Rename the tag “{old}” to:"), old)
+        if new is None or not new.strip() or new.strip() == old:
+            return
+        name = new.strip()
+
+        def done(_count: int) -> None:
+            self.tag_combo.blockSignals(True)
+            self.tag_combo.addItem(name, name)
+            self.tag_combo.setCurrentIndex(self.tag_combo.count() - 1)
+            self.tag_combo.blockSignals(False)
+            self.tag_renamed.emit(old, name)
+            self.refresh_now()
+
+        self._library.call(ops.rename_tag, old, name, on_result=done, on_error=self.failed.emit)
+
+    def _ask_text(self, question: str, default: str) -> str | None:
+        text, ok = QInputDialog.getText(
+            self, self._tr("重命名标签", "Rename tag"), question, text=default
+        )
+        return text if ok else None
 
     def _ask(self, question: str) -> bool:
         answer = QMessageBox.question(

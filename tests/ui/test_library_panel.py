@@ -197,3 +197,20 @@ def test_english_labels(qtbot: QtBot, client: LibraryClient, stored: list[PoemRe
     assert panel.count_label.text() == "4 poem(s)"
     assert panel.model.headerData(0, Qt.Orientation.Horizontal) == "Title"
     assert panel.form_combo.itemText(0) == "All forms"
+
+
+def test_renaming_a_tag_merges_it_everywhere(
+    qtbot: QtBot, panel: LibraryPanel, client: LibraryClient, stored: list[PoemRecord]
+) -> None:
+    assert not panel.rename_tag_button.isEnabled()  # no tag chosen
+    assert choose(qtbot, panel, panel.tag_combo, "春") == ["春晓"]
+    assert panel.rename_tag_button.isEnabled()
+    panel.ask_text = lambda question, default: "月"  # merge 春 into the existing 月
+    with qtbot.waitSignal(panel.tag_renamed, timeout=30_000) as renamed:
+        panel.rename_tag_button.click()
+    assert renamed.args == ["春", "月"]
+    qtbot.waitUntil(lambda: titles(panel) == ["月夜", "春晓", "静夜思"], timeout=30_000)
+    assert panel.tag_combo.currentData() == "月"
+    assert client.submit(ops.get, stored[1].id).result(30).tags == ("月",)
+    tags = [t.name for t in client.submit(ops.tags).result(30)]
+    assert "春" not in tags
