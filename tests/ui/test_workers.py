@@ -102,14 +102,21 @@ def test_watch_future_callback_may_emit_an_awaited_signal(qtbot: QtBot) -> None:
 def test_results_arrive_on_the_gui_thread(qtbot: QtBot) -> None:
     owner = QObject()
     relay = FutureRelay(owner)
-    seen: list[tuple[object, bool]] = []
+    seen: list[tuple[int, bool]] = []
     errors: list[BaseException] = []
     gui = QThread.currentThread()
+
+    def square(x: int) -> int:
+        return x * x
+
+    def record(value: object) -> None:
+        assert isinstance(value, int)
+        seen.append((value, QThread.currentThread() is gui))
+
     with ThreadPoolExecutor(max_workers=2) as pool:
         for i in range(20):
-            relay.watch(pool.submit(lambda x=i: x * x),
-                        lambda v: seen.append((v, QThread.currentThread() is gui)))  # fmt: skip
-        relay.watch(pool.submit(lambda: 1 / 0), seen.append, errors.append)
+            relay.watch(pool.submit(square, i), record)
+        relay.watch(pool.submit(lambda: 1 / 0), record, errors.append)
     qtbot.waitUntil(lambda: len(seen) == 20 and len(errors) == 1, timeout=5000)
     assert sorted(v for v, _ in seen) == [i * i for i in range(20)]
     assert all(on_gui for _, on_gui in seen)
