@@ -28,7 +28,7 @@ from app.prosody.forms import Form
 from app.prosody.scorer import score
 from app.settings import Settings, decode_blob, encode_blob
 from app.storage.errors import StorageError
-from app.storage.records import DraftData, DraftRecord, PoemData, PoemRecord, Scores
+from app.storage.records import DraftData, DraftRecord, PoemData, PoemRecord, Scores, poem_slot
 from app.ui import library_ops as ops
 from app.ui.autosave import Autosaver, text_digest
 from app.ui.editor import FindingsPanel, PoemEditorPane, connect_findings
@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.autosaver.failed.connect(self._draft_failed)
         self.doc = PoemDocument.new()
         self._saving = False
+        self._save_in_flight: tuple[PoemDocument, Any] | None = None
         self._closed = False
 
         self.pane.text_edited.connect(self._edited)
@@ -409,7 +410,7 @@ class MainWindow(QMainWindow):
         self.autosaver.pause()
         self._saving = True
         self.status.set_save_state("saving")
-        return self.library.call(
+        future = self.library.call(
             ops.save_poem,
             data,
             poem_id,
@@ -417,11 +418,28 @@ class MainWindow(QMainWindow):
             on_result=lambda record: self._saved(doc, record),
             on_error=self._save_failed,
         )
+        self._save_in_flight = (doc, future)
+        return future
+
+    def _finish_save_before_closing(self) -> None:
+        """Closing right after Ctrl+S: let the save land first, so the closing draft goes
+        to the saved poem's slot (not to the new-poem slot the save just cleared)."""
+        pending, self._save_in_flight = self._save_in_flight, None
+        if pending is None or not self._saving:
+            return
+        doc, future = pending
+        try:
+            record = future.result(30)
+        except Exception:
+            return  # reported by the save's own callback; the draft keeps the text
+        self._saved(doc, record)
 
     def _saved(self, doc: PoemDocument, record: PoemRecord) -> None:
+        if doc.record is not None and doc.record == record:
+            return  # already applied (closing waited for this save)
         self._saving = False
         doc.poem_id = record.id
-        doc.slot = f"poem:{record.id}"
+        doc.slot = poem_slot(record.id)
         doc.record = record
         doc.saved = record.to_data()
         doc.restored_draft = False
@@ -515,6 +533,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.pane.shutdown()
+        self._finish_save_before_closing()
         flushed = self.autosaver.flush()
         self.log.event("window_closing", draft_flushed=flushed, dirty=self.is_dirty())
         try:

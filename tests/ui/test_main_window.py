@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
-from app.storage.records import PoemData
+from app.storage.records import PoemData, PoemQuery
 from app.ui import library_ops as ops
 from app.ui.theme import is_dark_palette
 from tests.support.shell_window import (
@@ -346,3 +346,17 @@ def test_store_poem_keeps_a_candidate_without_opening_it(
     assert record.scores.total is not None
     assert window.pane.text() == "未完" and window.doc.poem_id is None  # the editor is untouched
     qtbot.waitUntil(lambda: window.library_panel.model.rowCount() == 1, timeout=10_000)
+
+
+def test_closing_right_after_save_leaves_no_stray_draft(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_window(qtbot, tmp_path, book)
+    type_text(window.pane.editor, "春眠不觉晓")
+    window.save()  # Ctrl+S …
+    window.close()  # … and Ctrl+Q before the save's answer reached the window
+    window.services.library.shutdown()
+    again = open_window(qtbot, tmp_path, book)
+    assert again.pane.text() == ""  # nothing to restore: the poem was saved
+    assert not again.doc.restored_draft
+    assert [r.text for r in call(again, ops.search, PoemQuery())] == ["春眠不觉晓"]
