@@ -329,7 +329,9 @@ class MainWindow(QMainWindow):
             self.autosaver.poke()
 
     def leave_document(self) -> None:
-        """Before showing another poem: write the current one's draft now if it has edits."""
+        """Before showing another poem: write the current one's draft now if it has edits
+        (after a save still in flight has landed, so the draft goes to the right slot)."""
+        self._finish_pending_save()
         if self.draft_snapshot() is not None and (self.is_dirty() or self.autosaver.pending):
             self.autosaver.save_now()
 
@@ -421,9 +423,9 @@ class MainWindow(QMainWindow):
         self._save_in_flight = (doc, future)
         return future
 
-    def _finish_save_before_closing(self) -> None:
-        """Closing right after Ctrl+S: let the save land first, so the closing draft goes
-        to the saved poem's slot (not to the new-poem slot the save just cleared)."""
+    def _finish_pending_save(self) -> None:
+        """Closing or switching right after Ctrl+S: let the save land first, so the last
+        draft goes to the saved poem's slot (not to the new-poem slot the save cleared)."""
         pending, self._save_in_flight = self._save_in_flight, None
         if pending is None or not self._saving:
             return
@@ -533,7 +535,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.pane.shutdown()
-        self._finish_save_before_closing()
+        self._finish_pending_save()
         flushed = self.autosaver.flush()
         self.log.event("window_closing", draft_flushed=flushed, dirty=self.is_dirty())
         try:
