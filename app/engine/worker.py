@@ -58,6 +58,9 @@ class Worker:
         self._current: str | None = None
         self._cancelled: set[str] = set()
         self._cancel_event = threading.Event()
+        # The constraint module's per-model tables (vocabulary masks), kept while the
+        # model stays loaded; see app.compose.constraint.factory_for.
+        self._constraints: Any = None
 
     # ------------------------------------------------------------ reader thread
     def read_commands(self, stream: Any) -> None:
@@ -97,6 +100,7 @@ class Worker:
                     self.do_generate(msg)
                 elif op == "unload":
                     self.model = None
+                    self._constraints = None
                     self.out.send({"ev": "unloaded"})
                 elif op == "ping":
                     self.out.send({"ev": "pong", "id": msg.get("id")})
@@ -108,6 +112,7 @@ class Worker:
     def do_load(self, msg: dict[str, Any]) -> None:
         rid = msg.get("id")
         self.model = None  # free the old model first: two may not fit
+        self._constraints = None
         try:
             cfg = LoadConfig.from_dict(msg.get("config") or {})
             _log(f"loading {cfg.model_path} (n_ctx={cfg.n_ctx}, n_gpu_layers={cfg.n_gpu_layers})")
@@ -197,12 +202,19 @@ class Worker:
                 )
                 return
             try:
-                # Two hooks, the first the module provides wins:
+                # Three hooks, the first the module provides wins:
+                #   factory_for(llama, spec, current) -> a per-model factory kept here,
+                #     whose token_source(spec, sampling) is the hook below;
                 #   build_token_source(spec, llama, sampling) -> (tokens -> Iterator[int])
                 #     the constraint runs its own sampling loop;
                 #   build_logits_processor(spec, llama) -> LogitsProcessorList
                 #     for Llama.generate.
-                if hasattr(constraint, "build_token_source"):
+                if hasattr(constraint, "factory_for"):
+                    self._constraints = constraint.factory_for(
+                        llama, req.constraint, self._constraints
+                    )
+                    token_source = self._constraints.token_source(req.constraint, req.sampling)
+                elif hasattr(constraint, "build_token_source"):
                     token_source = constraint.build_token_source(
                         req.constraint, llama, req.sampling
                     )
@@ -241,7 +253,10 @@ class Worker:
                 started=started,
             )
         except ValueError as exc:
-            self._error(rid, "too_long", f"提示过长：{exc}", f"prompt too long: {exc}")
+            if hasattr(exc, "zh") and hasattr(exc, "en"):  # a ConstraintError: no room for a poem
+                self._error(rid, str(getattr(exc, "code", "too_long")), exc.zh, exc.en)
+            else:
+                self._error(rid, "too_long", f"提示过长：{exc}", f"prompt too long: {exc}")
             return
         except RuntimeError as exc:
             self._error(rid, "llama_error", f"推理出错：{exc}", f"inference failed: {exc}")
