@@ -451,12 +451,26 @@ class EngineClient:
         timer.start()
 
     def _cancel_deadline(self, request_id: str, proc: ChildProcess) -> None:
-        with self._lock:
-            stream = self._streams.get(request_id)
-            if stream is None or self._proc is not proc or proc.dead.is_set():
-                return  # acknowledged (or the engine is gone anyway)
-            del self._streams[request_id]
-            self._kill(proc)
+        # Take the restart lock before anyone hears of the kill, so a request made
+        # right after this stream ends waits for the restarted engine; the restart
+        # thread releases it. (Order as everywhere: restart lock, then state lock.)
+        self._restart_lock.acquire()
+        handed_over = False
+        try:
+            with self._lock:
+                stream = self._streams.get(request_id)
+                if stream is None or self._proc is not proc or proc.dead.is_set():
+                    return  # acknowledged (or the engine is gone anyway)
+                del self._streams[request_id]
+                self._kill(proc)
+            self._set_state("restarting")
+            threading.Thread(
+                target=self._restart_then_release, name="engine-restart", daemon=True
+            ).start()
+            handed_over = True
+        finally:
+            if not handed_over:
+                self._restart_lock.release()
         stream.put(
             Done(
                 request_id,
@@ -464,13 +478,14 @@ class EngineClient:
                 note=f"engine restarted: no acknowledgement within {self.cancel_grace_s:.1f} s",
             )
         )
-        threading.Thread(
-            target=self._background_restart, name="engine-restart", daemon=True
-        ).start()
 
-    def _background_restart(self) -> None:
-        with contextlib.suppress(EngineUnavailableError, EngineLoadError):
-            self.restart()
+    def _restart_then_release(self) -> None:
+        """Restart and reload with the restart lock already held (released here)."""
+        try:
+            with contextlib.suppress(EngineUnavailableError, EngineLoadError):
+                self._restart_locked()
+        finally:
+            self._restart_lock.release()
 
     # ------------------------------------------------------------------ test/diagnostic helpers
     def send_signal(self, sig: signal.Signals) -> None:
