@@ -118,7 +118,7 @@ def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
     dark = apply_theme(app, settings.ui.theme)
     font_check = check_fonts(settings.fonts.poem_family, settings.fonts.ui_family)
     apply_ui_font(app, settings.fonts.ui_family, settings.fonts.ui_size, font_check.ui_family)
-    log.event("qt_ready", poem_font=font_check.poem_family, han_fonts=len(font_check.han_families))
+    log.event("qt_ready", poem_font=font_check.poem_family, ui_font=font_check.ui_family)
 
     services = build_services(paths, store, settings, lang=language, log=log)
     from app.ui.main_window import MainWindow

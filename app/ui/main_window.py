@@ -83,7 +83,8 @@ class MainWindow(QMainWindow):
             analysis_delay_ms=settings.editor.analysis_delay_ms,
         )
         # (the pane takes the checker's settings, built from these, as its own)
-        self.pane.set_dark(dark)
+        if dark:  # the pane starts light; repainting it costs ~40 ms, so only when needed
+            self.pane.set_dark(dark)
         self.findings = FindingsPanel(tr)
         connect_findings(self.pane, self.findings)
         self.meta = PoemMetaBar(tr)
