@@ -17,7 +17,7 @@ general models get the same user text without it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal, Protocol
 
@@ -159,16 +159,13 @@ class PromptPlan:
         return self.style is PromptStyle.REASONING
 
     def generate_requests(self, base_seed: int | None = None) -> list[GenerateRequest]:
-        """One engine request per candidate; seeds ``base_seed + i`` when given."""
+        """One engine request per candidate, seeded ``base + i`` where ``base`` is
+        ``base_seed`` or else the sampling's own seed; random seeds when neither is set."""
+        base = base_seed if base_seed is not None else self.sampling.seed
         return [
             GenerateRequest(
                 messages=self.messages,
-                sampling=Sampling(
-                    **{
-                        **self.sampling.to_dict(),
-                        "seed": None if base_seed is None else base_seed + i,
-                    }
-                ),
+                sampling=replace(self.sampling, seed=None if base is None else base + i),
                 stop=self.stop,
             )
             for i in range(self.request.candidates)

@@ -146,6 +146,10 @@ def test_candidates_become_requests_with_distinct_seeds(book: RhymeBook) -> None
     assert len({r.id for r in reqs}) == 3
     assert all(r.messages == plan.messages and r.sampling.max_tokens == 99 for r in reqs)
     assert [r.sampling.seed for r in plan.generate_requests()] == [None, None, None]
+    seeded = build_prompt(
+        ComposeRequest("春", Form.QIJUE, 0, candidates=2), book, sampling=Sampling(seed=7)
+    )
+    assert [r.sampling.seed for r in seeded.generate_requests()] == [7, 8]
 
 
 @pytest.mark.parametrize(
