@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from app.engine.events import (
@@ -36,6 +36,10 @@ from app.engine.events import (
     is_terminal,
 )
 from app.engine.requests import GenerateRequest
+
+if TYPE_CHECKING:
+    from app.compose.constraint_grammar import RemoteMode
+    from app.prosody.rhymebook import RhymeBook
 
 __all__ = ["Endpoint", "RemoteBackend", "RemoteStream"]
 
@@ -100,6 +104,8 @@ class RemoteBackend:
         connect_timeout_s: float = 10.0,
         read_timeout_s: float = 300.0,
         send_extra_sampling: bool = True,
+        constraint_mode: RemoteMode = "off",
+        rhyme_book: RhymeBook | None = None,
     ) -> None:
         self.endpoint = Endpoint.parse(base_url)
         self.model = model
@@ -109,6 +115,13 @@ class RemoteBackend:
         # top_k / min_p / repeat_penalty: understood by llama.cpp, vLLM and Ollama,
         # refused by some hosted APIs; turn off for those.
         self.send_extra_sampling = send_extra_sampling
+        # Strict metre on a server: "gbnf" (llama.cpp's `grammar`), "vllm-grammar" /
+        # "vllm-regex" (vLLM's `structured_outputs`), "vllm-guided-regex" (vLLM < 0.10.2);
+        # "off" refuses constrained requests. See app.compose.constraint_grammar.
+        self.constraint_mode: RemoteMode = constraint_mode
+        self.rhyme_book = rhyme_book
+        self._grammar_tables: dict[object, Any] = {}
+        self._grammar_fields: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._streams: dict[str, RemoteStream] = {}
 
@@ -158,11 +171,34 @@ class RemoteBackend:
                 body["min_p"] = s.min_p
             if s.repeat_penalty != 1.0:
                 body["repeat_penalty"] = s.repeat_penalty
+        if request.constraint is not None and self.constraint_mode != "off":
+            body.update(self.constraint_fields(request.constraint))
         if request.prompt is not None:
             body["prompt"] = request.prompt
             return self.endpoint.base_path + "/completions", body
         body["messages"] = [m.to_dict() for m in request.messages]
         return self.endpoint.base_path + "/chat/completions", body
+
+    def constraint_fields(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """The body fields that make the server follow the metre ``spec`` (built from the
+        same automaton as the local masks; cached per spec). Raises the constraint
+        module's ``ConstraintError`` for a request that cannot be met."""
+        from app.compose.constraint_grammar import remote_constraint_fields
+
+        key = json.dumps([self.constraint_mode, spec], sort_keys=True, ensure_ascii=False)
+        with self._lock:
+            got = self._grammar_fields.get(key)
+        if got is None:
+            if self.rhyme_book is None:
+                from app.prosody.rhymebook import RhymeBook
+
+                self.rhyme_book = RhymeBook.load()
+            got = remote_constraint_fields(
+                spec, self.rhyme_book, self.constraint_mode, tables=self._grammar_tables
+            )
+            with self._lock:
+                self._grammar_fields[key] = got
+        return got
 
     def list_models(self) -> list[str]:
         """Model ids the server offers (``GET /v1/models``); raises OSError on failure."""
@@ -254,15 +290,23 @@ class RemoteStream:
         backend = self._backend
         ep = backend.endpoint
         where = ep.display
-        if self._request.constraint is not None:
+        if self._request.constraint is not None and backend.constraint_mode == "off":
             yield _error(
                 rid,
                 "constraint_unsupported",
-                "远程服务器不支持严格格律约束解码",
-                "a remote server cannot apply the metre constraint",
+                "远程服务器不支持严格格律约束解码（可在服务器设置中改用语法约束）",
+                "a remote server cannot apply the metre constraint (unless a grammar mode "
+                "is set for it)",
             )
             return
-        path, body = backend.body_for(self._request)
+        try:
+            path, body = backend.body_for(self._request)
+        except ValueError as exc:  # a ConstraintError: the request cannot be met
+            code = str(getattr(exc, "code", "constraint_failed"))
+            zh = str(getattr(exc, "zh", "") or f"格律约束无法建立：{exc}")
+            en = str(getattr(exc, "en", "") or f"could not build the metre constraint: {exc}")
+            yield _error(rid, code, zh, en)
+            return
         started = time.perf_counter()
         conn = backend._connection()
         try:
