@@ -271,8 +271,9 @@ class ComposePanel(QWidget):
         plan = build_prompt(request, self._book, style=self.prompt_style, sampling=self.sampling)
         self._plan = plan
         requests = plan.generate_requests()
-        if self.form.strict_metre and request.rhyme_group is not None:
-            # The spec format of app.compose.constraint_spec (other keys keep their defaults).
+        if self.form.strict_metre:
+            # The spec format of app.compose.constraint_spec (other keys keep their defaults;
+            # without a rhyme group the engine refuses it with a message saying so).
             spec: dict[str, Any] = {
                 "kind": "metre",
                 "form": request.form.value,
