@@ -11,9 +11,10 @@
 # bundle's own --self-test, and a tarball. Results:
 #
 #   dist/shijian/                                   the bundle: run dist/shijian/shijian
-#   dist/shijian-<version>-linux-<arch>[-cuda].tar.gz
+#   dist/shijian-<version>-linux-<arch>[-cuda].tar.gz  (.tar.xz with --xz)
 #
-# Options: --cuda, --no-self-test, --python PYTHON (default python3, 3.11 or newer).
+# Options: --cuda, --no-self-test, --xz (a .tar.xz: a quarter smaller, minutes slower),
+# --python PYTHON (default python3, 3.11 or newer).
 # See docs/packaging.md.
 set -euo pipefail
 
@@ -22,12 +23,14 @@ root="$PWD"
 python=python3
 variant=cpu
 self_test=1
+compress=gz
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --cuda) variant=cuda ;;
     --no-self-test) self_test=0 ;;
+    --xz) compress=xz ;;
     --python) python="$2"; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "build-linux: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -54,7 +57,7 @@ if [[ "$variant" == cuda ]]; then
 fi
 
 step "install the app with the build extra"
-"$venv/bin/python" -m pip install "$root[build]"
+"$venv/bin/python" -m pip install "${root}[build]"
 
 step "PyInstaller"
 rm -rf "$root/dist/shijian"
@@ -74,8 +77,12 @@ version="$("$venv/bin/python" -c 'import re,sys; print(re.search(r"__version__ =
 arch="$(uname -m)"
 suffix=""
 [[ "$variant" == cuda ]] && suffix="-cuda"
-tarball="$root/dist/shijian-${version}-linux-${arch}${suffix}.tar.gz"
-tar -C "$root/dist" -czf "$tarball" shijian
+tarball="$root/dist/shijian-${version}-linux-${arch}${suffix}.tar.${compress}"
+if [[ "$compress" == xz ]]; then
+  tar -C "$root/dist" -cf - shijian | xz -T0 -6 >"$tarball"
+else
+  tar -C "$root/dist" -czf "$tarball" shijian
+fi
 
 step "done"
 du -sh "$root/dist/shijian" "$tarball"
