@@ -12,6 +12,7 @@ least ``--min-count`` times, one ``AB<TAB>count`` per line, most frequent first.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -26,9 +27,7 @@ def count_bigrams(corpus: Path) -> Counter[str]:
             poem = json.loads(raw)
             texts = {*poem.get("lines", []), *poem.get("simplified", [])}
             for line in texts:
-                counts.update(
-                    a + b for a, b in zip(line, line[1:], strict=False) if "□" not in a + b
-                )
+                counts.update(a + b for a, b in itertools.pairwise(line) if "□" not in a + b)
     return counts
 
 
