@@ -1,7 +1,6 @@
 """The teacher's flow with real widgets: create an assignment in the wizard → write against
 it in the real editor pane → grade a class folder and tagged library poems → export."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.editor_pane)
 from __future__ import annotations
 
 import csv
@@ -38,12 +37,9 @@ from app.ui.editor import PoemEditorPane
 from app.ui.i18n import Tr
 from tests.support import assign_pdftools as pdf
 from tests.support.assign_class import BAIDI, CHU_SAI, SHANXING, make_class_folder
-from tests.support.editor_pane import (  # noqa: F401
+from tests.support.editor_pane import (
     EditorServices,
     char_format,
-    editor_services,
-    make_pane,
-    pane,
 )
 from tests.support.storage_clock import StepClock
 

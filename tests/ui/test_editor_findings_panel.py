@@ -1,6 +1,5 @@
 """The findings list: filled from each analysis; selecting a finding moves the cursor."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.editor_pane)
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -11,12 +10,9 @@ from app.prosody.findings import Rule
 from app.ui.editor import FindingsPanel, connect_findings
 from app.ui.editor.findings_panel import MAX_ROWS
 from app.ui.i18n import Tr
-from tests.support.editor_pane import (  # noqa: F401
+from tests.support.editor_pane import (
     HUANGHELOU,
     JINGYESI,
-    editor_services,
-    make_pane,
-    pane,
     type_text,
     wait_analysis,
 )

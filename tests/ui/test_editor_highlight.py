@@ -1,6 +1,5 @@
 """Tone painting, finding underlines, rhyme marks and the template column, on real text."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.editor_pane)
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -11,15 +10,12 @@ from app.prosody.findings import Rule, Severity
 from app.ui.editor.keys import ToneClass
 from app.ui.editor.palette import DARK, LIGHT
 from app.ui.editor.template_area import row_text
-from tests.support.editor_pane import (  # noqa: F401
+from tests.support.editor_pane import (
     HUANGHELOU,
     JINGYESI,
     char_format,
     color_of,
-    editor_services,
     is_unformatted,
-    make_pane,
-    pane,
     type_text,
     wait_analysis,
 )

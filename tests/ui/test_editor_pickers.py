@@ -1,17 +1,13 @@
 """The header: detected form and group, the pickers, locking, checker settings."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.editor_pane)
 from __future__ import annotations
 
 from app.prosody.findings import Rule, Severity
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS, PING_GROUPS, group_by_name
 from app.prosody.settings import CheckSettings
-from tests.support.editor_pane import (  # noqa: F401
+from tests.support.editor_pane import (
     JINGYESI,
-    editor_services,
-    make_pane,
-    pane,
 )
 
 

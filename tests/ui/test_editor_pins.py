@@ -1,6 +1,5 @@
 """Pinned polyphone readings: they change the verdict and follow their character."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.editor_pane)
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,11 +12,8 @@ from app.prosody.analysis import PoemAnalysis
 from app.prosody.findings import Rule
 from app.prosody.forms import PING, ZE
 from app.ui.editor.pins import PinTracker
-from tests.support.editor_pane import (  # noqa: F401
+from tests.support.editor_pane import (
     XIANGSI,
-    editor_services,
-    make_pane,
-    pane,
     type_text,
     wait_analysis,
 )

@@ -1,6 +1,5 @@
 """The character popup: suggestions replace the character as one undo step; rhyme lists."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.editor_pane)
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -10,11 +9,8 @@ from app.prosody.findings import Rule
 from app.prosody.forms import ZE
 from app.prosody.tones import PING_BIT, ZE_BIT
 from app.ui.editor.char_popup import CharPopup
-from tests.support.editor_pane import (  # noqa: F401
+from tests.support.editor_pane import (
     JINGYESI,
-    editor_services,
-    make_pane,
-    pane,
 )
 
 

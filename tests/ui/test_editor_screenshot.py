@@ -1,18 +1,14 @@
 """Screenshots of the pane and the legend: written to PNG, not blank, in both palettes."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.editor_pane)
 from __future__ import annotations
 
 from app.ui.editor import ToneLegend
 from app.ui.editor.palette import DARK, LIGHT
 from app.ui.i18n import Tr
-from tests.support.editor_pane import (  # noqa: F401
+from tests.support.editor_pane import (
     HUANGHELOU,
     JINGYESI,
     count_colour,
-    editor_services,
-    make_pane,
-    pane,
     save_screenshot,
 )
 

@@ -1,6 +1,5 @@
 """简↔繁 conversion as an undoable edit; the extra-findings hook paints and lists."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.editor_pane)
 from __future__ import annotations
 
 from PySide6.QtGui import QTextCharFormat
@@ -9,13 +8,10 @@ from app.prosody.analysis import PoemAnalysis
 from app.prosody.findings import Finding, Rule, Severity
 from app.ui.editor import FindingsPanel, connect_findings
 from app.ui.editor.palette import LIGHT
-from tests.support.editor_pane import (  # noqa: F401
+from tests.support.editor_pane import (
     HUANGHELOU,
     JINGYESI,
     char_format,
-    editor_services,
-    make_pane,
-    pane,
 )
 
 Wave = QTextCharFormat.UnderlineStyle.WaveUnderline

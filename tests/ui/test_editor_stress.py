@@ -3,7 +3,6 @@
 No timing is asserted (timings are in bench/editor_typing.py and docs/editor.md).
 """
 
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.editor_pane)
 from __future__ import annotations
 
 import pytest
@@ -11,14 +10,11 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 
 from app.ui.editor.pane import BACKGROUND_CHARS
-from tests.support.editor_pane import (  # noqa: F401
+from tests.support.editor_pane import (
     HUANGHELOU,
     LIGHT,
     char_format,
     color_of,
-    editor_services,
-    make_pane,
-    pane,
     type_text,
     wait_analysis,
 )

@@ -1,6 +1,5 @@
 """Hovering a character: its readings with provenance, and the findings at that spot."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests.support.editor_pane)
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint
@@ -10,11 +9,8 @@ from PySide6.QtWidgets import QApplication, QToolTip
 from app.prosody.findings import Rule
 from app.ui.editor.tooltips import source_label
 from app.ui.i18n import Tr
-from tests.support.editor_pane import (  # noqa: F401
+from tests.support.editor_pane import (
     JINGYESI,
-    editor_services,
-    make_pane,
-    pane,
     type_text,
 )
 
