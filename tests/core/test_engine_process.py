@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import signal
@@ -119,16 +118,6 @@ def test_prompt_longer_than_the_context_is_an_error(engine: EngineClient) -> Non
     req = GenerateRequest(prompt="春" * 5000, sampling=Sampling(max_tokens=4))
     _, events = collect(engine.generate(req))
     assert isinstance(events[-1], EngineError) and events[-1].code == "too_long"
-    assert engine.ping()
-
-
-def test_constraint_without_the_constraint_module_is_a_clear_error(engine: EngineClient) -> None:
-    if importlib.util.find_spec("app.compose.constraint") is not None:
-        pytest.skip("the constraint module exists now")
-    _, events = collect(engine.generate(chat_request(constraint={"form": "七绝"})))
-    err = events[-1]
-    assert isinstance(err, EngineError) and err.code == "no_constraint"
-    assert "app.compose.constraint" in err.en and "约束" in err.zh
     assert engine.ping()
 
 
