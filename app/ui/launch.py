@@ -27,6 +27,14 @@ from app.settings import SettingsStore
 from app.ui.i18n import Language
 from app.ui.logging_setup import EventLog, setup_logging
 
+# Loaded only when first used (never at start-up): the model stack and the PDF writer.
+HEAVY_MODULES = ("llama_cpp", "huggingface_hub", "app.engine", "app.models", "app.export")
+
+
+def heavy_modules() -> list[str]:
+    """Which of :data:`HEAVY_MODULES` are imported now (logged at first idle)."""
+    return [name for name in HEAVY_MODULES if name in sys.modules]
+
 
 def main() -> int:
     """The ``shijian-gui`` entry point: the same options as ``shijian``."""
@@ -129,7 +137,9 @@ def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
         window.notices.show_notice(f"settings-{index}", notice.text(language), level="warning")
     window.show()
     log.event("window_shown", ms=log.elapsed_ms())
-    QTimer.singleShot(0, window, lambda: log.event("first_idle", ms=log.elapsed_ms()))
+    QTimer.singleShot(
+        0, window, lambda: log.event("first_idle", ms=log.elapsed_ms(), heavy=heavy_modules())
+    )
     services.library.start()
     install_drive(window, os.environ)
     keep = _close_on_signals(window.close)
