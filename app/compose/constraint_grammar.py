@@ -235,10 +235,17 @@ def _chars_for(plan: GrammarPlan, sym: Symbol) -> str:
 _THINK_GBNF = 'think ::= "<think>"? [^<]* "</think>" [ \\t\\n]*'
 
 
-def metre_gbnf(spec: ConstraintSpec, table: CharTable, *, think: bool = True) -> str:
+def metre_gbnf(
+    spec: ConstraintSpec, table: CharTable, *, think: bool = True, max_chars: int | None = None
+) -> str:
     """A GBNF grammar (llama.cpp) for ``<answer>\\n<poem>\\n</answer>``, with free thinking
-    before it (``think``; no ``<`` inside) or without."""
-    plan = metre_grammar_plan(spec, table)
+    before it (``think``, unless the spec's ``think_budget`` is 0; no ``<`` inside) or
+    without. ``max_chars`` (default: the spec's ``grammar_chars``, else every character)
+    keeps the most used characters of each tone class."""
+    think = think and spec.think_budget > 0
+    plan = metre_grammar_plan(
+        spec, table, max_chars=max_chars if max_chars is not None else spec.grammar_chars
+    )
     lines = []
     head = "think " if think else ""
     lines.append(f'root ::= {head}"<answer>\\n" s{plan.start} "\\n</answer>"')
@@ -273,13 +280,17 @@ def metre_regex(
     table: CharTable,
     *,
     think: bool = False,
-    max_chars: int | None = REGEX_MAX_CHARS,
+    max_chars: int | None = None,
 ) -> str:
     """The same language as a regular expression (Python ``re`` syntax, which vLLM's
     backends read). A regular expression cannot name a character class once and reuse
     it, so every position spells its class out: ``max_chars`` keeps the most used
-    characters of each tone class (300 by default: 0.25–0.6 million characters; the whole book
-    makes 2–4.5 million). Paths are factored at the states every path passes."""
+    characters of each tone class (default: the spec's ``grammar_chars``, else 300:
+    0.25–0.6 million characters; the whole book makes 2–4.5 million). Paths are factored
+    at the states every path passes."""
+    if max_chars is None:
+        max_chars = spec.grammar_chars or REGEX_MAX_CHARS
+    think = think and spec.think_budget > 0
     plan = metre_grammar_plan(spec, table, max_chars=max_chars)
     classes: dict[Symbol, str] = {}
     ipd = _post_dominators(plan)

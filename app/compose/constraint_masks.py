@@ -189,7 +189,7 @@ class MaskTable:
         plan = self._plan(rules.automaton, state.metre)
         if not plan.cond and not plan.rhyme_leads:
             return (plan.base,)
-        key = (state.metre, rules.group_id, state.used)
+        key = (rules.automaton.key, state.metre, rules.group_id, state.used)
         got = self._cond.get(key)
         if got is None:
             got = self._conditional(rules, state, plan)

@@ -9,8 +9,10 @@ A request carries the spec as a plain JSON object (``GenerateRequest.constraint`
 ``group`` is a group id (0–105) or a name (``上平一东``, ``一东``, ``东``);
 ``first_rhymes`` (首句入韵) and ``qi`` (``平起``/``仄起``) may be left to the model
 (``null``); ``think_budget`` is the most tokens of ``<think>`` before the answer is
-forced (0: answer at once, no thinking). ``cache_dir`` (optional) is where the
-vocabulary index is kept. Every rejection carries a Chinese and an English message.
+forced (0: answer at once, no thinking). Optional: ``cache_dir``, where the
+vocabulary index is kept; ``grammar_chars``, for remote grammars, the most used
+characters kept per tone class (smaller grammars run faster on a server). Every
+rejection carries a Chinese and an English message.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class ConstraintSpec:
     policy: CharPolicy = field(default_factory=CharPolicy)
     think_budget: int = DEFAULT_THINK_BUDGET
     cache_dir: str | None = None
+    grammar_chars: int | None = None  # remote grammars: most used characters per tone class
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | ConstraintSpec) -> ConstraintSpec:
@@ -98,6 +101,17 @@ class ConstraintSpec:
                 f"think_budget must be a non-negative integer: {budget}",
             )
         cache_dir = data.get("cache_dir")
+        grammar_chars = data.get("grammar_chars")
+        if grammar_chars is not None and (
+            not isinstance(grammar_chars, int)
+            or isinstance(grammar_chars, bool)
+            or grammar_chars < 1
+        ):
+            raise ConstraintError(
+                "bad_spec",
+                f"语法字数上限应为正整数：{grammar_chars}",
+                f"grammar_chars must be a positive integer: {grammar_chars}",
+            )
         return cls(
             form=form,
             group=group,
@@ -110,6 +124,7 @@ class ConstraintSpec:
             policy=CharPolicy(script=script, admit_derived=bool(data.get("admit_derived", True))),
             think_budget=budget,
             cache_dir=str(cache_dir) if cache_dir else None,
+            grammar_chars=grammar_chars,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,6 +138,8 @@ class ConstraintSpec:
         }
         if self.cache_dir:
             out["cache_dir"] = self.cache_dir
+        if self.grammar_chars is not None:
+            out["grammar_chars"] = self.grammar_chars
         return out
 
 
