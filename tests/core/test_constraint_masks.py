@@ -4,7 +4,6 @@ the precomputed masks against the reference walk over a whole real vocabulary.""
 from __future__ import annotations
 
 import random
-from pathlib import Path
 from typing import Any
 
 import numpy as np
