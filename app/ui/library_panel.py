@@ -168,11 +168,12 @@ class LibraryPanel(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
-        self._timer.timeout.connect(self.refresh_now)
+        self._timer.timeout.connect(self._timer_fired)
+        self._choices_stale = True  # the tag and rhyme-group filters need re-reading
         self.search_edit.textChanged.connect(lambda _text: self._timer.start())
         for combo in (self.form_combo, self.group_combo, self.tag_combo, self.sort_combo):
-            combo.currentIndexChanged.connect(lambda _i: self.refresh_now())
-        self.order_button.toggled.connect(lambda _on: self.refresh_now())
+            combo.currentIndexChanged.connect(lambda _i: self.refresh_now(choices=False))
+        self.order_button.toggled.connect(lambda _on: self.refresh_now(choices=False))
         self.trash_button.toggled.connect(self._trash_toggled)
         self.tag_combo.currentIndexChanged.connect(
             lambda _i: self.rename_tag_button.setEnabled(self.tag_combo.currentData() is not None)
@@ -220,10 +221,16 @@ class LibraryPanel(QWidget):
         return self.trash_button.isChecked()
 
     def refresh(self) -> None:
-        """Re-run the query soon (coalesces bursts of changes)."""
+        """The library changed: re-run the query soon (coalesces bursts of changes)."""
+        self._choices_stale = True
         self._timer.start()
 
-    def refresh_now(self) -> None:
+    def _timer_fired(self) -> None:
+        self.refresh_now(choices=self._choices_stale)
+
+    def refresh_now(self, *, choices: bool = True) -> None:
+        """Run the query now; ``choices`` also re-reads the tag and rhyme-group filters
+        (needed after the library changed, not while the user types a search)."""
         self._timer.stop()
         self._generation += 1
         generation = self._generation
@@ -233,10 +240,12 @@ class LibraryPanel(QWidget):
             on_result=lambda records: self._show(generation, records),
             on_error=self.failed.emit,
         )
-        self._library.call(ops.tags, on_result=self._show_tags, on_error=lambda _e: None)
-        self._library.call(
-            ops.used_rhyme_groups, on_result=self._show_groups, on_error=lambda _e: None
-        )
+        if choices or self._choices_stale:
+            self._choices_stale = False
+            self._library.call(ops.tags, on_result=self._show_tags, on_error=lambda _e: None)
+            self._library.call(
+                ops.used_rhyme_groups, on_result=self._show_groups, on_error=lambda _e: None
+            )
 
     def _show(self, generation: int, records: list[PoemRecord]) -> None:
         if generation != self._generation:
