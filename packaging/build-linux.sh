@@ -60,9 +60,19 @@ step "install the app with the build extra"
 "$venv/bin/python" -m pip install "${root}[build]"
 
 step "PyInstaller"
+if [[ "$variant" == cuda ]]; then
+  # PyInstaller bundles the CUDA runtime libraries libggml-cuda links against
+  # (libcudart, libcublas, libcublasLt) when it can find them; never the driver (libcuda).
+  cuda_home="${CUDA_HOME:-$(dirname "$(dirname "$(command -v nvcc)")")}"
+  export LD_LIBRARY_PATH="$cuda_home/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
 rm -rf "$root/dist/shijian"
 "$venv/bin/python" -m PyInstaller --noconfirm --clean \
   --distpath "$root/dist" --workpath "$root/build/pyinstaller" "$root/packaging/shijian.spec"
+
+if [[ "$variant" == cuda ]] && ! compgen -G "$root/dist/shijian/_internal/libcublas*" >/dev/null; then
+  echo "build-linux: warning: no CUDA runtime libraries in the bundle (is $cuda_home/lib64 right?)" >&2
+fi
 
 step "desktop entry and icons"
 packaging/linux/finish-bundle.sh "$root/dist/shijian"

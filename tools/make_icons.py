@@ -85,7 +85,7 @@ def pick_family(requested: str | None) -> str:
 def render(size: int, family: str, char: str) -> bytes:
     """One icon as PNG bytes."""
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
-    from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
+    from PySide6.QtGui import QColor, QFont, QImage, QImageWriter, QPainter, QPainterPath, QPen
 
     image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
@@ -137,8 +137,9 @@ def render(size: int, family: str, char: str) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
-        raise SystemExit("make_icons: Qt could not encode a PNG")
+    writer = QImageWriter(buffer, QByteArray(b"png"))
+    if not writer.write(image):
+        raise SystemExit(f"make_icons: Qt could not encode a PNG ({writer.errorString()})")
     buffer.close()
     return bytes(data.data())
 
