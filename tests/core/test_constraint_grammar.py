@@ -79,12 +79,12 @@ def test_grammar_paths_are_poems_the_checker_accepts(
 @pytest.mark.model
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f.value)
 def test_gbnf_parses(form: Form, table: CharTable, vocab_llama: Any) -> None:
-    import llama_cpp
+    from llama_cpp.llama_grammar import LlamaGrammar
 
     for think in (True, False):
         text = metre_gbnf(_spec(form, 7), table, think=think)
         assert text.startswith("root ::= " + ("think " if think else '"<answer>'))
-        grammar = llama_cpp.LlamaGrammar.from_string(text, verbose=False)
+        grammar = LlamaGrammar.from_string(text, verbose=False)
         assert grammar._grammar == text
         assert gbnf_parses(vocab_llama, text)  # llama.cpp's own parser
     assert not gbnf_parses(vocab_llama, text.replace("::=", "::", 1))  # the check is real
@@ -125,14 +125,15 @@ def test_grammar_constrained_tiny_model_writes_a_strict_poem(
     about a second a token on this model, so the classes are cut to the 150 most used
     characters of each tone)."""
     import llama_cpp
+    from llama_cpp.llama_grammar import LlamaGrammar
 
     llama = llama_cpp.Llama(model_path=str(tiny_model), n_ctx=512, verbose=False)
     try:
         for form, group, seed in ((Form.WUJUE, 2, 1), (Form.QIJUE, 17, 2)):
             text = metre_gbnf(_spec(form, group), table, think=False, max_chars=150)
-            out = llama.create_completion(
+            out: Any = llama.create_completion(
                 "<|im_start|>user\n写诗<|im_end|>\n<|im_start|>assistant\n",
-                grammar=llama_cpp.LlamaGrammar.from_string(text, verbose=False),
+                grammar=LlamaGrammar.from_string(text, verbose=False),
                 max_tokens=200,
                 temperature=0.8,
                 seed=seed,
