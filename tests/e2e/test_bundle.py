@@ -27,7 +27,6 @@ from types import ModuleType
 import pytest
 
 from app.engine.requests import GenerateRequest, Sampling
-from tests.e2e.test_self_test import assert_passed_report, report_lines, run_self_test
 from tests.support import pyinstaller_bundle as pb
 from tests.support.engine_fixtures import (  # noqa: F401
     collect,
@@ -36,6 +35,7 @@ from tests.support.engine_fixtures import (  # noqa: F401
     tiny_config,
     tiny_model_fixture,
 )
+from tests.support.self_test_report import assert_passed_report, report_lines, run_self_test
 
 ROOT = Path(__file__).resolve().parents[2]
 LINUX = sys.platform.startswith("linux")
