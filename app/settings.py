@@ -48,7 +48,7 @@ from app.storage.files import (
 from app.storage.messages import Message
 from app.storage.text import clean_text
 
-SETTINGS_VERSION = 2
+SETTINGS_VERSION = 3
 
 _T = TypeVar("_T")
 
@@ -95,21 +95,40 @@ class CheckerSettings:
     repeated_chars: bool = True  # 重字 hints
 
 
+RemoteConstraintMode = Literal["off", "gbnf", "vllm-grammar", "vllm-regex", "vllm-guided-regex"]
+
+
 @dataclass(frozen=True, kw_only=True)
 class RemoteEndpoint:
-    """An OpenAI-style endpoint used instead of the local model when ``url`` is set."""
+    """An OpenAI-compatible endpoint, used instead of the local model when
+    ``EngineSettings.backend`` is ``"remote"``."""
 
     url: str = ""
     model: str = ""
-    api_key: str = ""
+    api_key: str = ""  # kept in this file only (written with mode 0600)
+    prompt_style: Literal["reasoning", "general"] = "reasoning"  # a <think>/<answer> model?
+    # Strict metre on a server: how to send the metre (llama.cpp GBNF, vLLM structured
+    # outputs); "off" refuses strict-metre requests (app.compose.constraint_grammar).
+    constraint_mode: RemoteConstraintMode = "off"
 
 
 @dataclass(frozen=True, kw_only=True)
 class EngineSettings:
-    model_path: str = ""  # "" = the catalog's default model in the models folder
+    backend: Literal["local", "remote"] = "local"  # the engine process, or ``remote``
+    model_key: str = ""  # the current model's registry key ("" = ``model_path``)
+    model_path: str = ""  # "" = the catalog's default model, when it is installed
     n_gpu_layers: int | None = field(default=None, metadata=_range(-1, 10_000))  # None = auto
     context_length: int = field(default=8192, metadata=_range(512, 1_048_576))
     remote: RemoteEndpoint = field(default_factory=RemoteEndpoint)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubSettings:
+    """Where models are downloaded from. Empty: ``$HF_ENDPOINT`` / ``$HF_TOKEN`` (or the
+    saved login), else huggingface.co without a token."""
+
+    endpoint: str = ""  # a mirror, e.g. https://hf-mirror.com
+    token: str = ""  # kept in this file only (written with mode 0600)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +138,7 @@ class Settings:
     editor: EditorSettings = field(default_factory=EditorSettings)
     checker: CheckerSettings = field(default_factory=CheckerSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
+    hub: HubSettings = field(default_factory=HubSettings)
     data_dir: str = ""  # "" = the platform's data folder (or --basedir)
     window_geometry: str = field(default="", metadata=_BASE64)  # Qt saveGeometry(), base64
     window_state: str = field(default="", metadata=_BASE64)  # Qt saveState(), base64
@@ -185,8 +205,25 @@ def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _v2_to_v3(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 used the remote endpoint whenever its ``url`` was set; version 3 has an
+    explicit ``engine.backend``, so such a file keeps using the server."""
+    out = dict(raw)
+    engine = out.get("engine")
+    if not isinstance(engine, dict) or "backend" in engine:
+        return out
+    remote = engine.get("remote")
+    url = remote.get("url") if isinstance(remote, dict) else None
+    if isinstance(url, str) and url.strip():
+        out["engine"] = {**engine, "backend": "remote"}
+    return out
+
+
 # (from version, function to the next version), in order
-MIGRATIONS: tuple[tuple[int, Callable[[dict[str, Any]], dict[str, Any]]], ...] = ((1, _v1_to_v2),)
+MIGRATIONS: tuple[tuple[int, Callable[[dict[str, Any]], dict[str, Any]]], ...] = (
+    (1, _v1_to_v2),
+    (2, _v2_to_v3),
+)
 
 
 def migrate_settings(raw: dict[str, Any], from_version: int) -> dict[str, Any]:

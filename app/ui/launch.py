@@ -7,7 +7,9 @@ which opens on a background thread (SQLAlchemy's import, diagnosis, recovery
 and the start-up backup take a second or more). Anything typed meanwhile is
 queued for the library and autosaved as soon as it is open. The model engine,
 llama-cpp-python and huggingface-hub are never imported here; the model
-pipeline's panels load them when first used.
+pipeline's panels load them when first used, and the one engine process (started
+by the first model load or composition) is stopped when the window closes and,
+again if need be, in the teardown below.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from app import __version__
-from app.paths import resolve_paths
+from app.paths import BASEDIR_ENV, resolve_paths
 from app.settings import SettingsStore
 from app.ui.i18n import Language
 from app.ui.logging_setup import EventLog, setup_logging
@@ -111,6 +113,7 @@ def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
     from app.ui.services import build_services, effective_paths
     from app.ui.theme import apply_theme, apply_ui_font
 
+    default_data_dir = paths.data
     paths = effective_paths(paths, settings)
     try:
         paths.ensure()
@@ -128,7 +131,17 @@ def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
     apply_ui_font(app, settings.fonts.ui_family, settings.fonts.ui_size, font_check.ui_family)
     log.event("qt_ready", poem_font=font_check.poem_family, ui_font=font_check.ui_family)
 
-    services = build_services(paths, store, settings, lang=language, log=log)
+    # The engine process finds the same base folder (its caches go there too).
+    engine_env = {**os.environ, BASEDIR_ENV: str(basedir)} if basedir else None
+    services = build_services(
+        paths,
+        store,
+        settings,
+        lang=language,
+        log=log,
+        default_data_dir=default_data_dir,
+        engine_env=engine_env,
+    )
     from app.ui.main_window import MainWindow
     from app.ui.main_window_hooks import install_drive
 
@@ -146,6 +159,10 @@ def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
 
     status = int(app.exec())
     del keep
+    try:
+        services.models.shutdown()  # the window's close stopped it; never leave it behind
+    except Exception as exc:
+        log.failure("engine_stop_failed", exc)
     try:
         services.library.shutdown()
     except Exception as exc:  # closing must not turn a clean exit into a crash

@@ -116,7 +116,7 @@ class LibraryPanel(QWidget):
         self.table.setObjectName("library-table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
@@ -293,6 +293,12 @@ class LibraryPanel(QWidget):
         record = self.model.record(rows[0].row())
         return None if record is None else record.id
 
+    def selected_ids(self) -> list[int]:
+        """The selected poems, in list order (Ctrl/Shift-click selects several)."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        records = (self.model.record(row) for row in rows)
+        return [record.id for record in records if record is not None]
+
     def select_poem(self, poem_id: int) -> bool:
         row = self.model.row_of(poem_id)
         if row < 0:
@@ -348,10 +354,10 @@ class LibraryPanel(QWidget):
             self.open_requested.emit(poem_id)
 
     def delete_selected(self) -> None:
-        poem_id = self.selected_id()
-        if poem_id is None or self.in_trash_view:
+        if self.in_trash_view:
             return
-        self.delete_poem(poem_id)
+        for poem_id in self.selected_ids():
+            self.delete_poem(poem_id)
 
     def delete_poem(self, poem_id: int) -> None:
         """Move a poem to the trash (no question asked: the trash gives it back)."""
@@ -363,10 +369,12 @@ class LibraryPanel(QWidget):
         self._library.call(ops.delete, poem_id, on_result=done, on_error=self.failed.emit)
 
     def restore_selected(self) -> None:
-        poem_id = self.selected_id()
-        if poem_id is None or not self.in_trash_view:
+        if not self.in_trash_view:
             return
+        for poem_id in self.selected_ids():
+            self._restore(poem_id)
 
+    def _restore(self, poem_id: int) -> None:
         def done(_record: object) -> None:
             self.poem_restored.emit(poem_id)
             self.refresh_now()

@@ -42,6 +42,10 @@ from app.ui.main_window_support import WindowSupport
 from app.ui.notices import NoticeBar
 from app.ui.services import Services
 from app.ui.theme import as_theme
+from app.ui.window_assignments import AssignmentFeature
+from app.ui.window_compose import ComposeFeature
+from app.ui.window_export import ExportFeature
+from app.ui.window_models import ModelController
 
 
 class MainWindow(QMainWindow):
@@ -123,6 +127,11 @@ class MainWindow(QMainWindow):
             toggle_side=self.side_dock.toggleViewAction(),
         )
         self.support = WindowSupport(self)
+        # the model pipeline and the teachers' features (nothing heavy is imported here)
+        self.models_ui = ModelController(self)
+        self.compose = ComposeFeature(self, self.models_ui)
+        self.assignments = AssignmentFeature(self)
+        self.exports = ExportFeature(self)
 
         self.autosaver = Autosaver(
             self.library,
@@ -165,19 +174,31 @@ class MainWindow(QMainWindow):
         dock.toggleViewAction().setText(title)
         return dock
 
-    def add_side_panel(self, key: str, widget: QWidget, title: str) -> None:
-        """Host a panel (reasoning, compose, model status …) in the right-hand area."""
+    def add_side_panel(self, key: str, widget: QWidget, title: str, *, menu: bool = True) -> None:
+        """Host a panel (reasoning, compose, model status …) in the right-hand area;
+        ``menu``: also add an entry showing it to the 模型 menu (once per key)."""
         if key in self._side_panels:
             index = self.side_tabs.indexOf(self._side_panels[key])
             self.side_tabs.removeTab(index)
         widget.setObjectName(widget.objectName() or f"side-{key}")
         self._side_panels[key] = widget
         self.side_tabs.addTab(widget, title)
-        action = QAction(title, self)
-        action.setObjectName(f"show-side-{key}")
-        action.triggered.connect(lambda: self.show_side_panel(key))
-        self.menu("model").addAction(action)
+        name = f"show-side-{key}"
+        if menu and self.findChild(QAction, name) is None:
+            action = QAction(title, self)
+            action.setObjectName(name)
+            action.triggered.connect(lambda: self.show_side_panel(key))
+            self.menu("model").addAction(action)
         self.side_dock.show()
+
+    def remove_side_panel(self, key: str) -> QWidget | None:
+        """Take a panel out of the right-hand area (not deleted); the area hides when empty."""
+        widget = self._side_panels.pop(key, None)
+        if widget is not None:
+            self.side_tabs.removeTab(self.side_tabs.indexOf(widget))
+            if not self._side_panels:
+                self.side_dock.hide()
+        return widget
 
     def side_panel(self, key: str) -> QWidget | None:
         return self._side_panels.get(key)
@@ -239,6 +260,9 @@ class MainWindow(QMainWindow):
         a.about.triggered.connect(self.support.show_about)
 
     def pin_form(self, value: str) -> None:
+        if self.pane.is_locked():  # writing against an assignment: its form stays
+            self._pinned_in_header()
+            return
         form = Form(value) if value else None
         self.pane.set_pinned_form(form)
         self.actions_.forms[value].setChecked(True)
@@ -536,6 +560,9 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.pane.shutdown()
+        self.compose.shutdown()  # stops a run and the engine process (waits for both)
+        self.models_ui.shutdown()
+        self.assignments.shutdown()
         self._finish_pending_save()
         flushed = self.autosaver.flush()
         self.log.event("window_closing", draft_flushed=flushed, dirty=self.is_dirty())

@@ -1,4 +1,4 @@
-"""The status bar: form · 平起/仄起 · 韵部 · errors · saved state."""
+"""The status bar: form · 平起/仄起 · 韵部 · errors · the model · saved state."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ class StatusView:
         self.qi = self._label(bar, "status-qi")
         self.group = self._label(bar, "status-group")
         self.errors = self._label(bar, "status-errors")
+        self.engine = QLabel()  # the model line (app.ui.window_models), shown once used
+        self.engine.setObjectName("status-engine")
+        self.engine.setContentsMargins(4, 0, 8, 0)
+        self.engine.hide()
+        bar.addPermanentWidget(self.engine)
         self.saved = QLabel()
         self.saved.setObjectName("status-saved")
         bar.addPermanentWidget(self.saved)

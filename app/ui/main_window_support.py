@@ -215,7 +215,7 @@ class WindowSupport:
             self.tr,
             poem_families=families,
             ui_families=QFontDatabase.families(),
-            default_data_dir=str(w.services.paths.data),
+            default_data_dir=str(w.services.default_data_dir or w.services.paths.data),
             parent=w,
         )
         dialog.applied.connect(self.apply_settings)
@@ -253,6 +253,7 @@ class WindowSupport:
             w.autosaver.set_interval(new.editor.autosave_seconds)
         if new.editor.analysis_delay_ms != old.editor.analysis_delay_ms:
             w.pane.set_analysis_delay(new.editor.analysis_delay_ms)
+        w.models_ui.settings_changed(old, new)
         if restart_fields(old, new):
             w.notices.show_notice(
                 "restart",

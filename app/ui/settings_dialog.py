@@ -1,4 +1,5 @@
-"""The settings dialog: data folder, fonts, checker strictness, timings, theme, language.
+"""The settings dialog: data folder, fonts, checker strictness, timings, theme, language,
+and the model (local or remote, engine, hub: :mod:`app.ui.settings_dialog_model`).
 
 It edits a copy of :class:`~app.settings.Settings` and emits ``applied`` with the
 new value on 应用/确定; the window saves it through the settings store and
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.settings import CheckerSettings, Settings
 from app.ui.i18n import Tr
+from app.ui.settings_dialog_model import ModelSettingsPage
 
 # (field of CheckerSettings, Chinese, English)
 CHECKER_OPTIONS: tuple[tuple[str, str, str], ...] = (
@@ -142,16 +144,23 @@ class SettingsDialog(QDialog):
             checker.addWidget(box)
         checker.addStretch(1)
 
+        # -- model (backend, engine, hub)
+        self.model_page = ModelSettingsPage(tr)
+
         self.tabs = QTabWidget()
-        for layout, title in (
-            (general, tr("常规", "General")),
-            (fonts, tr("字体", "Fonts")),
-            (editor, tr("编辑", "Editor")),
-            (checker, tr("格律检查", "Checker")),
+        self._pages: dict[str, QWidget] = {}
+        for key, layout, title in (
+            ("general", general, tr("常规", "General")),
+            ("fonts", fonts, tr("字体", "Fonts")),
+            ("editor", editor, tr("编辑", "Editor")),
+            ("checker", checker, tr("格律检查", "Checker")),
         ):
             page = QWidget()
             page.setLayout(layout)
             self.tabs.addTab(page, title)
+            self._pages[key] = page
+        self.tabs.addTab(self.model_page, tr("模型", "Model"))
+        self._pages["model"] = self.model_page
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
@@ -166,6 +175,12 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.buttons)
         self.load(settings)
+
+    def show_page(self, key: str) -> None:
+        """Bring a tab to the front: general, fonts, editor, checker, model."""
+        page = self._pages.get(key)
+        if page is not None:
+            self.tabs.setCurrentWidget(page)
 
     def _with_note(self, widget: QWidget, note: str) -> QWidget:
         box = QWidget()
@@ -206,6 +221,7 @@ class SettingsDialog(QDialog):
         self.autosave_spin.setValue(settings.editor.autosave_seconds)
         for name, box in self.checker_boxes.items():
             box.setChecked(bool(getattr(settings.checker, name)))
+        self.model_page.load(settings)
 
     def settings(self) -> Settings:
         """The settings as the controls show them (everything else kept from the input)."""
@@ -233,6 +249,8 @@ class SettingsDialog(QDialog):
                 autosave_seconds=round(self.autosave_spin.value(), 1),
             ),
             checker=checker,
+            engine=self.model_page.engine_settings(base.engine),
+            hub=self.model_page.hub_settings(base.hub),
             data_dir=self.data_dir_edit.text().strip(),
         )
 

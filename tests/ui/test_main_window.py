@@ -37,7 +37,7 @@ def test_the_window_has_its_panels_menus_and_status(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:
     window = open_window(qtbot, tmp_path, book)
-    assert set(window.actions_.menus) == {"file", "edit", "view", "poem", "model", "help"}
+    assert set(window.actions_.menus) == {"file", "edit", "view", "poem", "model", "assign", "help"}
     assert window.actions_.menus["file"].title() == "文件(&F)"
     assert window.library_dock.isVisible() and window.findings_dock.isVisible()
     assert not window.side_dock.isVisible()  # nothing hosted yet

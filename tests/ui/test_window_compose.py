@@ -1,0 +1,362 @@
+"""The model pipeline in the real main window: the engine process on the tiny model.
+
+Compose from the window's own panel (the model chosen in the model manager, loaded on
+a worker thread), reasoning streaming into the side panel, the poem inserted into the
+editor and saved with its model, sampling and reasoning, reopened with them; cancel;
+SIGKILL of the engine mid-stream (the window, and the editor's text, survive; restart
+works); closing the window stops the engine process; a remote server chosen in the
+settings dialog; nothing heavy imported at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from app.engine.requests import Sampling
+from app.prosody.forms import Form
+from app.prosody.groups import group_by_name
+from app.prosody.rhymebook import RhymeBook
+from app.settings import EngineSettings, Settings
+from app.storage.records import PoemData
+from app.ui.window_compose import generated_data
+from tests.support.engine_fixtures import qwen2_vocab_fixture, tiny_model_fixture  # noqa: F401
+from tests.support.engine_http import ScriptedServer
+from tests.support.shell_window import events, save_and_wait, settings_on_disk, type_text
+from tests.support.window_app import answer_modal, open_app_window, process_gone
+
+pytestmark = pytest.mark.timeout(240)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def book() -> RhymeBook:
+    return RhymeBook.load()
+
+
+def small_context(**engine: Any) -> Settings:
+    return replace(Settings(), engine=replace(EngineSettings(), context_length=2048, **engine))
+
+
+def qt_plain(text: str) -> str:
+    """Text as Qt's plain-text widgets give it back (CR, separators → newline, NBSP → space)."""
+    for ch in ("\r\n", "\r", "\u2028", "\u2029"):
+        text = text.replace(ch, "\n")
+    return text.replace("\u00a0", " ")
+
+
+def group_id(name: str) -> int:
+    group = group_by_name(name)
+    assert group is not None
+    return group.id
+
+
+def fill_form(panel: Any, *, strict: bool = False, form: Form = Form.QIJUE) -> None:
+    panel.form.theme.setText("秋思")
+    panel.form.form.setCurrentIndex(panel.form.form.findData(form))
+    panel.form.select_group(group_id("下平十一尤"))
+    panel.form.strict.setChecked(strict)
+
+
+def add_in_manager(qtbot: QtBot, window: Any, model: Path) -> tuple[Any, Any]:
+    """Model → Models… → "use a GGUF file I already have", answered as the poetry model;
+    returns the registered model and the engine's LoadedInfo."""
+    models = window.models_ui
+    models.manager_action.trigger()
+    dialog = models.manager
+    assert dialog is not None and dialog.isVisible()
+
+    def as_poetry(local: Any) -> None:
+        local.kind_box.setCurrentIndex(local.kind_box.findData("poetry"))
+        local.style_box.setCurrentIndex(local.style_box.findData("qpm-r1"))
+        local.accept()
+
+    answer_modal(lambda: getattr(dialog, "local_dialog", None), as_poetry)
+    with qtbot.waitSignal(models.loaded, timeout=90_000) as loaded:
+        added = dialog.add_local_file(model)
+    assert added is not None
+    return added, loaded.args[0]
+
+
+# ---------------------------------------------------------------- start-up stays light
+def test_start_up_imports_neither_llama_cpp_nor_huggingface_hub(tmp_path: Path) -> None:
+    """The window (with its model, assignment and export menus) is built in a fresh
+    process: none of the heavy modules is imported; the compose panel then brings the
+    engine *client* in, but llama.cpp only ever runs in the engine process."""
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        from PySide6.QtWidgets import QApplication
+        app = QApplication([])
+        from app.prosody.rhymebook import RhymeBook
+        from app.ui.launch import HEAVY_MODULES
+        from tests.support.window_app import make_app_services
+        from app.ui.main_window import MainWindow
+        services = make_app_services(__import__("pathlib").Path({str(tmp_path)!r}),
+                                     RhymeBook.load())
+        window = MainWindow(services)
+        window.show()
+        app.processEvents()
+        names = HEAVY_MODULES + ("sqlalchemy",)
+        built = [m for m in names if m in sys.modules]
+        window.compose.show()
+        app.processEvents()
+        composing = [m for m in names if m in sys.modules]
+        pid = window.services.models.engine().pid
+        window.close()
+        print(json.dumps({{"built": built, "composing": composing, "engine_started": pid}}))
+        """
+    )
+    env = {"QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120,
+        cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert found["built"] == []
+    assert "llama_cpp" not in found["composing"] and "huggingface_hub" not in found["composing"]
+    assert "app.engine" in found["composing"]  # the client, to run the panel
+    assert found["engine_started"] is None  # no model chosen: no engine process either
+
+
+# ---------------------------------------------------------------- compose → insert → save
+@pytest.mark.model
+def test_compose_insert_save_and_reopen_with_model_and_reasoning(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook, tiny_model: Path
+) -> None:
+    window = open_app_window(qtbot, tmp_path, book, settings=small_context())
+    assert window.side_panel("compose") is None  # built on first use only
+    added, info = add_in_manager(qtbot, window, tiny_model)
+
+    # The choice is the current model, kept in the settings; it is loaded on the CPU.
+    engine = settings_on_disk(tmp_path)["engine"]
+    assert engine["model_key"] == added.key and engine["model_path"] == str(added.path)
+    assert engine["backend"] == "local"
+    assert info.backend == "cpu" and info.n_ctx == 2048
+    panel = window.compose.panel
+    assert panel is not None and window.side_panel("compose") is window.compose.host
+    assert window.side_dock.isVisible()
+    assert "就绪" in panel.status.summary.text() and "CPU" in panel.status.summary.text()
+    assert "就绪" in window.status.engine.text() and window.status.engine.isVisible()
+    assert "格律诗专用模型" in window.compose.host.model_line.text()
+    loaded = events(window, "model_loaded")
+    assert loaded and loaded[-1]["engine_pid"] == window.models_ui.local_backend().client.pid
+
+    # Strict metre flows through to the engine: the tiny random model writes a real 七绝.
+    panel.sampling = Sampling(max_tokens=160, seed=5)
+    fill_form(panel, strict=True)
+    assert panel.form.strict_metre
+    with qtbot.waitSignal(panel.run_finished, timeout=120_000):
+        panel.form.generate_button.click()
+        qtbot.waitUntil(lambda: bool(panel.reasoning.text()), timeout=60_000)  # streams in
+    poem = panel.result.poem()
+    assert poem is not None, panel.result.status.text()
+    assert len(poem.lines) == 4 and all(len(line) == 7 for line in poem.lines)
+    analysis = panel.result.analysis()
+    assert analysis is not None and analysis.form is Form.QIJUE and not analysis.errors
+    assert qt_plain(poem.reasoning) == qt_plain(panel.reasoning.text())
+
+    # Insert: a new poem in the editor, carrying the model, sampling and reasoning.
+    panel.result.insert_button.click()
+    assert window.pane.text() == poem.text
+    assert window.meta.values()[0] == "秋思"
+    assert window.doc.saved.origin == "generated" and window.doc.poem_id is None
+    info_panel = window.side_panel("generated")
+    assert info_panel is not None and added.path.name in info_panel.model_label.text()
+
+    record = save_and_wait(qtbot, window)
+    expected = generated_data(poem).cleaned()
+    assert record.origin == "generated" and record.text == poem.text
+    assert record.model_id == added.path.name == poem.model_id
+    assert record.sampling is not None and record.sampling["max_tokens"] == 160
+    assert record.sampling["seed"] == poem.sampling["seed"]
+    assert record.reasoning == expected.reasoning and record.reasoning
+    assert record.form == "七绝" and record.rhyme_group == "下平十一尤"
+
+    # Reopen: the window shows how it was written.
+    window.new_document()
+    assert window.side_panel("generated") is None  # a poem the poet writes has none
+    with qtbot.waitSignal(window.document_loaded, timeout=30_000):
+        window.open_poem(record.id)
+    shown = window.side_panel("generated")
+    assert shown is not None and record.model_id in shown.model_label.text()
+    assert "max_tokens=160" in shown.sampling_label.text()
+    assert qt_plain(shown.reasoning.toPlainText()) == qt_plain(record.reasoning)
+
+    # 存入诗库 keeps the candidate without opening it.
+    with qtbot.waitSignal(window.poem_saved, timeout=30_000) as kept:
+        panel.result.save_button.click()
+    stored: Any = kept.args[0]
+    assert stored.id != record.id and stored.origin == "generated"
+    assert stored.model_id == record.model_id and stored.scores.total is not None
+    assert window.doc.poem_id == record.id  # the editor did not change
+
+
+@pytest.mark.model
+def test_cancel_from_the_window_and_the_engine_starts_on_first_generate(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook, tiny_model: Path
+) -> None:
+    window = open_app_window(
+        qtbot, tmp_path, book, settings=small_context(model_path=str(tiny_model))
+    )
+    window.compose.action.trigger()  # 模型 → 作诗 (Ctrl+G)
+    panel = window.compose.panel
+    assert panel is not None and panel.isVisibleTo(window)
+    client = window.models_ui.local_backend().client
+    assert client.pid is None  # nothing started yet: the first Generate loads the model
+    assert "未登记" in window.compose.host.model_line.text()
+    panel.sampling = Sampling(max_tokens=1800, seed=11)
+    fill_form(panel)
+    panel.form.generate_button.click()
+    qtbot.waitUntil(lambda: len(panel.reasoning.text()) > 20, timeout=90_000)
+    pid = client.pid
+    assert pid is not None and client.state == "ready"
+    with qtbot.waitSignal(panel.run_finished, timeout=30_000):
+        panel.form.stop_button.click()
+    run = panel.runs[0]
+    assert run.cancelled and run.stats is not None and run.stats.completion_tokens < 1800
+    assert panel.result.status.text() == "已停止。"
+    assert client.state == "ready" and client.pid == pid  # the same process goes on
+    assert window.pane.text() == ""  # the editor was never touched
+
+    window.close()  # the window's close stops the engine: no orphan process
+    assert process_gone(pid)
+    assert not client.running
+    assert events(window, "engine_stopped")[-1]["engine_pid"] == pid
+
+
+@pytest.mark.model
+def test_engine_killed_mid_stream_leaves_the_window_and_the_text_then_restarts(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook, tiny_model: Path
+) -> None:
+    window = open_app_window(
+        qtbot, tmp_path, book, settings=small_context(model_path=str(tiny_model))
+    )
+    type_text(window.pane.editor, "床前明月光\n疑是地上霜")
+    typed = window.pane.text()
+    panel = window.compose.show()
+    panel.sampling = Sampling(max_tokens=1800, seed=11)
+    fill_form(panel)
+    panel.form.generate_button.click()
+    qtbot.waitUntil(lambda: len(panel.reasoning.text()) > 10, timeout=90_000)
+    client = window.models_ui.local_backend().client
+    old_pid = client.pid
+    assert old_pid is not None
+    with qtbot.waitSignal(panel.run_finished, timeout=30_000):
+        client.send_signal(signal.SIGKILL)
+    status = panel.status
+    assert window.isVisible() and window.pane.text() == typed  # the editor is untouched
+    assert status.problem.isVisible() and status.restart_button.isVisible()
+    assert "SIGKILL" in status.problem.text()
+    qtbot.waitUntil(lambda: "崩溃" in window.status.engine.text(), timeout=5_000)
+    assert events(window, "engine_crashed")[-1]["signal"] == "SIGKILL"
+    assert process_gone(old_pid)
+
+    status.restart_button.click()
+    qtbot.waitUntil(lambda: client.state == "ready" and status.state == "ready", timeout=60_000)
+    assert client.pid not in (None, old_pid) and not status.problem.isVisible()
+    panel.sampling = Sampling(max_tokens=5, seed=2)
+    with qtbot.waitSignal(panel.run_finished, timeout=60_000):
+        panel.form.generate_button.click()
+    assert panel.runs[0].stats is not None and panel.runs[0].stats.completion_tokens == 5
+    assert window.pane.text() == typed
+    new_pid = client.pid
+    window.close()
+    assert new_pid is not None and process_gone(new_pid)
+
+
+# ---------------------------------------------------------------- remote, general models
+def test_remote_server_chosen_in_the_settings_dialog(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_app_window(qtbot, tmp_path, book)
+    with ScriptedServer("poem") as srv:
+        dialog = window.support.open_settings()
+        dialog.show_page("model")
+        page = dialog.model_page
+        assert dialog.tabs.currentWidget() is page
+        page.remote_radio.setChecked(True)
+        assert page.problem_label.isVisibleTo(dialog)  # no address yet
+        page.url_edit.setText(srv.url)
+        page.model_edit.setText("qpm-1k-32b-r1")
+        page.key_edit.setText("sk-secret")
+        page.constraint_combo.setCurrentIndex(page.constraint_combo.findData("gbnf"))
+        assert not page.problem_label.isVisibleTo(dialog)
+        dialog.accept()
+        remote = settings_on_disk(tmp_path)["engine"]
+        assert remote["backend"] == "remote" and remote["remote"]["url"] == srv.url
+        assert remote["remote"]["api_key"] == "sk-secret"
+        assert remote["remote"]["constraint_mode"] == "gbnf"
+        mode = (tmp_path / "config" / "settings.json").stat().st_mode & 0o777
+        assert mode == 0o600  # the key is readable only by its owner
+        assert window.models_ui.remote_action.isChecked()
+
+        panel = window.compose.show()
+        assert panel.status.state == "remote"
+        assert "qpm-1k-32b-r1@127.0.0.1" in window.compose.host.model_line.text()
+        assert "远程" in window.status.engine.text()
+        fill_form(panel, form=Form.WUJUE)
+        panel.form.select_group(group_id("下平七阳"))
+        with qtbot.waitSignal(panel.run_finished, timeout=30_000):
+            panel.form.generate_button.click()
+        assert srv.headers[0].get("Authorization") == "Bearer sk-secret"
+        poem = panel.result.poem()
+        assert poem is not None and poem.lines[0] == "床前明月光"
+        panel.result.insert_button.click()
+        assert window.pane.text().startswith("床前明月光")
+        assert window.doc.saved.model_id == poem.model_id
+    assert not window.services.models.engine().running  # the local engine never started
+
+    # Back to the local engine from the 模型 menu (persisted).
+    window.models_ui.local_action.trigger()
+    assert settings_on_disk(tmp_path)["engine"]["backend"] == "local"
+    assert panel.status.state != "remote"
+    assert "模型：未选择" in window.compose.host.model_line.text()
+
+
+def test_a_general_model_is_labelled_as_not_the_poetry_model(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    from tests.support.gguf_samples import write_gguf  # a small valid GGUF file
+
+    window = open_app_window(qtbot, tmp_path, book, lang="en")
+    model_file = write_gguf(tmp_path / "qwen2.5-7b-instruct-q4_k_m.gguf")[0]
+    registry = window.services.models.registry()
+    general = registry.add_local(model_file, kind="general", prompt_style="chatml-general")
+    window.models_ui.choose(general)  # and loads it
+    qtbot.waitUntil(lambda: not window.models_ui.loading, timeout=60_000)
+    line = window.compose.host.model_line.text()
+    assert "general model (not the poetry model)" in line
+    assert "not the poetry model" in window.status.engine.text()
+    assert window.models_ui.prompt_style() == "general"
+    assert window.compose.panel.prompt_style.value == "general"
+    assert events(window, "model_chosen")[-1]["kind"] == "general"
+
+
+def test_nothing_chosen_says_where_to_choose(qtbot: QtBot, tmp_path: Path, book: RhymeBook) -> None:
+    window = open_app_window(qtbot, tmp_path, book)
+    assert not window.models_ui.load_current()
+    notice = window.notices.findChild(QWidget, "notice-model")
+    assert notice is not None and "模型管理" in notice.label.text()
+    assert window.services.models.has_engine is False  # nothing started for it
+
+
+def test_generated_data_keeps_what_the_library_needs() -> None:
+    from app.compose.session import ComposedPoem
+
+    poem = ComposedPoem("一\n二", ("一", "二"), "m.gguf", {"seed": 3}, "想", "秋", "", "五绝", 1)
+    data = generated_data(poem)
+    assert data == PoemData(title="秋", text="一\n二", origin="generated", model_id="m.gguf",
+                            sampling={"seed": 3}, reasoning="想")  # fmt: skip
