@@ -14,6 +14,10 @@ outside these test runs the log never holds a poem's text.
 
 End-to-end tests use it to type a poem and kill the app with SIGKILL before
 any explicit save (tests/e2e/test_crash_recovery.py, bench/crash_cycles.py).
+
+``SHIJIAN_DRIVE_LOAD_MODEL=1`` loads the current model once start-up is done (as
+模型 → 加载当前模型 does; ``model_loaded`` is logged with the engine's pid), so a
+test can check that no engine process outlives the app however it ends.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from app.ui.main_window import MainWindow
 DRIVE_TYPE_ENV = "SHIJIAN_DRIVE_TYPE"
 DRIVE_INTERVAL_ENV = "SHIJIAN_DRIVE_INTERVAL_MS"
 DRIVE_REPORT_ENV = "SHIJIAN_DRIVE_REPORT"
+DRIVE_LOAD_MODEL_ENV = "SHIJIAN_DRIVE_LOAD_MODEL"
 
 
 class TypingDrive(QObject):
@@ -71,7 +76,8 @@ def install_drive(window: MainWindow, environ: Mapping[str, str]) -> TypingDrive
     """Start the test drive after start-up when the environment asks for it."""
     text = environ.get(DRIVE_TYPE_ENV)
     report = environ.get(DRIVE_REPORT_ENV, "") == "1"
-    if text is None and not report:
+    load_model = environ.get(DRIVE_LOAD_MODEL_ENV, "") == "1"
+    if text is None and not report and not load_model:
         return None
     interval = int(environ.get(DRIVE_INTERVAL_ENV, "40") or 40)
     drive = TypingDrive(window, text.replace("\\n", "\n"), interval) if text else None
@@ -81,6 +87,8 @@ def install_drive(window: MainWindow, environ: Mapping[str, str]) -> TypingDrive
             window.log.event("editor_text", text=window.pane.text(), slot=window.doc.slot)
         if drive is not None:
             drive.start()
+        if load_model:
+            window.models_ui.load_current()
 
     window.drafts_checked.connect(after_drafts)
     return drive

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.engine.requests import Sampling
@@ -348,8 +347,7 @@ def test_a_general_model_is_labelled_as_not_the_poetry_model(
 def test_nothing_chosen_says_where_to_choose(qtbot: QtBot, tmp_path: Path, book: RhymeBook) -> None:
     window = open_app_window(qtbot, tmp_path, book)
     assert not window.models_ui.load_current()
-    notice = window.notices.findChild(QWidget, "notice-model")
-    assert notice is not None and "模型管理" in notice.label.text()
+    assert "模型管理" in window.notices.texts()["model"]
     assert window.services.models.has_engine is False  # nothing started for it
 
 
