@@ -358,3 +358,55 @@ def test_generated_data_keeps_what_the_library_needs() -> None:
     data = generated_data(poem)
     assert data == PoemData(title="秋", text="一\n二", origin="generated", model_id="m.gguf",
                             sampling={"seed": 3}, reasoning="想")  # fmt: skip
+
+
+# ---------------------------------------------------------------- downloading a model
+@pytest.mark.model
+def test_a_downloaded_model_becomes_current_and_loads_then_deleting_it_lets_go(
+    qtbot: QtBot,
+    tmp_path: Path,
+    book: RhymeBook,
+    tiny_model: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The hub mirror from the settings is where the manager looks; the downloaded file
+    (the tiny model, served as the small general model of the catalog) is installed,
+    becomes the current model and is loaded; deleting it clears the choice."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.settings import HubSettings
+    from tests.support.fake_hub import FakeHub
+
+    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    with FakeHub() as hub:
+        hub.add_repo(
+            "Qwen/Qwen2.5-1.5B-Instruct-GGUF",
+            {"qwen2.5-1.5b-instruct-q4_k_m.gguf": tiny_model.read_bytes()},
+        )
+        settings = replace(small_context(), hub=HubSettings(endpoint=hub.url))
+        window = open_app_window(qtbot, tmp_path, book, settings=settings)
+        models = window.models_ui
+        dialog = models.open_manager()
+        assert dialog.select_entry("qwen2.5-1.5b-instruct-q4_k_m")
+        with qtbot.waitSignal(models.loaded, timeout=120_000) as loaded:
+            dialog.download_button.click()  # looks it up on the mirror, then downloads
+        assert dialog.download_dialog is not None and dialog.download_dialog.state == "done"
+        dialog.download_dialog.accept()
+    installed = window.services.models.registry().for_entry("qwen2.5-1.5b-instruct-q4_k_m")
+    assert installed is not None and installed.path.is_relative_to(tmp_path / "models")
+    assert settings_on_disk(tmp_path)["engine"]["model_key"] == installed.key
+    assert loaded.args[0].model_path == str(installed.path)
+    line = window.compose.host.model_line.text()
+    assert "通用模型（非格律诗专用）" in line  # labelled: not the poetry model
+    assert window.compose.panel.prompt_style.value == "general"
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.select_entry("qwen2.5-1.5b-instruct-q4_k_m")
+    with qtbot.waitSignal(models.model_changed, timeout=30_000):
+        dialog.delete_button.click()
+    assert not installed.path.exists()
+    assert settings_on_disk(tmp_path)["engine"]["model_key"] == ""
+    assert models.current() is None and "未选择" in window.compose.host.model_line.text()
+    client = models.local_backend().client
+    qtbot.waitUntil(lambda: client.state == "idle", timeout=10_000)  # unloaded
