@@ -162,7 +162,7 @@ class ComposeFeature(QObject):
         models.load_started.connect(self._load_started)
         models.loaded.connect(self._loaded)
         models.load_failed.connect(self._load_failed)
-        models.engine_state.connect(lambda _state: self._show_model())
+        models.engine_state.connect(self._engine_state)
         window.document_loaded.connect(self._document_loaded)
 
     # ------------------------------------------------------------------ the panel
@@ -272,6 +272,14 @@ class ComposeFeature(QObject):
 
     def _model_changed(self, _model: CurrentModel | None) -> None:
         self._apply_backend()
+
+    def _engine_state(self, state: str) -> None:
+        panel = self.panel
+        if state == "crashed" and panel is not None and not panel.running:
+            crash = self.models.local_backend().client.last_crash
+            if crash is not None:  # died while idle: say so, with Restart
+                panel.status.show_crash(crash)
+        self._show_model()
 
     def _load_started(self, _model: object) -> None:
         panel = self.ensure_panel()

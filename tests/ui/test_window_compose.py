@@ -272,8 +272,13 @@ def test_engine_killed_mid_stream_leaves_the_window_and_the_text_then_restarts(
     assert panel.runs[0].stats is not None and panel.runs[0].stats.completion_tokens == 5
     assert window.pane.text() == typed
     new_pid = client.pid
+    assert new_pid is not None and not status.problem.isVisible()
+
+    client.send_signal(signal.SIGKILL)  # dying while idle is shown too, with Restart
+    qtbot.waitUntil(status.restart_button.isVisible, timeout=10_000)
+    assert "SIGKILL" in status.problem.text() and process_gone(new_pid)
     window.close()
-    assert new_pid is not None and process_gone(new_pid)
+    assert not client.running
 
 
 # ---------------------------------------------------------------- remote, general models
