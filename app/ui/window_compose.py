@@ -302,7 +302,10 @@ class ComposeFeature(QObject):
         w = self.w
         before = w.doc
         before_data = w.current_data()
-        had_text = bool(before_data.text.strip()) or before.poem_id is not None
+        had_text = (
+            bool(before_data.text.strip() or before_data.title.strip())
+            or before.poem_id is not None
+        )
         w.new_document(generated_data(poem))
         w.log.event("generated_inserted", model=poem.model_id, chars=len(poem.text))
         if not had_text:

@@ -116,6 +116,8 @@ class ModelController(QObject):
         self._loading: LoadConfig | None = None
         self._load_t0 = 0.0
         self.manager: ModelManagerDialog | None = None
+        self._manager_hub: object = None
+        self._known_keys: set[str] = set()
         self._closed = False
 
     # ------------------------------------------------------------------ state
@@ -285,13 +287,23 @@ class ModelController(QObject):
 
     def open_manager(self) -> ModelManagerDialog:
         """Open the model manager (non-modal: downloads go on while the poet writes)."""
-        if self.manager is not None and self.manager.isVisible():
-            self.manager.raise_()
-            self.manager.activateWindow()
-            return self.manager
         from app.ui.model_manager import ModelManagerDialog
 
         models = self.w.services.models
+        hub = models.hub_config()
+        old = self.manager
+        if old is not None and (old.isVisible() or self._manager_hub == hub):
+            # the same dialog again (a download it started goes on in its own window)
+            self._known_keys = {m.key for m in models.registry().models()}
+            old.refresh()
+            old.open()
+            old.raise_()
+            old.activateWindow()
+            return old
+        if old is not None:  # the hub settings changed: a new dialog with a new resolver
+            busy = old.download_dialog is not None and old.download_dialog.isVisible()
+            if not busy:
+                old.deleteLater()
         dialog = ModelManagerDialog(
             models.catalog(),
             models.registry(),
@@ -301,6 +313,7 @@ class ModelController(QObject):
             machine=models.machine(),
             parent=self.w,
         )
+        self._manager_hub = hub
         dialog.setObjectName("model-manager")
         self._known_keys = {m.key for m in models.registry().models()}
         dialog.model_chosen.connect(self._chosen_in_manager)
@@ -324,7 +337,7 @@ class ModelController(QObject):
         registry = self.w.services.models.registry()
         models = registry.models()
         keys = {m.key for m in models}
-        new = [m for m in models if m.key not in getattr(self, "_known_keys", keys)]
+        new = [m for m in models if m.key not in self._known_keys]
         self._known_keys = keys
         current = self._current
         if current is not None and current.key and current.key not in keys:

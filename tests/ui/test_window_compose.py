@@ -318,9 +318,14 @@ def test_remote_server_chosen_in_the_settings_dialog(
         assert srv.headers[0].get("Authorization") == "Bearer sk-secret"
         poem = panel.result.poem()
         assert poem is not None and poem.lines[0] == "床前明月光"
+        type_text(window.pane.editor, "春眠不觉晓")  # the poet's own lines, not yet saved
         panel.result.insert_button.click()
         assert window.pane.text().startswith("床前明月光")
         assert window.doc.saved.model_id == poem.model_id
+        notice = window.notices.notice("inserted")  # their poem was kept: back to it
+        assert notice is not None and "草稿" in notice.text
+        notice.buttons[0].click()
+        assert window.pane.text() == "春眠不觉晓" and window.doc.saved.origin == "written"
     assert not window.services.models.engine().running  # the local engine never started
 
     # Back to the local engine from the 模型 menu (persisted).
