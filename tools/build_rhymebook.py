@@ -373,7 +373,12 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
     for group in GROUPS:
         members = book.members[group.id]
         order = {c: i for i, c in enumerate(members)}
-        ranked = sorted(members, key=lambda c: (-_variant_count(c, trad, resolver), order[c]))
+        # Most used as a rhyme in Tang regulated verse first, then most used at all: the
+        # order suggestions at rhyme positions and the model's rhyme retrieval rely on.
+        ranked = sorted(
+            members,
+            key=lambda c: (-counts.rhyme[c], -_variant_count(c, trad, resolver), order[c]),
+        )
         simplified: list[str] = []
         for t in ranked:
             s = (occ.ts.get(t) or [t])[0]

@@ -306,6 +306,7 @@ class CorpusCounts:
     simp: Counter[str]  # characters of their simplified text
     aligned: Counter[tuple[str, str]]  # (traditional, simplified) at the same position
     poems: int
+    rhyme: Counter[str] = field(default_factory=Counter)  # last characters of even lines
 
 
 def count_corpus(path: Path | None) -> CorpusCounts:
@@ -325,6 +326,9 @@ def count_corpus(path: Path | None) -> CorpusCounts:
             verses, simplified = poem["lines"], poem.get("simplified", [])
             for verse in verses:
                 counts.trad.update(verse)
+            for verse in verses[1::2]:  # lines 2, 4, 6, 8: the rhyme positions
+                if verse:
+                    counts.rhyme[verse[-1]] += 1
             for verse in simplified:
                 counts.simp.update(verse)
             if len(simplified) == len(verses):
