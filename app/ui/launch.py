@@ -22,12 +22,32 @@ import sys
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from app import __version__
 from app.paths import BASEDIR_ENV, resolve_paths
 from app.settings import SettingsStore
 from app.ui.i18n import Language
 from app.ui.logging_setup import EventLog, setup_logging
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
+
+
+def app_icon() -> QIcon:
+    """The vermilion seal (resources/icons, drawn by tools/make_icons.py), every size."""
+    from PySide6.QtGui import QIcon, QPixmap
+
+    from app.bundled import resource
+
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        pixmap = QPixmap()
+        with contextlib.suppress(OSError):
+            if pixmap.loadFromData(resource("icons", f"shijian-{size}.png").read_bytes()):
+                icon.addPixmap(pixmap)
+    return icon
+
 
 # Loaded only when first used (never at start-up): the model stack and the PDF writer.
 HEAVY_MODULES = ("llama_cpp", "huggingface_hub", "app.engine", "app.models", "app.export")
@@ -126,6 +146,8 @@ def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
     app.setApplicationName("shijian")
     app.setOrganizationName("Shijian")
     app.setApplicationDisplayName("诗笺")
+    app.setDesktopFileName("shijian")  # lets the task bar match packaging/linux/shijian.desktop
+    app.setWindowIcon(app_icon())
     dark = apply_theme(app, settings.ui.theme)
     font_check = check_fonts(settings.fonts.poem_family, settings.fonts.ui_family)
     apply_ui_font(app, settings.fonts.ui_family, settings.fonts.ui_size, font_check.ui_family)

@@ -360,3 +360,11 @@ def test_closing_right_after_save_leaves_no_stray_draft(
     assert again.pane.text() == ""  # nothing to restore: the poem was saved
     assert not again.doc.restored_draft
     assert [r.text for r in call(again, ops.search, PoemQuery())] == ["春眠不觉晓"]
+
+
+def test_the_app_icon_has_every_size(qapp: object) -> None:
+    from app.ui.launch import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull()
+    assert {s.width() for s in icon.availableSizes()} >= {16, 32, 64, 256, 512}
