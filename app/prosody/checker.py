@@ -7,6 +7,7 @@ verdicts. Pure function of (text, book, settings, pins); no I/O, no Qt.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from itertools import repeat
 from typing import TYPE_CHECKING, cast
@@ -596,36 +597,31 @@ def _rhyme_marks(
 def _repeated_chars(lines: list[TextLine], slots: list[RhymeSlot]) -> list[Finding]:
     """重字: a character used twice (not as adjacent 叠字, not a 重韵 already reported)."""
     everything = "".join(tl.chars for tl in lines)
-    if len(set(everything)) == len(everything):
+    counts = Counter(everything)
+    if len(counts) == len(everything):
         return []
-    seen_once: set[str] = set()
-    dups: set[str] = set()
-    for ch in everything:
-        if ch in seen_once:
-            dups.add(ch)
-        else:
-            seen_once.add(ch)
     rhyme_cells = {(s.line, s.pos) for s in slots}
-    first: dict[str, tuple[int, int]] = {}
     out: list[Finding] = []
-    for i, tl in enumerate(lines):
-        chars = tl.chars
-        for pos, ch in enumerate(chars):
-            if ch not in dups:
-                continue
-            prev = first.get(ch)
-            if prev is None:
-                first[ch] = (i, pos)
-                continue
-            adjacent = (pos > 0 and chars[pos - 1] == ch) or (
-                pos + 1 < len(chars) and chars[pos + 1] == ch
-            )
-            if adjacent or ((i, pos) in rhyme_cells and prev in rhyme_cells):
-                continue
-            out.append(
-                Finding(Rule.CHONG_ZI, Severity.HINT, i, pos, ch, tl.offsets[pos], "", ch,
-                        detail=(("other", str(prev[0] + 1)),), marks=((i, pos),))
-            )  # fmt: skip
+    for ch, k in counts.items():
+        if k < 2:
+            continue
+        first: tuple[int, int] | None = None
+        for i, tl in enumerate(lines):
+            chars = tl.chars
+            pos = chars.find(ch)
+            while pos >= 0:
+                if first is None:
+                    first = (i, pos)
+                elif not (
+                    (pos > 0 and chars[pos - 1] == ch)
+                    or (pos + 1 < len(chars) and chars[pos + 1] == ch)
+                    or ((i, pos) in rhyme_cells and first in rhyme_cells)
+                ):
+                    out.append(
+                        Finding(Rule.CHONG_ZI, Severity.HINT, i, pos, ch, tl.offsets[pos], "",
+                                ch, detail=(("other", str(first[0] + 1)),), marks=((i, pos),))
+                    )  # fmt: skip
+                pos = chars.find(ch, pos + 1)
     return out
 
 

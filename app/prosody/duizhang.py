@@ -168,15 +168,17 @@ class Lexicon:
                     if form not in classes:
                         classes[form] = list(pairs)
         self._classes: dict[str, Classes] = {ch: tuple(p) for ch, p in classes.items()}
-        self._scores: dict[tuple[str, str], float] = {}
+        self._scores: dict[str, dict[str, float]] = {}  # x → y → score, filled on demand
 
     def classes(self, ch: str) -> Classes | None:
         return self._classes.get(ch)
 
     def pair_score(self, x: str, y: str) -> float:
         """The best match over every class either character can take."""
-        key = (x, y)
-        cached = self._scores.get(key)
+        row = self._scores.get(x)
+        if row is None:
+            row = self._scores[x] = {}
+        cached = row.get(y)
         if cached is not None:
             return cached
         cx = self._classes.get(x)
@@ -193,7 +195,7 @@ class Lexicon:
                         best = max(best, 0.75)
                     else:
                         best = max(best, _RELATED_SCORE.get((kx, ky), 0.0))
-        self._scores[key] = best
+        row[y] = best
         return best
 
 
@@ -211,7 +213,9 @@ def couplet_score(a: str, b: str, lexicon: Lexicon) -> tuple[float, list[int]]:
     n = min(len(a), len(b))
     if n == 0:
         return 0.0, []
-    a_dup, b_dup = _dup_flags(a[:n]), _dup_flags(b[:n])
+    no_dups = [False] * n
+    a_dup = no_dups if len(set(a[:n])) == n else _dup_flags(a[:n])
+    b_dup = no_dups if len(set(b[:n])) == n else _dup_flags(b[:n])
     pair_score = lexicon.pair_score
     points = 0.0
     weak: list[int] = []
