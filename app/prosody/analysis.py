@@ -70,8 +70,12 @@ class CharResult(NamedTuple):
         return self.severity is None or self.severity < Severity.WARNING
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LineResult:
+    """One verse line of an analysis (read-only by convention: not frozen, because
+    frozen dataclasses cost a ``object.__setattr__`` per field and a 七律 makes eight
+    of these per keystroke)."""
+
     index: int
     text: TextLine
     type: LineType | None  # None when the line has no template (wrong length, 仄韵 …)

@@ -7,6 +7,7 @@ verdicts. Pure function of (text, book, settings, pins); no I/O, no Qt.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from itertools import repeat
@@ -43,6 +44,7 @@ DEFAULT_SETTINGS = CheckSettings()
 # mask & (PING_BIT | ZE_BIT) → code
 _CODE_OF_MASK = (UNKNOWN, PING, ZE, EITHER)
 _tuple_new = tuple.__new__
+_DIE_ZI = re.compile(r"(.)\1+")
 _RUN_SHAPES = {20: 5, 28: 7, 40: 5, 56: 7}  # one unpunctuated run of a whole poem
 
 
@@ -157,8 +159,7 @@ def _analyze(
                     checker._entry(ch)
             row = list(map(get_code, tl.chars))
         codes.append(cast("list[int]", row))
-    ru_of = checker._ru.__getitem__
-    ru = [list(map(ru_of, tl.chars)) for tl in lines]
+    ru = checker._ru  # 入声 by character: only the wording of a finding needs it
     if pins:
         for i, tl in enumerate(lines):
             for pos, off in enumerate(tl.offsets):
@@ -185,7 +186,7 @@ def _analyze(
         scheme = _vote(checker._line_costs, codes, full, length, typing_last, lines, book)
         types = list(scheme.types(n))
         inputs = [
-            LineInput(i, tl.chars, tl.offsets, codes[i], ru[i], types[i], length)
+            LineInput(i, tl.chars, tl.offsets, codes[i], ru, types[i], length)
             for i, tl in enumerate(lines)
         ]
         clean = checker._clean_lines
@@ -550,7 +551,7 @@ def _pos2(li: LineInput, rule: Rule, severity: Severity, other: int | None) -> F
         li.chars[1],
         li.offsets[1],
         "平" if want == PING else "仄",
-        tone_word(code, li.ru[1]),
+        tone_word(code, li.ru_of.get(li.chars[1], False)),
         Need.PING if want == PING else Need.ZE,
         detail,
         ((li.index, 1),),
@@ -597,9 +598,13 @@ def _rhyme_marks(
 def _repeated_chars(lines: list[TextLine], slots: list[RhymeSlot]) -> list[Finding]:
     """重字: a character used twice (not as adjacent 叠字, not a 重韵 already reported)."""
     everything = "".join(tl.chars for tl in lines)
-    counts = Counter(everything)
-    if len(counts) == len(everything):
+    if len(set(everything)) == len(everything):
         return []
+    # 叠字 (a character doubled in place) is legitimate: squeeze it out and look again
+    squeezed = _DIE_ZI.sub(r"\1", "\n".join(tl.chars for tl in lines)).replace("\n", "")
+    if len(set(squeezed)) == len(squeezed):
+        return []
+    counts = Counter(everything)
     rhyme_cells = {(s.line, s.pos) for s in slots}
     out: list[Finding] = []
     for ch, k in counts.items():

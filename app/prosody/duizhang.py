@@ -213,10 +213,28 @@ def couplet_score(a: str, b: str, lexicon: Lexicon) -> tuple[float, list[int]]:
     n = min(len(a), len(b))
     if n == 0:
         return 0.0, []
-    no_dups = [False] * n
-    a_dup = no_dups if len(set(a[:n])) == n else _dup_flags(a[:n])
-    b_dup = no_dups if len(set(b[:n])) == n else _dup_flags(b[:n])
-    pair_score = lexicon.pair_score
+    a, b = a[:n], b[:n]
+    if len(set(a)) < n or len(set(b)) < n:  # a line repeats a character: 叠字 rules apply
+        return _couplet_score_with_repeats(a, b, lexicon)
+    table = lexicon._scores
+    points = 0.0
+    weak: list[int] = []
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        row = table.get(x)
+        score = row.get(y) if row is not None else None
+        if score is None:
+            score = lexicon.pair_score(x, y)
+        if x == y:
+            score = 0.0  # the same character facing itself
+        points += score
+        if score < 0.5:
+            weak.append(i)
+    return points / n, weak
+
+
+def _couplet_score_with_repeats(a: str, b: str, lexicon: Lexicon) -> tuple[float, list[int]]:
+    n = len(a)
+    a_dup, b_dup = _dup_flags(a), _dup_flags(b)
     points = 0.0
     weak: list[int] = []
     for i in range(n):
@@ -232,7 +250,7 @@ def couplet_score(a: str, b: str, lexicon: Lexicon) -> tuple[float, list[int]]:
         elif x_dup:  # 叠字 facing 叠字
             points += 1.0
         else:
-            score = pair_score(x, y)
+            score = lexicon.pair_score(x, y)
             points += score
             if score < 0.5:
                 weak.append(i)

@@ -10,6 +10,7 @@ and GPING/GZE — a Mandarin guess, never definite enough to make an error.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.prosody.findings import Finding, Need, Rule, Severity
@@ -45,7 +46,7 @@ class LineInput:
     chars: str
     offsets: tuple[int, ...]
     codes: list[int]
-    ru: list[bool]
+    ru_of: Mapping[str, bool]  # 入声 by character (the checker's cache)
     type: LineType
     length: int  # the form's line length (5 or 7)
 
@@ -86,7 +87,13 @@ def tone_fault(line: LineInput, pos: int, want: int, rule: Rule = Rule.TONE) -> 
     need = Need.PING if want == PING else Need.ZE
     if (want == PING and code == ZE) or (want == ZE and code == PING):
         return _finding(
-            line, rule, Severity.ERROR, pos, want_word, tone_word(code, line.ru[pos]), need
+            line,
+            rule,
+            Severity.ERROR,
+            pos,
+            want_word,
+            tone_word(code, line.ru_of.get(line.chars[pos], False)),
+            need,
         )
     return uncertain_fault(line, pos, want)
 
@@ -266,7 +273,7 @@ def _strict(line: LineInput, involved: set[int]) -> list[Finding]:
                     Severity.WARNING,
                     pos,
                     "平" if want == PING else "仄",
-                    tone_word(code, line.ru[pos]),
+                    tone_word(code, line.ru_of.get(line.chars[pos], False)),
                     Need.PING if want == PING else Need.ZE,
                     detail=(("strict", "1"),),
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from app.prosody.findings import Finding, Need, Rule, Severity
@@ -77,7 +78,7 @@ def rhyme_findings(
     book: RhymeBook,
     pinned: RhymeGroup | None,
     settings: CheckSettings,
-    ru: list[list[bool]],
+    ru: Mapping[str, bool],
 ) -> tuple[RhymeGroup | None, list[Finding]]:
     out: list[Finding] = []
     group = pinned if pinned is not None else choose_group(slots, book)
@@ -85,7 +86,7 @@ def rhyme_findings(
     used: dict[str, int] = {}
     for slot in slots:
         if slot.code == ZE:
-            found = "入声仄" if ru[slot.line][slot.pos] else "仄"
+            found = "入声仄" if ru.get(slot.char, False) else "仄"
             out.append(
                 _at(slot, Rule.LINE_END, Severity.ERROR, expected="平", found=found,
                         need=Need.RHYME, detail=(("rhymes", "1"), ("group", gname)))
