@@ -2,37 +2,47 @@
 
 Text tokens are grouped by their *signature*, the tone class of each character
 (and line breaks): every token of a group fits the same positions, so a state
-asks a trie of a few hundred signatures instead of 25,000 tokens. A signature
-that reaches a rhyme position fits only for the group's unused characters there;
-those groups are filtered by character id with numpy. Lead tokens (the first
-bytes of a character) come from per-class tables; continuation tokens are asked
-one by one (at most a few dozen, and only half-way through a character).
+asks a trie of a few hundred signatures instead of 25,000 tokens. The result, a
+*plan*, is kept per automaton and state; the four forms' 2,300 states share about
+45 distinct sets of allowed tokens, and each set gets one *cap* array (+inf where
+allowed, -inf elsewhere) that masks the logits with one ``numpy.minimum``.
 
-The answer for a state without rhyme conditions is cached per automaton and
-state, so after the first few requests a step is a dictionary hit.
+Next to a rhyme position a signature fits only for the group's unused characters
+there: those tokens (and the group's lead pieces) form a per-group extra set
+(:class:`_CondSet`), from which a used rhyme character takes its own tokens away.
+Lead pieces (the first bytes of a character) come from per-class tables;
+continuation pieces from :mod:`app.compose.constraint_pieces`.
 :meth:`MaskTable.allowed` returns token ids, equal as a set to the tokens
 :meth:`PoemRules.walk` accepts (tested against the whole vocabulary).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import hashlib
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from app.compose.constraint_pieces import Continuations
 from app.compose.constraint_poem import CharBytes, PoemRules, PoemState
 from app.compose.metre_automaton import MetreAutomaton, MetreState, ToneClass
 from app.compose.metre_chars import EXCLUDED, CharTable
 from app.compose.vocab_index import VocabIndex
 
-__all__ = ["Ids", "MaskTable", "SigGroup"]
+__all__ = ["Ids", "MaskTable", "Move", "SigGroup", "SigMove", "keep_only"]
 
 NL = -2  # the unit code of a line break in a signature
+_NEG_INF = np.float32(-np.inf)
+_POS_INF = np.float32(np.inf)
 Ids = npt.NDArray[np.intp]  # token ids: numpy's own index type, the fastest to index with
 _EMPTY: Ids = np.zeros(0, dtype=np.intp)
 _MAX_CACHED = 4096
+# where a token leads from a position (rhyme characters it takes), None: it does not fit
+Move = tuple[MetreState, bytes, frozenset[str]] | None
+# where a signature leads from a position, and which of its units take a rhyme character
+SigMove = tuple[MetreState, tuple[int, ...]] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +62,40 @@ class _Node:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    base: Ids  # always allowed at this state
-    cond: tuple[tuple[SigGroup, tuple[int, ...]], ...]  # allowed for unused rhyme chars
+    base: Ids  # always allowed at this state (shared by every state with the same set)
+    base_key: bytes  # a digest of ``base``: thousands of states share a few dozen sets
+    # allowed for an unused rhyme character at unit k: (k, token ids, that unit's char ids)
+    by_offset: tuple[tuple[int, Ids, npt.NDArray[np.int32]], ...]
+    multi: tuple[tuple[SigGroup, tuple[int, ...]], ...]  # two rhyme positions in one token
     rhyme_leads: int  # tone-class bits of rhyme characters whose lead pieces are allowed
+    conditional: bool  # any of the three above: the used rhyme characters matter
+
+
+@dataclass(frozen=True, slots=True)
+class _CondSet:
+    """Next to a rhyme position, for one group: the tokens allowed while no rhyme
+    character is used yet are the plan's ``base`` and ``extra`` (``key``: a digest of
+    both, for their cap); ``by_char`` and ``leads`` say what a used character takes
+    away. Only the group-dependent part is stored (states × groups add up)."""
+
+    base: Ids  # the plan's, shared
+    key: bytes
+    extra: Ids
+    by_char: dict[int, Ids]  # char id → tokens whose rhyme character it is
+    leads: frozenset[int]  # the group's lead pieces among ``extra``
+    lead_bits: int  # tone classes of the group characters those leads begin
 
 
 class MaskTable:
     """Vocabulary masks for one vocabulary, rhyme book and character policy."""
 
-    def __init__(self, vocab: VocabIndex, chars: CharTable) -> None:
+    def __init__(self, vocab: VocabIndex, chars: CharTable, *, max_caps: int = 64) -> None:
         self.vocab = vocab
         self.chars = CharBytes(chars, vocab.cont_bytes)
         classes = chars.classes
         index = chars.index
+        # text token → (signature, its text): a move depends on the signature only
+        self.units: dict[int, tuple[tuple[int, ...], str]] = {}
         buckets: dict[tuple[int, ...], tuple[list[int], list[list[int]]]] = defaultdict(
             lambda: ([], [])
         )
@@ -83,9 +114,11 @@ class MaskTable:
                 sig.append(cls)
                 cids.append(cid)
             else:
-                ids, rows = buckets[tuple(sig)]
+                key = tuple(sig)
+                ids, rows = buckets[key]
                 ids.append(tid)
                 rows.append(cids)
+                self.units[tid] = (key, text)
         self.root = _Node()
         self.groups: list[SigGroup] = []
         for key, (tids, rows) in buckets.items():
@@ -108,30 +141,80 @@ class MaskTable:
             prefixes = self.chars.prefixes[cls]
             ids = [tid for b, tid in self.lead_by_bytes.items() if b in prefixes]
             self.lead_by_class.append(np.asarray(sorted(ids), dtype=np.intp))
-        self.cont_tokens: tuple[tuple[bytes, int], ...] = tuple(
-            zip(vocab.cont_bytes, vocab.cont_ids.tolist(), strict=True)
-        )
+        self.pieces_of_chars = Continuations(self.chars, vocab)
         self._lead_union: dict[int, Ids] = {}
         self._lead_counts: dict[tuple[int, int], Counter[int]] = {}
-        self._plans: dict[tuple[object, MetreState], _Plan] = {}
-        self._cond: dict[tuple[object, ...], Ids] = {}
+        self._lead_arrays: dict[tuple[int, int], Ids] = {}
+        self._plans: dict[tuple[object, ...], dict[MetreState, _Plan]] = {}
+        self._cond: dict[tuple[object, ...], dict[MetreState, _CondSet]] = {}
+        self._bases: dict[bytes, Ids] = {}
+        self._moves: dict[tuple[object, ...], dict[tuple[MetreState, bytes, int], Move]] = {}
+        self._sig_moves: dict[
+            tuple[object, ...], dict[tuple[MetreState, tuple[int, ...]], SigMove]
+        ] = {}
+        # token → bytes for every token the poem may use (no call into llama.cpp per token)
+        self.pieces: dict[int, bytes] = {
+            t: s.encode("utf-8")
+            for t, s in zip(vocab.text_ids.tolist(), vocab.text_strs, strict=True)
+        }
+        self.pieces.update(zip(vocab.lead_ids.tolist(), vocab.lead_bytes, strict=True))
+        self.pieces.update(zip(vocab.cont_ids.tolist(), vocab.cont_bytes, strict=True))
+        # Caps: per allowed set, +inf where a token is allowed, -inf elsewhere; ``minimum``
+        # with the logits masks them in one pass. The four forms' 2,300 states share
+        # about 45 sets, and a rhyme group adds a few dozen (0.6 MB each for Qwen).
+        self.max_caps = max_caps
+        self.caps: OrderedDict[bytes, npt.NDArray[np.float32]] = OrderedDict()
+        self.rhyme_caps: OrderedDict[bytes, npt.NDArray[np.float32]] = OrderedDict()
+        self.seen: set[bytes] = set()  # rhyme-dependent sets asked for once already
 
     # ------------------------------------------------------------------ plans
+    def plans_for(self, automaton: MetreAutomaton) -> dict[MetreState, _Plan]:
+        """The plans of one automaton (by state), built as they are asked for."""
+        got = self._plans.get(automaton.key)
+        if got is None:
+            got = self._plans[automaton.key] = {}
+        return got
+
     def _plan(self, automaton: MetreAutomaton, metre: MetreState) -> _Plan:
-        key = (automaton.key, metre)
-        plan = self._plans.get(key)
-        if plan is not None:
-            return plan
+        plans = self.plans_for(automaton)
+        plan = plans.get(metre)
+        if plan is None:
+            plan = plans[metre] = self.build_plan(automaton, metre)
+        return plan
+
+    def build_plan(self, automaton: MetreAutomaton, metre: MetreState) -> _Plan:
+        """Which tokens fit at ``metre``: a walk of the signature trie."""
         base: list[Ids] = []
         cond: list[tuple[SigGroup, tuple[int, ...]]] = []
         self._walk(automaton, self.root, metre, (), 0, base, cond)
         slot = automaton.slot(metre)
         base.append(self._leads(slot.plain))
         # Signature groups are disjoint, and lead pieces are no text tokens: no duplicates.
-        plan = _Plan(np.sort(np.concatenate(base)).astype(np.intp), tuple(cond), slot.rhyme)
-        if len(self._plans) >= _MAX_CACHED:
-            self._plans.clear()
-        self._plans[key] = plan
+        by_offset: dict[int, list[SigGroup]] = defaultdict(list)
+        multi: list[tuple[SigGroup, tuple[int, ...]]] = []
+        for group, offsets in cond:
+            if len(offsets) == 1:
+                by_offset[offsets[0]].append(group)
+            else:
+                multi.append((group, offsets))
+        merged = np.sort(np.concatenate(base)).astype(np.intp)
+        digest = hashlib.blake2b(merged.tobytes(), digest_size=16).digest()
+        merged = self._bases.setdefault(digest, merged)
+        plan = _Plan(
+            merged,
+            digest,
+            tuple(
+                (
+                    k,
+                    np.concatenate([g.ids for g in groups]),
+                    np.concatenate([g.cids[:, k] for g in groups]),
+                )
+                for k, groups in sorted(by_offset.items())
+            ),
+            tuple(multi),
+            slot.rhyme,
+            bool(by_offset or multi or slot.rhyme),
+        )
         return plan
 
     def _leads(self, bits: int) -> Ids:
@@ -179,33 +262,177 @@ class MaskTable:
                     self._walk(automaton, child, got[0], at, depth + 1, base, cond)
 
     # ------------------------------------------------------------------ asking
-    def allowed_parts(
-        self, rules: PoemRules, state: PoemState
-    ) -> tuple[Ids, ...]:
+    def allowed_parts(self, rules: PoemRules, state: PoemState) -> tuple[Ids, ...]:
         """Token ids that may come next in the poem at ``state``, as disjoint arrays (the
         cached part for the state, then what depends on the rhyme characters used)."""
         if state.pending:
-            return (self._continuations(rules, state),)
+            return (self.continuations(rules, state),)
         plan = self._plan(rules.automaton, state.metre)
-        if not plan.cond and not plan.rhyme_leads:
+        if not plan.conditional:
             return (plan.base,)
-        key = (rules.automaton.key, state.metre, rules.group_id, state.used)
+        got = self.extra(rules, state, plan)
+        return (plan.base, got) if len(got) else (plan.base,)
+
+    def conds_for(self, rules: PoemRules) -> dict[MetreState, _CondSet]:
+        """The rhyme-dependent sets of one automaton and group, by state."""
+        key = (rules.automaton.key, rules.group_id)
         got = self._cond.get(key)
         if got is None:
-            got = self._conditional(rules, state, plan)
-            if len(self._cond) >= _MAX_CACHED:
-                self._cond.clear()
-            self._cond[key] = got
-        return (plan.base, got) if len(got) else (plan.base,)
+            got = self._cond[key] = {}
+        return got
+
+    def cond_set(self, rules: PoemRules, metre: MetreState, plan: _Plan) -> _CondSet:
+        """The :class:`_CondSet` of a conditional plan and the rules' group."""
+        conds = self.conds_for(rules)
+        got = conds.get(metre)
+        if got is None:
+            got = conds[metre] = self._build_cond(rules, metre, plan)
+        return got
+
+    def _build_cond(self, rules: PoemRules, metre: MetreState, plan: _Plan) -> _CondSet:
+        member = rules.member
+        ids = np.concatenate([t[member[c]] for _k, t, c in plan.by_offset] or [_EMPTY])
+        cids = np.concatenate(
+            [c[member[c]] for _k, _t, c in plan.by_offset] or [np.zeros(0, dtype=np.int32)]
+        )
+        by_char: dict[int, list[int]] = defaultdict(list)
+        for tid, cid in zip(ids.tolist(), cids.tolist(), strict=True):
+            by_char[cid].append(tid)
+        leads = _EMPTY
+        if plan.rhyme_leads:
+            every_lead = self._rhyme_leads(rules, PoemState(metre), plan.rhyme_leads)
+            plain = self._leads(rules.automaton.slot(metre).plain)
+            leads = every_lead[~np.isin(every_lead, plain)]
+        extra = np.sort(np.concatenate([ids.astype(np.intp), leads])).astype(np.intp)
+        return _CondSet(
+            plan.base,
+            hashlib.blake2b(plan.base_key + extra.tobytes(), digest_size=16).digest(),
+            extra,
+            {cid: np.asarray(t, dtype=np.intp) for cid, t in by_char.items()},
+            frozenset(leads.tolist()),
+            plan.rhyme_leads,
+        )
+
+    def removed(self, rules: PoemRules, cond: _CondSet, used: frozenset[str]) -> Ids:
+        """The tokens of ``cond.extra`` the used rhyme characters take away."""
+        index = self.chars.table.index
+        parts: list[Ids] = []
+        gone: Counter[int] = Counter()
+        for ch in used:
+            cid = index.get(ch)
+            if cid is None:
+                continue
+            got = cond.by_char.get(cid)
+            if got is not None:
+                parts.append(got)
+            if cond.leads and cond.lead_bits >> self.chars.classes[cid] & 1:
+                gone.update(self._char_leads(cid) & cond.leads)
+        if gone:
+            counts = self._lead_counts[rules.group_id, cond.lead_bits]
+            dropped = [tid for tid, n in gone.items() if counts[tid] <= n]
+            if dropped:
+                parts.append(np.asarray(dropped, dtype=np.intp))
+        if not parts:
+            return _EMPTY
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def extra(self, rules: PoemRules, state: PoemState, plan: _Plan) -> Ids:
+        """The rhyme-dependent part of a conditional plan, given the used characters."""
+        cond = self.cond_set(rules, state.metre, plan)
+        extra = cond.extra
+        if state.used:
+            gone = self.removed(rules, cond, state.used)
+            if len(gone):
+                extra = extra[~np.isin(extra, gone)]
+        if plan.multi:
+            extra = np.concatenate([extra, self._multi(rules, state, plan)]).astype(np.intp)
+        return extra
 
     def allowed(self, rules: PoemRules, state: PoemState) -> Ids:
         """:meth:`allowed_parts` as one array."""
         parts = self.allowed_parts(rules, state)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
-    def _conditional(
-        self, rules: PoemRules, state: PoemState, plan: _Plan
-    ) -> Ids:
+    def mask_logits(
+        self, rules: PoemRules, state: PoemState, logits: npt.NDArray[np.float32]
+    ) -> None:
+        """Set the logits of every token not allowed at ``state`` to -inf, in place (see
+        :class:`~app.compose.constraint_steps.MaskSteps`, which the engine uses)."""
+        from app.compose.constraint_steps import MaskSteps
+
+        MaskSteps(self, rules).mask(state, logits)
+
+    def advance(self, rules: PoemRules, state: PoemState, token: int) -> PoemState | None:
+        """:meth:`PoemRules.walk` for a token the mask allowed, from the table of moves."""
+        from app.compose.constraint_steps import MaskSteps
+
+        return MaskSteps(self, rules).advance(state, token)
+
+    def cap(
+        self, key: bytes, allowed: Ids, n: int, *, rhyme: bool = False
+    ) -> npt.NDArray[np.float32]:
+        """+inf where ``allowed`` (whose digest is ``key``), -inf elsewhere (``n``
+        logits), shared by every state that allows the same set. Caps of the plain
+        plans (``caps``) and of the rhyme-dependent sets (``rhyme_caps``, per group) are
+        kept apart, the ``max_caps`` most recently made of each; the oldest one's memory
+        is reused for a new one."""
+        store = self.rhyme_caps if rhyme else self.caps
+        cap = store.get(key)
+        if cap is None:
+            if len(store) >= self.max_caps:
+                _old, cap = store.popitem(last=False)
+            if cap is None or len(cap) != n:
+                cap = np.empty(n, dtype=np.float32)
+            cap.fill(_NEG_INF)
+            cap[allowed] = _POS_INF
+            store[key] = cap
+        return cap
+
+    def sig_moves_for(
+        self, automaton: MetreAutomaton
+    ) -> dict[tuple[MetreState, tuple[int, ...]], SigMove]:
+        """Where each signature leads from each state, for one automaton."""
+        got = self._sig_moves.get(automaton.key)
+        if got is None:
+            got = self._sig_moves[automaton.key] = {}
+        return got
+
+    @staticmethod
+    def sig_move(automaton: MetreAutomaton, metre: MetreState, sig: tuple[int, ...]) -> SigMove:
+        """Walk a signature from ``metre`` (as the trie walk of :meth:`build_plan` does):
+        the state it leads to and the units that take a rhyme character, or None."""
+        rhymes: list[int] = []
+        for k, unit in enumerate(sig):
+            if unit == NL:
+                nxt = automaton.newline(metre)
+                if nxt is None:
+                    return None
+                metre = nxt
+                continue
+            slot = automaton.slot(metre)
+            bit = 1 << unit
+            if bit & slot.plain:
+                got = automaton.step(metre, unit, False)
+            elif bit & slot.rhyme:
+                got = automaton.step(metre, unit, True)
+                rhymes.append(k)
+            else:
+                return None
+            if got is None:
+                return None
+            metre = got[0]
+        return metre, tuple(rhymes)
+
+    def moves_for(self, rules: PoemRules) -> dict[tuple[MetreState, bytes, int], Move]:
+        """The table of moves of one automaton and rhyme group."""
+        key = (rules.automaton.key, rules.group_id)
+        got = self._moves.get(key)
+        if got is None:
+            got = self._moves[key] = {}
+        return got
+
+    def _multi(self, rules: PoemRules, state: PoemState, plan: _Plan) -> Ids:
+        """Tokens with two rhyme positions (a whole line and more): both unused, different."""
         parts: list[Ids] = []
         available = rules.member.copy()
         index = self.chars.table.index
@@ -213,7 +440,7 @@ class MaskTable:
             cid = index.get(ch)
             if cid is not None:
                 available[cid] = False
-        for group, offsets in plan.cond:
+        for group, offsets in plan.multi:
             ok = np.ones(len(group.ids), dtype=np.bool_)
             for k in offsets:
                 ok &= available[group.cids[:, k]]
@@ -222,42 +449,46 @@ class MaskTable:
                     ok &= group.cids[:, k] != group.cids[:, m]
             if ok.any():
                 parts.append(group.ids[ok])
-        if plan.rhyme_leads:
-            leads = self._rhyme_leads(rules, state, plan.rhyme_leads)
-            plain = self._leads(rules.automaton.slot(state.metre).plain)
-            parts.append(leads[~np.isin(leads, plain)])
-        return np.sort(np.concatenate(parts)).astype(np.intp) if parts else _EMPTY
+        return np.concatenate(parts).astype(np.intp) if parts else _EMPTY
 
     def _rhyme_leads(self, rules: PoemRules, state: PoemState, bits: int) -> Ids:
         """Lead pieces of the group's characters of classes ``bits`` not used yet."""
         key = (rules.group_id, bits)
         counts = self._lead_counts.get(key)
+        classes = self.chars.classes
         if counts is None:  # lead token → how many of the group's characters it starts
-            classes = self.chars.table.classes
             counts = Counter()
             for cid in rules.rhyme_ids:
-                if bits >> int(classes[cid]) & 1:
+                if bits >> classes[cid] & 1:
                     counts.update(self._char_leads(cid))
             self._lead_counts[key] = counts
+        every = self._lead_arrays.get(key)
+        if every is None:
+            every = self._lead_arrays[key] = np.asarray(sorted(counts), dtype=np.intp)
         gone: Counter[int] = Counter()
         index = self.chars.table.index
         for ch in state.used:
             used_id = index.get(ch)
-            if used_id is not None and rules.member[used_id]:
+            if used_id is not None and rules.member[used_id] and bits >> classes[used_id] & 1:
                 gone.update(self._char_leads(used_id))
-        ids = [tid for tid, n in counts.items() if n > gone[tid]]
-        return np.asarray(sorted(ids), dtype=np.intp)
+        dropped = [tid for tid, n in gone.items() if counts[tid] <= n]
+        return every[~np.isin(every, dropped)] if dropped else every
 
     def _char_leads(self, cid: int) -> set[int]:
         return {
             tid for p in self.chars.leads[cid] if (tid := self.lead_by_bytes.get(p)) is not None
         }
 
-    def _continuations(self, rules: PoemRules, state: PoemState) -> Ids:
-        room = 4 - len(state.pending)
-        ids = [
-            tid
-            for piece, tid in self.cont_tokens
-            if len(piece) <= room and rules.walk(state, piece) is not None
-        ]
-        return np.asarray(ids, dtype=np.intp)
+    def continuations(self, rules: PoemRules, state: PoemState) -> Ids:
+        """Continuation pieces that take the pending bytes on toward (or to the end of) a
+        character allowed here (:class:`~app.compose.constraint_pieces.Continuations`)."""
+        return self.pieces_of_chars.allowed(rules, state)
+
+
+def keep_only(logits: npt.NDArray[np.float32], parts: tuple[Ids, ...]) -> None:
+    """Set every logit but those of the (disjoint) ``parts`` to -inf: gather, fill,
+    scatter (for small allowed sets)."""
+    kept = [np.take(logits, ids) for ids in parts]
+    logits.fill(_NEG_INF)
+    for ids, values in zip(parts, kept, strict=True):
+        logits[ids] = values

@@ -71,6 +71,7 @@ class CharBytes:
                 by_class[cls].update(ok)
         # per char id: the proper prefixes its remaining bytes can still be written after
         self.leads: tuple[tuple[bytes, ...], ...] = tuple(leads)
+        self.classes: list[int] = chars.classes.tolist()
         self.prefixes: tuple[frozenset[bytes], ...] = tuple(frozenset(s) for s in by_class)
 
     def completable(self, cid: int, prefix: bytes) -> bool:
@@ -86,6 +87,9 @@ class PoemRules:
         self.group_id = group_id
         self.member: npt.NDArray[np.bool_] = chars.table.rhymes_in(group_id)
         self.rhyme_ids: tuple[int, ...] = tuple(int(i) for i in np.flatnonzero(self.member))
+        # plain lists: the per-token walk reads single items, which numpy arrays do slowly
+        self._classes: list[int] = chars.classes
+        self._member: list[bool] = self.member.tolist()
 
     # ------------------------------------------------------------------ states
     def start(self) -> PoemState:
@@ -97,14 +101,13 @@ class PoemRules:
     # ------------------------------------------------------------------ characters
     def add_char(self, state: PoemState, ch: str) -> PoemState | None:
         """``state`` with one more whole character, or None if it may not stand there."""
-        table = self.chars.table
-        cid = table.index.get(ch)
+        cid = self.chars.table.index.get(ch)
         if cid is None:
             return None
-        cls = int(table.classes[cid])
+        cls = self._classes[cid]
         if cls == EXCLUDED:
             return None
-        rhyme_ok = bool(self.member[cid]) and ch not in state.used
+        rhyme_ok = self._member[cid] and ch not in state.used
         got = self.automaton.step(state.metre, cls, rhyme_ok)
         if got is None:
             return None

@@ -147,15 +147,12 @@ class MetreAutomaton:
         if schemes is not None:
             allowed &= schemes
         self.schemes = allowed
+        # Everything that decides the automaton (for caches); hashed once.
+        self.key: tuple[object, ...] = (form, settings, allowed)
         self._slots: dict[MetreState, Slot] = {}
         self._steps: dict[tuple[MetreState, int, bool], tuple[MetreState, bool] | None] = {}
 
     # ------------------------------------------------------------------ facts
-    @property
-    def key(self) -> tuple[object, ...]:
-        """Everything that decides the automaton (for caches)."""
-        return (self.form, self.settings, self.schemes)
-
     @property
     def n_chars(self) -> int:
         return self.n_lines * self.line_len

@@ -156,11 +156,15 @@ def test_pieces_never_reach_a_dead_end(small: tuple[list[bytes], MaskTable]) -> 
             while not rules.is_final(state):
                 ids = table.allowed(rules, state).tolist()
                 assert ids, f"dead end at {state}"
+                logits = np.zeros(len(pieces), dtype=np.float32)
+                table.mask_logits(rules, state, logits)
+                assert np.flatnonzero(np.isfinite(logits)).tolist() == sorted(ids)
                 pick = [i for i in ids if i in leads or i in conts]
                 tid = rng.choice(pick if pick and rng.random() < 0.7 else ids)
                 partial += tid in leads or tid in conts
                 nxt = rules.walk(state, pieces[tid])
                 assert nxt is not None
+                assert table.advance(rules, state, tid) == nxt  # the table of moves agrees
                 state = nxt
     assert partial > 100
 
@@ -220,6 +224,7 @@ def test_masks_equal_the_reference_walk_over_the_whole_vocabulary(qwen: Any) -> 
     precomputed masks allow exactly the tokens :meth:`PoemRules.walk` accepts."""
     _loaded, table, pieces, _cache = qwen
     rng = random.Random(3)
+    rng_np = np.random.default_rng(3)
     leads = set(table.vocab.lead_ids.tolist())
     compared = 0
     for form, group in (("七绝", 14), ("五律", 23)):
@@ -233,11 +238,14 @@ def test_masks_equal_the_reference_walk_over_the_whole_vocabulary(qwen: Any) -> 
                 reference = {i for i, p in enumerate(pieces) if rules.walk(state, p) is not None}
                 assert set(ids.tolist()) == reference, state
                 assert len(ids) == len(reference)  # no duplicates
+                logits = rng_np.standard_normal(len(pieces)).astype(np.float32)
+                table.mask_logits(rules, state, logits)  # what the engine does
+                assert set(np.flatnonzero(np.isfinite(logits)).tolist()) == reference
                 compared += 1
             pick = [i for i in ids.tolist() if i in leads]
             tid = rng.choice(pick if pick and step % 4 == 1 else ids.tolist())
             nxt = rules.walk(state, pieces[tid])
-            assert nxt is not None
+            assert nxt is not None and table.advance(rules, state, tid) == nxt
             state = nxt
             step += 1
     assert compared >= 10
