@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.compose.constraint_masks import Ids, MaskTable
-from app.compose.constraint_poem import CharBytes, PoemRules, PoemState
+from app.compose.constraint_poem import PoemRules, PoemState
 from app.compose.constraint_spec import (
     ConstraintError,
     ConstraintSpec,
@@ -415,11 +415,3 @@ def build_constraint(
         cache_dir = default_cache_dir(spec)
     factory = ConstraintFactory(llama, book=book, cache_dir=cache_dir)
     return factory.build(spec, max_tokens=max_tokens)
-
-
-def chars_for(book: RhymeBook, policy: CharPolicy, extra: set[str] | None = None) -> CharBytes:
-    """Character tables without a model (grammars, tools): the book's group members,
-    and ``extra``; every byte assumed writable."""
-    universe = book_universe(book) | (extra or set())
-    table = CharTable.build(book, universe, policy)
-    return CharBytes(table, [bytes([b]) for b in range(0x80, 0xC0)])
