@@ -217,3 +217,23 @@ def test_engine_rejects_a_token_limit_too_small_for_a_poem(
     assert isinstance(err, EngineError) and err.code == "too_short"
     assert "放不下一首完整的诗" in err.zh and "too small for a whole poem" in err.en
     assert not [e for e in events if isinstance(e, Token)]
+
+
+def test_engine_rejects_a_prompt_that_leaves_no_room_for_a_poem(
+    engine: EngineClient, llama: Any, tmp_path: Path
+) -> None:
+    """The context (2,048 tokens) minus a long prompt cannot hold a 七律: refused with the
+    constraint's own message, not as a generic error."""
+    text = "天地玄黄宇宙洪荒日月盈昃辰宿列张" * 8
+    while len(llama.tokenize(text.encode(), add_bos=False)) < 1900:
+        text += "寒来暑往秋收冬藏闰余成岁律吕调阳"
+    request = GenerateRequest(
+        messages=(ChatMessage("user", text),),
+        sampling=Sampling(max_tokens=4096, seed=1),
+        constraint=metre_spec(Form.QILV, 0, cache_dir=str(tmp_path)),
+    )
+    _text, events = collect(engine.generate(request))
+    err = events[-1]
+    assert isinstance(err, EngineError) and err.code == "too_short", err
+    assert "放不下一首完整的诗" in err.zh and "too small for a whole poem" in err.en
+    assert not [e for e in events if isinstance(e, Token)]
