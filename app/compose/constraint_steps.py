@@ -22,7 +22,7 @@ from app.compose.metre_automaton import MetreState
 
 __all__ = ["MaskSteps"]
 
-_MAX_MOVES = 200_000  # per automaton and group; a full table is cleared, not trimmed
+_MAX_MOVES = 20_000  # per table; a full table is cleared, not trimmed
 _UNSEEN = object()
 _NEG_INF = np.float32(-np.inf)
 _MAX_SEEN = 100_000
@@ -98,6 +98,8 @@ class MaskSteps:
             skey = (state.metre, sig)
             smove = self.sig_moves.get(skey, _UNSEEN)
             if smove is _UNSEEN:
+                if len(self.sig_moves) >= 5 * _MAX_MOVES:
+                    self.sig_moves.clear()
                 smove = self.sig_moves[skey] = self.table.sig_move(
                     self.rules.automaton, state.metre, sig
                 )
