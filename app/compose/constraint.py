@@ -238,7 +238,8 @@ class TokenConstraint:
     # ------------------------------------------------------------------ a slow hook
     def logits_processor(self) -> Callable[[npt.NDArray[np.intc], npt.NDArray[np.single]], Any]:
         """A llama-cpp-python ``logits_processor`` doing the same through ``Llama.generate``
-        (about twice as slow per token: every step copies the whole logits array)."""
+        (slower: every step copies the whole logits array through Python; 1.10–1.16× the
+        free time per token on the tiny model, against 1.05× for the engine's loop)."""
         seen = [-1]
 
         def process(
