@@ -415,9 +415,9 @@ class ModelController(QObject):
             yield local.ensure_loaded(config)
 
         worker = GeneratorWorker(job, parent=self)
-        worker.yielded_batch.connect(self._on_loaded)
-        worker.errored.connect(self._on_load_error)
-        worker.finished.connect(self._on_load_finished)
+        worker.yielded_batch.connect(lambda batch, w=worker: self._on_loaded(w, batch))
+        worker.errored.connect(lambda exc, w=worker: self._on_load_error(w, exc))
+        worker.finished.connect(lambda w=worker: self._on_load_finished(w))
         self._load_worker = worker
         worker.start()
         return True
@@ -427,7 +427,19 @@ class ModelController(QObject):
         self.w.notices.show_notice("model", text, level="warning", actions=actions)
         self.load_failed.emit(text)
 
-    def _on_loaded(self, batch: list[object]) -> None:
+    def _settle(self, worker: GeneratorWorker) -> None:
+        """The load ``worker`` ran has its outcome: another load may start now, even
+        before the worker's thread has wound down (a reload clicked right after)."""
+        if self._load_worker is worker:
+            self._load_worker = None
+            self._loading = None
+        if worker not in self._old_workers:
+            self._old_workers.append(worker)  # deleted with the controller (no deferred
+            # delete while a nested event loop may be waiting on one of its signals)
+            del self._old_workers[:-3]
+
+    def _on_loaded(self, worker: GeneratorWorker, batch: list[object]) -> None:
+        self._settle(worker)
         info: Any = batch[-1]
         tr = self.w.tr_
         local = self._local
@@ -448,7 +460,8 @@ class ModelController(QObject):
         )
         self.loaded.emit(info)
 
-    def _on_load_error(self, exc: BaseException) -> None:
+    def _on_load_error(self, worker: GeneratorWorker, exc: BaseException) -> None:
+        self._settle(worker)
         tr = self.w.tr_
         text = exception_text(exc, self._lang)
         self.w.log.failure("model_load_failed", exc)
@@ -461,14 +474,9 @@ class ModelController(QObject):
         )
         self.load_failed.emit(text)
 
-    def _on_load_finished(self) -> None:
-        worker, self._load_worker = self._load_worker, None
-        self._loading = None
-        if worker is not None:
-            worker.wait(2000)
-            self._old_workers.append(worker)  # deleted with the controller (no deferred
-            # delete while a nested event loop may be waiting on one of its signals)
-            del self._old_workers[:-2]
+    def _on_load_finished(self, worker: GeneratorWorker) -> None:
+        self._settle(worker)
+        worker.wait(2000)
         self._show_status()
 
     # ------------------------------------------------------------------ status line

@@ -146,6 +146,39 @@ def test_a_changed_context_length_offers_to_reload_the_model(
     assert second.args[0].n_ctx == 4096
 
 
+@pytest.mark.model
+def test_a_reload_asked_for_the_moment_a_load_ends_is_not_refused(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook, tiny_model: Path
+) -> None:
+    """``loaded`` arrives before the load worker's thread has wound down: a reload the
+    poet asks for then (here: from inside the ``loaded`` handler) must start, not be
+    refused as "another model is loading"."""
+    start = replace(
+        Settings(),
+        engine=EngineSettings(model_path=str(tiny_model), context_length=2048),
+    )
+    window = open_app_window(qtbot, tmp_path, book, settings=start)
+    models = window.models_ui
+    refused: list[str] = []
+    models.load_failed.connect(refused.append)
+    started: list[bool] = []
+
+    def reload_at_once(info: object) -> None:
+        models.loaded.disconnect(reload_at_once)
+        engine = replace(window.services.settings.engine, context_length=4096)
+        window.services.save_settings(replace(window.services.settings, engine=engine))
+        started.append(models.load_current())
+
+    loads: list[int] = []
+    models.loaded.connect(lambda info: loads.append(info.n_ctx))
+    models.loaded.connect(reload_at_once)
+    models.load_action.trigger()
+    qtbot.waitUntil(lambda: len(loads) == 2, timeout=90_000)
+    assert started == [True] and refused == []
+    assert loads == [2048, 4096]
+    qtbot.waitUntil(lambda: not models.loading, timeout=10_000)
+
+
 def test_the_data_folder_is_resolved_from_the_settings(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path)
     assert effective_paths(paths, Settings()) == paths
