@@ -7,8 +7,6 @@ verdicts. Pure function of (text, book, settings, pins); no I/O, no Qt.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Mapping
 from itertools import repeat
 from typing import TYPE_CHECKING, cast
@@ -42,7 +40,6 @@ DEFAULT_SETTINGS = CheckSettings()
 # mask & (PING_BIT | ZE_BIT) → code
 _CODE_OF_MASK = (UNKNOWN, PING, ZE, EITHER)
 _tuple_new = tuple.__new__
-_DIE_ZI = re.compile(r"(.)\1+")
 _RUN_SHAPES = {20: 5, 28: 7, 40: 5, 56: 7}  # one unpunctuated run of a whole poem
 
 
@@ -490,16 +487,16 @@ def _repeated_chars(lines: list[TextLine], slots: list[RhymeSlot]) -> list[Findi
     everything = "".join(tl.chars for tl in lines)
     if len(set(everything)) == len(everything):
         return []
-    # 叠字 (a character doubled in place) is legitimate: squeeze it out and look again
-    squeezed = _DIE_ZI.sub(r"\1", "\n".join(tl.chars for tl in lines)).replace("\n", "")
-    if len(set(squeezed)) == len(squeezed):
-        return []
-    counts = Counter(everything)
+    seen: set[str] = set()
+    repeated: dict[str, None] = {}  # in order of first repetition
+    for ch in everything:
+        if ch in seen:
+            repeated[ch] = None
+        else:
+            seen.add(ch)
     rhyme_cells = {(s.line, s.pos) for s in slots}
     out: list[Finding] = []
-    for ch, k in counts.items():
-        if k < 2:
-            continue
+    for ch in repeated:
         first: tuple[int, int] | None = None
         for i, tl in enumerate(lines):
             chars = tl.chars

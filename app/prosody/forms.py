@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from app.prosody.tones import Level
 
@@ -51,9 +52,10 @@ class LineType(StrEnum):
     @property
     def rhyming_variant(self) -> LineType:
         """首句入韵: a→A, b→B (same 2nd character, 平 ending)."""
-        return {LineType.a: LineType.A, LineType.b: LineType.B}.get(self, self)
+        return _RHYMING_VARIANT.get(self, self)
 
 
+_RHYMING_VARIANT = {LineType.a: LineType.A, LineType.b: LineType.B}
 _P, _Z = PING, ZE
 _STANDARD5: dict[LineType, tuple[int, ...]] = {
     LineType.a: (_Z, _Z, _P, _P, _Z),
@@ -179,12 +181,17 @@ class Scheme:
         return t
 
     def types(self, n: int) -> tuple[LineType, ...]:
-        return tuple(self.line_type(i) for i in range(n))
+        return _scheme_types(self, n)
 
     def qi(self, line_len: int) -> str:
         """平起 / 仄起, read from the 2nd character of line 1."""
         second = self.line_type(0).standard(line_len)[1]
         return "平起" if second == PING else "仄起"
+
+
+@lru_cache(maxsize=256)
+def _scheme_types(scheme: Scheme, n: int) -> tuple[LineType, ...]:
+    return tuple(scheme.line_type(i) for i in range(n))
 
 
 CYCLE_ZE = (LineType.a, LineType.B, LineType.b, LineType.A)  # 五言仄起

@@ -105,10 +105,16 @@ def vote_scheme(
     second = codes[0][1] if len(codes[0]) > 1 else UNKNOWN
     best: tuple[float, int, int] | None = None
     chosen = SCHEMES[0]
+    first_key = (*codes[0], full[0])
     for scheme in SCHEMES:
         first_type = scheme.line_type(0)
         first_std = std[first_type]
-        cost = _line_cost(codes[0], first_std, length, full[0]) if first_usable else 0.0
+        cost = 0.0
+        if first_usable:
+            c = memo.get((first_type, first_key))
+            if c is None:
+                c = memo[first_type, first_key] = _line_cost(codes[0], first_std, length, full[0])
+            cost = c
         cost += rest_ze if scheme.cycle is CYCLE_ZE else rest_ping
         agrees = second in (EITHER, UNKNOWN) or second == first_std[1]
         key = (cost, 0 if agrees else 1, 0 if scheme.first_rhymes == first_pref else 1)
