@@ -107,54 +107,27 @@ class Form(StrEnum):
 
     @property
     def line_len(self) -> int:
-        return 5 if self in (Form.WUJUE, Form.WULV, Form.WUPAI) else 7
+        return _LINE_LEN[self]
 
     @property
     def n_lines(self) -> int | None:
         """Expected number of lines; None for 排律 (any even number ≥ 10)."""
-        return {Form.WUJUE: 4, Form.QIJUE: 4, Form.WULV: 8, Form.QILV: 8}.get(self)
+        return _N_LINES[self]
 
     @property
     def is_lv(self) -> bool:
         """律诗 (and 排律): the middle couplets must be parallel."""
-        return self not in (Form.WUJUE, Form.QIJUE)
+        return _N_LINES[self] != 4
 
     @property
     def en(self) -> str:
-        return {
-            Form.WUJUE: "five-character quatrain",
-            Form.QIJUE: "seven-character quatrain",
-            Form.WULV: "five-character regulated verse",
-            Form.QILV: "seven-character regulated verse",
-            Form.WUPAI: "five-character extended regulated verse",
-            Form.QIPAI: "seven-character extended regulated verse",
-        }[self]
+        return _EN[self]
 
     @classmethod
     def from_name(cls, name: str) -> Form | None:
-        aliases = {
-            "五言绝句": cls.WUJUE,
-            "七言绝句": cls.QIJUE,
-            "五言律诗": cls.WULV,
-            "七言律诗": cls.QILV,
-            "五絕": cls.WUJUE,
-            "七絕": cls.QIJUE,
-            "五言絕句": cls.WUJUE,
-            "七言絕句": cls.QIJUE,
-            "五言律詩": cls.WULV,
-            "七言律詩": cls.QILV,
-            "五排": cls.WUPAI,
-            "七排": cls.QIPAI,
-            "wujue": cls.WUJUE,
-            "qijue": cls.QIJUE,
-            "wulv": cls.WULV,
-            "qilv": cls.QILV,
-        }
+        """The form a name means: 七律, 七言律诗, 七言律詩, qilv, … (None if no form)."""
         name = name.strip()
-        for form in cls:
-            if form.value == name:
-                return form
-        return aliases.get(name) or aliases.get(name.lower())
+        return _BY_NAME.get(name) or _BY_NAME.get(name.lower())
 
     @classmethod
     def for_shape(cls, line_len: int, n_lines: int) -> Form:
@@ -165,6 +138,39 @@ class Form(StrEnum):
         if n_lines <= 8:
             return cls.WULV if five else cls.QILV
         return cls.WUPAI if five else cls.QIPAI
+
+
+# Per form, looked up by the properties above (these are called per line and per poem).
+_LINE_LEN = {Form.WUJUE: 5, Form.QIJUE: 7, Form.WULV: 5, Form.QILV: 7, Form.WUPAI: 5, Form.QIPAI: 7}
+_N_LINES = {Form.WUJUE: 4, Form.QIJUE: 4, Form.WULV: 8, Form.QILV: 8, Form.WUPAI: None,
+            Form.QIPAI: None}  # fmt: skip
+_EN = {
+    Form.WUJUE: "five-character quatrain",
+    Form.QIJUE: "seven-character quatrain",
+    Form.WULV: "five-character regulated verse",
+    Form.QILV: "seven-character regulated verse",
+    Form.WUPAI: "five-character extended regulated verse",
+    Form.QIPAI: "seven-character extended regulated verse",
+}
+_BY_NAME: dict[str, Form] = {
+    **{form.value: form for form in Form},
+    "五言绝句": Form.WUJUE,
+    "七言绝句": Form.QIJUE,
+    "五言律诗": Form.WULV,
+    "七言律诗": Form.QILV,
+    "五絕": Form.WUJUE,
+    "七絕": Form.QIJUE,
+    "五言絕句": Form.WUJUE,
+    "七言絕句": Form.QIJUE,
+    "五言律詩": Form.WULV,
+    "七言律詩": Form.QILV,
+    "五排": Form.WUPAI,
+    "七排": Form.QIPAI,
+    "wujue": Form.WUJUE,
+    "qijue": Form.QIJUE,
+    "wulv": Form.WULV,
+    "qilv": Form.QILV,
+}
 
 
 @dataclass(frozen=True, slots=True)
