@@ -108,7 +108,7 @@ class RemoteEndpoint:
     api_key: str = ""  # kept in this file only (written with mode 0600)
     prompt_style: Literal["reasoning", "general"] = "reasoning"  # a <think>/<answer> model?
     # Strict metre on a server: how to send the metre (llama.cpp GBNF, vLLM structured
-    # outputs); "off" refuses strict-metre requests (app.compose.constraint_grammar).
+    # outputs); "off" refuses strict-metre requests (app.compose.constraint.grammar).
     constraint_mode: RemoteConstraintMode = "off"
 
 

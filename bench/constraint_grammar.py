@@ -18,9 +18,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.compose.constraint_grammar import metre_gbnf, metre_grammar_plan, metre_regex  # noqa: E402
-from app.compose.constraint_spec import ConstraintSpec  # noqa: E402
-from app.compose.metre_chars import CharPolicy, CharTable, book_universe  # noqa: E402
+from app.compose.constraint.chars import CharPolicy, CharTable, book_universe  # noqa: E402
+from app.compose.constraint.grammar import metre_gbnf, metre_grammar_plan, metre_regex  # noqa: E402
+from app.compose.constraint.spec import ConstraintSpec  # noqa: E402
 from app.prosody.rhymebook import RhymeBook  # noqa: E402
 
 FORMS = ("五绝", "七绝", "五律", "七律")

@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.compose.constraint_spec import metre_spec  # noqa: E402
+from app.compose.constraint.spec import metre_spec  # noqa: E402
 from app.compose.prompt import COMPOSE_FORMS, ComposeRequest, build_prompt  # noqa: E402
 from app.compose.stream import extract_poem_lines, parse_text  # noqa: E402
 from app.engine.client import EngineClient  # noqa: E402

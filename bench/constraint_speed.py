@@ -7,7 +7,7 @@ sampling settings (top-k 20, top-p 0.95, temperature 0.6), run three ways, inter
 run by run so a busy machine slows all alike:
 
 * **free** — ``Llama.generate`` (the engine's unconstrained path);
-* **strict** — :func:`app.compose.constraint_loop.constrained_tokens` (the engine's
+* **strict** — :func:`app.compose.constraint.loop.constrained_tokens` (the engine's
   constrained path: in-place ``-inf`` on llama.cpp's logits, native sampler chain),
   timing only the tokens sampled inside the poem (not the forced tags);
 * **processor** — ``Llama.generate`` with the same constraint as a Python
@@ -36,11 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.compose.constraint import ConstraintFactory, Phase, TokenConstraint  # noqa: E402
-from app.compose.constraint_loop import constrained_tokens  # noqa: E402
-from app.compose.constraint_masks import MaskTable  # noqa: E402
-from app.compose.constraint_spec import metre_spec  # noqa: E402
-from app.compose.metre_chars import CharPolicy, CharTable, book_universe  # noqa: E402
-from app.compose.vocab_llama import load_vocab_index  # noqa: E402
+from app.compose.constraint.chars import CharPolicy, CharTable, book_universe  # noqa: E402
+from app.compose.constraint.loop import constrained_tokens  # noqa: E402
+from app.compose.constraint.masks import MaskTable  # noqa: E402
+from app.compose.constraint.spec import metre_spec  # noqa: E402
+from app.compose.vocab.llama import load_vocab_index  # noqa: E402
 from app.prosody.rhymebook import RhymeBook  # noqa: E402
 
 FORMS = ("五绝", "七绝", "五律", "七律")

@@ -122,7 +122,7 @@ EXCLUDED_MODULES = [
     "distutils",
     "pkg_resources",
     # huggingface-hub's command line and its terminal formatting; its Xet transfer
-    # client (the app downloads with plain HTTP ranges, app/models/download.py)
+    # client (the app downloads with plain HTTP ranges, app/models/download/downloader.py)
     "huggingface_hub.cli",
     "click",
     "rich",

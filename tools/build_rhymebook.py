@@ -14,7 +14,7 @@ Sources, in order of trust (see resources/rhyme/SOURCES.md):
 OpenCC links simplified and traditional forms and variant spellings; the Tang corpus
 gives per-character usage counts (only the counts are kept).
 
-Output (all UTF-8, one row per line, read by app/prosody/rhymebook.py):
+Output (all UTF-8, one row per line, read by app/prosody/rhymebook/book.py):
 - chars.tsv   char, mask (hex), readings, traditional forms, Tang count
 - groups.tsv  group id, canonical name, members (traditional), members (simplified)
 - s2t.tsv / t2s.tsv  character-level conversion tables for the display toggle
@@ -55,14 +55,14 @@ from rhymebook_sources import (  # noqa: E402
 
 from app.prosody.chars import Reading, compute_mask  # noqa: E402
 from app.prosody.groups import GROUPS  # noqa: E402
-from app.prosody.rhymebook_format import FORMAT_VERSION, encode_readings  # noqa: E402
-from app.prosody.rhymebook_guess import (  # noqa: E402
+from app.prosody.rhymebook.encoding import FORMAT_VERSION, encode_readings  # noqa: E402
+from app.prosody.rhymebook.guess import (  # noqa: E402
     cantonese_readings,
     cantonese_tone,
     guess_readings,
     mandarin_tones,
 )
-from app.prosody.rhymebook_text import is_han  # noqa: E402
+from app.prosody.rhymebook.han import is_han  # noqa: E402
 from app.prosody.tones import PING_BIT, RU_BIT, ZE_BIT, GuessMethod, Source, Tone  # noqa: E402
 
 DEFAULT_CORPUS = Path("../shared/corpus/quantangshi_regulated.jsonl")

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.assign.model import Assignment, FirstLine, Qi, RhymeRequirement
     from app.export.fonts import NoCjkFontError
     from app.export.options import PdfOptions, PoemDoc
-    from app.export.poem_pdf import PoemExporter
+    from app.export.poem.pdf import PoemExporter
     from app.export.sheet_pdf import SheetExporter
     from app.prosody.checker import Checker
     from app.prosody.forms import Form

@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 
 from app.prosody.groups import GROUPS
-from app.prosody.rhymebook_text import is_han
+from app.prosody.rhymebook.han import is_han
 
 # ---------------------------------------------------------------- 《廣韻》 → 平水韻
 # The 同用 merges of the 206 廣韻 rhymes into the 106 平水 groups. Keys are the rhymes

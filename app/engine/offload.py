@@ -12,7 +12,7 @@ Runs inside the engine process (it talks to llama.cpp). The decision:
    context plus the compute buffer; all of them (``-1``) when everything fits.
    A number is used as given (the manual override).
 
-The model's shape comes from its GGUF header (``app.models.gguf_header``) and
+The model's shape comes from its GGUF header (``app.models.gguf.header``) and
 the arithmetic from ``app.models.sizing`` (``choose_gpu_layers``,
 ``estimate_memory``); :func:`read_shape` and :func:`choose_layers` are the only
 two places that know about them.
@@ -68,7 +68,7 @@ def read_shape(path: Path) -> ModelShape | None:
     try:
         from app.models import sizing
         from app.models.errors import GGUFError
-        from app.models.gguf_header import read_gguf
+        from app.models.gguf.header import read_gguf
     except ImportError:
         return None
     try:

@@ -38,7 +38,7 @@ from app.engine.events import (
 from app.engine.requests import GenerateRequest
 
 if TYPE_CHECKING:
-    from app.compose.constraint_grammar import RemoteMode
+    from app.compose.constraint.grammar import RemoteMode
     from app.prosody.rhymebook import RhymeBook
 
 __all__ = ["Endpoint", "RemoteBackend", "RemoteStream"]
@@ -117,7 +117,7 @@ class RemoteBackend:
         self.send_extra_sampling = send_extra_sampling
         # Strict metre on a server: "gbnf" (llama.cpp's `grammar`), "vllm-grammar" /
         # "vllm-regex" (vLLM's `structured_outputs`), "vllm-guided-regex" (vLLM < 0.10.2);
-        # "off" refuses constrained requests. See app.compose.constraint_grammar.
+        # "off" refuses constrained requests. See app.compose.constraint.grammar.
         self.constraint_mode: RemoteMode = constraint_mode
         self.rhyme_book = rhyme_book
         self._grammar_tables: dict[object, Any] = {}
@@ -183,7 +183,7 @@ class RemoteBackend:
         """The body fields that make the server follow the metre ``spec`` (built from the
         same automaton as the local masks; cached per spec). Raises the constraint
         module's ``ConstraintError`` for a request that cannot be met."""
-        from app.compose.constraint_grammar import remote_constraint_fields
+        from app.compose.constraint.grammar import remote_constraint_fields
 
         key = json.dumps([self.constraint_mode, spec], sort_keys=True, ensure_ascii=False)
         with self._lock:

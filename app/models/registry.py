@@ -25,9 +25,9 @@ from typing import Any, Literal, cast
 
 from app.models.catalog import CatalogEntry, LocalText
 from app.models.download import Downloader, ProgressCallback
+from app.models.download.partfile import VERIFIED_SUFFIX, hash_file, remove_partial
 from app.models.errors import GGUFError, ModelError
-from app.models.gguf_header import GGUFInfo, read_gguf
-from app.models.partfile import VERIFIED_SUFFIX, hash_file, remove_partial
+from app.models.gguf.header import GGUFInfo, read_gguf
 from app.models.resolve import ResolvedModel
 
 REGISTRY_FILE = "registry.json"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models.catalog import ArchInfo
-from app.models.gguf_header import GGUFInfo
+from app.models.gguf.header import GGUFInfo
 
 F16_BYTES = 2
 DEFAULT_UBATCH = 512

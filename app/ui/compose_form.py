@@ -272,7 +272,7 @@ class ComposePanel(QWidget):
         self._plan = plan
         requests = plan.generate_requests()
         if self.form.strict_metre:
-            # The spec format of app.compose.constraint_spec (other keys keep their defaults;
+            # The spec format of app.compose.constraint.spec (other keys keep their defaults;
             # without a rhyme group the engine refuses it with a message saying so).
             spec: dict[str, Any] = {
                 "kind": "metre",

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from app.export.canvas import ExportResult, PageSetup
 from app.export.fonts import NoCjkFontError
 from app.export.options import PdfOptions, PoemDoc
-from app.export.poem_pdf import PoemExporter
+from app.export.poem.pdf import PoemExporter
 from app.ui.i18n import Tr
 
 

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from app.models.catalog import Catalog, CatalogEntry
 from app.models.download import Downloader
 from app.models.errors import ModelError
-from app.models.gguf_header import GGUFInfo
+from app.models.gguf.header import GGUFInfo
 from app.models.machine import MachineInfo
 from app.models.registry import InstalledModel, ModelKind, ModelRegistry
 from app.models.resolve import ResolvedModel, Resolver

@@ -157,7 +157,7 @@ class ExportFeature(QObject):
 
     # ------------------------------------------------------------------ the dialog
     def open_dialog(self, poems: Sequence[PoemDoc]) -> PoemExportDialog:
-        from app.export.poem_pdf import PoemExporter
+        from app.export.poem.pdf import PoemExporter
         from app.ui.export_dialog import PoemExportDialog
 
         w = self.w

@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from app.compose.constraint_poem import PoemRules, PoemState
-from app.compose.constraint_spec import ConstraintSpec, plan_automaton
-from app.compose.metre_automaton import MetreAutomaton, MetreSettings, MetreState, ToneClass
-from app.compose.metre_chars import CharPolicy, CharTable, book_universe
+from app.compose.constraint.automaton import MetreAutomaton, MetreSettings, MetreState, ToneClass
+from app.compose.constraint.chars import CharPolicy, CharTable, book_universe
+from app.compose.constraint.poem import PoemRules, PoemState
+from app.compose.constraint.spec import ConstraintSpec, plan_automaton
 from app.prosody.checker import Checker
 from app.prosody.findings import Severity
 from app.prosody.forms import Form

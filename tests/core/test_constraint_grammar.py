@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from app.compose.constraint_grammar import (
+from app.compose.constraint.automaton import ToneClass
+from app.compose.constraint.chars import CharPolicy, CharTable, book_universe
+from app.compose.constraint.grammar import (
     metre_gbnf,
     metre_grammar_plan,
     metre_regex,
     remote_constraint_fields,
 )
-from app.compose.constraint_spec import ConstraintSpec
-from app.compose.metre_automaton import ToneClass
-from app.compose.metre_chars import CharPolicy, CharTable, book_universe
+from app.compose.constraint.spec import ConstraintSpec
 from app.compose.stream import parse_text
 from app.engine.events import Done
 from app.engine.remote import RemoteBackend

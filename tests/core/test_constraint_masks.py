@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.compose.constraint_masks import MaskTable
-from app.compose.constraint_poem import PoemRules, PoemState
-from app.compose.constraint_spec import ConstraintSpec, plan_automaton
-from app.compose.metre_chars import CharPolicy, CharTable, book_universe
-from app.compose.vocab_index import VocabIndex
-from app.compose.vocab_llama import load_vocab_index, token_pieces
+from app.compose.constraint.chars import CharPolicy, CharTable, book_universe
+from app.compose.constraint.masks import MaskTable
+from app.compose.constraint.poem import PoemRules, PoemState
+from app.compose.constraint.spec import ConstraintSpec, plan_automaton
+from app.compose.vocab.index import VocabIndex
+from app.compose.vocab.llama import load_vocab_index, token_pieces
 from app.prosody.rhymebook import RhymeBook
 from tests.support.constraint_tools import ALL_CONT, vocab_llama_fixture  # noqa: F401
 from tests.support.engine_fixtures import qwen2_vocab_fixture  # noqa: F401

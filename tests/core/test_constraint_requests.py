@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from app.compose.constraint_spec import ConstraintError, ConstraintSpec, metre_spec, plan_automaton
-from app.compose.metre_automaton import MetreSettings
-from app.compose.metre_chars import CharPolicy, CharTable, book_universe
+from app.compose.constraint.automaton import MetreSettings
+from app.compose.constraint.chars import CharPolicy, CharTable, book_universe
+from app.compose.constraint.spec import ConstraintError, ConstraintSpec, metre_spec, plan_automaton
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS
 from app.prosody.rhymebook import RhymeBook

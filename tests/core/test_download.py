@@ -15,6 +15,13 @@ from typing import NamedTuple
 import pytest
 
 from app.models.download import Downloader, DownloadPolicy, DownloadProgress, download
+from app.models.download.partfile import (
+    load_state,
+    part_path,
+    read_light_checkpoints,
+    sidecar_path,
+    verified_marker,
+)
 from app.models.errors import (
     AccessDeniedError,
     ChecksumMismatchError,
@@ -24,13 +31,6 @@ from app.models.errors import (
     RemoteFileNotFoundError,
     RepoNotFoundError,
     UnverifiableError,
-)
-from app.models.partfile import (
-    load_state,
-    part_path,
-    read_light_checkpoints,
-    sidecar_path,
-    verified_marker,
 )
 from app.models.resolve import RemoteFile, ResolvedModel
 from tests.support.fake_hub import FakeHub, make_bytes

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from app.models.download import Downloader, DownloadPolicy
-from app.models.partfile import load_state, part_path
+from app.models.download.partfile import load_state, part_path
 from app.models.resolve import RemoteFile, ResolvedModel
 from tests.support.fake_hub import FakeHub, make_bytes
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from app.models.catalog import ArchInfo
 from app.models.errors import GGUFError
-from app.models.gguf_header import (
+from app.models.gguf.header import (
     FILE_TYPES,
     GGML_TYPES,
     ArraySummary,

@@ -13,9 +13,9 @@ from app.bundled import resource
 from app.prosody.chars import CharInfo
 from app.prosody.groups import GROUPS, RhymeGroup, group_by_name
 from app.prosody.rhymebook import RhymeBook, RhymeBookError
-from app.prosody.rhymebook_format import decode_readings, encode_readings
-from app.prosody.rhymebook_guess import cantonese_readings, cantonese_tone, guess_readings
-from app.prosody.rhymebook_rows import SortedRows
+from app.prosody.rhymebook.encoding import decode_readings, encode_readings
+from app.prosody.rhymebook.guess import cantonese_readings, cantonese_tone, guess_readings
+from app.prosody.rhymebook.rows import SortedRows
 from app.prosody.tones import (
     PING_BIT,
     RU_BIT,

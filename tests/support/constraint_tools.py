@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from app.compose.constraint_grammar import GrammarPlan
-from app.compose.constraint_poem import CharBytes, PoemRules, PoemState
-from app.compose.metre_automaton import ToneClass
-from app.compose.metre_chars import EXCLUDED, CharTable
+from app.compose.constraint.automaton import ToneClass
+from app.compose.constraint.chars import EXCLUDED, CharTable
+from app.compose.constraint.grammar import GrammarPlan
+from app.compose.constraint.poem import CharBytes, PoemRules, PoemState
 from tests.support.engine_fixtures import HAVE_LLAMA
 
 ALL_CONT = [bytes([b]) for b in range(0x80, 0xC0)]  # every continuation byte as a token

@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from app.models.catalog import CatalogEntry, load_catalog
 from app.models.download import Downloader, DownloadPolicy
+from app.models.download.partfile import part_path
 from app.models.hub import HubConfig
-from app.models.partfile import part_path
 from app.models.registry import InstalledModel, ModelRegistry
 from app.models.resolve import ResolvedModel, Resolver
 from app.ui.download_dialog import DownloadDialog

@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from app.export.fonts import find_cjk_family
 from app.export.options import PdfOptions, PoemDoc
-from app.export.poem_pdf import PoemExporter
+from app.export.poem.pdf import PoemExporter
 from app.prosody.checker import Checker
 from app.prosody.rhymebook import RhymeBook
 from app.ui.export_dialog import PoemExportDialog

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from app.export.canvas import PageSetup
 from app.export.fonts import NoCjkFontError, find_cjk_family
 from app.export.options import PdfOptions, PoemDoc
-from app.export.poem_pdf import PoemExporter
+from app.export.poem.pdf import PoemExporter
 from app.prosody.checker import Checker
 from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from app.compose.constraint import TokenConstraint
+    from app.compose.constraint.decoder import TokenConstraint
 
 __all__ = ["constrained_tokens", "llama_io"]
 

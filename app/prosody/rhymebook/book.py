@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Literal
 from app.bundled import resource
 from app.prosody.chars import CharInfo
 from app.prosody.groups import GROUPS
-from app.prosody.rhymebook_format import FORMAT_VERSION, decode_readings
-from app.prosody.rhymebook_rows import SortedRows
-from app.prosody.rhymebook_text import is_compatibility, is_han
+from app.prosody.rhymebook.encoding import FORMAT_VERSION, decode_readings
+from app.prosody.rhymebook.han import is_compatibility, is_han
+from app.prosody.rhymebook.rows import SortedRows
 from app.prosody.tones import UNCERTAIN_BIT, GuessMethod, Source
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class RhymeBook:
                 same = self.lookup(unified)
                 if same is not None:
                     return CharInfo(ch, same.readings, same.traditional, same.mask)
-        from app.prosody.rhymebook_guess import guess_readings
+        from app.prosody.rhymebook.guess import guess_readings
 
         self._runtime_guesses += 1
         guessed = guess_readings(ch)

@@ -1,5 +1,5 @@
 """What a GGUF header says: the ggml type tables and :class:`GGUFInfo` (read by
-:mod:`app.models.gguf_header`)."""
+:mod:`app.models.gguf.header`)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ Next to a rhyme position a signature fits only for the group's unused characters
 there: those tokens (and the group's lead pieces) form a per-group extra set
 (:class:`_CondSet`), from which a used rhyme character takes its own tokens away.
 Lead pieces (the first bytes of a character) come from per-class tables;
-continuation pieces from :mod:`app.compose.constraint_pieces`.
+continuation pieces from :mod:`app.compose.constraint.pieces`.
 :meth:`MaskTable.allowed` returns token ids, equal as a set to the tokens
 :meth:`PoemRules.walk` accepts (tested against the whole vocabulary).
 """
@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from app.compose.constraint_pieces import Continuations
-from app.compose.constraint_poem import CharBytes, PoemRules, PoemState
-from app.compose.metre_automaton import MetreAutomaton, MetreState, ToneClass
-from app.compose.metre_chars import EXCLUDED, CharTable
-from app.compose.vocab_index import VocabIndex
+from app.compose.constraint.automaton import MetreAutomaton, MetreState, ToneClass
+from app.compose.constraint.chars import EXCLUDED, CharTable
+from app.compose.constraint.pieces import Continuations
+from app.compose.constraint.poem import CharBytes, PoemRules, PoemState
+from app.compose.vocab.index import VocabIndex
 
 __all__ = ["Ids", "MaskTable", "Move", "SigGroup", "SigMove", "keep_only"]
 
@@ -357,14 +357,14 @@ class MaskTable:
         self, rules: PoemRules, state: PoemState, logits: npt.NDArray[np.float32]
     ) -> None:
         """Set the logits of every token not allowed at ``state`` to -inf, in place (see
-        :class:`~app.compose.constraint_steps.MaskSteps`, which the engine uses)."""
-        from app.compose.constraint_steps import MaskSteps
+        :class:`~app.compose.constraint.steps.MaskSteps`, which the engine uses)."""
+        from app.compose.constraint.steps import MaskSteps
 
         MaskSteps(self, rules).mask(state, logits)
 
     def advance(self, rules: PoemRules, state: PoemState, token: int) -> PoemState | None:
         """:meth:`PoemRules.walk` for a token the mask allowed, from the table of moves."""
-        from app.compose.constraint_steps import MaskSteps
+        from app.compose.constraint.steps import MaskSteps
 
         return MaskSteps(self, rules).advance(state, token)
 
@@ -481,7 +481,7 @@ class MaskTable:
 
     def continuations(self, rules: PoemRules, state: PoemState) -> Ids:
         """Continuation pieces that take the pending bytes on toward (or to the end of) a
-        character allowed here (:class:`~app.compose.constraint_pieces.Continuations`)."""
+        character allowed here (:class:`~app.compose.constraint.pieces.Continuations`)."""
         return self.pieces_of_chars.allowed(rules, state)
 
 

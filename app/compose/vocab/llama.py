@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.compose.vocab_index import VocabIndex, vocab_digest
+from app.compose.vocab.index import VocabIndex, vocab_digest
 
 __all__ = ["VocabLoad", "load_vocab_index", "token_pieces"]
 

@@ -3,7 +3,7 @@
 :class:`PoemRules` is the reference for what may come next inside the
 ``<answer>``: :meth:`PoemRules.walk` takes one token's bytes and says whether it
 fits, and where it leaves the poem. The precomputed masks
-(:mod:`app.compose.constraint_masks`) must agree with it token for token (a test
+(:mod:`app.compose.constraint.masks`) must agree with it token for token (a test
 holds them to that).
 
 A token either holds whole characters and line breaks only, or is a piece of one
@@ -22,9 +22,9 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from app.compose.metre_automaton import MetreAutomaton, MetreState, ToneClass
-from app.compose.metre_chars import EXCLUDED, CharTable
-from app.compose.vocab_index import utf8_len
+from app.compose.constraint.automaton import MetreAutomaton, MetreState, ToneClass
+from app.compose.constraint.chars import EXCLUDED, CharTable
+from app.compose.vocab.index import utf8_len
 
 __all__ = ["CharBytes", "PoemRules", "PoemState"]
 

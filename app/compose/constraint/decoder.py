@@ -8,13 +8,13 @@ that would break the metre. A generation goes through four phases:
    ``</think>`` (or ``<answer>``), or after ``think_budget`` tokens.
 2. **bridge** — forced tokens: ``</think>`` if thinking was still open, then
    ``<answer>`` and a line break.
-3. **poem** — the metre automaton (:mod:`app.compose.metre_automaton`) through
-   precomputed vocabulary masks (:mod:`app.compose.constraint_masks`).
+3. **poem** — the metre automaton (:mod:`app.compose.constraint.automaton`) through
+   precomputed vocabulary masks (:mod:`app.compose.constraint.masks`).
 4. **close** — forced ``\\n</answer>`` and the end-of-generation token.
 
 The engine applies a :class:`TokenConstraint` to llama.cpp's logits in place
 (:func:`apply`) before its native sampler chain picks a token, then reports the
-token (:func:`accept`); see :mod:`app.compose.constraint_loop`.
+token (:func:`accept`); see :mod:`app.compose.constraint.loop`.
 :class:`ConstraintFactory` holds what is built once per loaded model: the
 vocabulary index (cached on disk), the rhyme book's view of its characters and
 the masks.
@@ -31,18 +31,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from app.compose.constraint_masks import Ids, MaskTable
-from app.compose.constraint_poem import PoemRules, PoemState
-from app.compose.constraint_spec import (
+from app.compose.constraint.automaton import MetreAutomaton
+from app.compose.constraint.chars import CharPolicy, CharTable, book_universe
+from app.compose.constraint.masks import Ids, MaskTable
+from app.compose.constraint.poem import PoemRules, PoemState
+from app.compose.constraint.spec import (
     ConstraintError,
     ConstraintSpec,
     metre_spec,
     plan_automaton,
 )
-from app.compose.constraint_steps import MaskSteps
-from app.compose.metre_automaton import MetreAutomaton
-from app.compose.metre_chars import CharPolicy, CharTable, book_universe
-from app.compose.vocab_index import VocabIndex
+from app.compose.constraint.steps import MaskSteps
+from app.compose.vocab.index import VocabIndex
 
 if TYPE_CHECKING:
     from app.engine.requests import Sampling
@@ -282,8 +282,8 @@ class ConstraintFactory:
         book: RhymeBook | None = None,
         cache_dir: Path | None = None,
     ) -> None:
-        from app.compose.constraint_loop import llama_io
-        from app.compose.vocab_llama import load_vocab_index
+        from app.compose.constraint.loop import llama_io
+        from app.compose.vocab.llama import load_vocab_index
 
         if book is None:
             from app.prosody.rhymebook import RhymeBook
@@ -348,7 +348,7 @@ class ConstraintFactory:
     ) -> Callable[[list[int]], Iterator[int]]:
         """The engine's hook: ``tokens -> Iterator[int]`` generating under ``spec``
         (checked now, so an impossible request fails before the prompt is processed)."""
-        from app.compose.constraint_loop import constrained_tokens
+        from app.compose.constraint.loop import constrained_tokens
 
         constraint = self.build(spec, max_tokens=sampling.max_tokens)
         llama = self.llama

@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 
-from app.compose.metre_automaton import ToneClass
+from app.compose.constraint.automaton import ToneClass
 from app.prosody.groups import GROUPS, PING_GROUPS
-from app.prosody.rhymebook_text import is_compatibility
+from app.prosody.rhymebook.han import is_compatibility
 from app.prosody.tones import PING_BIT, ZE_BIT, Source, Tone
 
 if TYPE_CHECKING:

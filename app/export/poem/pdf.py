@@ -20,7 +20,7 @@ from pathlib import Path
 from app.export.canvas import ExportResult, FontSet, Page, Role, new_writer, render
 from app.export.fonts import FontLookup, find_cjk_family, missing_glyphs, resolve_family
 from app.export.options import PdfOptions, PoemDoc
-from app.export.poem_layout import (
+from app.export.poem.layout import (
     add_legend,
     add_page_numbers,
     contents_length,

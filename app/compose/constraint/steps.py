@@ -16,9 +16,9 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from app.compose.constraint_masks import MaskTable, Move, keep_only
-from app.compose.constraint_poem import PoemRules, PoemState
-from app.compose.metre_automaton import MetreState
+from app.compose.constraint.automaton import MetreState
+from app.compose.constraint.masks import MaskTable, Move, keep_only
+from app.compose.constraint.poem import PoemRules, PoemState
 
 __all__ = ["MaskSteps"]
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from app.compose.metre_automaton import MetreAutomaton, MetreSettings, Qi
-from app.compose.metre_chars import CharPolicy, CharTable, Script
+from app.compose.constraint.automaton import MetreAutomaton, MetreSettings, Qi
+from app.compose.constraint.chars import CharPolicy, CharTable, Script
 from app.prosody.forms import SCHEMES, Form
 from app.prosody.groups import GROUPS, RhymeGroup, group_by_name
 

@@ -5,7 +5,7 @@ huggingface-hub gives the endpoint, token, URLs (``hf_hub_url``), headers
 download location); the transfer itself is ours, because huggingface-hub throws an
 interrupted download away and retries forever against a server that keeps dropping:
 
-* bytes go to ``<target>.part`` with a JSON sidecar (see :mod:`app.models.partfile`);
+* bytes go to ``<target>.part`` with a JSON sidecar (see :mod:`app.models.download.partfile`);
   a later call — after a pause, a cancel, a dropped connection or an app restart —
   checks the sidecar against the remote metadata, re-hashes what is on disk and asks
   for the rest with ``Range: bytes=N-``. A server that answers 200 instead of 206 gets
@@ -32,7 +32,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.models.catalog import LocalText
-from app.models.download_state import (
+from app.models.download.http_range import RangeResponse, TooManyRedirectsError, open_range
+from app.models.download.partfile import (
+    PartState,
+    PartWriter,
+    hash_file,
+    load_state,
+    part_path,
+    read_verified_marker,
+    remove_partial,
+    write_verified_marker,
+)
+from app.models.download.state import (
     CancelWatch,
     DownloadPolicy,
     DownloadProgress,
@@ -55,18 +66,7 @@ from app.models.errors import (
     ServerError,
     UnverifiableError,
 )
-from app.models.http_range import RangeResponse, TooManyRedirectsError, open_range
 from app.models.hub import is_network_failure, map_hub_error, origin, status_of
-from app.models.partfile import (
-    PartState,
-    PartWriter,
-    hash_file,
-    load_state,
-    part_path,
-    read_verified_marker,
-    remove_partial,
-    write_verified_marker,
-)
 from app.models.resolve import RemoteFile, ResolvedModel
 
 __all__ = [

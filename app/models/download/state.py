@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from app.models.catalog import LocalText
+from app.models.download.http_range import RangeResponse
+from app.models.download.partfile import PartWriter
 from app.models.errors import DownloadCancelled, NetworkError
-from app.models.http_range import RangeResponse
-from app.models.partfile import PartWriter
 from app.models.resolve import RemoteFile, ResolvedModel
 
 log = logging.getLogger("app.models.download")

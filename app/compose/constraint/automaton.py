@@ -1,8 +1,8 @@
 """The metre automaton: which tone may stand next in a regulated poem (meter-spec §2–5).
 
 One source of truth for strict-metre generation. The token masks of the local
-engine (:mod:`app.compose.constraint_masks`) and the grammars for remote servers
-(:mod:`app.compose.constraint_grammar`) are both walks over this automaton.
+engine (:mod:`app.compose.constraint.masks`) and the grammars for remote servers
+(:mod:`app.compose.constraint.grammar`) are both walks over this automaton.
 
 It reads a poem as a sequence of *tone classes* — what the rhyme book says a
 character can be read as — and line breaks:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from app.models.errors import GGUFError
-from app.models.gguf_info import (
+from app.models.gguf.info import (
     DEFAULT_ALIGNMENT,
     FILE_TYPES,
     GGML_TYPES,

@@ -17,10 +17,10 @@ from collections import Counter, defaultdict
 import numpy as np
 import numpy.typing as npt
 
-from app.compose.constraint_poem import CharBytes, PoemRules, PoemState
-from app.compose.metre_automaton import ToneClass
-from app.compose.metre_chars import EXCLUDED
-from app.compose.vocab_index import VocabIndex
+from app.compose.constraint.automaton import ToneClass
+from app.compose.constraint.chars import EXCLUDED
+from app.compose.constraint.poem import CharBytes, PoemRules, PoemState
+from app.compose.vocab.index import VocabIndex
 
 __all__ = ["Continuations"]
 

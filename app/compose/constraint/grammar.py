@@ -3,7 +3,7 @@
 A remote server cannot run our masks, but llama.cpp's server takes a GBNF
 grammar (its ``grammar`` field) and vLLM takes a grammar or a regular expression
 (``structured_outputs``). Both are written here by walking
-:class:`~app.compose.metre_automaton.MetreAutomaton`: GBNF gets one rule per
+:class:`~app.compose.constraint.automaton.MetreAutomaton`: GBNF gets one rule per
 automaton state (after merging states with the same future); the regular
 expression spells the same paths out, couplet by couplet.
 
@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from app.compose.constraint_spec import ConstraintSpec, plan_automaton
-from app.compose.metre_automaton import MetreAutomaton, MetreState, ToneClass
-from app.compose.metre_chars import CharTable, book_universe
+from app.compose.constraint.automaton import MetreAutomaton, MetreState, ToneClass
+from app.compose.constraint.chars import CharTable, book_universe
+from app.compose.constraint.spec import ConstraintSpec, plan_automaton
 from app.prosody.forms import SCHEMES
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""One poem on paper: its page layout and the PDF writer."""
