@@ -23,10 +23,12 @@ from typing import Any, Literal, cast
 from app.models.errors import CatalogError, Lang
 
 Kind = Literal["poetry", "general"]
-PromptStyle = Literal["qpm-r1", "chatml-general"]
+PromptStyle = Literal["qpm-r1", "chatml-general", "qwen3-think"]
 
 KINDS: tuple[str, ...] = ("poetry", "general")
-PROMPT_STYLES: tuple[str, ...] = ("qpm-r1", "chatml-general")
+PROMPT_STYLES: tuple[str, ...] = ("qpm-r1", "chatml-general", "qwen3-think")
+# prompt styles whose models reason in <think>…</think> before answering
+THINKING_STYLES: tuple[str, ...] = ("qpm-r1", "qwen3-think")
 CATALOG_FILE = "models.toml"
 SCHEMA_VERSION = 1
 
@@ -82,11 +84,22 @@ class CatalogEntry:
     notes: LocalText = LocalText("", "")
     arch: ArchInfo | None = None
     default: bool = False
+    more_repos: tuple[str, ...] = ()  # other preferred repositories, tried after `repo`
+    think_budget: int | None = None  # default thinking budget (tokens) for this model
     line: int = 0  # line of the entry's [[model]] header in the catalog file
 
     @property
     def is_poetry_model(self) -> bool:
         return self.kind == "poetry"
+
+    @property
+    def thinks(self) -> bool:
+        """Does the model reason in ``<think>…</think>`` before it answers?"""
+        return self.prompt_style in THINKING_STYLES
+
+    def preferred_repos(self) -> tuple[str, ...]:
+        """The repositories to try before any listing: ``repo``, then ``more_repos``."""
+        return ((self.repo,) if self.repo else ()) + self.more_repos
 
     def display_name(self, lang: Lang = "zh") -> str:
         return self.name.get(lang)
@@ -95,6 +108,12 @@ class CatalogEntry:
         """What the UI says about the kind: the poetry model, or a general model."""
         if self.kind == "poetry":
             return "格律诗专用模型" if lang == "zh" else "poetry model"
+        if self.thinks:
+            return (
+                "会思考的通用模型（非格律诗专用）"
+                if lang == "zh"
+                else "general model that thinks (not the poetry model)"
+            )
         return (
             "通用模型（非格律诗专用）" if lang == "zh" else "general model (not the poetry model)"
         )
@@ -271,6 +290,7 @@ _ENTRY_KEYS = {
     "original",
     "also_known_as",
     "repo",
+    "more_repos",
     "quant",
     "pattern",
     "size_bytes",
@@ -281,6 +301,7 @@ _ENTRY_KEYS = {
     "license",
     "notes",
     "arch",
+    "think_budget",
 }
 _ARCH_KEYS = ("layers", "heads", "kv_heads", "head_dim", "hidden", "vocab")
 
@@ -386,6 +407,15 @@ def _parse_entry(
             "also_known_as 必须是“用户/仓库”字符串的列表",
             "also_known_as must be a list of owner/name strings",
         )
+    more_raw = raw.get("more_repos", [])
+    if not isinstance(more_raw, list) or not all(
+        isinstance(r, str) and _REPO_RE.match(r) for r in more_raw
+    ):
+        raise bad(
+            "more_repos",
+            "more_repos 必须是“用户/仓库”字符串的列表",
+            "more_repos must be a list of owner/name strings",
+        )
     if original is None and repo is None:
         raise fail(
             "必须给出 original（原模型）或 repo（仓库）",
@@ -433,6 +463,16 @@ def _parse_entry(
     context_length = pos_int(raw.get("context_length"), "context_length")
     license_text = req_str("license")
     notes = text_pair("notes", required=False)
+    think_budget: int | None = None
+    if "think_budget" in raw:
+        think_budget = pos_int(raw["think_budget"], "think_budget")
+        if style not in THINKING_STYLES:
+            raise bad(
+                "think_budget",
+                f"think_budget 只适用于会思考的模型（prompt_style 为 {THINKING_STYLES} 之一）",
+                f"think_budget only applies to models that think (prompt_style in "
+                f"{THINKING_STYLES})",
+            )
 
     arch: ArchInfo | None = None
     if "arch" in raw:
@@ -464,5 +504,7 @@ def _parse_entry(
         notes=notes,
         arch=arch,
         default=default,
+        more_repos=tuple(more_raw),
+        think_budget=think_budget,
         line=start,
     )

@@ -3,7 +3,7 @@
 GGUF quantizations of a model are published by whoever made them, under names nobody
 fixes in advance. For an entry this module tries, in order:
 
-1. ``entry.repo`` (a fixed or preferred repository), when given;
+1. ``entry.repo`` (a fixed or preferred repository), when given, then ``entry.more_repos``;
 2. the hub's model tree: models tagged ``base_model:quantized:<original>`` and ``gguf``,
    most downloaded first, for the original model and each of its other names;
 3. a search by the model's name among ``gguf`` models.
@@ -224,9 +224,10 @@ class Resolver:
         """Candidate repositories, in order, without repeats (lazy: later sources are
         only asked when earlier ones did not satisfy the caller)."""
         seen: set[str] = set()
-        if entry.repo:
-            seen.add(entry.repo.lower())
-            yield entry.repo, "repo"
+        for repo_id in entry.preferred_repos():
+            if repo_id.lower() not in seen:
+                seen.add(repo_id.lower())
+                yield repo_id, "repo"
         for original in entry.originals():
             filters = [f"base_model:quantized:{original}", "gguf"]
             for repo_id in self._list(filters=filters, search=None):
@@ -295,7 +296,7 @@ class Resolver:
         found: list[ResolvedModel] = []
         searched: list[str] = []
         denied: ModelError | None = None
-        if not entry.repo and entry.originals():
+        if not entry.preferred_repos() and entry.originals():
             self._probe(entry.originals()[0])
         for repo_id, via in self.candidates(entry):
             searched.append(repo_id)

@@ -47,16 +47,56 @@ def test_shipped_catalog_loads_and_has_the_expected_entries() -> None:
         "Q8_0": 34_800_000_000,
     }
     assert all(e.prompt_style == "qpm-r1" for e in catalog.poetry_models())
-    general = {e.repo: e for e in catalog.general_models()}
+    general = {e.repo: e for e in catalog.general_models() if not e.thinks}
     assert set(general) == {"Qwen/Qwen2.5-7B-Instruct-GGUF", "Qwen/Qwen2.5-1.5B-Instruct-GGUF"}
     for entry in general.values():
         assert entry.prompt_style == "chatml-general" and entry.quant == "Q4_K_M"
+        assert entry.think_budget is None
         assert "not the poetry model" in entry.kind_label("en")
         assert "非格律诗专用" in entry.kind_label("zh")
         assert entry.notes.zh and entry.notes.en
     for entry in catalog:
         assert entry.name.zh and entry.name.en and entry.license
         assert entry.line > 0
+
+
+def test_qwen3_entries_are_general_models_that_think() -> None:
+    """Qwen3 0.6B–14B in Q4_K_M, and Q8_0 for the two smallest: official repositories first,
+    then the model tree of Qwen/Qwen3-<size>; honest labels; budgets growing with size."""
+    catalog = load_catalog()
+    qwen3 = [e for e in catalog if e.id.startswith("qwen3-")]
+    got = {(e.original, e.quant) for e in qwen3}
+    sizes = ("0.6B", "1.7B", "4B", "8B", "14B")
+    want = {(f"Qwen/Qwen3-{s}", "Q4_K_M") for s in sizes}
+    want |= {("Qwen/Qwen3-0.6B", "Q8_0"), ("Qwen/Qwen3-1.7B", "Q8_0")}
+    assert got == want
+    for entry in qwen3:
+        size = entry.original.split("-", 1)[1]  # type: ignore[union-attr]
+        assert entry.preferred_repos() == (f"Qwen/Qwen3-{size}-GGUF", f"ggml-org/Qwen3-{size}-GGUF")
+        assert entry.kind == "general" and entry.thinks and entry.prompt_style == "qwen3-think"
+        assert entry.kind_label("en") == "general model that thinks (not the poetry model)"
+        assert "非格律诗专用" in entry.kind_label("zh") and "思考" in entry.kind_label("zh")
+        assert "not the poetry model" in entry.notes.en and "不是格律诗专用模型" in entry.notes.zh
+        assert entry.license == "Apache-2.0" and entry.arch is not None
+        assert entry.arch.vocab == 151936 and entry.arch.kv_heads == 8
+        assert entry.vram_bytes < entry.ram_bytes
+    q4 = sorted((e for e in qwen3 if e.quant == "Q4_K_M"), key=lambda e: e.size_bytes)
+    budgets = [e.think_budget for e in q4]
+    assert budgets == sorted(budgets) and len(set(budgets)) == len(budgets), budgets
+    assert all(e.vram_bytes < 12 * 10**9 for e in q4)  # every size has a GPU it fits on
+    assert not any(e.thinks for e in catalog if e.prompt_style == "chatml-general")
+    assert all(e.thinks for e in catalog.poetry_models())
+
+
+def test_think_budget_only_for_models_that_think() -> None:
+    text = GOOD_ENTRY.replace('license = "MIT"', 'license = "MIT"\nthink_budget = 800')
+    assert parse_catalog(text).entries[0].think_budget == 800
+    general = text.replace('prompt_style = "qpm-r1"', 'prompt_style = "chatml-general"')
+    assert "only applies to models that think" in _error(general)
+    assert "positive integer" in _error(text.replace("= 800", "= 0"))
+    more = GOOD_ENTRY.replace('license = "MIT"', 'license = "MIT"\nmore_repos = ["a/b", "c/d"]')
+    assert parse_catalog(more).entries[0].preferred_repos() == ("a/b", "c/d")
+    assert "owner/name" in _error(more.replace('"c/d"', '"cd"'))
 
 
 def test_the_packaged_copy_is_the_top_level_file() -> None:

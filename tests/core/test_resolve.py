@@ -100,6 +100,32 @@ def test_missing_preferred_repository_falls_back_to_the_tree(hub: FakeHub) -> No
     assert resolved.repo_id == "quantizer/QPM-1K-32B-R1-GGUF"
 
 
+def test_qwen3_official_repositories_then_the_model_tree(hub: FakeHub) -> None:
+    """Qwen3 entries try Qwen/Qwen3-<size>-GGUF, then ggml-org's, then the model tree of
+    Qwen/Qwen3-<size>: a quant the official repositories lack is still found."""
+    q8 = load_catalog().get("qwen3-0.6b-q8_0")
+    q4 = load_catalog().get("qwen3-0.6b-q4_k_m")
+    hub.add_repo("Qwen/Qwen3-0.6B-GGUF", {"Qwen3-0.6B-Q8_0.gguf": make_bytes(6390, 1)},
+                 tags=["gguf"])  # fmt: skip
+    hub.add_repo("ggml-org/Qwen3-0.6B-GGUF", {"Qwen3-0.6B-Q4_0.gguf": make_bytes(4290, 2),
+                 "Qwen3-0.6B-Q8_0.gguf": make_bytes(6391, 3)}, tags=["gguf"])  # fmt: skip
+    hub.add_repo("someone/Qwen3-0.6B-GGUF", {"Qwen3-0.6B-Q4_K_M.gguf": make_bytes(3970, 4)},
+                 tags=["gguf", "base_model:quantized:Qwen/Qwen3-0.6B"])  # fmt: skip
+    resolver = _resolver(hub)
+    official = resolver.resolve(q8)
+    assert (official.repo_id, official.via) == ("Qwen/Qwen3-0.6B-GGUF", "repo")
+    assert [r.repo_id for r in resolver.resolve_all(q8, limit=3)] == [
+        "Qwen/Qwen3-0.6B-GGUF",
+        "ggml-org/Qwen3-0.6B-GGUF",
+    ]
+    tree = resolver.resolve(q4)
+    assert (tree.repo_id, tree.via) == ("someone/Qwen3-0.6B-GGUF", "model-tree")
+    assert tree.files[0].name == "Qwen3-0.6B-Q4_K_M.gguf"
+    paths = [r.path for r in hub.requests("hub", "GET")]
+    assert "/api/models/ggml-org/Qwen3-0.6B-GGUF?blobs=true" in paths
+    assert any("base_model%3Aquantized%3AQwen%2FQwen3-0.6B" in p for p in paths)
+
+
 def test_a_fixed_repository_that_is_missing_is_an_error(hub: FakeHub) -> None:
     entry = _entry(repo="Qwen/Qwen2.5-7B-Instruct-GGUF", original=None, also_known_as=())
     with pytest.raises(RepoNotFoundError) as caught:
