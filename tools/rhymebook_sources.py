@@ -154,6 +154,24 @@ class Guangyun:
 
     heads: dict[str, list[int]]  # the book's own entries (字頭)
     notes: dict[str, list[int]]  # spellings its glosses name (俗作X, 亦作X, …) and the 韻鏡 table
+    # every 字頭 entry: (平水 group id, 廣韻 rhyme, 反切, 小韻 number), for the audit's evidence
+    entries: dict[str, list[GuangyunEntry]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GuangyunEntry:
+    """One 《廣韻》 entry of a head character: where it sits and how it is spelled."""
+
+    group: int  # the 平水 group by the 同用 merges
+    rhyme: str  # the 廣韻 rhyme (韻部原貌), e.g. 先
+    tone: str  # 平 上 去 入
+    fanqie: str  # the 反切 (corrected where the data corrects it), e.g. 蘇前
+    xiaoyun: int  # the 小韻 number
+
+    @property
+    def cite(self) -> str:
+        """《廣韻》先韻 蘇前切 (下平一先)."""
+        return f"《廣韻》{self.rhyme}韻{self.tone}聲 {self.fanqie}切"
 
 
 # 釋義 phrases that name another spelling of the head character.
@@ -172,6 +190,7 @@ def read_guangyun() -> Guangyun:
     folder = package_dir("Qieyun")
     heads: dict[str, list[int]] = {}
     notes: dict[str, list[int]] = {}
+    entries: dict[str, list[GuangyunEntry]] = {}
     lines = (folder / "rhyme_book.csv").read_text(encoding="utf-8").splitlines()
     col = {name: i for i, name in enumerate(lines[0].split(","))}
     for line in lines[1:]:
@@ -183,6 +202,15 @@ def read_guangyun() -> Guangyun:
         gid = table[(row[col["韻部原貌"]], tone)]
         if len(head) == 1 and is_han(head):
             _add(heads, head, gid)
+            entry = GuangyunEntry(
+                gid,
+                row[col["韻部原貌"]],
+                row[col["最簡描述"]][-1],
+                row[col["反切"]] or row[col["反切覈校前"]],
+                int(row[col["小韻號"]]),
+            )
+            if entry not in entries.setdefault(head, []):
+                entries[head].append(entry)
         for m in _NOTE.finditer(row[col["釋義"]]):
             if is_han(m.group(1)):
                 _add(notes, m.group(1), gid)
@@ -196,7 +224,7 @@ def read_guangyun() -> Guangyun:
         key = (rhyme, _TONE_OF.get(tone_name, -1))
         if len(head) == 1 and is_han(head) and head not in heads and key in table:
             _add(notes, head, table[key])
-    return Guangyun(heads, notes)
+    return Guangyun(heads, notes, entries)
 
 
 # ---------------------------------------------------------------- OpenCC
