@@ -54,6 +54,40 @@ def test_core_never_imports_qt() -> None:
     assert offenders == []
 
 
+def test_modules_are_placed_by_idea_not_by_prefix() -> None:
+    """A family of modules is a package: no module repeats its package's name as a prefix,
+    and no two modules of a package share a ``word_`` prefix that names a family (the
+    window's parts live in app/ui/window/, not in ``main_window_*.py`` files)."""
+    repeated, families = [], []
+    for package in sorted(p for p in (ROOT / "app").rglob("*") if p.is_dir()):
+        if package.name == "__pycache__":
+            continue
+        names = sorted(f.stem for f in package.glob("*.py") if f.stem != "__init__")
+        repeated += [f"{package.name}/{n}.py" for n in names if n.startswith(package.name + "_")]
+        prefixes: dict[str, list[str]] = {}
+        for name in names:
+            if "_" in name:
+                prefixes.setdefault(name.split("_")[0], []).append(name)
+        families += [f"{package.relative_to(ROOT)}: {v}" for v in prefixes.values() if len(v) > 1]
+    assert repeated == []
+    assert families == []
+
+
+def test_no_feature_imports_the_main_window() -> None:
+    """Features reach the window through app.ui.window.host.FeatureHost only."""
+    offenders = []
+    for file in sorted((ROOT / "app" / "ui").rglob("*.py")):
+        rel = file.relative_to(ROOT / "app" / "ui")
+        if rel.parts[0] == "window" or rel.name == "launch.py":
+            continue
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("app.ui.window") and module != "app.ui.window.host":
+                offenders.append(f"{rel}: {module}")
+    assert offenders == []
+
+
 def test_import_linter_contract() -> None:
     proc = _run(_tool("lint-imports"))
     assert proc.returncode == 0, proc.stdout + proc.stderr

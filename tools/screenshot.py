@@ -59,12 +59,12 @@ def main() -> int:
     from app.prosody.scorer import score
     from app.settings import SettingsStore
     from app.storage.records import PoemData, Scores
-    from app.ui import library_ops as ops
     from app.ui.fonts import check_fonts
+    from app.ui.library import ops
     from app.ui.logging_setup import setup_logging
-    from app.ui.main_window import MainWindow
     from app.ui.services import build_services
     from app.ui.theme import apply_theme
+    from app.ui.window.main_window import MainWindow
 
     app = QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="shijian-screenshot-") as tmp:

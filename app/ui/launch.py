@@ -108,7 +108,7 @@ def _close_on_signals(close: Callable[[], object]) -> object | None:
 def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
     """Start the desktop app; returns the exit status."""
     if self_test:
-        from app.ui.main_window_selftest import run_self_test
+        from app.ui.window.self_test import run_self_test
 
         return run_self_test(lang="en" if lang == "en" else "zh")
     t0 = time.time()
@@ -164,8 +164,8 @@ def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
         default_data_dir=default_data_dir,
         engine_env=engine_env,
     )
-    from app.ui.main_window import MainWindow
-    from app.ui.main_window_hooks import install_drive
+    from app.ui.window.drive import install_drive
+    from app.ui.window.main_window import MainWindow
 
     window = MainWindow(services, font_check=font_check, dark=dark)
     for index, notice in enumerate(loaded.notices):

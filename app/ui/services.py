@@ -1,7 +1,7 @@
 """The services the window is built from, made once by the composition root.
 
 Nothing in ``app/ui`` reaches for a global: :func:`app.ui.launch.launch` builds a
-:class:`Services` and hands it to :class:`~app.ui.main_window.MainWindow`, and the
+:class:`Services` and hands it to :class:`~app.ui.window.main_window.MainWindow`, and the
 window passes the parts each widget needs down through constructors.
 """
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from app.models.registry import ModelRegistry
     from app.models.resolve import Resolver
     from app.storage.db import LibraryOptions
-    from app.ui.library_client import LibraryClient
+    from app.ui.library.client import LibraryClient
 
 
 def check_settings_from(checker: CheckerSettings, *, partial: bool = False) -> CheckSettings:
@@ -207,7 +207,7 @@ def build_services(
 ) -> Services:
     """Build the services (the library starts opening only when ``library.start()`` is
     called; the model services are built on first use)."""
-    from app.ui.library_client import LibraryClient
+    from app.ui.library.client import LibraryClient
 
     book = book if book is not None else RhymeBook.load()
     checker = Checker(book, check_settings_from(settings.checker))

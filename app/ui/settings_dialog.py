@@ -1,5 +1,5 @@
 """The settings dialog: data folder, fonts, checker strictness, timings, theme, language,
-and the model (local or remote, engine, hub: :mod:`app.ui.settings_dialog_model`).
+and the model (local or remote, engine, hub: :mod:`app.ui.models.settings_page`).
 
 It edits a copy of :class:`~app.settings.Settings` and emits ``applied`` with the
 new value on 应用/确定; the window saves it through the settings store and
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.settings import CheckerSettings, Settings
 from app.ui.i18n import Tr
-from app.ui.settings_dialog_model import ModelSettingsPage
+from app.ui.models.settings_page import ModelSettingsPage
 
 # (field of CheckerSettings, Chinese, English)
 CHECKER_OPTIONS: tuple[tuple[str, str, str], ...] = (

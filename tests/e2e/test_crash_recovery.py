@@ -1,7 +1,7 @@
 """Nothing typed is lost: the real app, killed with SIGKILL before any save, gives the text back.
 
 The app runs as a subprocess (``python -m app --basedir TMP``, offscreen). Its
-test drive (``SHIJIAN_DRIVE_TYPE``, see app/ui/main_window_hooks.py) types a
+test drive (``SHIJIAN_DRIVE_TYPE``, see app/ui/window/drive.py) types a
 poem into the real editor as key events once start-up is done; autosave writes
 drafts (``draft_saved`` is logged once the library has committed one). The
 test kills the process with SIGKILL — no close, no flush — and starts it again:

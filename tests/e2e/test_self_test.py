@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from app.ui.self_test import BackendReport, GpuInfo
+from app.ui.window.bundle_checks import BackendReport, GpuInfo
 from tests.support.self_test_report import assert_passed_report, run_self_test
 
 

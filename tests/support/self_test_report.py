@@ -1,8 +1,8 @@
 """Run ``shijian --self-test`` (from source or a bundle) and read its report.
 
 The report is one line per step, ``ok   <step>: <detail>`` or ``FAIL <step>: <why>``,
-then ``self-test passed`` or ``self-test FAILED`` (app/ui/main_window_selftest.py
-and app/ui/self_test.py). Used by tests/e2e/test_self_test.py and test_bundle.py.
+then ``self-test passed`` or ``self-test FAILED`` (app/ui/window/self_test.py
+and app/ui/window/bundle_checks.py). Used by tests/e2e/test_self_test.py and test_bundle.py.
 """
 
 from __future__ import annotations

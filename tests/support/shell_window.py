@@ -59,7 +59,7 @@ def open_window(
     before_start: Callable[[Any], None] | None = None,
 ) -> Any:
     """The real main window on ``base``, shown, with its library open and drafts checked."""
-    from app.ui.main_window import MainWindow
+    from app.ui.window.main_window import MainWindow
 
     services = make_services(base, book, lang=lang, settings=settings)
     window = MainWindow(services, font_check=font_check)

@@ -65,7 +65,7 @@ def open_app_window(
     font_check: FontCheck | None = None,
 ) -> Any:
     """The real main window on ``base``, shown, its library open and drafts checked."""
-    from app.ui.main_window import MainWindow
+    from app.ui.window.main_window import MainWindow
 
     services = make_app_services(base, book, lang=lang, settings=settings)
     window = MainWindow(services, font_check=font_check)

@@ -27,12 +27,9 @@ from app.storage.db import LibraryOptions
 from app.storage.records import PoemData
 from app.storage.repository import Library
 from app.storage.worker import LibraryWorker
-from app.ui.assignments import (
-    AssignmentWizard,
-    GradingDialog,
-    RequirementsPanel,
-    write_against,
-)
+from app.ui.assignments.grading_dialog import GradingDialog
+from app.ui.assignments.wizard import AssignmentWizard
+from app.ui.assignments.writing import RequirementsPanel, write_against
 from app.ui.editor import PoemEditorPane
 from app.ui.i18n import Tr
 from tests.support import assign_pdftools as pdf

@@ -16,8 +16,8 @@ from app.models.download.partfile import part_path
 from app.models.hub import HubConfig
 from app.models.registry import InstalledModel, ModelRegistry
 from app.models.resolve import ResolvedModel, Resolver
-from app.ui.download_dialog import DownloadDialog
 from app.ui.i18n import Tr
+from app.ui.models.download_dialog import DownloadDialog
 from tests.support.fake_hub import FakeHub
 from tests.support.gguf_samples import gguf_bytes
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication, QMenu
 from app.prosody.findings import Rule
 from app.prosody.forms import ZE
 from app.prosody.tones import PING_BIT, ZE_BIT
-from app.ui.editor.char_popup import CharPopup
+from app.ui.editor.popup import CharPopup
 from tests.support.editor_pane import (
     JINGYESI,
 )

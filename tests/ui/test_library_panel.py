@@ -13,10 +13,10 @@ from pytestqt.qtbot import QtBot
 from app.paths import AppPaths
 from app.storage.errors import PoemNotFoundError
 from app.storage.records import PoemData, PoemRecord, Scores
-from app.ui import library_ops as ops
 from app.ui.i18n import Tr
-from app.ui.library_client import LibraryClient
-from app.ui.library_panel import LibraryPanel
+from app.ui.library import ops
+from app.ui.library.client import LibraryClient
+from app.ui.library.panel import LibraryPanel
 
 POEMS = (
     PoemData(title="静夜思", author="李白", text="床前明月光\n疑是地上霜\n举头望明月\n低头思故乡",

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
 from app.storage.records import PoemData, PoemQuery
-from app.ui import library_ops as ops
+from app.ui.library import ops
 from app.ui.theme import is_dark_palette
 from tests.support.shell_window import (
     CHUNXIAO,

@@ -17,7 +17,7 @@ from app.models.machine import MachineInfo
 from app.models.registry import InstalledModel, ModelRegistry
 from app.models.resolve import ResolvedModel, Resolver
 from app.ui.i18n import Tr
-from app.ui.model_manager import ModelManagerDialog
+from app.ui.models.manager import ModelManagerDialog
 from tests.support.fake_hub import FakeHub, make_bytes
 from tests.support.gguf_samples import gguf_bytes, write_gguf
 

@@ -13,7 +13,7 @@ from app.export.options import PdfOptions, PoemDoc
 from app.export.poem.pdf import PoemExporter
 from app.prosody.checker import Checker
 from app.prosody.rhymebook import RhymeBook
-from app.ui.export_dialog import PoemExportDialog
+from app.ui.export.dialog import PoemExportDialog
 from app.ui.i18n import Tr
 from tests.support import assign_pdftools as pdf
 from tests.support.assign_class import CHU_SAI, JINGYESI

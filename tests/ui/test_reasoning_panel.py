@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
+from app.ui.compose.reasoning import ReasoningPanel, StreamingText
 from app.ui.i18n import Tr
-from app.ui.reasoning_panel import ReasoningPanel, StreamingText
 
 
 def make_view(qtbot: QtBot, flush_ms: int = 30) -> StreamingText:

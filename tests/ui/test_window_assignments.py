@@ -25,8 +25,8 @@ from app.prosody.forms import Form
 from app.prosody.groups import group_by_name
 from app.prosody.rhymebook import RhymeBook
 from app.storage.records import PoemQuery
-from app.ui import library_ops as ops
-from app.ui.window_assignments import list_assignments
+from app.ui.assignments.feature import list_assignments
+from app.ui.library import ops
 from tests.support import assign_pdftools as pdf
 from tests.support.assign_class import BAIDI, CHU_SAI, frontier_assignment, make_class_folder
 from tests.support.editor_pane import char_format

@@ -28,7 +28,7 @@ from app.prosody.groups import group_by_name
 from app.prosody.rhymebook import RhymeBook
 from app.settings import EngineSettings, Settings
 from app.storage.records import PoemData
-from app.ui.window_compose import generated_data
+from app.ui.compose.feature import generated_data
 from tests.support.engine_fixtures import qwen2_vocab_fixture, tiny_model_fixture  # noqa: F401
 from tests.support.engine_http import ScriptedServer
 from tests.support.shell_window import events, save_and_wait, settings_on_disk, type_text
@@ -101,7 +101,7 @@ def test_start_up_imports_neither_llama_cpp_nor_huggingface_hub(tmp_path: Path) 
         from app.prosody.rhymebook import RhymeBook
         from app.ui.launch import HEAVY_MODULES
         from tests.support.window_app import make_app_services
-        from app.ui.main_window import MainWindow
+        from app.ui.window.main_window import MainWindow
         services = make_app_services(__import__("pathlib").Path({str(tmp_path)!r}),
                                      RhymeBook.load())
         window = MainWindow(services)

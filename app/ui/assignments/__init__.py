@@ -1,20 +1,9 @@
-"""Assignments in the UI: the step-by-step assignment wizard, writing against an
-assignment in the editor, and the grading dialog.
+"""Assignments in the window: the 作业 menu feature (:mod:`.feature`), the step-by-step
+assignment wizard (:mod:`.wizard`), writing against an assignment in the editor
+(:mod:`.writing`: :func:`~.writing.write_against`, :class:`~.writing.RequirementsPanel`)
+and the grading dialog (:mod:`.grading_dialog`).
 
-Public API: :class:`AssignmentWizard`, :func:`write_against` / :class:`AssignmentSession`
-with :class:`RequirementsPanel`, :class:`GradingDialog`.
+Nothing is imported here: the window builds the feature at start-up, and the wizard,
+the writing session and the grading dialog (with the PDF code it needs) are imported
+the first time they are used.
 """
-
-from __future__ import annotations
-
-from app.ui.assignments.grading_dialog import GradingDialog
-from app.ui.assignments.wizard import AssignmentWizard
-from app.ui.assignments.writing import AssignmentSession, RequirementsPanel, write_against
-
-__all__ = [
-    "AssignmentSession",
-    "AssignmentWizard",
-    "GradingDialog",
-    "RequirementsPanel",
-    "write_against",
-]

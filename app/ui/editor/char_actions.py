@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QMenu
 from app.prosody.forms import PING, ZE
 from app.prosody.rhymebook import RhymeBook
 from app.prosody.suggest import Suggester
-from app.ui.editor.char_popup import CharPopup, PopupContent
 from app.ui.editor.pins import PinTracker
+from app.ui.editor.popup import CharPopup, PopupContent
 from app.ui.editor.positions import OffsetMap
 from app.ui.editor.tooltips import char_tooltip, plain_char_tooltip
 from app.ui.i18n import Tr

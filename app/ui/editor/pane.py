@@ -30,7 +30,6 @@ from app.prosody.rhymebook import RhymeBook
 from app.prosody.settings import CheckSettings
 from app.prosody.suggest import Suggester
 from app.ui.editor.char_actions import CharActions
-from app.ui.editor.char_popup import CharPopup
 from app.ui.editor.formats import FormatFactory
 from app.ui.editor.header import HeaderStrip
 from app.ui.editor.highlighter import PoemHighlighter
@@ -38,6 +37,7 @@ from app.ui.editor.keys import StyleKey, tone_only_key
 from app.ui.editor.legend import ToneLegend
 from app.ui.editor.palette import palette_for
 from app.ui.editor.pins import PinTracker
+from app.ui.editor.popup import CharPopup
 from app.ui.editor.positions import OffsetMap
 from app.ui.editor.records import BlockRecords, build_records, finding_offsets, merge_findings
 from app.ui.editor.text_edit import PoemTextEdit, normalize_newlines

@@ -1,6 +1,6 @@
 """The library panel: search, filter, sort, open, delete to the trash, restore.
 
-Every query goes through the :class:`~app.ui.library_client.LibraryClient`
+Every query goes through the :class:`~app.ui.library.client.LibraryClient`
 (the library's own thread), debounced while the user types; a query that comes
 back after a newer one was sent is dropped, so the list always shows the latest
 question's answer and the window never waits on the database.
@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.storage.records import FORMS, PoemQuery, PoemRecord, SortKey, TagCount
-from app.ui import library_ops as ops
 from app.ui.i18n import Tr
-from app.ui.library_client import LibraryClient
-from app.ui.library_model import PoemTableModel
+from app.ui.library import ops
+from app.ui.library.client import LibraryClient
+from app.ui.library.table_model import PoemTableModel
 
 SEARCH_DELAY_MS = 150
 

@@ -1,7 +1,7 @@
 """The 模型 menu's model side: the current model, loading it in the engine, local or remote.
 
 :class:`ModelController` belongs to the main window. It adds 模型管理… (the
-:class:`~app.ui.model_manager.ModelManagerDialog`), 加载当前模型 and the choice
+:class:`~app.ui.models.manager.ModelManagerDialog`), 加载当前模型 and the choice
 使用本地模型 / 使用远程服务器 to the 模型 menu, and an engine line to the status bar.
 Choosing or installing a model in the manager makes it the current model (kept in
 the settings: its registry key and its path) and loads it in the engine on a worker
@@ -26,7 +26,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 from app.settings import EngineSettings, Settings
 from app.storage.errors import StorageError
-from app.ui.window_model_choice import NO_MODEL, CurrentModel, LocalBackend, current_model
+from app.ui.models.choice import NO_MODEL, CurrentModel, LocalBackend, current_model
 from app.ui.workers import GeneratorWorker
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from app.engine.remote import RemoteBackend
     from app.engine.requests import LoadConfig
     from app.models.registry import InstalledModel
-    from app.ui.main_window import MainWindow
-    from app.ui.model_manager import ModelManagerDialog
+    from app.ui.models.manager import ModelManagerDialog
+    from app.ui.window.host import FeatureHost
 
 
 def exception_text(exc: BaseException, lang: str) -> str:
@@ -74,23 +74,23 @@ class ModelController(QObject):
     load_failed = Signal(str)
     engine_state = Signal(str)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: FeatureHost) -> None:
+        super().__init__(window.widget())
         self.w = window
         tr = window.tr_
         self._lang = tr.language
         menu = window.menu("model")
-        self.manager_action = QAction(tr("模型管理…", "Models…"), window)
+        self.manager_action = QAction(tr("模型管理…", "Models…"), window.widget())
         self.manager_action.setObjectName("model_manager")
         self.manager_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
         self.manager_action.triggered.connect(lambda _on=False: self.open_manager())
-        self.load_action = QAction(tr("加载当前模型", "Load the current model"), window)
+        self.load_action = QAction(tr("加载当前模型", "Load the current model"), window.widget())
         self.load_action.setObjectName("load_model")
         self.load_action.triggered.connect(lambda _on=False: self.load_current())
-        group = QActionGroup(window)
-        self.local_action = QAction(tr("使用本地模型", "Use the local model"), window)
+        group = QActionGroup(window.widget())
+        self.local_action = QAction(tr("使用本地模型", "Use the local model"), window.widget())
         self.local_action.setObjectName("backend_local")
-        self.remote_action = QAction(tr("使用远程服务器", "Use a remote server"), window)
+        self.remote_action = QAction(tr("使用远程服务器", "Use a remote server"), window.widget())
         self.remote_action.setObjectName("backend_remote")
         for action, kind in ((self.local_action, "local"), (self.remote_action, "remote")):
             action.setCheckable(True)
@@ -103,7 +103,7 @@ class ModelController(QObject):
         menu.addAction(self.local_action)
         menu.addAction(self.remote_action)
 
-        self.status_label = window.status.engine
+        self.status_label = window.engine_label()
 
         self._relay = _EngineRelay(self)
         self._relay.state.connect(self._on_engine_state)
@@ -154,7 +154,7 @@ class ModelController(QObject):
         return self._current
 
     def load_config(self) -> LoadConfig | None:
-        from app.ui.window_model_choice import load_config
+        from app.ui.models.choice import load_config
 
         model = self._current if self._current_known else self.current()
         return load_config(model, self.settings) if model is not None else None
@@ -243,7 +243,7 @@ class ModelController(QObject):
         self._show_status()
 
     def _open_settings(self) -> None:
-        dialog = self.w.support.open_settings()
+        dialog = self.w.open_settings()
         dialog.show_page("model")
 
     def _sync_backend_actions(self) -> None:
@@ -287,7 +287,7 @@ class ModelController(QObject):
 
     def open_manager(self) -> ModelManagerDialog:
         """Open the model manager (non-modal: downloads go on while the poet writes)."""
-        from app.ui.model_manager import ModelManagerDialog
+        from app.ui.models.manager import ModelManagerDialog
 
         models = self.w.services.models
         hub = models.hub_config()
@@ -311,7 +311,7 @@ class ModelController(QObject):
             models.downloader,
             self.w.tr_,
             machine=models.machine(),
-            parent=self.w,
+            parent=self.w.widget(),
         )
         self._manager_hub = hub
         dialog.setObjectName("model-manager")
@@ -407,9 +407,7 @@ class ModelController(QObject):
                          n_gpu_layers=config.n_gpu_layers)  # fmt: skip
         self.load_started.emit(model)
         self._show_status(tr(f"正在加载 {model.name}…", f"Loading {model.name}…"))
-        self.w.statusBar().showMessage(
-            tr(f"正在加载模型 {model.name}…", f"Loading the model {model.name}…")
-        )
+        self.w.show_status(tr(f"正在加载模型 {model.name}…", f"Loading the model {model.name}…"))
 
         def job() -> Iterator[object]:
             yield local.ensure_loaded(config)
@@ -455,7 +453,7 @@ class ModelController(QObject):
         self.w.notices.dismiss("model")
         name = self._current.name if self._current is not None else Path(info.model_path).name
         where = "CPU" if info.backend == "cpu" else info.backend.upper()
-        self.w.statusBar().showMessage(
+        self.w.show_status(
             tr(f"模型已加载：{name}（{where}）", f"Model loaded: {name} ({where})"), 8000
         )
         self.loaded.emit(info)
@@ -465,7 +463,7 @@ class ModelController(QObject):
         tr = self.w.tr_
         text = exception_text(exc, self._lang)
         self.w.log.failure("model_load_failed", exc)
-        self.w.statusBar().showMessage(tr("模型没能加载。", "The model did not load."), 8000)
+        self.w.show_status(tr("模型没能加载。", "The model did not load."), 8000)
         self.w.notices.show_notice(
             "model",
             tr(f"模型没能加载：{text}", f"The model did not load: {text}"),

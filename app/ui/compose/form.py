@@ -10,9 +10,9 @@ the constrained-decoding module ``app.compose.constraint`` is installed).
 remote server): it builds the prompt, runs the candidates one after another on
 a worker thread (:class:`~app.ui.workers.GeneratorWorker`, which batches events
 every ~40 ms), splits <think> from <answer> as they stream, shows them in the
-:class:`~app.ui.reasoning_panel.ReasoningPanel` and the
-:class:`~app.ui.result_view.ResultView`, and reports the engine's state, crash
-and restart through :class:`~app.ui.engine_status.EngineStatus`.
+:class:`~app.ui.compose.reasoning.ReasoningPanel` and the
+:class:`~app.ui.compose.result_view.ResultView`, and reports the engine's state, crash
+and restart through :class:`~app.ui.models.engine_status.EngineStatus`.
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ from app.prosody.checker import Checker
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS
 from app.prosody.rhymebook import RhymeBook
-from app.ui.engine_status import EngineStatus
+from app.ui.compose.reasoning import ReasoningPanel
+from app.ui.compose.result_view import ResultView
 from app.ui.i18n import Tr
-from app.ui.reasoning_panel import ReasoningPanel
-from app.ui.result_view import ResultView
+from app.ui.models.engine_status import EngineStatus
 from app.ui.workers import GeneratorWorker
 
 if TYPE_CHECKING:

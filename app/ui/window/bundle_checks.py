@@ -1,6 +1,6 @@
 """More ``shijian --self-test`` steps: the bundle-level checks.
 
-:mod:`app.ui.main_window_selftest` opens the window, saves and reads a poem and
+:mod:`app.ui.window.self_test` opens the window, saves and reads a poem and
 a draft; these steps add what a packaged build most often gets wrong:
 
 * ``checker verdict`` — 王之涣《登鹳雀楼》 through the real rhyme book and checker:

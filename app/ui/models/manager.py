@@ -4,7 +4,7 @@ One row per catalog entry (the poetry model's quantizations first, then the gene
 models, each labelled as such) and one per model file the user registered from disk.
 For the selected row: "find" asks the hub where the file is and shows it (repository,
 size, SHA-256) before anything is downloaded; "download" opens a
-:class:`~app.ui.download_dialog.DownloadDialog`; "use a GGUF file I already have"
+:class:`~app.ui.models.download_dialog.DownloadDialog`; "use a GGUF file I already have"
 reads the file's header and shows it before accepting; "delete" forgets a model (and
 deletes the files the app downloaded — never a user's own file).
 
@@ -44,8 +44,8 @@ from app.models.machine import MachineInfo
 from app.models.registry import InstalledModel, ModelKind, ModelRegistry
 from app.models.resolve import ResolvedModel, Resolver
 from app.models.units import format_bytes
-from app.ui.download_dialog import DownloadDialog, run_in_daemon_thread
 from app.ui.i18n import Tr
+from app.ui.models.download_dialog import DownloadDialog, run_in_daemon_thread
 from app.ui.workers import FutureRelay
 
 ROLE_KEY = Qt.ItemDataRole.UserRole

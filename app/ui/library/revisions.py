@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.storage.records import RevisionRecord
-from app.ui import library_ops as ops
 from app.ui.i18n import Tr
-from app.ui.library_client import LibraryClient
-from app.ui.library_model import local_time
+from app.ui.library import ops
+from app.ui.library.client import LibraryClient
+from app.ui.library.table_model import local_time
 
 _REASONS = {
     "create": ("新建", "created"),

@@ -9,13 +9,15 @@ it and waits. Drafts newer than their poem come back at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QDockWidget,
+    QLabel,
     QMainWindow,
     QMenu,
     QTabWidget,
@@ -29,23 +31,27 @@ from app.prosody.scorer import score
 from app.settings import Settings, decode_blob, encode_blob
 from app.storage.errors import StorageError
 from app.storage.records import DraftData, DraftRecord, PoemData, PoemRecord, Scores, poem_slot
-from app.ui import library_ops as ops
-from app.ui.autosave import Autosaver, text_digest
+from app.ui.document import PoemDocument, format_tags
 from app.ui.editor import FindingsPanel, PoemEditorPane, connect_findings
 from app.ui.fonts import FontCheck, missing_fonts_text, poem_font
-from app.ui.library_panel import LibraryPanel
-from app.ui.main_window_document import PoemDocument, PoemMetaBar
-from app.ui.main_window_menus import build_menus
-from app.ui.main_window_startup import StartupRecovery, error_text
-from app.ui.main_window_status import SaveState, StatusView
-from app.ui.main_window_support import WindowSupport
-from app.ui.notices import NoticeBar
+from app.ui.library import ops
+from app.ui.library.panel import LibraryPanel
+from app.ui.window.autosave import Autosaver, text_digest
+from app.ui.window.menus import build_menus
+from app.ui.window.meta_bar import PoemMetaBar
+from app.ui.window.startup import StartupRecovery, error_text
+from app.ui.window.status import SaveState, StatusView
+from app.ui.window.support import WindowSupport
+
+if TYPE_CHECKING:
+    from app.ui.settings_dialog import SettingsDialog
+from app.ui.assignments.feature import AssignmentFeature
+from app.ui.compose.feature import ComposeFeature
+from app.ui.export.feature import ExportFeature
+from app.ui.models.controller import ModelController
 from app.ui.services import Services
 from app.ui.theme import as_theme
-from app.ui.window_assignments import AssignmentFeature
-from app.ui.window_compose import ComposeFeature
-from app.ui.window_export import ExportFeature
-from app.ui.window_models import ModelController
+from app.ui.window.notices import NoticeBar
 
 
 class MainWindow(QMainWindow):
@@ -150,7 +156,7 @@ class MainWindow(QMainWindow):
         self.pane.text_edited.connect(self._edited)
         self.meta.edited.connect(self._edited)
         self.pane.analysis_ready.connect(self._analysed)
-        self.pane.pinned_changed.connect(self._pinned_in_header)
+        self.pane.pinned_changed.connect(self.sync_pinned_form)
         self.startup = StartupRecovery(self)
         self.library.opened.connect(self.startup.library_opened)
         self.library.open_failed.connect(self.startup.library_failed)
@@ -211,8 +217,51 @@ class MainWindow(QMainWindow):
             self.side_tabs.setCurrentWidget(widget)
 
     def menu(self, key: str) -> QMenu:
-        """A top-level menu by key: file, edit, view, poem, model, help."""
+        """A top-level menu by key: file, edit, view, poem, model, help (and added ones)."""
         return self.actions_.menus[key]
+
+    # ------------------------------------------------------------------ the host protocol
+    # (what features may ask of the window: app.ui.window.host.FeatureHost)
+    def widget(self) -> QMainWindow:
+        return self
+
+    def add_menu(self, key: str, title: str, *, before: str) -> QMenu:
+        menu = QMenu(title, self)
+        menu.setObjectName(f"menu-{key}")
+        self.menuBar().insertMenu(self.menu(before).menuAction(), menu)
+        self.actions_.menus[key] = menu
+        return menu
+
+    def action(self, key: str) -> QAction:
+        action = getattr(self.actions_, key)
+        assert isinstance(action, QAction), key
+        return action
+
+    def show_status(self, text: str, timeout_ms: int = 0) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def engine_label(self) -> QLabel:
+        return self.status.engine
+
+    def open_settings(self) -> SettingsDialog:
+        return self.support.open_settings()
+
+    def on_document_loaded(self, slot: Callable[[PoemDocument], None]) -> None:
+        self.document_loaded.connect(slot)
+
+    def current_document(self) -> PoemDocument:
+        return self.doc
+
+    def selected_poem_ids(self) -> list[int]:
+        return self.library_panel.selected_ids()
+
+    def add_tag(self, tag: str) -> bool:
+        _title, _author, tags, _notes = self.meta.values()
+        if tag in tags:
+            return False
+        self.meta.tags_edit.setText(format_tags((*tags, tag)))
+        self.meta.edited.emit()
+        return True
 
     def apply_poem_font(self) -> None:
         fonts = self.services.settings.fonts
@@ -261,13 +310,13 @@ class MainWindow(QMainWindow):
 
     def pin_form(self, value: str) -> None:
         if self.pane.is_locked():  # writing against an assignment: its form stays
-            self._pinned_in_header()
+            self.sync_pinned_form()
             return
         form = Form(value) if value else None
         self.pane.set_pinned_form(form)
         self.actions_.forms[value].setChecked(True)
 
-    def _pinned_in_header(self) -> None:
+    def sync_pinned_form(self) -> None:
         form = self.pane.pinned_form()
         self.actions_.forms["" if form is None else form.value].setChecked(True)
 

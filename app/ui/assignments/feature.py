@@ -26,23 +26,19 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
 
-from app.ui.main_window_document import PoemDocument, format_tags
-from app.ui.window_dialogs import ChoiceDialog, FileQuestions
+from app.ui.dialogs import ChoiceDialog, FileQuestions
+from app.ui.document import PoemDocument
 
 if TYPE_CHECKING:
     from app.assign.model import Assignment
     from app.export.canvas import ExportResult
     from app.storage.assignments import AssignmentRecord
     from app.storage.repository import Library
-    from app.ui.assignments import (
-        AssignmentSession,
-        AssignmentWizard,
-        GradingDialog,
-        RequirementsPanel,
-    )
-    from app.ui.main_window import MainWindow
+    from app.ui.assignments.grading_dialog import GradingDialog
+    from app.ui.assignments.wizard import AssignmentWizard
+    from app.ui.assignments.writing import AssignmentSession, RequirementsPanel
+    from app.ui.window.host import FeatureHost
 
 # (record id, list label, the assignment or None when its stored form cannot be read)
 Listed = tuple[int, str, "Assignment | None"]
@@ -87,20 +83,16 @@ class AssignmentFeature(QObject):
     picker_opened = Signal(object)
     session_changed = Signal(object)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: FeatureHost) -> None:
+        super().__init__(window.widget())
         self.w = window
         tr = window.tr_
         self.files = FileQuestions()
-        bar = window.menuBar()
-        menu = QMenu(tr("作业(&A)", "&Assignments"), window)
-        menu.setObjectName("menu-assign")
-        bar.insertMenu(window.menu("help").menuAction(), menu)
-        window.actions_.menus["assign"] = menu
+        menu = window.add_menu("assign", tr("作业(&A)", "&Assignments"), before="help")
         self.menu = menu
 
         def action(zh: str, en: str, name: str, slot: Callable[[], object]) -> QAction:
-            act = QAction(tr(zh, en), window)
+            act = QAction(tr(zh, en), window.widget())
             act.setObjectName(name)
             act.triggered.connect(lambda _on=False: slot())
             menu.addAction(act)
@@ -131,17 +123,17 @@ class AssignmentFeature(QObject):
         self.requirements: RequirementsPanel | None = None
         self.assignment: Assignment | None = None
         self.assignment_id: int | None = None
-        window.document_loaded.connect(self._document_loaded)
+        window.on_document_loaded(self._document_loaded)
 
     # ------------------------------------------------------------------ setting
     def new_assignment(
         self, assignment: Assignment | None = None, assignment_id: int | None = None
     ) -> AssignmentWizard:
         """Open the wizard (on ``assignment`` to edit it); Finish stores it."""
-        from app.ui.assignments import AssignmentWizard
+        from app.ui.assignments.wizard import AssignmentWizard
 
         w = self.w
-        wizard = AssignmentWizard(w.services.book, w.tr_, assignment=assignment, parent=w)
+        wizard = AssignmentWizard(w.services.book, w.tr_, assignment=assignment, parent=w.widget())
         wizard.accepted.connect(lambda: self._store(wizard.assignment(), assignment_id))
         self.wizard = wizard
         wizard.open()
@@ -217,7 +209,7 @@ class AssignmentFeature(QObject):
                 "诗库里还没有作业。先用“作业 → 新建作业…”布置一份。",
                 "There are no assignments yet. Set one with Assignments → New assignment….",
             ),
-            parent=w,
+            parent=w.widget(),
         )
 
         def chosen(value: object) -> None:
@@ -232,7 +224,7 @@ class AssignmentFeature(QObject):
     # ------------------------------------------------------------------ writing against one
     def write_against(self, assignment_id: int, a: Assignment) -> AssignmentSession:
         """Lock the editor to ``a``, check its requirements live, show them beside it."""
-        from app.ui.assignments import RequirementsPanel, write_against
+        from app.ui.assignments.writing import RequirementsPanel, write_against
 
         self.end_session(quiet=True)
         w = self.w
@@ -244,7 +236,7 @@ class AssignmentFeature(QObject):
         self.assignment, self.assignment_id = a, assignment_id
         w.add_side_panel("assignment", panel, tr("作业要求", "Requirements"), menu=False)
         w.show_side_panel("assignment")
-        w._pinned_in_header()
+        w.sync_pinned_form()
         self.tag_current_poem()
         self.end_action.setEnabled(True)
         w.log.event("assignment_writing", assignment_id=assignment_id, tag=a.library_tag)
@@ -265,13 +257,7 @@ class AssignmentFeature(QObject):
         a = self.assignment
         if a is None:
             return False
-        meta = self.w.meta
-        _title, _author, tags, _notes = meta.values()
-        if a.library_tag in tags:
-            return False
-        meta.tags_edit.setText(format_tags((*tags, a.library_tag)))
-        meta.edited.emit()
-        return True
+        return self.w.add_tag(a.library_tag)
 
     def _document_loaded(self, doc: PoemDocument) -> None:
         if self.session is not None and doc.poem_id is None:
@@ -288,7 +274,7 @@ class AssignmentFeature(QObject):
         self.requirements = None
         self.assignment, self.assignment_id = None, None
         w.remove_side_panel("assignment")
-        w._pinned_in_header()
+        w.sync_pinned_form()
         self.end_action.setEnabled(False)
         if not quiet:
             w.notices.dismiss("assignment")
@@ -297,7 +283,7 @@ class AssignmentFeature(QObject):
 
     # ------------------------------------------------------------------ grading, the sheet
     def grade(self, assignment_id: int, a: Assignment) -> GradingDialog:
-        from app.ui.assignments import GradingDialog
+        from app.ui.assignments.grading_dialog import GradingDialog
 
         w = self.w
         old = self.grading
@@ -309,7 +295,7 @@ class AssignmentFeature(QObject):
             w.tr_,
             library=w.services.library,
             assignment_id=assignment_id,
-            parent=w,
+            parent=w.widget(),
         )
         self.grading = dialog
         dialog.open()
@@ -320,7 +306,10 @@ class AssignmentFeature(QObject):
         w = self.w
         tr = w.tr_
         path = self.files.save_path(
-            w, tr("导出作业纸", "Export the assignment sheet"), f"{a.title}.pdf", "PDF (*.pdf)"
+            w.widget(),
+            tr("导出作业纸", "Export the assignment sheet"),
+            f"{a.title}.pdf",
+            "PDF (*.pdf)",
         )
         if path is None:
             return None

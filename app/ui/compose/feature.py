@@ -3,9 +3,9 @@
 :class:`ComposeFeature` adds 作诗 (Ctrl+G) to the 模型 menu. The first time it is
 used it builds :class:`ComposeHost` — a line naming the model (a general model is
 labelled as not the poetry model) above the
-:class:`~app.ui.compose_form.ComposePanel` (form, reasoning, result, engine status)
+:class:`~app.ui.compose.form.ComposePanel` (form, reasoning, result, engine status)
 — and hosts it in the right-hand area with ``add_side_panel("compose", …)``. The
-panel runs on the :class:`~app.ui.window_models.ModelController`'s backend: the
+panel runs on the :class:`~app.ui.models.controller.ModelController`'s backend: the
 local engine (the current model is loaded on the first Generate if it is not yet)
 or the remote server. The strict-metre box goes to the engine with the request.
 
@@ -37,16 +37,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.storage.records import PoemData
+from app.ui.document import PoemDocument
 from app.ui.i18n import Tr
-from app.ui.main_window_document import PoemDocument
 from app.ui.workers import GeneratorWorker
 
 if TYPE_CHECKING:
     from app.compose.session import ComposedPoem
-    from app.ui.compose_form import ComposePanel
-    from app.ui.main_window import MainWindow
-    from app.ui.window_model_choice import CurrentModel
-    from app.ui.window_models import ModelController
+    from app.ui.compose.form import ComposePanel
+    from app.ui.models.choice import CurrentModel
+    from app.ui.models.controller import ModelController
+    from app.ui.window.host import FeatureHost
 
 SAMPLING_SHOWN = ("temperature", "top_p", "top_k", "min_p", "max_tokens", "seed")
 
@@ -137,12 +137,12 @@ def generated_data(poem: ComposedPoem) -> PoemData:
 class ComposeFeature(QObject):
     """The compose panel of a window (see the module notes)."""
 
-    def __init__(self, window: MainWindow, models: ModelController) -> None:
-        super().__init__(window)
+    def __init__(self, window: FeatureHost, models: ModelController) -> None:
+        super().__init__(window.widget())
         self.w = window
         self.models = models
         tr = window.tr_
-        self.action = QAction(tr("作诗", "Compose"), window)
+        self.action = QAction(tr("作诗", "Compose"), window.widget())
         self.action.setObjectName("compose")
         self.action.setShortcut(QKeySequence("Ctrl+G"))
         self.action.setToolTip(tr("请模型写诗（Ctrl+G）", "Ask the model for a poem (Ctrl+G)"))
@@ -163,7 +163,7 @@ class ComposeFeature(QObject):
         models.loaded.connect(self._loaded)
         models.load_failed.connect(self._load_failed)
         models.engine_state.connect(self._engine_state)
-        window.document_loaded.connect(self._document_loaded)
+        window.on_document_loaded(self._document_loaded)
 
     # ------------------------------------------------------------------ the panel
     @property
@@ -175,7 +175,7 @@ class ComposeFeature(QObject):
         if self.panel is not None:
             return self.panel
         from app.compose.prompt import PromptStyle
-        from app.ui.compose_form import ComposePanel
+        from app.ui.compose.form import ComposePanel
 
         w = self.w
         services = w.services
@@ -300,7 +300,7 @@ class ComposeFeature(QObject):
     def insert(self, poem: ComposedPoem) -> None:
         """Open ``poem`` as a new poem in the editor (the current one is kept: module notes)."""
         w = self.w
-        before = w.doc
+        before = w.current_document()
         before_data = w.current_data()
         had_text = (
             bool(before_data.text.strip() or before_data.title.strip())
@@ -341,9 +341,7 @@ class ComposeFeature(QObject):
         future = w.store_poem(generated_data(poem))
         tr = w.tr_
         title = poem.title or poem.theme or tr("无题", "untitled")
-        w.statusBar().showMessage(
-            tr(f"已存入诗库：《{title}》", f"Saved to the library: “{title}”"), 6000
-        )
+        w.show_status(tr(f"已存入诗库：《{title}》", f"Saved to the library: “{title}”"), 6000)
         return future
 
     # ------------------------------------------------------------------ provenance

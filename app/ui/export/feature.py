@@ -1,7 +1,7 @@
 """文件 → 导出 PDF: the current poem, the poems selected in the library, or a whole tag.
 
 :class:`ExportFeature` adds the submenu and opens the
-:class:`~app.ui.export_dialog.PoemExportDialog` (layout, page, marks, the file) on
+:class:`~app.ui.export.dialog.PoemExportDialog` (layout, page, marks, the file) on
 
 * 当前这首诗 (Ctrl+Shift+E) — the editor's text as it stands, saved or not, with
   the form and rhyme group of its final check (so the marks and the group line
@@ -24,14 +24,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from app.storage.records import PoemQuery, PoemRecord, TagCount
-from app.ui import library_ops as ops
-from app.ui.window_dialogs import ChoiceDialog
+from app.ui.dialogs import ChoiceDialog
+from app.ui.library import ops
 
 if TYPE_CHECKING:
     from app.export.options import PoemDoc
     from app.storage.repository import Library
-    from app.ui.export_dialog import PoemExportDialog
-    from app.ui.main_window import MainWindow
+    from app.ui.export.dialog import PoemExportDialog
+    from app.ui.window.host import FeatureHost
 
 
 def poems_by_id(library: Library, poem_ids: Sequence[int]) -> list[PoemRecord]:
@@ -51,26 +51,26 @@ class ExportFeature(QObject):
     dialog_opened = Signal(object)
     tag_picker_opened = Signal(object)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: FeatureHost) -> None:
+        super().__init__(window.widget())
         self.w = window
         tr = window.tr_
         file_menu = window.menu("file")
-        submenu = QMenu(tr("导出 PDF", "Export PDF"), window)
+        submenu = QMenu(tr("导出 PDF", "Export PDF"), window.widget())
         submenu.setObjectName("menu-export")
-        file_menu.insertMenu(window.actions_.settings, submenu)
-        file_menu.insertSeparator(window.actions_.settings)
+        file_menu.insertMenu(window.action("settings"), submenu)
+        file_menu.insertSeparator(window.action("settings"))
         self.menu = submenu
-        self.current_action = QAction(tr("当前这首诗…", "This poem…"), window)
+        self.current_action = QAction(tr("当前这首诗…", "This poem…"), window.widget())
         self.current_action.setObjectName("export_current")
         self.current_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.current_action.triggered.connect(lambda _on=False: self.export_current())
         self.selected_action = QAction(
-            tr("诗库中选中的诗…", "Poems selected in the library…"), window
+            tr("诗库中选中的诗…", "Poems selected in the library…"), window.widget()
         )
         self.selected_action.setObjectName("export_selected")
         self.selected_action.triggered.connect(lambda _on=False: self.export_selected())
-        self.tag_action = QAction(tr("按标签导出诗集…", "An anthology of a tag…"), window)
+        self.tag_action = QAction(tr("按标签导出诗集…", "An anthology of a tag…"), window.widget())
         self.tag_action.setObjectName("export_tag")
         self.tag_action.triggered.connect(lambda _on=False: self.pick_tag())
         for action in (self.current_action, self.selected_action, self.tag_action):
@@ -84,8 +84,8 @@ class ExportFeature(QObject):
         from app.export.options import PoemDoc
 
         w = self.w
-        title, author, _tags, _notes = w.meta.values()
-        text = w.pane.text()
+        current = w.current_data()
+        title, author, text = current.title, current.author, current.text
         if not text.strip():
             self._say(w.tr_("编辑器里还没有诗。", "There is no poem in the editor yet."))
             return None
@@ -103,7 +103,7 @@ class ExportFeature(QObject):
     def export_selected(self) -> None:
         """The poems selected in the library panel (read on the library's thread)."""
         w = self.w
-        ids = w.library_panel.selected_ids()
+        ids = w.selected_poem_ids()
         if not ids:
             self._say(
                 w.tr_(
@@ -128,7 +128,7 @@ class ExportFeature(QObject):
             [(f"{t.name}（{t.poems}）", t.name) for t in tags],
             tr,
             empty_text=tr("诗库里还没有标签。", "The library has no tags yet."),
-            parent=w,
+            parent=w.widget(),
         )
         dialog.chosen.connect(lambda name: self.export_tag(str(name)))
         self.picker = dialog
@@ -158,7 +158,7 @@ class ExportFeature(QObject):
     # ------------------------------------------------------------------ the dialog
     def open_dialog(self, poems: Sequence[PoemDoc]) -> PoemExportDialog:
         from app.export.poem.pdf import PoemExporter
-        from app.ui.export_dialog import PoemExportDialog
+        from app.ui.export.dialog import PoemExportDialog
 
         w = self.w
         dialog = PoemExportDialog(
@@ -166,7 +166,7 @@ class ExportFeature(QObject):
             PoemExporter(w.services.checker),
             w.tr_,
             font_family=w.services.settings.fonts.poem_family,
-            parent=w,
+            parent=w.widget(),
         )
         count = len(poems)
         dialog.accepted.connect(lambda: self._exported(dialog, count))

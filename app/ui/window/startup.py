@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from app.storage.errors import StorageError
 from app.storage.records import DraftRecord, PoemRecord
-from app.ui import library_ops as ops
-from app.ui.autosave import text_digest
-from app.ui.main_window_document import PoemDocument
+from app.ui.document import PoemDocument
+from app.ui.library import ops
+from app.ui.window.autosave import text_digest
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from app.ui.window.main_window import MainWindow
 
 
 def error_text(exc: BaseException, lang: str) -> str:

@@ -49,7 +49,9 @@ def run_self_test(lang: Language = "zh", *, out: Any = None) -> int:
             _run(Path(tmp), lang, step)
         except Exception as exc:  # a self-test reports, it does not crash
             step("unexpected error", False, f"{type(exc).__name__}: {exc}")
-    from app.ui.self_test import run_bundle_steps  # checker verdict, files, llama.cpp, engine
+    from app.ui.window.bundle_checks import (
+        run_bundle_steps,  # checker verdict, files, llama.cpp, engine
+    )
 
     run_bundle_steps(step)
     passed = all(ok for _, ok, _ in results)
@@ -64,11 +66,11 @@ def _run(base: Path, lang: Language, step: Callable[[str, bool, str], bool]) -> 
     from app.prosody.forms import Form
     from app.settings import SettingsStore
     from app.storage.records import DraftData, PoemData, new_poem_slot
-    from app.ui import library_ops as ops
     from app.ui.fonts import check_fonts
+    from app.ui.library import ops
     from app.ui.logging_setup import setup_logging
-    from app.ui.main_window import MainWindow
     from app.ui.services import build_services
+    from app.ui.window.main_window import MainWindow
 
     paths = AppPaths.under(base).ensure()
     log = setup_logging(paths.logs, stderr=False)

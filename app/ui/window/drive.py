@@ -28,7 +28,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QApplication
 
-from app.ui.main_window import MainWindow
+from app.ui.window.main_window import MainWindow
 
 DRIVE_TYPE_ENV = "SHIJIAN_DRIVE_TYPE"
 DRIVE_INTERVAL_ENV = "SHIJIAN_DRIVE_INTERVAL_MS"

@@ -1,7 +1,7 @@
 """The answer: streamed in, then checked, with "insert into editor" and "save to library".
 
 One tab per candidate. While a candidate streams, its answer text grows in a
-:class:`~app.ui.reasoning_panel.StreamingText`; when it ends, the extracted
+:class:`~app.ui.compose.reasoning.StreamingText`; when it ends, the extracted
 verse lines are run through the prosody checker and shown with errors and
 warnings coloured, rhyme positions in bold, the checker's summary and its first
 findings. The two action signals carry a
@@ -32,8 +32,8 @@ from app.prosody.checker import Checker
 from app.prosody.findings import Severity
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS
+from app.ui.compose.reasoning import StreamingText
 from app.ui.i18n import Tr
-from app.ui.reasoning_panel import StreamingText
 
 __all__ = ["ResultView"]
 

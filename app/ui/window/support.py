@@ -1,6 +1,6 @@
 """The main window's secondary duties: dialogs, settings, theme, folders, start-up reports.
 
-Kept apart from :mod:`app.ui.main_window` so that module stays about the poem
+Kept apart from :mod:`app.ui.window.main_window` so that module stays about the poem
 being written; :class:`WindowSupport` reaches the window through its public
 attributes only.
 """
@@ -19,16 +19,16 @@ from app.prosody.settings import CheckSettings
 from app.settings import Settings
 from app.storage.errors import StorageError
 from app.storage.records import DraftRecord, PoemData, PoemRecord, RevisionRecord
-from app.ui import library_ops as ops
 from app.ui.fonts import check_fonts, missing_fonts_text
-from app.ui.library_model import local_time
-from app.ui.revisions_dialog import RevisionsDialog
+from app.ui.library import ops
+from app.ui.library.revisions import RevisionsDialog
+from app.ui.library.table_model import local_time
 from app.ui.services import check_settings_from
 from app.ui.settings_dialog import SettingsDialog, restart_fields
 from app.ui.theme import Theme, apply_theme, apply_ui_font, is_dark_palette
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from app.ui.window.main_window import MainWindow
 
 
 class WindowSupport:

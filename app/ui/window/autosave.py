@@ -25,8 +25,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.storage.records import DraftData, DraftRecord
-from app.ui import library_ops as ops
-from app.ui.library_client import LibraryClient
+from app.ui.library import ops
+from app.ui.library.client import LibraryClient
 from app.ui.logging_setup import EventLog
 from app.ui.workers import watch_future
 

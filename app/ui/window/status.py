@@ -22,7 +22,7 @@ class StatusView:
         self.qi = self._label(bar, "status-qi")
         self.group = self._label(bar, "status-group")
         self.errors = self._label(bar, "status-errors")
-        self.engine = QLabel()  # the model line (app.ui.window_models), shown once used
+        self.engine = QLabel()  # the model line (app.ui.models.controller), shown once used
         self.engine.setObjectName("status-engine")
         self.engine.setContentsMargins(4, 0, 8, 0)
         self.engine.hide()

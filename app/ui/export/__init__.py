@@ -1,0 +1,1 @@
+"""Poems on paper: the PDF export feature and its dialog."""

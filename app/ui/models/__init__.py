@@ -1,0 +1,3 @@
+"""The model pipeline in the window: the controller, the current-model choice, the model
+manager and its download dialog, the engine status, the model settings page.
+"""
