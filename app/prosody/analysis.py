@@ -141,8 +141,12 @@ class PoemAnalysis:
         if not self.chars:
             return ""
         parts = [self.form.value if self.form else "未定体"]
-        if self.ze_yun:
-            parts.append("仄韵（按古体处理）")
+        if self.ze_yun:  # not checked as 近体: never say 合律 (meter-spec §5)
+            parts.append("仄韵，不按近体检查")
+            n_err = len(self.errors)
+            if n_err:
+                parts.append(f"{n_err}处错误")
+            return "，".join(parts)
         else:
             if self.qi:
                 parts.append(self.qi)
@@ -160,7 +164,11 @@ class PoemAnalysis:
             return ""
         parts = [self.form.en if self.form else "form undetermined"]
         if self.ze_yun:
-            parts.append("oblique rhyme (treated as ancient-style verse)")
+            parts.append("oblique rhyme, not checked as regulated verse")
+            n_err = len(self.errors)
+            if n_err:
+                parts.append(f"{n_err} error(s)")
+            return ", ".join(parts)
         else:
             if self.qi:
                 parts.append("level start" if self.qi == "平起" else "oblique start")

@@ -27,7 +27,7 @@ from app.prosody.forms import (
 from app.prosody.groups import RhymeGroup
 from app.prosody.linerules import GPING, GZE, LineInput, check_line, tone_word, uncertain_fault
 from app.prosody.rhyme import RhymeSlot, rhyme_findings
-from app.prosody.scheme_vote import is_ze_yun, vote_scheme
+from app.prosody.scheme_vote import first_line_judge, is_ze_yun, vote_scheme
 from app.prosody.settings import CheckSettings
 from app.prosody.text import TextLine, split_lines
 from app.prosody.tones import RU_BIT, UNCERTAIN_BIT, Level, Source
@@ -166,7 +166,7 @@ def _analyze(
     findings: list[Finding] = []
     findings.extend(_length_findings(lines, length, the_form, settings))
 
-    ze_yun = is_ze_yun(codes, full)
+    ze_yun = is_ze_yun(codes, full, lines, book)
     scheme: Scheme | None = None
     expected_rows: list[tuple[Level, ...]] = []
     types: list[LineType] = []
@@ -178,7 +178,12 @@ def _analyze(
                     marks=())
         )  # fmt: skip
     else:
-        scheme = vote_scheme(checker._line_costs, codes, full, length, typing_last, lines, book)
+        judge = first_line_judge(lines, codes, full, length, ru, settings)
+        vote = vote_scheme(checker._line_costs, codes, full, length, typing_last, lines, book,
+                           judge)  # fmt: skip
+        scheme = vote.scheme
+        if vote.avoided:  # a polyphone ending line 1, read as the poem's rules need
+            findings.append(_reading_note(lines[0], scheme, vote.avoided))
         types = list(scheme.types(n))
         inputs = [
             LineInput(i, tl.chars, tl.offsets, codes[i], ru, types[i], length)
@@ -296,6 +301,13 @@ def _analyze(
         rhyme_slots=tuple((s.line, s.pos) for s in slots),
         rhyme_status=tuple(rhyme_marks.get((s.line, s.pos), RhymeMark.IN) for s in slots),
     )
+
+
+def _reading_note(first: TextLine, scheme: Scheme, avoided: tuple[str, ...]) -> Finding:
+    pos = len(first.chars) - 1
+    reading = "平" if scheme.first_rhymes else "仄"
+    return Finding(Rule.READING, Severity.NOTE, 0, pos, first.chars[pos], first.offsets[pos],
+                   reading, "平仄两读", detail=(("avoided", avoided[0]),), marks=())  # fmt: skip
 
 
 def _finding_order(f: Finding) -> tuple[int, int, int]:

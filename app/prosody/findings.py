@@ -49,6 +49,7 @@ class Rule(StrEnum):
     DUI_ZHANG = "dui_zhang"  # 对仗 hint
     LENGTH = "length"  # wrong number of characters or lines
     UNCERTAIN = "uncertain"  # a reading that is only a guess decides a position
+    READING = "reading"  # a polyphone ending line 1 read as the poem's rules need
     REQUIREMENT = "requirement"  # an assignment's requirement (app.assign); text in detail
 
     @property
@@ -89,6 +90,7 @@ _RULE_ZH = {
     Rule.DUI_ZHANG: "对仗",
     Rule.LENGTH: "字数",
     Rule.UNCERTAIN: "读音存疑",
+    Rule.READING: "多音字取读",
     Rule.REQUIREMENT: "作业要求",
 }
 _RULE_EN = {
@@ -115,6 +117,7 @@ _RULE_EN = {
     Rule.DUI_ZHANG: "parallelism (对仗)",
     Rule.LENGTH: "length",
     Rule.UNCERTAIN: "uncertain reading",
+    Rule.READING: "reading of a polyphone",
     Rule.REQUIREMENT: "assignment requirement",
 }
 _TONAL = frozenset(

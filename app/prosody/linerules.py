@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.prosody.findings import Finding, Need, Rule, Severity
-from app.prosody.forms import PING, ZE, LineType
+from app.prosody.forms import EITHER, PING, UNKNOWN, ZE, LineType
 from app.prosody.settings import CheckSettings
 from app.prosody.tones import Level
 
@@ -206,23 +206,8 @@ def check_line(
             if f:
                 out.append(f)
     elif t is LineType.b:
-        if c[q4] == PING:
-            if c[q3] == ZE:  # 平平仄平仄: 特拗
-                if c[q1] == ZE:
-                    out.append(
-                        _finding(line, Rule.TE_AO, Severity.ERROR, q1, "平", "仄", Need.PING,
-                                 marks=(q1, q3, q4))
-                    )  # fmt: skip
-                else:
-                    out.append(
-                        _finding(line, Rule.TE_AO, aojiu_sev, q3, "仄", "仄", marks=(q3, q4))
-                    )
-                involved.update((q1, q3, q4))
-            else:
-                f = tone_fault(line, q4, ZE)
-                if f:
-                    out.append(f)
-                    involved.add(q4)
+        if c[q4] in (PING, GPING, UNKNOWN):
+            _te_ao(line, q1, q3, q4, aojiu_sev, out, involved)
         elif c[q3] == ZE and c[q4] == ZE and settings.warn_san_ze_wei:
             tail = line.chars[q3 : q3 + 3]
             out.append(
@@ -238,6 +223,59 @@ def check_line(
     if settings.strict_135:
         out.extend(_strict(line, involved))
     return out
+
+
+def _te_ao(
+    line: LineInput,
+    q1: int,
+    q3: int,
+    q4: int,
+    aojiu_sev: Severity,
+    out: list[Finding],
+    involved: set[int],
+) -> None:
+    """A b line (⊙平平仄仄) whose q4 may be 平: fine only as 特拗 (平平仄平仄).
+
+    Each of q1, q3, q4 is judged by what it can be read as: a polyphone is read as the
+    form needs (情人怨遥夜: 怨 is 平 and 仄), a definite character of the wrong tone breaks
+    it, and a guessed or unknown reading never decides an error — it is a warning where
+    the verdict hangs on it, and nothing where either reading keeps the line right.
+    """
+    c = line.codes
+    c1, c3, c4 = c[q1], c[q3], c[q4]
+    if c4 != PING:  # q4 only guessed 平 (or unknown): fine either way when 特拗 can hold
+        if c3 in (ZE, EITHER) and c1 != ZE:
+            return
+        f = uncertain_fault(line, q4, ZE)
+        if f:
+            out.append(f)
+        return
+    if c3 == PING:  # 平平平平仄: q4 plainly wrong
+        f = tone_fault(line, q4, ZE)
+        if f:
+            out.append(f)
+            involved.add(q4)
+        return
+    involved.update((q1, q3, q4))
+    if c3 in (GZE, GPING, UNKNOWN):  # 特拗 only if the guess at q3 is 仄
+        out.append(
+            _finding(line, Rule.UNCERTAIN, Severity.WARNING, q3, "仄",
+                     {GZE: "仄", GPING: "平"}.get(c3, "未知"), Need.ZE, marks=(q3, q4))
+        )  # fmt: skip
+        return
+    # q3 is 仄 or a polyphone read 仄: 特拗, which needs q1 平
+    if c1 == ZE:
+        out.append(
+            _finding(line, Rule.TE_AO, Severity.ERROR, q1, "平", "仄", Need.PING,
+                     marks=(q1, q3, q4))
+        )  # fmt: skip
+    elif c1 in (GZE, UNKNOWN):
+        out.append(
+            _finding(line, Rule.UNCERTAIN, Severity.WARNING, q1, "平",
+                     "仄" if c1 == GZE else "未知", Need.PING, marks=(q1, q3, q4))
+        )  # fmt: skip
+    else:
+        out.append(_finding(line, Rule.TE_AO, aojiu_sev, q3, "仄", "仄", marks=(q3, q4)))
 
 
 def _rescues(next_line: LineInput) -> bool:

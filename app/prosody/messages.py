@@ -92,7 +92,11 @@ def _render_zh(f: Finding) -> str:
     if r is Rule.MAO_YUN:
         return f"{_where(f)}属本韵{f.get('group')}，用于句中（冒韵）。"
     if r is Rule.ZE_YUN:
-        return "韵脚为仄声（仄韵），按古体处理，不作近体格律检查。"
+        return "韵脚为仄声（仄韵），不按近体检查：此诗按古体看待，不标平仄错误。"
+    if r is Rule.READING:
+        avoided = _rule_name(f.get("avoided"), "zh")
+        rhyme = "首句入韵" if f.expected == "平" else "首句不入韵"
+        return f"第1句末字「{f.char}」平仄两读，此处读{f.expected}，{rhyme}（读作另一声则第1句犯{avoided}）。"
     if r is Rule.DUI_ZHANG:
         return (
             f"{f.get('couplet')}（第{f.line + 1}、{other}句）对仗不工："
@@ -107,6 +111,14 @@ def _render_zh(f: Finding) -> str:
             return f"{_where(f)}不在韵书中，无法确认是否押{f.get('group')}，请核对。"
         return f"{_where(f)}不在韵书中，按普通话推测为{f.found}，此处应{f.expected}，请核对。"
     return f"{_where(f)}：{r.zh}"
+
+
+def _rule_name(code: str | None, lang: str) -> str:
+    try:
+        rule = Rule(code or "")
+    except ValueError:
+        return code or ""
+    return rule.en if lang == "en" else rule.zh
 
 
 def _render_en(f: Finding) -> str:
@@ -184,7 +196,14 @@ def _render_en(f: Finding) -> str:
             f"{where} belongs to the rhyme group {f.get('group')} but stands inside a line (冒韵)."
         )
     if r is Rule.ZE_YUN:
-        return "The rhymes are oblique-tone (仄韵): treated as ancient-style verse, not checked as regulated verse."
+        return "The rhymes are oblique-tone (仄韵): not checked as regulated verse (read as ancient-style verse, no tone errors marked)."
+    if r is Rule.READING:
+        avoided = _rule_name(f.get("avoided"), "en")
+        rhyme = "the first line rhymes" if f.expected == "平" else "the first line does not rhyme"
+        return (
+            f"Line 1 ends in 「{f.char}」, which has both tones; it is read here as "
+            f"{_en_tone(f.expected)}, so {rhyme} (read the other way, line 1 would break: {avoided})."
+        )
     if r is Rule.DUI_ZHANG:
         return (
             f"Couplet {f.get('couplet')} (lines {f.line + 1}–{other}) is not parallel at "

@@ -161,6 +161,9 @@ class Suggester:
             score = math.log1p(context) + (2.0 if both else 0.0)
             scored.append((score, context, ch))
         scored.sort(key=lambda t: (-t[0], t[2]))
+        # Gather more than asked, then put the characters whose every reading fits first:
+        # a polyphone (不, 如 …) fits only by one of its readings, so it follows them.
+        wanted_n = limit * 4
         out: list[Suggestion] = []
         taken: set[str] = set()
         for _score, context, ch in scored:
@@ -169,15 +172,17 @@ class Suggester:
                 continue
             out.append(Suggestion(ch, bool(mask & other), context))
             taken.add(ch)
-            if len(out) >= limit:
-                return out
-        for ch in pool:  # fill up with the most used characters of the right tone
-            if ch in exclude or ch in taken:
-                continue
-            mask = self.book.mask(ch)
-            if mask & UNCERTAIN_BIT:
-                continue
-            out.append(Suggestion(ch, bool(mask & other), 0))
-            if len(out) >= limit:
+            if len(out) >= wanted_n:
                 break
-        return out
+        if len(out) < wanted_n:
+            for ch in pool:  # fill up with the most used characters of the right tone
+                if ch in exclude or ch in taken:
+                    continue
+                mask = self.book.mask(ch)
+                if mask & UNCERTAIN_BIT:
+                    continue
+                out.append(Suggestion(ch, bool(mask & other), 0))
+                if len(out) >= wanted_n:
+                    break
+        out.sort(key=lambda s: s.polyphone)  # stable: context, then frequency, kept within
+        return out[:limit]

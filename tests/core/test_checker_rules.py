@@ -263,7 +263,8 @@ def test_ze_yun_poems_are_treated_as_gu_ti(checker: Checker) -> None:
     assert a.ze_yun
     assert errors(a) == []
     f = next(f for f in a.findings if f.rule is Rule.ZE_YUN)
-    assert f.message() == "韵脚为仄声（仄韵），按古体处理，不作近体格律检查。"
+    assert f.message() == "韵脚为仄声（仄韵），不按近体检查：此诗按古体看待，不标平仄错误。"
+    assert a.summary_zh == "五绝，仄韵，不按近体检查" and "合律" not in a.summary_zh
 
 
 def test_dui_zhang_hints(checker: Checker) -> None:
