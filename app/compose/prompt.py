@@ -12,7 +12,10 @@ docs/engine.md for the sources and the choices.
 
 Reasoning models get the GRPO system prompt
 ``Respond in the following format:<think>...</think><answer>...</answer>``;
-general models get the same user text without it.
+general models get the same user text without it. Qwen3 models (``PromptStyle.QWEN3``)
+get the same user text too, with their own template's thinking switch on or off per
+request (``ComposeRequest.thinking``) and Qwen's sampling advice for each mode; every
+thinking request carries a thinking budget the engine enforces (``think_budget``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from app.prosody.tones import Tone
 
 __all__ = [
     "COMPOSE_FORMS",
+    "NO_THINK_SAMPLING",
     "REASONING_SYSTEM_PROMPT",
     "ComposeRequest",
     "PromptPlan",
@@ -40,6 +44,9 @@ __all__ = [
 REASONING_SYSTEM_PROMPT = "Respond in the following format:<think>...</think><answer>...</answer>"
 DEFAULT_RHYME_CHARS = 20  # the published examples list 20 characters
 STOP = ("<|im_end|>",)
+# Qwen3 with thinking switched off: Qwen's advice (temperature 0.7, top-p 0.8, top-k 20,
+# min-p 0). Thinking mode uses Sampling's defaults (0.6, 0.95, 20, 0).
+NO_THINK_SAMPLING = Sampling(temperature=0.7, top_p=0.8, top_k=20, min_p=0.0)
 
 COMPOSE_FORMS: tuple[Form, ...] = (Form.WUJUE, Form.QIJUE, Form.WULV, Form.QILV)
 
@@ -64,6 +71,18 @@ class RhymeChars(Protocol):
 class PromptStyle(StrEnum):
     REASONING = "reasoning"  # QPM-1K-32B-R1 and other <think>/<answer> models
     GENERAL = "general"  # any chat model: same rules and retrieval, no format prompt
+    QWEN3 = "qwen3"  # Qwen3: thinks in <think>…</think>, switchable per request
+
+    @classmethod
+    def for_catalog(cls, prompt_style: str) -> PromptStyle:
+        """The style for a catalog/registry ``prompt_style`` (``qpm-r1``, ``qwen3-think``,
+        ``chatml-general``) or one of these values."""
+        named = {"qpm-r1": cls.REASONING, "qwen3-think": cls.QWEN3, "chatml-general": cls.GENERAL}
+        return named.get(prompt_style) or cls(prompt_style)
+
+    @property
+    def thinks(self) -> bool:
+        return self is not PromptStyle.GENERAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +96,8 @@ class ComposeRequest:
     imagery: tuple[str, ...] = ()
     instructions: str = ""
     candidates: int = 1
+    thinking: bool = True  # think before answering (models that can switch it: Qwen3)
+    think_budget: int | None = None  # most thinking tokens (None: no limit)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "form", Form(self.form))  # accept "七绝" as well as Form.QIJUE
@@ -88,6 +109,8 @@ class ComposeRequest:
             raise ValueError("candidates must be between 1 and 16")
         if not (self.theme.strip() or self.title.strip()):
             raise ValueError("a theme or a title is needed")
+        if self.think_budget is not None and not 0 <= self.think_budget <= 32768:
+            raise ValueError("the thinking budget must be between 0 and 32768 tokens")
 
     @property
     def group(self) -> RhymeGroup | None:
@@ -152,10 +175,13 @@ class PromptPlan:
     messages: tuple[ChatMessage, ...]
     sampling: Sampling = field(default_factory=Sampling)
     stop: tuple[str, ...] = STOP
+    thinking: bool | None = None  # the engine's switch (None: the template decides)
+    think_budget: int | None = None
 
     @property
     def assume_think(self) -> bool:
-        """For the stream parser: untagged leading text is reasoning."""
+        """For the stream parser: untagged leading text is reasoning. (Qwen3 writes its
+        own ``<think>``, or the engine opens it and says so in ``Started.think_open``.)"""
         return self.style is PromptStyle.REASONING
 
     def generate_requests(self, base_seed: int | None = None) -> list[GenerateRequest]:
@@ -167,6 +193,8 @@ class PromptPlan:
                 messages=self.messages,
                 sampling=replace(self.sampling, seed=None if base is None else base + i),
                 stop=self.stop,
+                thinking=self.thinking,
+                think_budget=self.think_budget,
             )
             for i in range(self.request.candidates)
         ]
@@ -176,14 +204,26 @@ def build_prompt(
     request: ComposeRequest,
     book: RhymeChars,
     *,
-    style: PromptStyle = PromptStyle.REASONING,
+    style: PromptStyle | str = PromptStyle.REASONING,
     sampling: Sampling | None = None,
     n_rhyme_chars: int = DEFAULT_RHYME_CHARS,
 ) -> PromptPlan:
-    """Everything the engine needs to compose ``request`` with a model of ``style``."""
+    """Everything the engine needs to compose ``request`` with a model of ``style``.
+
+    ``sampling`` overrides the style's own (Qwen's advice for the mode)."""
+    style = PromptStyle(style)
     user = ChatMessage("user", build_user_prompt(request, book, n_rhyme_chars=n_rhyme_chars))
+    thinking: bool | None = None
+    budget = request.think_budget
     if style is PromptStyle.REASONING:
         messages: tuple[ChatMessage, ...] = (ChatMessage("system", REASONING_SYSTEM_PROMPT), user)
+    elif style is PromptStyle.QWEN3:
+        messages = (user,)
+        thinking = request.thinking
+        if not thinking:
+            budget = None
+            sampling = sampling or NO_THINK_SAMPLING
     else:
         messages = (user,)
-    return PromptPlan(request, style, messages, sampling or Sampling(), STOP)
+        budget = None
+    return PromptPlan(request, style, messages, sampling or Sampling(), STOP, thinking, budget)

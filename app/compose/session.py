@@ -26,6 +26,8 @@ from app.engine.events import (
 )
 from app.engine.requests import GenerateRequest
 
+THINK_BUDGET = "think_budget"  # Token.forced: the engine closed thinking at the budget
+
 __all__ = ["CandidateRun", "ComposedPoem"]
 
 
@@ -64,6 +66,8 @@ class CandidateRun:
         self.note = ""
         self.n_tokens = 0
         self.prompt_tokens: int | None = None  # known once the engine took the request
+        self.budget_ended_thinking = False  # the engine closed </think> at the budget
+        self.budget_at: int | None = None  # thinking tokens when it did
 
     @property
     def finished(self) -> bool:
@@ -81,9 +85,14 @@ class CandidateRun:
                 break
             if isinstance(event, Started):
                 self.prompt_tokens = event.prompt_tokens
+                if event.think_open:
+                    self._parser.open_think()
                 continue
             if isinstance(event, Token):
                 self.n_tokens += event.n_tokens
+                if event.forced == THINK_BUDGET and not self.budget_ended_thinking:
+                    self.budget_ended_thinking = True
+                    self.budget_at = self.request.think_budget
                 out.extend(self._parser.feed(event.text))
                 continue
             if isinstance(event, Done):

@@ -21,7 +21,15 @@ how the text was chunked (property-tested). Rules:
 * ``<answer>`` opens a new answer block; ``</answer>`` closes it; text after it
   is kept in ``ParseResult.trailing`` and not shown;
 * leading and trailing whitespace of each segment is dropped, so deltas never
-  start an answer with blank lines.
+  start an answer with blank lines;
+* :meth:`~ThinkAnswerParser.open_think` starts the stream inside thinking, for a
+  prompt that already opened ``<think>`` (the engine says so in ``Started.think_open``);
+  a model that skips thinking, or never closes it, is told by the result's
+  ``saw_think_close`` / ``ended_in_think``.
+
+Qwen3's ``<think>`` and ``</think>`` are single tokens (151667/151668) that decode to
+the tag's text, so a tag arrives whole in one chunk; other vocabularies spell it in
+pieces (``<``, ``think``, ``>``). Both are the same text to the parser.
 
 The final answer is the last non-empty ``<answer>`` block, else the text after
 the last ``</think>``; for a general model that used no tags, all of it.
@@ -68,6 +76,7 @@ class ParseResult:
     saw_answer: bool
     answer_closed: bool
     trailing: str = ""
+    ended_in_think: bool = False  # the stream stopped while the model was still thinking
 
     @property
     def poem(self) -> str:
@@ -139,6 +148,12 @@ class ThinkAnswerParser:
         self._finished = False
 
     # ------------------------------------------------------------------ feeding
+    def open_think(self) -> None:
+        """The prompt already opened ``<think>``: what comes first is thinking. Only
+        before any text has been fed."""
+        if self._state is _State.START and not self._buf:
+            self._tag("<think>")
+
     def feed(self, chunk: str) -> list[Delta]:
         """Consume ``chunk``; return the deltas that are now certain."""
         if self._finished:
@@ -250,6 +265,7 @@ class ThinkAnswerParser:
             saw_answer=self.saw_answer,
             answer_closed=self.answer_closed,
             trailing="".join(self._trailing).strip(),
+            ended_in_think=self._state is _State.THINK,
         )
 
 

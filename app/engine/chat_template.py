@@ -28,7 +28,7 @@ class ChatRenderer:
 
     def __init__(self, template: str | None, *, bos_token: str = "", eos_token: str = "") -> None:
         self.kind = "chatml"
-        self._render: Callable[[list[dict[str, str]]], str] | None = None
+        self._render: Callable[..., str] | None = None
         if template:
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -39,13 +39,14 @@ class ChatRenderer:
                 add_generation_prompt=True,
             )
 
-            def render(messages: list[dict[str, str]]) -> str:
-                return str(formatter(messages=messages).prompt)
+            def render(messages: list[dict[str, str]], **variables: object) -> str:
+                return str(formatter(messages=messages, **variables).prompt)
 
             self._render = render
             self.kind = "template"
 
-    def __call__(self, messages: Sequence[ChatMessage]) -> str:
+    def __call__(self, messages: Sequence[ChatMessage], **variables: object) -> str:
+        """The prompt; ``variables`` reach the template (``enable_thinking=False``)."""
         if self._render is None:
             return render_chatml(messages)
-        return self._render([m.to_dict() for m in messages])
+        return self._render([m.to_dict() for m in messages], **variables)

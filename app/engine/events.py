@@ -38,6 +38,7 @@ class Started:
     request_id: str
     prompt_tokens: int
     cached_tokens: int = 0  # of those, reused from the previous request's KV cache
+    think_open: bool = False  # the output starts inside <think> (the prompt opened it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class Token:
     request_id: str
     text: str
     n_tokens: int = 1
+    forced: str = ""  # why the engine wrote these tokens itself ("think_budget"), if it did
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ class GenerationStats:
     generation_ms: float = 0.0  # time from the first to the last token
     finish_reason: FinishReason = "stop"
     cached_tokens: int = 0  # prompt tokens reused from the previous request
+    think_tokens: int = 0  # tokens inside <think> (when the engine followed thinking)
+    think_end: str = ""  # "model", "budget" (the engine closed it), "unclosed" or ""
 
     @property
     def tokens_per_s(self) -> float:

@@ -73,7 +73,7 @@ def run_generation(
     sampling: Sampling,
     stop: Sequence[str],
     cancel: threading.Event,
-    emit: Callable[[str, int], None],
+    emit: Callable[..., None],
     *,
     logits_processor: Any = None,
     token_source: Callable[[list[int]], Iterator[int]] | None = None,
@@ -86,7 +86,11 @@ def run_generation(
     the end of the context, or when ``cancel`` is set (checked after every token;
     llama.cpp's abort callback reads the same event inside a batch).
     ``token_source(tokens)``, when given, replaces ``Llama.generate`` as the source
-    of sampled tokens (a constrained decoder that owns its sampling loop).
+    of sampled tokens (a constrained decoder that owns its sampling loop; a thinking
+    budget). A source may also offer ``tag()`` — why the token it just yielded was
+    written by the engine, e.g. ``"think_budget"``; such text is emitted on its own as
+    ``emit(text, n, tag)`` — and ``thinking()`` — (thinking tokens, how thinking ended)
+    for the stats.
     ``on_start(prompt_tokens, cached_tokens)`` is called just before the prompt is
     processed.
     """
@@ -111,6 +115,8 @@ def run_generation(
     if on_start is not None:
         on_start(len(tokens), max(0, cached))
     gen: Iterator[int]
+    tag_of: Callable[[], str] | None = getattr(token_source, "tag", None)
+    tagged = ""  # the tag of the tokens held in `unsent`
     if token_source is not None:
         gen = token_source(tokens)
     else:
@@ -137,10 +143,17 @@ def run_generation(
                     finish = "stop"
                     break
                 n_generated += 1
+                tag = tag_of() if tag_of is not None else ""
+                if tag != tagged:
+                    if unsent:  # text of another kind is held back: send it on its own
+                        held = matcher.flush() + decoder.decode(b"", final=True)
+                        _emit(emit, held, unsent, tagged)
+                        unsent = 0
+                    tagged = tag
                 unsent += 1
                 text, hit = matcher.push(decoder.decode(llama.detokenize([token])))
                 if text:
-                    emit(text, unsent)
+                    _emit(emit, text, unsent, tagged)
                     unsent = 0
                 if hit:
                     finish = "stop"
@@ -166,8 +179,10 @@ def run_generation(
     if finish != "cancelled" and not hit_stop:
         rest = matcher.flush() + decoder.decode(b"", final=True)
         if rest:
-            emit(rest, unsent)
+            _emit(emit, rest, unsent, tagged)
     first = t_first if t_first is not None else t_last
+    thinking: Callable[[], tuple[int, str]] | None = getattr(token_source, "thinking", None)
+    think_tokens, think_end = thinking() if thinking is not None else (0, "")
     return GenerationStats(
         prompt_tokens=len(tokens),
         completion_tokens=n_generated,
@@ -175,4 +190,13 @@ def run_generation(
         generation_ms=(t_last - first) * 1000.0,
         finish_reason=finish,
         cached_tokens=max(0, cached),
+        think_tokens=think_tokens,
+        think_end=think_end,
     )
+
+
+def _emit(emit: Callable[..., None], text: str, n: int, tag: str) -> None:
+    if tag:
+        emit(text, n, tag)
+    else:
+        emit(text, n)

@@ -31,10 +31,12 @@ Replies (engine → client), each with ``"ev"``:
                "llama_cpp":"0.3.36","gpu_offload":bool}``
 ``loaded``     ``{"ev":"loaded","id":…,"info":LoadedInfo}``
 ``load_error`` ``{"ev":"load_error","id":…,"code":…,"zh":…,"en":…}``
-``started``    ``{"ev":"started","id":…,"prompt_tokens":…,"cached":…}``: the
-               request was taken; the prompt is being processed
+``started``    ``{"ev":"started","id":…,"prompt_tokens":…,"cached":…,"think":bool}``:
+               the request was taken; the prompt is being processed; ``think``:
+               the output starts inside ``<think>``
 ``tok``        ``{"ev":"tok","id":…,"t":"text","n":1}`` (short keys: one per
-               token)
+               token); ``"f":"think_budget"`` when the engine wrote the tokens
+               itself (the thinking budget closed ``</think>``)
 ``done``       ``{"ev":"done","id":…,"stats":GenerationStats}``
 ``error``      ``{"ev":"error","id":…,"code":…,"zh":…,"en":…}``
 ``unloaded``   ``{"ev":"unloaded"}``
@@ -86,9 +88,16 @@ def request_event(message: dict[str, Any]) -> EngineEvent | None:
     ev = message.get("ev")
     rid = str(message.get("id", ""))
     if ev == "tok":
-        return Token(rid, str(message.get("t", "")), int(message.get("n", 1)))
+        return Token(
+            rid, str(message.get("t", "")), int(message.get("n", 1)), str(message.get("f", ""))
+        )
     if ev == "started":
-        return Started(rid, int(message.get("prompt_tokens", 0)), int(message.get("cached", 0)))
+        return Started(
+            rid,
+            int(message.get("prompt_tokens", 0)),
+            int(message.get("cached", 0)),
+            bool(message.get("think", False)),
+        )
     if ev == "done":
         return Done(rid, GenerationStats.from_dict(message.get("stats") or {}))
     if ev == "error":

@@ -65,10 +65,21 @@ class GenerateRequest:
     # (build_token_source or build_logits_processor; see docs/engine.md).
     constraint: dict[str, Any] | None = None
     id: str = ""
+    # Thinking (app.engine.thinking): None leaves it to the chat template; True/False sets
+    # the template's enable_thinking switch and makes the prompt agree.
+    thinking: bool | None = None
+    # The most <think> tokens before the engine closes thinking itself (None: no limit).
+    think_budget: int | None = None
 
     def __post_init__(self) -> None:
         if not self.messages and self.prompt is None:
             raise ValueError("a request needs messages or a prompt")
+        if self.think_budget is not None and (
+            isinstance(self.think_budget, bool)
+            or not isinstance(self.think_budget, int)
+            or self.think_budget < 0
+        ):
+            raise ValueError(f"think_budget must be a whole number ≥ 0: {self.think_budget!r}")
         if not self.id:
             object.__setattr__(self, "id", new_request_id())
 
@@ -84,6 +95,8 @@ class GenerateRequest:
             "sampling": self.sampling.to_dict(),
             "stop": list(self.stop),
             "constraint": self.constraint,
+            "thinking": self.thinking,
+            "think_budget": self.think_budget,
         }
 
     @classmethod
@@ -98,6 +111,8 @@ class GenerateRequest:
             sampling=Sampling.from_dict(data.get("sampling") or {}),
             stop=tuple(str(s) for s in data.get("stop") or ()),
             constraint=data.get("constraint"),
+            thinking=None if data.get("thinking") is None else bool(data.get("thinking")),
+            think_budget=data.get("think_budget"),
         )
 
 

@@ -25,6 +25,13 @@ from typing import Any
 from app.engine.loader import LoadedModel, ModelLoadError, load_model
 from app.engine.protocol import PROTOCOL_VERSION, ProtocolError, decode, encode
 from app.engine.requests import GenerateRequest, LoadConfig
+from app.engine.thinking import (
+    BudgetedSource,
+    ThinkTracker,
+    render_prompt,
+    thinking_open,
+    with_thinking,
+)
 
 __all__ = ["main"]
 
@@ -190,7 +197,8 @@ class Worker:
         llama = model.llama
         logits_processor: Any = None
         token_source: Any = None
-        if req.constraint is not None:
+        spec = with_thinking(req.constraint, req) if req.constraint is not None else None
+        if spec is not None:
             try:
                 constraint = importlib.import_module("app.compose.constraint")
             except ImportError:
@@ -210,16 +218,12 @@ class Worker:
                 #   build_logits_processor(spec, llama) -> LogitsProcessorList
                 #     for Llama.generate.
                 if hasattr(constraint, "factory_for"):
-                    self._constraints = constraint.factory_for(
-                        llama, req.constraint, self._constraints
-                    )
-                    token_source = self._constraints.token_source(req.constraint, req.sampling)
+                    self._constraints = constraint.factory_for(llama, spec, self._constraints)
+                    token_source = self._constraints.token_source(spec, req.sampling)
                 elif hasattr(constraint, "build_token_source"):
-                    token_source = constraint.build_token_source(
-                        req.constraint, llama, req.sampling
-                    )
+                    token_source = constraint.build_token_source(spec, llama, req.sampling)
                 else:
-                    logits_processor = constraint.build_logits_processor(req.constraint, llama)
+                    logits_processor = constraint.build_logits_processor(spec, llama)
             except Exception as exc:
                 zh = getattr(exc, "zh", None) or f"格律约束无法建立：{exc}"
                 en = getattr(exc, "en", None) or f"could not build the metre constraint: {exc}"
@@ -227,16 +231,29 @@ class Worker:
                 return
         if req.prompt is not None:
             tokens = llama.tokenize(req.prompt.encode("utf-8"), add_bos=True, special=True)
+            think_open = thinking_open(req.prompt)
         else:
-            text = model.render(req.messages)
+            text, think_open = render_prompt(model.render, req.messages, req.thinking)
             tokens = llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        if spec is None and req.think_budget is not None:
+            tracker = ThinkTracker(req.think_budget, open_at_start=think_open)
+            token_source = BudgetedSource(llama, req.sampling, tracker)
 
-        def emit(text: str, n: int) -> None:
-            self.out.send({"ev": "tok", "id": rid, "t": text, "n": n})
+        def emit(text: str, n: int, forced: str = "") -> None:
+            line: dict[str, Any] = {"ev": "tok", "id": rid, "t": text, "n": n}
+            if forced:
+                line["f"] = forced
+            self.out.send(line)
 
         def on_start(n_prompt: int, n_cached: int) -> None:
             self.out.send(
-                {"ev": "started", "id": rid, "prompt_tokens": n_prompt, "cached": n_cached}
+                {
+                    "ev": "started",
+                    "id": rid,
+                    "prompt_tokens": n_prompt,
+                    "cached": n_cached,
+                    "think": think_open,
+                }
             )
 
         try:

@@ -1,7 +1,8 @@
 """pytest fixtures for tests that run the real engine on the tiny generated model.
 
 Import the fixtures you need into a test module (pytest picks them up from its
-namespace; the fixture names are ``qwen2_vocab``, ``tiny_model``, ``engine``)::
+namespace; the fixture names are ``qwen2_vocab``, ``tiny_model``, ``engine``, and for the
+qwen3 model ``tiny_qwen3``, ``engine3``)::
 
     from tests.support.engine_fixtures import engine_fixture, tiny_model_fixture  # noqa: F401
 
@@ -20,7 +21,12 @@ import pytest
 from app.engine.client import EngineClient
 from app.engine.events import Done, EngineEvent, Token
 from app.engine.requests import ChatMessage, GenerateRequest, LoadConfig, Sampling
-from tests.support.tiny_model import VocabUnavailableError, fetch_qwen2_vocab, write_qwen2_model
+from tests.support.tiny_model import (
+    VocabUnavailableError,
+    fetch_qwen2_vocab,
+    write_qwen2_model,
+    write_qwen3_model,
+)
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
 needs_llama = pytest.mark.skipif(not HAVE_LLAMA, reason="llama-cpp-python is not installed")
@@ -43,6 +49,13 @@ def tiny_model_fixture(qwen2_vocab: Path, tmp_path_factory: pytest.TempPathFacto
     return write_qwen2_model(tmp_path_factory.mktemp("models") / "tiny-qwen2.gguf", qwen2_vocab)
 
 
+@pytest.fixture(scope="session", name="tiny_qwen3")
+def tiny_qwen3_fixture(qwen2_vocab: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer, 64-wide qwen3 GGUF (45 MB): per-head q/k norms, a 32-wide head, no q/k/v
+    bias, Qwen3's tokens (<think> 151667, </think> 151668) and thinking switch."""
+    return write_qwen3_model(tmp_path_factory.mktemp("models") / "tiny-qwen3.gguf", qwen2_vocab)
+
+
 def tiny_config(model: Path, **overrides: object) -> LoadConfig:
     settings: dict[str, object] = {"model_path": str(model), "n_ctx": 2048}
     settings.update(overrides)
@@ -55,6 +68,16 @@ def engine_fixture(tiny_model: Path) -> Iterator[EngineClient]:
     client = EngineClient(cancel_grace_s=5.0)
     client.start()
     client.load(tiny_config(tiny_model))
+    yield client
+    client.stop()
+
+
+@pytest.fixture(scope="module", name="engine3")
+def engine3_fixture(tiny_qwen3: Path) -> Iterator[EngineClient]:
+    """A started engine with the tiny qwen3 model loaded, shared by a test module."""
+    client = EngineClient(cancel_grace_s=5.0)
+    client.start()
+    client.load(tiny_config(tiny_qwen3))
     yield client
     client.stop()
 

@@ -3,7 +3,12 @@
 :func:`write_qwen2_model` writes a qwen2-architecture model (2 layers, 64 wide by
 default) with the real Qwen2 tokenizer (151,936 tokens and its ChatML chat
 template) copied from ``ggml-vocab-qwen2.gguf``, the vocabulary file llama.cpp
-ships for its own tokenizer tests. It is found, in order:
+ships for its own tokenizer tests. :func:`write_qwen3_model` writes a
+qwen3-architecture one (per-head q/k norms, no q/k/v bias, a head width of its own)
+with the same vocabulary made into Qwen3's: its added tokens in place of the padding
+(``<think>``/``</think>`` are 151667/151668, plain user-defined tokens as in Qwen3),
+``<|im_end|>`` as end of turn, and a chat template with Qwen3's thinking switch.
+The vocabulary file is found, in order:
 
 1. ``$SHIJIAN_TEST_QWEN2_VOCAB`` (a path to that file);
 2. a cached copy (pytest's cache folder, or any folder passed in);
@@ -84,7 +89,7 @@ def fetch_qwen2_vocab(cache_dir: Path) -> Path:
 # vocabulary file byte for byte (parsing 300,000 strings with gguf.GGUFReader
 # takes ~30 s; walking them here takes a fraction of a second).
 _ALIGN = 32
-_T_UINT32, _T_FLOAT32, _T_STRING, _T_ARRAY = 4, 6, 8, 9
+_T_UINT32, _T_INT32, _T_FLOAT32, _T_STRING, _T_ARRAY = 4, 5, 6, 8, 9
 _FIXED_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 
 
@@ -240,6 +245,168 @@ def write_qwen2_model(
             (p + "attn_v.weight", w(kv_dim, n_embd)),
             (p + "attn_v.bias", w(kv_dim)),
             (p + "attn_output.weight", w(n_embd, n_embd)),
+            (p + "ffn_norm.weight", ones(n_embd)),
+            (p + "ffn_gate.weight", w(n_ff, n_embd)),
+            (p + "ffn_up.weight", w(n_ff, n_embd)),
+            (p + "ffn_down.weight", w(n_embd, n_ff)),
+        ]
+    return write_gguf(path, kvs, tensors)
+
+
+# ---------------------------------------------------------------- qwen3
+# Qwen3's added tokens over the Qwen2 vocabulary (ids 151646–151668); CONTROL (3) for the
+# <|…|> ones, USER_DEFINED (4) for the rest, as llama.cpp's converter types them.
+_CONTROL, _USER = 3, 4
+QWEN3_ADDED: dict[int, tuple[str, int]] = {
+    151646 + i: (text, _USER if text[1] != "|" else _CONTROL)
+    for i, text in enumerate(
+        [
+            "<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>", "<|box_end|>",
+            "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>",
+            "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>", "<tool_call>", "</tool_call>",
+            "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>",
+            "<|repo_name|>", "<|file_sep|>", "<tool_response>", "</tool_response>",
+            "<think>", "</think>",
+        ]
+    )
+}  # fmt: skip
+THINK_OPEN_ID, THINK_CLOSE_ID = 151667, 151668
+QWEN3_EOS_ID = 151645  # <|im_end|>
+
+# A chat template with Qwen3's behaviour (written for these tests): ChatML turns, earlier
+# assistant turns without their thinking, and the enable_thinking switch — false puts an
+# empty thinking block after the assistant opener, as Qwen3's own template does.
+QWEN3_STYLE_TEMPLATE = (
+    "{%- for message in messages %}"
+    "{{- '<|im_start|>' + message['role'] + '\\n' }}"
+    "{%- if message['role'] == 'assistant' and '</think>' in message['content'] %}"
+    "{{- message['content'].split('</think>')[-1].lstrip('\\n') }}"
+    "{%- else %}{{- message['content'] }}{%- endif %}"
+    "{{- '<|im_end|>\\n' }}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}"
+    "{%- if enable_thinking is defined and enable_thinking is false %}"
+    "{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}{%- endif %}"
+)
+
+
+def _read_u64(buf: bytes, pos: int) -> int:
+    value: int = struct.unpack_from("<Q", buf, pos)[0]
+    return value
+
+
+def _key_head(raw: bytes) -> tuple[int, int]:
+    """(end of the key, value type) of an encoded key/value entry."""
+    end = 8 + _read_u64(raw, 0)
+    vtype: int = struct.unpack_from("<I", raw, end)[0]
+    return end + 4, vtype
+
+
+def _replace_strings(raw: bytes, replace: dict[int, str]) -> bytes:
+    """A string-array entry with some items replaced."""
+    pos, vtype = _key_head(raw)
+    assert vtype == _T_ARRAY and struct.unpack_from("<I", raw, pos)[0] == _T_STRING
+    count = _read_u64(raw, pos + 4)
+    out = [raw[: pos + 12]]
+    at = pos + 12
+    for i in range(count):
+        n = _read_u64(raw, at)
+        if i in replace:
+            out.append(_gguf_str(replace[i]))
+        else:
+            out.append(raw[at : at + 8 + n])
+        at += 8 + n
+    return b"".join(out)
+
+
+def _replace_int32s(raw: bytes, replace: dict[int, int]) -> bytes:
+    pos, vtype = _key_head(raw)
+    assert vtype == _T_ARRAY and struct.unpack_from("<I", raw, pos)[0] == _T_INT32
+    data = bytearray(raw)
+    for i, value in replace.items():
+        struct.pack_into("<i", data, pos + 12 + 4 * i, value)
+    return bytes(data)
+
+
+def qwen3_tokenizer_entries(vocab_path: Path) -> tuple[list[bytes], int]:
+    """The Qwen2 vocabulary's tokenizer entries turned into Qwen3's (see the module notes)."""
+    entries, n_vocab = _tokenizer_entries(vocab_path)
+    out: list[bytes] = []
+    for key, raw in entries:
+        if key == "tokenizer.ggml.tokens":
+            out.append(_replace_strings(raw, {i: t for i, (t, _) in QWEN3_ADDED.items()}))
+        elif key == "tokenizer.ggml.token_type":
+            out.append(_replace_int32s(raw, {i: k for i, (_, k) in QWEN3_ADDED.items()}))
+        elif key == "tokenizer.ggml.eos_token_id":
+            out.append(_kv(key, _T_UINT32, QWEN3_EOS_ID))
+        elif key == "tokenizer.chat_template":
+            out.append(_kv(key, _T_STRING, QWEN3_STYLE_TEMPLATE))
+        else:
+            out.append(raw)
+    return out, n_vocab
+
+
+def write_qwen3_model(
+    path: Path,
+    vocab_path: Path,
+    *,
+    n_layer: int = 2,
+    n_embd: int = 64,
+    n_head: int = 4,
+    n_head_kv: int = 2,
+    head_dim: int = 32,
+    n_ff: int = 128,
+    n_ctx_train: int = 40960,
+    seed: int = 0,
+    weight_scale: float = 0.3,
+) -> Path:
+    """Write a random-weight qwen3 GGUF (f32) with a Qwen3 tokenizer and template.
+
+    As in Qwen3: the head width is its own (``head_dim`` × ``n_head`` need not be the
+    embedding width), q and k get an RMS norm per head (``attn_q_norm``/``attn_k_norm``,
+    ``head_dim`` wide) and there are no q/k/v biases; the output is tied to the embedding
+    (as in Qwen3 0.6B–4B).
+    """
+    entries, n_vocab = qwen3_tokenizer_entries(vocab_path)
+    kvs = [
+        _kv("general.architecture", _T_STRING, "qwen3"),
+        _kv("general.name", _T_STRING, "shijian-tiny-qwen3"),
+        _kv("general.file_type", _T_UINT32, 0),
+        _kv("qwen3.context_length", _T_UINT32, n_ctx_train),
+        _kv("qwen3.embedding_length", _T_UINT32, n_embd),
+        _kv("qwen3.block_count", _T_UINT32, n_layer),
+        _kv("qwen3.feed_forward_length", _T_UINT32, n_ff),
+        _kv("qwen3.attention.head_count", _T_UINT32, n_head),
+        _kv("qwen3.attention.head_count_kv", _T_UINT32, n_head_kv),
+        _kv("qwen3.attention.key_length", _T_UINT32, head_dim),
+        _kv("qwen3.attention.value_length", _T_UINT32, head_dim),
+        _kv("qwen3.rope.freq_base", _T_FLOAT32, 1_000_000.0),
+        _kv("qwen3.attention.layer_norm_rms_epsilon", _T_FLOAT32, 1e-6),
+        *entries,
+    ]
+    rng = np.random.default_rng(seed)
+    q_dim, kv_dim = n_head * head_dim, n_head_kv * head_dim
+
+    def w(*shape: int, scale: float = weight_scale) -> np.ndarray:
+        return (rng.standard_normal(shape, dtype=np.float32) * scale).astype(np.float32)
+
+    def ones(n: int) -> np.ndarray:
+        return np.ones(n, dtype=np.float32)
+
+    tensors: list[tuple[str, np.ndarray]] = [
+        ("token_embd.weight", w(n_vocab, n_embd, scale=1.0)),
+        ("output_norm.weight", ones(n_embd)),
+    ]
+    for i in range(n_layer):
+        p = f"blk.{i}."
+        tensors += [
+            (p + "attn_norm.weight", ones(n_embd)),
+            (p + "attn_q.weight", w(q_dim, n_embd)),
+            (p + "attn_k.weight", w(kv_dim, n_embd)),
+            (p + "attn_v.weight", w(kv_dim, n_embd)),
+            (p + "attn_q_norm.weight", ones(head_dim)),
+            (p + "attn_k_norm.weight", ones(head_dim)),
+            (p + "attn_output.weight", w(n_embd, q_dim)),
             (p + "ffn_norm.weight", ones(n_embd)),
             (p + "ffn_gate.weight", w(n_ff, n_embd)),
             (p + "ffn_up.weight", w(n_ff, n_embd)),

@@ -106,6 +106,9 @@ class TokenConstraint:
         self._tail = b""
         self._forced: list[int] = []
         self._after_forced = Phase.POEM
+        self._forced_by = ""  # why the current forced tokens are written ("think_budget")
+        self.last_tag = ""  # the same for the token accepted last
+        self.think_end = ""  # how thinking ended: "model", "budget", "" (no thinking)
         self._delay = 0
         close = [*tokenize(ANSWER_CLOSE), eos]
         self._close = close
@@ -176,6 +179,7 @@ class TokenConstraint:
             token = int(np.argmax(logits))
             self.substitutions += 1
         phase = self.phase
+        self.last_tag = self._forced_by if phase is Phase.FORCED else ""
         if phase is Phase.THINK:
             self._think(token)
         elif phase is Phase.FORCED:
@@ -199,9 +203,10 @@ class TokenConstraint:
         return token
 
     # ------------------------------------------------------------------ thinking
-    def _force(self, text: bytes, after: Phase) -> None:
+    def _force(self, text: bytes, after: Phase, why: str = "") -> None:
         self._forced = self._tokenize(text) if text else []
         self._after_forced = after
+        self._forced_by = why
         self.phase = Phase.FORCED if self._forced else after
 
     def _think(self, token: int) -> None:
@@ -213,6 +218,7 @@ class TokenConstraint:
         from_ = max(0, len(before) - 8)  # a tag that ends in this token
         at = low.find(b"<answer>", from_)
         if at >= 0:
+            self.think_end = "model"
             rest = text[at + 8 :]
             if rest and not rest.strip():
                 self.phase = Phase.POEM  # the model opened the answer itself
@@ -221,6 +227,7 @@ class TokenConstraint:
             return
         at = low.find(b"</think>", from_)
         if at >= 0:
+            self.think_end = "model"
             rest = text[at + 8 :]
             if not rest:
                 self._force(b"\n\n" + ANSWER_OPEN, Phase.POEM)
@@ -233,7 +240,8 @@ class TokenConstraint:
             if _incomplete_utf8(self._tail) and self._delay < _MAX_DELAY:
                 self._delay += 1
                 return
-            self._force(THINK_CLOSE + ANSWER_OPEN, Phase.POEM)
+            self.think_end = "budget"
+            self._force(THINK_CLOSE + ANSWER_OPEN, Phase.POEM, "think_budget")
 
     # ------------------------------------------------------------------ a slow hook
     def logits_processor(self) -> Callable[[npt.NDArray[np.intc], npt.NDArray[np.single]], Any]:
@@ -345,31 +353,49 @@ class ConstraintFactory:
 
     def token_source(
         self, spec: dict[str, Any] | ConstraintSpec, sampling: Sampling
-    ) -> Callable[[list[int]], Iterator[int]]:
+    ) -> ConstrainedSource:
         """The engine's hook: ``tokens -> Iterator[int]`` generating under ``spec``
         (checked now, so an impossible request fails before the prompt is processed)."""
+        constraint = self.build(spec, max_tokens=sampling.max_tokens)
+        self.last = constraint
+        return ConstrainedSource(self.llama, constraint, sampling)
+
+
+class ConstrainedSource:
+    """A token source for the engine's loop (``tokens -> Iterator[int]``) that also says
+    why a token was forced (``tag()``: ``"think_budget"`` for the bridge the thinking
+    budget wrote) and how thinking went (``thinking()``: tokens, how it ended)."""
+
+    def __init__(self, llama: Any, constraint: TokenConstraint, sampling: Sampling) -> None:
+        self.llama = llama
+        self.constraint = constraint
+        self.sampling = sampling
+
+    def tag(self) -> str:
+        return self.constraint.last_tag
+
+    def thinking(self) -> tuple[int, str]:
+        c = self.constraint
+        end = c.think_end or ("unclosed" if c.phase is Phase.THINK and c.think_tokens else "")
+        return c.think_tokens, end
+
+    def __call__(self, tokens: list[int]) -> Iterator[int]:
         from app.compose.constraint.loop import constrained_tokens
 
-        constraint = self.build(spec, max_tokens=sampling.max_tokens)
-        llama = self.llama
-        self.last = constraint
-
-        def source(tokens: list[int]) -> Iterator[int]:
-            constraint.limit(min(sampling.max_tokens, int(llama.n_ctx()) - len(tokens)))
-            return constrained_tokens(
-                llama,
-                tokens,
-                constraint,
-                top_k=sampling.top_k,
-                top_p=sampling.top_p,
-                min_p=sampling.min_p,
-                temp=sampling.temperature,
-                repeat_penalty=sampling.repeat_penalty,
-                presence_penalty=sampling.presence_penalty,
-                frequency_penalty=sampling.frequency_penalty,
-            )
-
-        return source
+        s = self.sampling
+        self.constraint.limit(min(s.max_tokens, int(self.llama.n_ctx()) - len(tokens)))
+        return constrained_tokens(
+            self.llama,
+            tokens,
+            self.constraint,
+            top_k=s.top_k,
+            top_p=s.top_p,
+            min_p=s.min_p,
+            temp=s.temperature,
+            repeat_penalty=s.repeat_penalty,
+            presence_penalty=s.presence_penalty,
+            frequency_penalty=s.frequency_penalty,
+        )
 
 
 def default_cache_dir(spec: dict[str, Any] | ConstraintSpec | None = None) -> Path:
@@ -394,9 +420,7 @@ def factory_for(
     return ConstraintFactory(llama, cache_dir=default_cache_dir(spec))
 
 
-def build_token_source(
-    spec: dict[str, Any], llama: Any, sampling: Sampling
-) -> Callable[[list[int]], Iterator[int]]:
+def build_token_source(spec: dict[str, Any], llama: Any, sampling: Sampling) -> ConstrainedSource:
     """One-off form of the engine hook (builds the per-model tables each call; the
     engine keeps a :class:`ConstraintFactory` through :func:`factory_for` instead)."""
     return factory_for(llama, spec).token_source(spec, sampling)
