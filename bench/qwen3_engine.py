@@ -37,12 +37,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.engine.client import EngineClient  # noqa: E402
-from app.engine.events import Done, Token  # noqa: E402
+from app.engine.events import Done, Started, Token  # noqa: E402
 from app.engine.requests import ChatMessage, GenerateRequest, LoadConfig, Sampling  # noqa: E402
 
 
 def messages(i: int) -> tuple[ChatMessage, ...]:
-    return (ChatMessage("user", f"第{i}首：请以秋夜为题，创作一首七言绝句，押平水韵下平十一尤。"),)
+    # the number comes first: no request reuses an earlier one's prompt from the KV cache
+    text = f"{i}：第{i}首，请以秋夜为题，创作一首七言绝句，押平水韵下平十一尤。"
+    return (ChatMessage("user", text),)
 
 
 def run(
@@ -70,7 +72,7 @@ def run(
             stamps.extend([now] * max(1, event.n_tokens))
         elif isinstance(event, Done):
             stats = event.stats
-        else:
+        elif not isinstance(event, Started):
             raise RuntimeError(f"engine failed: {event}")
     if len(stamps) < 3:
         raise RuntimeError("too few tokens to measure")
@@ -119,8 +121,9 @@ def main() -> None:
         }
         rows: dict[str, list[dict[str, Any]]] = {k: [] for k in plans}
         for i in range(args.warmup + args.runs):
-            for key, (model, thinking, budget) in plans.items():
-                row = run(clients[model], i, args.tokens, thinking=thinking, budget=budget)
+            for k, (key, (model, thinking, budget)) in enumerate(plans.items()):
+                n = i * len(plans) + k  # a new prompt for every request
+                row = run(clients[model], n, args.tokens, thinking=thinking, budget=budget)
                 if i >= args.warmup:
                     rows[key].append(row)
         for client in clients.values():
@@ -139,7 +142,7 @@ def main() -> None:
             "median_gap_ms": round(med(got, "gap_ms"), 3),
         }
     half_rows = rows["qwen3_budget_half"]
-    result["qwen3_budget_half"]["think_tokens"] = sorted({r["think_tokens"] for r in half_rows})
+    result["qwen3_budget_half"]["think_tokens"] = sorted(r["think_tokens"] for r in half_rows)
     result["qwen3_budget_half"]["close_gap_ms"] = round(med(half_rows, "close_gap_ms"), 3)
     result["qwen3_over_qwen2_tokens_per_s"] = round(
         result["qwen3"]["tokens_per_s"] / result["qwen2"]["tokens_per_s"], 3

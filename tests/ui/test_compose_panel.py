@@ -52,10 +52,11 @@ def client(tiny_model: Path) -> Iterator[EngineClient]:
 
 def qt_plain(text: str) -> str:
     """Text as QPlainTextEdit.toPlainText() gives it back (the random model writes any
-    character: Qt turns line/paragraph separators and CR into newlines, NBSP into a space)."""
+    character: Qt turns line/paragraph separators and CR into newlines, NBSP into a space,
+    and drops a U+FEFF inserted on its own, as a streamed piece can be)."""
     for ch in ("\r\n", "\r", "\u2028", "\u2029"):
         text = text.replace(ch, "\n")
-    return text.replace("\u00a0", " ")
+    return text.replace("\u00a0", " ").replace("\ufeff", "")
 
 
 def gid(name: str) -> int:
