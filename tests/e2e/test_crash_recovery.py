@@ -22,6 +22,10 @@ from tests.support.app_process import AppProcess, write_settings
 
 POEM = "白日依山尽\n黄河入海流\n欲穷千里目\n更上一层楼"
 DRIVE = {"SHIJIAN_DRIVE_INTERVAL_MS": "25", "SHIJIAN_DRIVE_REPORT": "1"}
+DENGGAO_STREAM = (
+    "风急天高猿啸哀渚清沙白鸟飞回无边落木萧萧下不尽长江滚滚来"
+    "万里悲秋常作客百年多病独登台艰难苦恨繁霜鬓潦倒新停浊酒杯"
+)
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 
@@ -59,6 +63,35 @@ def test_a_normal_close_keeps_even_the_last_keystrokes(tmp_path: Path) -> None:
         closing = app.named("window_closing")[-1]
         assert closing["draft_flushed"] is True
     assert restarted_text(tmp_path)[0] == POEM
+
+
+def test_typing_without_a_pause_and_sigkill_keeps_all_but_the_last_seconds(
+    tmp_path: Path,
+) -> None:
+    # 《登高》 typed as one stream, a key every 60 ms, killed 0.3 s after the last key; the
+    # default interval (2 s) is never a pause in this typing, yet drafts must be written
+    text = DENGGAO_STREAM
+    with AppProcess(
+        tmp_path,
+        env={
+            "SHIJIAN_DRIVE_INTERVAL_MS": "60",
+            "SHIJIAN_DRIVE_TYPE": text,
+            "SHIJIAN_DRIVE_TRACE": "1",
+        },
+    ) as app:
+        done = app.wait_for("drive_done", timeout=180)
+        time.sleep(0.3)
+        while_typing = [e for e in app.named("draft_saved") if e["t_ms"] <= done["t_ms"]]
+        acked = [e["chars"] for e in app.named("draft_saved")]
+        keys = {e["n"]: e["t_ms"] for e in app.named("drive_key")}
+        app.kill()
+    assert while_typing, "no draft was written while the typing went on"
+    restored, _ = restarted_text(tmp_path)
+    assert text.startswith(restored) and len(restored) >= acked[-1]
+    # what was lost was typed within the last interval or so before the end of typing
+    first_lost = keys.get(len(restored) + 1)
+    if first_lost is not None:
+        assert done["t_ms"] - first_lost < 2000 + 1500, (len(restored), len(text))
 
 
 @pytest.mark.slow

@@ -1,9 +1,13 @@
-"""Autosave: the editor's content becomes a library draft shortly after typing stops.
+"""Autosave: the editor's content becomes a library draft shortly after each edit.
 
 A single-shot timer restarts on every edit (``poke``); when typing has paused
 for ``editor.autosave_seconds`` the window's snapshot — the whole editor
 content as :class:`~app.storage.records.DraftData` for its slot — is written
-with :meth:`Library.save_draft` on the library's thread. The library commits
+with :meth:`Library.save_draft` on the library's thread. Typing that never
+pauses does not hold the draft back: a second timer, started by the first
+unsaved edit and *not* restarted by the ones after it, writes the draft at the
+latest ``autosave_seconds`` after that edit. So no edit stays unwritten longer
+than the interval (plus one write), however fast and long the typing. The library commits
 it with ``synchronous=FULL`` (or spools it to a file when the database cannot
 take it), so once ``draft_saved`` is logged the text survives a crash, even a
 SIGKILL or a power cut. On close, :meth:`Autosaver.flush` writes the last
@@ -67,9 +71,12 @@ class Autosaver(QObject):
         self._library = library
         self._snapshot = snapshot
         self._log = log
-        self._timer = QTimer(self)
+        self._timer = QTimer(self)  # the pause in typing (restarted by every edit)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.save_now)
+        self._deadline = QTimer(self)  # the bound (started by the first unsaved edit only)
+        self._deadline.setSingleShot(True)
+        self._deadline.timeout.connect(self.save_now)
         self.set_interval(seconds)
         self._in_flight: Future[Any] | None = None
         self._in_flight_draft: DraftData | None = None
@@ -78,7 +85,10 @@ class Autosaver(QObject):
         self._last: DraftData | None = None  # the last draft known to be stored
 
     def set_interval(self, seconds: float) -> None:
-        self._timer.setInterval(max(50, round(seconds * 1000)))
+        """The pause that writes a draft, and the longest an edit waits while typing goes on."""
+        ms = max(50, round(seconds * 1000))
+        self._timer.setInterval(ms)
+        self._deadline.setInterval(ms)
 
     def interval_ms(self) -> int:
         return self._timer.interval()
@@ -89,24 +99,32 @@ class Autosaver(QObject):
         return self._timer.isActive() or self._in_flight is not None
 
     def poke(self) -> None:
-        """An edit happened: (re)start the countdown."""
-        if not self._paused:
-            self._timer.start()
+        """An edit happened: (re)start the pause countdown; the first unsaved edit also
+        starts the deadline, which later edits leave running."""
+        if self._paused:
+            return
+        self._timer.start()
+        if not self._deadline.isActive():
+            self._deadline.start()
+
+    def _stop_timers(self) -> None:
+        self._timer.stop()
+        self._deadline.stop()
 
     def pause(self) -> None:
         """Hold writes (while an explicit save is in flight)."""
         self._paused = True
-        self._timer.stop()
+        self._stop_timers()
         self._last = None
 
     def resume(self, *, poke: bool = False) -> None:
         self._paused = False
         if poke:
-            self._timer.start()
+            self.poke()
 
     def cancel(self) -> None:
         """Forget the countdown (the content was just saved or discarded)."""
-        self._timer.stop()
+        self._stop_timers()
         self._last = None
 
     def save_now(self) -> Future[Any] | None:
@@ -115,7 +133,7 @@ class Autosaver(QObject):
         The snapshot is taken at once, so a write queued behind another still
         holds this moment's content even if the window shows another poem by then.
         """
-        self._timer.stop()
+        self._stop_timers()
         if self._paused:
             return None
         draft = self._snapshot()
@@ -177,7 +195,7 @@ class Autosaver(QObject):
 
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Write everything pending and the current state, and wait (closing). True on success."""
-        self._timer.stop()
+        self._stop_timers()
         self._paused = False
         ok = True
         in_flight, in_flight_draft = self._in_flight, self._in_flight_draft

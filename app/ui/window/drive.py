@@ -7,7 +7,9 @@ keyboard, through the editor's key handling, undo stack, analysis and autosave
 — every ``SHIJIAN_DRIVE_INTERVAL_MS`` milliseconds (default 40), appended at
 the end of whatever the editor holds. ``\\n`` is typed as the Return key.
 
-Events logged: ``drive_started`` (characters to type), ``drive_done``.
+Events logged: ``drive_started`` (characters to type), ``drive_done``; with
+``SHIJIAN_DRIVE_TRACE=1`` also ``drive_key`` (``n``: keys typed so far) after each
+key, so a benchmark that kills the app knows what had been typed by then.
 With ``SHIJIAN_DRIVE_REPORT=1`` the editor's text is also logged once drafts
 were checked (``editor_text``), so a test can compare it with what it typed;
 outside these test runs the log never holds a poem's text.
@@ -34,15 +36,19 @@ DRIVE_TYPE_ENV = "SHIJIAN_DRIVE_TYPE"
 DRIVE_INTERVAL_ENV = "SHIJIAN_DRIVE_INTERVAL_MS"
 DRIVE_REPORT_ENV = "SHIJIAN_DRIVE_REPORT"
 DRIVE_LOAD_MODEL_ENV = "SHIJIAN_DRIVE_LOAD_MODEL"
+DRIVE_TRACE_ENV = "SHIJIAN_DRIVE_TRACE"
 
 
 class TypingDrive(QObject):
     """Types ``text`` into ``window``'s editor, one key event per tick."""
 
-    def __init__(self, window: MainWindow, text: str, interval_ms: int) -> None:
+    def __init__(
+        self, window: MainWindow, text: str, interval_ms: int, *, trace: bool = False
+    ) -> None:
         super().__init__(window)
         self._window = window
         self._text = text
+        self._trace = trace
         self._index = 0
         self._timer = QTimer(self)
         self._timer.setInterval(max(0, interval_ms))
@@ -70,6 +76,8 @@ class TypingDrive(QObject):
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             event = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, text)
             QApplication.sendEvent(editor, event)
+        if self._trace:
+            self._window.log.event("drive_key", n=self._index)
 
 
 def install_drive(window: MainWindow, environ: Mapping[str, str]) -> TypingDrive | None:
@@ -80,7 +88,8 @@ def install_drive(window: MainWindow, environ: Mapping[str, str]) -> TypingDrive
     if text is None and not report and not load_model:
         return None
     interval = int(environ.get(DRIVE_INTERVAL_ENV, "40") or 40)
-    drive = TypingDrive(window, text.replace("\\n", "\n"), interval) if text else None
+    trace = environ.get(DRIVE_TRACE_ENV, "") == "1"
+    drive = TypingDrive(window, text.replace("\\n", "\n"), interval, trace=trace) if text else None
 
     def after_drafts(_drafts: object) -> None:
         if report:
