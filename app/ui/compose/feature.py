@@ -325,6 +325,7 @@ class ComposeFeature(QObject):
                     lambda: self._back_to(before, before_data),
                 )
             ],
+            document=w.current_document(),  # goes as soon as the generated poem is left
         )
 
     def _back_to(self, doc: PoemDocument, data: PoemData) -> None:

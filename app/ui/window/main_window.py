@@ -383,6 +383,7 @@ class MainWindow(QMainWindow):
         self._loading = True
         try:
             self.doc = doc
+            self.notices.document_shown(doc)  # notices about the poem left go with it
             self.meta.load(shown)
             self.pane.set_pins({})
             self.pin_form("")
@@ -444,6 +445,7 @@ class MainWindow(QMainWindow):
                     f"{draft.updated_at.astimezone():%Y-%m-%d %H:%M}).",
                 ),
                 actions=[(self.tr_("放弃这些改动", "Discard them"), self.revert_to_saved)],
+                document=doc,
             )
         else:
             self.load_document(doc)
