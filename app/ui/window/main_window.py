@@ -36,13 +36,13 @@ from app.ui.editor import FindingsPanel, PoemEditorPane, connect_findings
 from app.ui.fonts import FontCheck, missing_fonts_text, poem_font
 from app.ui.library import ops
 from app.ui.library.panel import LibraryPanel
-from app.ui.library.table_model import poem_name
 from app.ui.window.autosave import Autosaver, text_digest
 from app.ui.window.menus import build_menus
 from app.ui.window.meta_bar import PoemMetaBar
 from app.ui.window.startup import StartupRecovery, error_text
 from app.ui.window.status import SaveState, StatusView
 from app.ui.window.support import WindowSupport
+from app.ui.window.trash import TrashFlow
 
 if TYPE_CHECKING:
     from app.ui.settings_dialog import SettingsDialog
@@ -163,10 +163,7 @@ class MainWindow(QMainWindow):
         self.library.open_failed.connect(self.startup.library_failed)
         self.library_panel.open_requested.connect(self.open_poem)
         self.library_panel.new_requested.connect(self.new_document)
-        self.library_panel.poem_deleted.connect(self._poem_deleted)
-        self.library_panel.trashed.connect(self._poems_trashed)
-        self.library_panel.before_delete = self._before_delete
-        self._trashed_open: int | None = None  # the open poem a delete closed (for 撤销)
+        self.trash = TrashFlow(self)
         self.library_panel.failed.connect(self.show_error)
         self._connect_actions()
 
@@ -288,7 +285,7 @@ class MainWindow(QMainWindow):
         a.save_as_new.triggered.connect(lambda: self.save(as_new=True))
         a.revisions.triggered.connect(self.support.show_revisions)
         a.revert.triggered.connect(self.revert_to_saved)
-        a.delete_poem.triggered.connect(lambda _on=False: self.delete_current())
+        a.delete_poem.triggered.connect(lambda _on=False: self.trash.delete_current())
         a.settings.triggered.connect(self.support.open_settings)
         a.quit.triggered.connect(self.close)
         editor = self.pane.editor
@@ -411,7 +408,7 @@ class MainWindow(QMainWindow):
     def leave_document(self) -> None:
         """Before showing another poem: write the current one's draft now if it has edits
         (after a save still in flight has landed, so the draft goes to the right slot)."""
-        self._finish_pending_save()
+        self.finish_pending_save()
         if self.draft_snapshot() is not None and (self.is_dirty() or self.autosaver.pending):
             self.autosaver.save_now()
 
@@ -468,57 +465,6 @@ class MainWindow(QMainWindow):
             self.load_document(doc)
         self.notices.dismiss("draft")
 
-    def delete_current(self) -> None:
-        """文件 → 把这首诗移到回收站: the poem on screen (never a row highlighted elsewhere)."""
-        if self.doc.poem_id is None:
-            self.show_status(
-                self.tr_("这首诗还没有存入诗库。", "This poem is not in the library yet."), 5000
-            )
-            return
-        self.library_panel.delete_poems([self.doc.poem_id])
-
-    def _before_delete(self, poem_ids: list[int]) -> None:
-        """The open poem is about to go to the trash: its unsaved edits are saved first
-        (a revision, so 撤销 brings it back whole)."""
-        if self.doc.poem_id in poem_ids and self.is_dirty():
-            self.save()
-
-    def _poem_deleted(self, poem_id: int) -> None:
-        if self.doc.poem_id == poem_id:
-            self._finish_pending_save()
-            self.autosaver.cancel()
-            self.library.call(ops.clear_draft, self.doc.slot)
-            self._trashed_open = poem_id
-            self.load_document(PoemDocument.new())
-
-    def _poems_trashed(self, records: list[PoemRecord]) -> None:
-        """Say which poems went to the trash, with 撤销."""
-        tr = self.tr_
-        names = "".join(f"《{r.title.strip() or poem_name(r.text, tr)}》" for r in records[:5])
-        more = len(records) - 5
-        ids = [r.id for r in records]
-        reopen = self._trashed_open if self._trashed_open in ids else None
-        self._trashed_open = None
-        self.log.event("poems_trashed", poem_ids=ids)
-        self.notices.show_notice(
-            "trashed",
-            tr(
-                f"{names}{f'等 {len(records)} 首' if more > 0 else ''}已移到回收站。",
-                f"{names}{f' and {more} more' if more > 0 else ''} moved to the trash.",
-            ),
-            actions=[(tr("撤销", "Undo"), lambda: self._undo_trash(ids, reopen))],
-            timeout_ms=60_000,
-        )
-
-    def _undo_trash(self, poem_ids: list[int], reopen: int | None) -> None:
-        def done() -> None:
-            self.log.event("poems_untrashed", poem_ids=poem_ids)
-            untouched = self.doc.poem_id is None and not self.is_dirty()
-            if reopen is not None and untouched:
-                self.open_poem(reopen)
-
-        self.library_panel.undelete_poems(poem_ids, then=done)
-
     # ------------------------------------------------------------------ saving
     def final_analysis(self) -> PoemAnalysis:
         """The verdict on the finished text (not the while-typing one) that a save scores:
@@ -549,7 +495,7 @@ class MainWindow(QMainWindow):
         self._save_in_flight = (doc, future)
         return future
 
-    def _finish_pending_save(self) -> None:
+    def finish_pending_save(self) -> None:
         """Closing or switching right after Ctrl+S: let the save land first, so the last
         draft goes to the saved poem's slot (not to the new-poem slot the save cleared)."""
         pending, self._save_in_flight = self._save_in_flight, None
@@ -664,7 +610,7 @@ class MainWindow(QMainWindow):
         self.compose.shutdown()  # stops a run and the engine process (waits for both)
         self.models_ui.shutdown()
         self.assignments.shutdown()
-        self._finish_pending_save()
+        self.finish_pending_save()
         flushed = self.autosaver.flush()
         self.log.event("window_closing", draft_flushed=flushed, dirty=self.is_dirty())
         try:
