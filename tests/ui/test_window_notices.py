@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.compose.session import ComposedPoem
@@ -90,3 +92,33 @@ def test_a_window_wide_notice_stays_across_poems(
     window.new_document()
     window.new_document()
     assert "restart" in window.notices.texts()
+
+
+def test_a_notice_coming_and_going_moves_neither_the_title_row_nor_the_text(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_window(qtbot, tmp_path, book)
+    window.resize(1280, 800)
+    window.pane.set_text(JINGYESI)
+    fields = (
+        window.meta.title_edit,
+        window.meta.author_edit,
+        window.pane.editor.viewport(),
+    )
+
+    def places() -> list[tuple[int, int]]:
+        QApplication.processEvents()
+        return [(p.x(), p.y()) for p in (f.mapTo(window, QPoint(0, 0)) for f in fields)]
+
+    before = places()
+    window.notices.show_notice(
+        "restored",
+        "已恢复到 2024-05-01 10:00 的版本（恢复本身也是一次保存）。" * 2,
+        actions=[("撤销恢复", lambda: None)],
+    )
+    window.notices.show_notice("drafts", "另有 2 份未保存的草稿。")
+    qtbot.waitUntil(lambda: window.notices.isVisible(), timeout=5_000)
+    assert places() == before
+    window.notices.dismiss("restored")
+    window.notices.dismiss("drafts")
+    assert places() == before

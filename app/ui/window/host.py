@@ -41,7 +41,7 @@ NoticeActions = Sequence[tuple[str, Callable[[], None]]]
 
 
 class Notices(Protocol):
-    """The banners above the editor (keyed: a notice with the same key replaces it).
+    """The banners below the editor (keyed: a notice with the same key replaces it).
 
     ``document``: the document a notice is about; it goes away when another is shown."""
 

@@ -104,9 +104,11 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.notices)
+        # the notices come and go *below* the editor: the title row and the text the poet is
+        # working in never move under the mouse when one appears or is closed
         layout.addWidget(self.meta)
         layout.addWidget(self.pane, 1)
+        layout.addWidget(self.notices)
         self.setCentralWidget(central)
 
         self.library_panel = LibraryPanel(self.library, tr)

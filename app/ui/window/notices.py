@@ -1,4 +1,7 @@
-"""Banners above the editor: things the user should know, without a modal dialog.
+"""Banners below the editor: things the user should know, without a modal dialog.
+
+They sit under the editor, not above the title row, so that a notice appearing or
+going never moves the fields the user is working in.
 
 Each notice has a key (showing a notice with the same key replaces it), a
 level (info, warning, error) that sets its colours, optional action buttons and
@@ -93,7 +96,7 @@ class NoticeBar(QWidget):
         super().__init__(parent)
         self._tr = tr
         self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(6, 4, 6, 0)
+        self._layout.setContentsMargins(6, 0, 6, 4)
         self._layout.setSpacing(4)
         self._notices: dict[str, Notice] = {}
         self.setVisible(False)
