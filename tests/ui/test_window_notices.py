@@ -117,7 +117,7 @@ def test_a_notice_coming_and_going_moves_neither_the_title_row_nor_the_text(
         actions=[("撤销恢复", lambda: None)],
     )
     window.notices.show_notice("drafts", "另有 2 份未保存的草稿。")
-    qtbot.waitUntil(lambda: window.notices.isVisible(), timeout=5_000)
+    qtbot.waitUntil(window.notices.isVisible, timeout=5_000)
     assert places() == before
     window.notices.dismiss("restored")
     window.notices.dismiss("drafts")
