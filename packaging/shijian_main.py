@@ -7,6 +7,8 @@ window down. Inside a bundle ``sys.executable`` is this program, so it answers
 ``-m MODULE`` for the app's own runnable modules, as ``python -m`` would:
 
 * ``shijian -m app.engine.worker`` — the engine process;
+* ``shijian -m app.models.build.child`` — llama.cpp's quantizer and the verifying load
+  of a model built on this computer;
 * ``shijian -m app …`` — the same as ``shijian …`` (tests start the app this way);
 * anything else — the ``shijian`` command line (``--self-test``, ``check`` …).
 """
@@ -23,6 +25,12 @@ def _engine_worker() -> int:
     return main()
 
 
+def _build_child() -> int:
+    from app.models.build.child import main
+
+    return main()
+
+
 def _cli() -> int:
     from app.cli import main
 
@@ -31,6 +39,7 @@ def _cli() -> int:
 
 RUNNABLE: dict[str, Callable[[], int]] = {
     "app.engine.worker": _engine_worker,
+    "app.models.build.child": _build_child,
     "app": _cli,
 }
 

@@ -5,6 +5,8 @@
 * ``shijian check [TEXT | FILE | -]`` — check a poem (human view or ``--json``)
 * ``shijian score FILE.jsonl`` — the four scores over a collection, by form
 * ``shijian rhyme 字`` — every reading of a character and its group's characters
+* ``shijian build-model ENTRY_ID`` (or ``--from-dir FOLDER``) — make a GGUF here from
+  a model's original weights (exit 1: a build stage failed, 130: paused)
 
 Exit status: 0 success (for ``check``: no rule errors), 1 ``check`` found rule
 errors, 2 bad input (a clear message on stderr, never a traceback).
@@ -39,11 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    from app.cli import check, rhyme, score
+    from app.cli import build, check, rhyme, score
 
     check.add_parser(sub)
     score.add_parser(sub)
     rhyme.add_parser(sub)
+    build.add_parser(sub)
     return parser
 
 

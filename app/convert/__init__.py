@@ -6,7 +6,7 @@ precision, tensor by tensor, with memory that does not grow with the model. See
 docs/models.md ("Building a model on this computer").
 """
 
-from app.convert.archs import ModelConfig, read_config, supported_classes
+from app.convert.archs import ModelConfig, config_from_dict, read_config, supported_classes
 from app.convert.errors import (
     CheckpointError,
     ConvertCancelled,
@@ -34,6 +34,7 @@ __all__ = [
     "DiskFullDuringConvertError",
     "ModelConfig",
     "UnsupportedArchitectureError",
+    "config_from_dict",
     "convert_checkpoint",
     "plan_conversion",
     "read_config",

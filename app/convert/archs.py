@@ -117,6 +117,11 @@ def read_config(path: Path) -> ModelConfig:
         ) from exc
     if not isinstance(data, dict):
         raise CheckpointError("config.json", "不是 JSON 对象", "is not a JSON object")
+    return config_from_dict(data)
+
+
+def config_from_dict(data: Mapping[str, Any]) -> ModelConfig:
+    """The checked numbers of a parsed ``config.json``."""
     classes = data.get("architectures") or []
     if not isinstance(classes, list) or not classes or not isinstance(classes[0], str):
         model_type = data.get("model_type")

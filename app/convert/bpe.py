@@ -25,7 +25,6 @@ import functools
 import itertools
 import json
 import re
-import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,13 +58,18 @@ def byte_to_unicode() -> dict[int, str]:
     return table
 
 
+# Letters and numbers end in plane 3 (CJK extensions); planes 4-16 hold none (tags,
+# variation selectors, private use), so the scan stops here.
+_LAST_LETTER_OR_NUMBER = 0x3FFFF
+
+
 @functools.lru_cache(maxsize=4)
 def _category_ranges(prefix: str) -> str:
     """A character-class body matching every code point whose category starts with ``prefix``."""
     parts: list[str] = []
     start = -1
-    for cp in range(sys.maxunicode + 2):
-        inside = cp <= sys.maxunicode and unicodedata.category(chr(cp)).startswith(prefix)
+    for cp in range(_LAST_LETTER_OR_NUMBER + 2):
+        inside = cp <= _LAST_LETTER_OR_NUMBER and unicodedata.category(chr(cp)).startswith(prefix)
         if inside and start < 0:
             start = cp
         elif not inside and start >= 0:

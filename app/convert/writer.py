@@ -74,9 +74,9 @@ class ConvertResult:
 class DiskFullDuringConvertError(ConvertError):
     def __init__(self, path: Path, detail: str) -> None:
         super().__init__(
-            f"转换时磁盘已满（{path.parent}：{detail}）。未完成的文件已删除；清理空间后重新开始转换。",
-            f"The disk filled up while converting ({path.parent}: {detail}). The unfinished "
-            "file was deleted; free some space and start the conversion again.",
+            f"转换时磁盘已满（{path.parent}：{detail}），未完成的文件已删除",
+            f"The disk filled up while converting ({path.parent}: {detail}); the unfinished "
+            "file was deleted",
         )
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from app.models.errors import CatalogError, Lang
+from app.models.recipe import BuildRecipe, parse_recipe
 
 Kind = Literal["poetry", "general"]
 PromptStyle = Literal["qpm-r1", "chatml-general", "qwen3-think"]
@@ -87,6 +88,7 @@ class CatalogEntry:
     more_repos: tuple[str, ...] = ()  # other preferred repositories, tried after `repo`
     think_budget: int | None = None  # default thinking budget (tokens) for this model
     line: int = 0  # line of the entry's [[model]] header in the catalog file
+    build: BuildRecipe | None = None  # how to make it here when no GGUF is published
 
     @property
     def is_poetry_model(self) -> bool:
@@ -121,6 +123,13 @@ class CatalogEntry:
     def originals(self) -> tuple[str, ...]:
         """The original (unquantized) model ids, main name first."""
         return ((self.original,) if self.original else ()) + self.also_known_as
+
+    def build_sources(self) -> tuple[str, ...]:
+        """Repositories of the original weights, in the order to try them."""
+        if self.build is None:
+            return ()
+        first = (self.build.repo,) if self.build.repo else ()
+        return first + tuple(o for o in self.originals() if o != self.build.repo)
 
     def search_terms(self) -> tuple[str, ...]:
         """Names to search the hub for: the model part of each original id."""
@@ -302,6 +311,7 @@ _ENTRY_KEYS = {
     "notes",
     "arch",
     "think_budget",
+    "build",
 }
 _ARCH_KEYS = ("layers", "heads", "kv_heads", "head_dim", "hidden", "vocab")
 
@@ -485,6 +495,16 @@ def _parse_entry(
             )
         arch = ArchInfo(**{k: pos_int(arch_raw[k], "arch") for k in _ARCH_KEYS})
 
+    build: BuildRecipe | None = None
+    if "build" in raw:
+        build = parse_recipe(raw["build"], bad)
+        if build.repo is None and original is None:
+            raise bad(
+                "build",
+                "build 需要 build.repo 或 original（原始权重所在的仓库）",
+                "build needs build.repo or original (where the original weights are)",
+            )
+
     return CatalogEntry(
         id=entry_id,
         name=name,
@@ -507,4 +527,5 @@ def _parse_entry(
         more_repos=tuple(more_raw),
         think_budget=think_budget,
         line=start,
+        build=build,
     )

@@ -32,7 +32,7 @@ from app.models.resolve import ResolvedModel
 
 REGISTRY_FILE = "registry.json"
 FORMAT = 1
-Source = Literal["hub", "local"]
+Source = Literal["hub", "local", "built"]
 ModelKind = Literal["poetry", "general", "unknown"]
 
 
@@ -60,6 +60,9 @@ class InstalledModel:
     revision: str | None = None
     context_length: int | None = None
     architecture: str = ""
+    # built here from original weights: source repo@commit (or folder), converter
+    # version, quantization, llama.cpp version, the result's SHA-256, when
+    provenance: dict[str, str] | None = None
 
     @property
     def size(self) -> int:
@@ -94,6 +97,7 @@ class InstalledModel:
             "revision": self.revision,
             "context_length": self.context_length,
             "architecture": self.architecture,
+            "provenance": self.provenance,
         }
 
     @classmethod
@@ -120,6 +124,7 @@ class InstalledModel:
             revision=data.get("revision"),
             context_length=data.get("context_length"),
             architecture=str(data.get("architecture", "")),
+            provenance=dict(data["provenance"]) if data.get("provenance") else None,
         )
 
 
@@ -218,6 +223,47 @@ class ModelRegistry:
             revision=resolved.revision,
             context_length=info.context_length or entry.context_length,
             architecture=info.architecture,
+        )
+        return self._put(model)
+
+    def record_build(
+        self,
+        path: Path,
+        *,
+        key: str,
+        name: LocalText,
+        kind: ModelKind,
+        prompt_style: str,
+        quant: str,
+        sha256: str,
+        provenance: dict[str, str],
+        entry_id: str | None = None,
+        repo_id: str | None = None,
+        revision: str | None = None,
+    ) -> InstalledModel:
+        """Register a GGUF built here (verified, SHA-256 known), after checking its header.
+
+        It is managed (deleted with the entry) when it lies inside the models folder."""
+        path = Path(path)
+        info = read_gguf(path)
+        managed = self.models_dir.resolve() in path.resolve().parents
+        model = InstalledModel(
+            key=key,
+            source="built",
+            path=path,
+            files=(InstalledFile(path.name, path.stat().st_size, sha256),),
+            name=name,
+            kind=kind,
+            prompt_style=prompt_style,
+            quant=quant,
+            added_at=_now(),
+            managed=managed,
+            entry_id=entry_id,
+            repo_id=repo_id,
+            revision=revision,
+            context_length=info.context_length,
+            architecture=info.architecture,
+            provenance=dict(provenance),
         )
         return self._put(model)
 

@@ -43,18 +43,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Via = Literal["repo", "model-tree", "search"]
+Via = Literal["repo", "model-tree", "search", "original"]
 _SPLIT_RE = re.compile(r"^(?P<stem>.*)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$", re.IGNORECASE)
 _EXCLUDE = ("mmproj", "imatrix")
 
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One file in a repository: its path there, size in bytes and SHA-256 (LFS oid)."""
+    """One file in a repository: its path there, size in bytes and SHA-256 (LFS oid).
+
+    A small file kept in git rather than LFS has no SHA-256 on the hub; its git blob
+    id (``blob_id``, SHA-1 of ``blob <size>\0<bytes>``) verifies it instead."""
 
     name: str
     size: int
     sha256: str | None
+    blob_id: str | None = None
 
     @property
     def basename(self) -> str:
@@ -92,7 +96,12 @@ class ResolvedModel:
         sha = (first.sha256 or "?")[:12]
         parts_zh = f"，共 {len(self.files)} 个分卷" if self.is_split else ""
         parts_en = f", {len(self.files)} parts" if self.is_split else ""
-        via_zh = {"repo": "指定仓库", "model-tree": "模型树", "search": "搜索"}[self.via]
+        via_zh = {
+            "repo": "指定仓库",
+            "model-tree": "模型树",
+            "search": "搜索",
+            "original": "原始权重",
+        }[self.via]
         if lang == "zh":
             return (
                 f"在仓库 {self.repo_id}（{via_zh}，提交 {self.revision[:10]}）中找到 "
@@ -111,7 +120,10 @@ class ResolvedModel:
             "endpoint": self.endpoint,
             "via": self.via,
             "quant": self.quant,
-            "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in self.files],
+            "files": [
+                {"name": f.name, "size": f.size, "sha256": f.sha256, "blob_id": f.blob_id}
+                for f in self.files
+            ],
         }
 
     @classmethod
@@ -124,7 +136,8 @@ class ResolvedModel:
             via=data.get("via", "repo"),
             quant=str(data.get("quant", "")),
             files=tuple(
-                RemoteFile(str(f["name"]), int(f["size"]), f.get("sha256")) for f in data["files"]
+                RemoteFile(str(f["name"]), int(f["size"]), f.get("sha256"), f.get("blob_id"))
+                for f in data["files"]
             ),
         )
 

@@ -30,6 +30,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -74,7 +75,9 @@ class FakeFile:
 
     @property
     def blob_id(self) -> str:
-        return hashlib.sha1(self.data).hexdigest()
+        """The git blob id, as the real hub reports it (``blobId``, the ETag of a
+        file that is not in LFS)."""
+        return hashlib.sha1(b"blob %d\0" % len(self.data) + self.data).hexdigest()
 
 
 @dataclass
@@ -126,15 +129,17 @@ class FakeHub:
         downloads: int = 0,
         token: str | None = None,
         gated: bool = False,
-        lfs: bool = True,
+        lfs: bool | Callable[[str], bool] = True,
     ) -> FakeRepo:
+        """``lfs``: every file in LFS (True), none (False), or those a predicate picks
+        (the real hub keeps large files in LFS and small JSON files in git)."""
         digest = hashlib.sha1(repo_id.encode())
         for name in sorted(files):
             digest.update(name.encode() + hashlib.sha256(files[name]).digest())
         sha = digest.hexdigest()
         repo = FakeRepo(
             repo_id=repo_id,
-            files={p: FakeFile(p, d, lfs) for p, d in files.items()},
+            files={p: FakeFile(p, d, lfs(p) if callable(lfs) else lfs) for p, d in files.items()},
             tags=list(tags or []),
             downloads=downloads,
             sha=sha,

@@ -230,7 +230,11 @@ def random_weights(
     q_dim, kv_dim = shape.n_head * hd, shape.n_head_kv * hd
 
     def w(*dims: int, s: float = scale) -> np.ndarray:
-        return (rng.standard_normal(dims, dtype=np.float32) * s).astype(np.float32)
+        # uniform with unit variance: as good as normal here, and several times faster
+        values = rng.random(dims, dtype=np.float32)
+        values -= 0.5
+        values *= np.float32(s * 12**0.5)
+        return values
 
     def norm(n: int) -> np.ndarray:
         return (1.0 + 0.2 * rng.standard_normal(n)).astype(np.float32)
@@ -271,8 +275,11 @@ def random_weights(
 
 def to_bf16_bits(values: np.ndarray) -> np.ndarray:
     """float32 -> bfloat16 bits, round half to even (what torch's .to(bfloat16) does)."""
-    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32).astype(np.uint64)
-    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32)
+    rounded = (bits >> 16) & 1  # finite values: the sum below stays inside 32 bits
+    rounded += bits
+    rounded += 0x7FFF
+    rounded >>= 16
     return rounded.astype(np.uint16)
 
 
