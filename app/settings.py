@@ -120,6 +120,10 @@ class EngineSettings:
     n_gpu_layers: int | None = field(default=None, metadata=_range(-1, 10_000))  # None = auto
     context_length: int = field(default=8192, metadata=_range(512, 1_048_576))
     remote: RemoteEndpoint = field(default_factory=RemoteEndpoint)
+    # Thinking (models that can switch it: Qwen3), and the most <think> tokens before the
+    # engine closes thinking itself; None = the model's own default (by its size).
+    thinking: bool = True
+    think_budget: int | None = field(default=None, metadata=_range(0, 32768))
 
 
 @dataclass(frozen=True, kw_only=True)

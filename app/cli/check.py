@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 from app.cli.common import CliError, language, read_poem_argument
+from app.cli.jsonout import write_json
 from app.prosody.analysis import CharResult, PoemAnalysis
 from app.prosody.checker import Checker
 from app.prosody.findings import Finding, Severity
@@ -78,8 +80,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("没有汉字，无从检查 / no Chinese characters to check")
     suggester = Suggester(book)
     if args.json:
-        print(json.dumps(to_json(analysis, checker, suggester, args.suggest), ensure_ascii=False,
-                         indent=2))  # fmt: skip
+        write_json(to_json(analysis, checker, suggester, args.suggest), sys.stdout)
     else:
         print(render(analysis, suggester, lang, args.suggest))
     return 1 if analysis.errors else 0
@@ -165,9 +166,8 @@ def char_json(c: CharResult) -> dict[str, Any]:
 
 
 def to_json(a: PoemAnalysis, checker: Checker, suggester: Suggester, n: int) -> dict[str, Any]:
-    by_line: dict[int, list[CharResult]] = {}
-    for c in a.chars:
-        by_line.setdefault(c.line, []).append(c)
+    """The report as a JSON-ready dict whose ``lines`` and ``findings`` are generators:
+    :func:`write_json` encodes them one item at a time (``list()`` them for anything else)."""
     return {
         "form": a.form.value if a.form else None,
         "form_pinned": a.form_pinned,
@@ -178,16 +178,23 @@ def to_json(a: PoemAnalysis, checker: Checker, suggester: Suggester, n: int) -> 
         "complete": a.complete,
         "summary": a.summary_zh,
         "summary_en": a.summary_en,
-        "lines": [
-            {
-                "text": line.text.chars,
-                "type": line.type.value if line.type else None,
-                "template": line.template_text,
-                "rhymes": line.rhymes,
-                "chars": [char_json(c) for c in by_line.get(line.index, [])],
-            }
-            for line in a.lines
-        ],
-        "findings": [finding_json(f, a, suggester, n) for f in a.findings],
+        "lines": _lines_json(a),
+        "findings": (finding_json(f, a, suggester, n) for f in a.findings),
         "score": score(a, checker.lexicon).as_dict(),
     }
+
+
+def _lines_json(a: PoemAnalysis) -> Iterator[dict[str, Any]]:
+    chars = a.chars  # in line order
+    k = 0
+    for line in a.lines:
+        start = k
+        while k < len(chars) and chars[k].line == line.index:
+            k += 1
+        yield {
+            "text": line.text.chars,
+            "type": line.type.value if line.type else None,
+            "template": line.template_text,
+            "rhymes": line.rhymes,
+            "chars": (char_json(chars[j]) for j in range(start, k)),
+        }

@@ -16,7 +16,13 @@ import math
 from app.models.catalog import CatalogEntry
 from app.models.gguf.info import GGUFInfo
 
-__all__ = ["BUDGET_STEPS", "budget_for_params", "entry_think_budget", "gguf_params"]
+__all__ = [
+    "BUDGET_STEPS",
+    "budget_for_file",
+    "budget_for_params",
+    "entry_think_budget",
+    "gguf_params",
+]
 
 # (up to this many parameters, budget)
 BUDGET_STEPS: tuple[tuple[float, int], ...] = (
@@ -40,12 +46,18 @@ def budget_for_params(n_params: float) -> int:
     return BUDGET_STEPS[-1][1]
 
 
+def budget_for_file(size_bytes: int, quant: str = "") -> int:
+    """The default budget for a model file of ``size_bytes`` in quantization ``quant``
+    (parameters ≈ size × 8 ÷ bits per weight; Q4_K_M's 4.85 when unknown)."""
+    bits = _BITS.get(quant.upper(), 4.85)
+    return budget_for_params(size_bytes * 8 / bits)
+
+
 def entry_think_budget(entry: CatalogEntry) -> int:
     """The entry's own ``think_budget``, else one from its size and quantization."""
     if entry.think_budget is not None:
         return entry.think_budget
-    bits = _BITS.get(entry.quant.upper(), 4.85)
-    return budget_for_params(entry.size_bytes * 8 / bits)
+    return budget_for_file(entry.size_bytes, entry.quant)
 
 
 def gguf_params(info: GGUFInfo) -> int:

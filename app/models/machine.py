@@ -18,7 +18,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from app.models.catalog import CatalogEntry
 from app.models.errors import Lang
 from app.models.units import format_bytes
 
@@ -35,14 +34,6 @@ class MachineInfo:
     @property
     def has_gpu(self) -> bool:
         return bool(self.vram_bytes)
-
-    def fit(self, entry: CatalogEntry) -> str:
-        """``"gpu"`` (fits in VRAM), ``"cpu"`` (fits in RAM only), ``"no"``, ``"unknown"``."""
-        if self.vram_bytes is not None and entry.vram_bytes <= self.vram_bytes:
-            return "gpu"
-        if self.ram_bytes is None:
-            return "unknown"
-        return "cpu" if entry.ram_bytes <= self.ram_bytes else "no"
 
     def describe(self, lang: Lang = "zh") -> str:
         zh = lang == "zh"

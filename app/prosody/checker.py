@@ -495,37 +495,33 @@ def _rhyme_marks(
 
 
 def _repeated_chars(lines: list[TextLine], slots: list[RhymeSlot]) -> list[Finding]:
-    """重字: a character used twice (not as adjacent 叠字, not a 重韵 already reported)."""
+    """重字: a character used twice (not as adjacent 叠字, not a 重韵 already reported).
+
+    One pass over the characters, remembering where each was first seen: linear in the
+    length of the text, however many lines and distinct characters it has.
+    """
     everything = "".join(tl.chars for tl in lines)
     if len(set(everything)) == len(everything):
         return []
-    seen: set[str] = set()
-    repeated: dict[str, None] = {}  # in order of first repetition
-    for ch in everything:
-        if ch in seen:
-            repeated[ch] = None
-        else:
-            seen.add(ch)
     rhyme_cells = {(s.line, s.pos) for s in slots}
+    first_seen: dict[str, tuple[int, int]] = {}
     out: list[Finding] = []
-    for ch in repeated:
-        first: tuple[int, int] | None = None
-        for i, tl in enumerate(lines):
-            chars = tl.chars
-            pos = chars.find(ch)
-            while pos >= 0:
-                if first is None:
-                    first = (i, pos)
-                elif not (
-                    (pos > 0 and chars[pos - 1] == ch)
-                    or (pos + 1 < len(chars) and chars[pos + 1] == ch)
-                    or ((i, pos) in rhyme_cells and first in rhyme_cells)
-                ):
-                    out.append(
-                        Finding(Rule.CHONG_ZI, Severity.HINT, i, pos, ch, tl.offsets[pos], "",
-                                ch, detail=(("other", str(first[0] + 1)),), marks=((i, pos),))
-                    )  # fmt: skip
-                pos = chars.find(ch, pos + 1)
+    for i, tl in enumerate(lines):
+        chars = tl.chars
+        last = len(chars) - 1
+        for pos, ch in enumerate(chars):
+            first = first_seen.get(ch)
+            if first is None:
+                first_seen[ch] = (i, pos)
+            elif not (
+                (pos > 0 and chars[pos - 1] == ch)
+                or (pos < last and chars[pos + 1] == ch)
+                or ((i, pos) in rhyme_cells and first in rhyme_cells)
+            ):
+                out.append(
+                    Finding(Rule.CHONG_ZI, Severity.HINT, i, pos, ch, tl.offsets[pos], "",
+                            ch, detail=(("other", str(first[0] + 1)),), marks=((i, pos),))
+                )  # fmt: skip
     return out
 
 

@@ -51,6 +51,8 @@ class Rule(StrEnum):
     UNCERTAIN = "uncertain"  # a reading that is only a guess decides a position
     READING = "reading"  # a polyphone ending line 1 read as the poem's rules need
     REQUIREMENT = "requirement"  # an assignment's requirement (app.assign); text in detail
+    DIE = "die"  # 词: a 叠句 that does not repeat its model
+    CI_FORM = "ci_form"  # 词: no 体 fits exactly; names the closest
 
     @property
     def zh(self) -> str:
@@ -92,6 +94,8 @@ _RULE_ZH = {
     Rule.UNCERTAIN: "读音存疑",
     Rule.READING: "多音字取读",
     Rule.REQUIREMENT: "作业要求",
+    Rule.DIE: "叠句",
+    Rule.CI_FORM: "词体",
 }
 _RULE_EN = {
     Rule.TONE: "tone",
@@ -119,6 +123,8 @@ _RULE_EN = {
     Rule.UNCERTAIN: "uncertain reading",
     Rule.READING: "reading of a polyphone",
     Rule.REQUIREMENT: "assignment requirement",
+    Rule.DIE: "repeated sentence (叠句)",
+    Rule.CI_FORM: "form of the ci (词体)",
 }
 _TONAL = frozenset(
     {

@@ -18,7 +18,8 @@ def _en_tone(word: str) -> str:
 
 
 def render(f: Finding, lang: str = "zh") -> str:
-    if f.rule is Rule.REQUIREMENT:  # written by its maker (app.assign), both languages
+    if f.rule is Rule.REQUIREMENT or f.get("zh"):
+        # written by its maker (app.assign, the 词 checker), in both languages
         return f.get("en") if lang.startswith("en") else f.get("zh")
     return _render_en(f) if lang.startswith("en") else _render_zh(f)
 

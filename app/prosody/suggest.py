@@ -46,6 +46,11 @@ class Suggester:
     def __init__(self, book: RhymeBook) -> None:
         self.book = book
         self._pools: dict[tuple[int, Script], tuple[str, ...]] = {}
+        self._allowed: dict[tuple[int, int, Script], frozenset[str]] = {}
+        # What every finding of one analysis shares (its script, its rhyme characters),
+        # worked out once per analysis: suggesting for each of a long text's findings
+        # stays linear in its length.
+        self._context: tuple[PoemAnalysis, Script, frozenset[str]] | None = None
         self._after: dict[str, dict[str, int]] | None = None
         self._before: dict[str, dict[str, int]] | None = None
 
@@ -94,7 +99,7 @@ class Suggester:
         pos = finding.pos
         if pos >= len(line):
             return []
-        script = self.script_of(analysis.text)
+        script, rhyme_chars = self._shared(analysis)
         left = line[pos - 1] if pos > 0 else ""
         right = line[pos + 1] if pos + 1 < len(line) else ""
         exclude = {line[pos]}
@@ -103,13 +108,14 @@ class Suggester:
             if group is None:
                 return []
             pool: tuple[str, ...] = self.book.group_chars(group.id, script)
-            for li, lp in analysis.rhyme_slots:
-                exclude.add(analysis.lines[li].text.chars[lp])
+            allowed = self._allowed_set((1, group.id, script), pool)
             wanted = PING_BIT
         else:
             wanted = PING_BIT if finding.need is Need.PING else ZE_BIT
             pool = self._pool(wanted, script)
-        return self._rank(pool, wanted, left, right, exclude, limit)
+            allowed = self._allowed_set((0, wanted, script), pool)
+            rhyme_chars = frozenset()
+        return self._rank(pool, allowed, wanted, left, right, exclude, rhyme_chars, limit)
 
     def for_char(
         self, analysis: PoemAnalysis, line: int, pos: int, limit: int = 12
@@ -138,23 +144,39 @@ class Suggester:
     def script_of(self, text: str) -> Script:
         return "traditional" if self.book.to_simplified(text) != text else "simplified"
 
+    def _shared(self, analysis: PoemAnalysis) -> tuple[Script, frozenset[str]]:
+        context = self._context
+        if context is None or context[0] is not analysis:
+            rhyme_chars = frozenset(analysis.lines[li].text.chars[lp]
+                                    for li, lp in analysis.rhyme_slots)  # fmt: skip
+            context = (analysis, self.script_of(analysis.text), rhyme_chars)
+            self._context = context
+        return context[1], context[2]
+
+    def _allowed_set(self, key: tuple[int, int, Script], pool: tuple[str, ...]) -> frozenset[str]:
+        allowed = self._allowed.get(key)
+        if allowed is None:  # a handful of pools (two tones, the groups) per script
+            allowed = self._allowed[key] = frozenset(pool)
+        return allowed
+
     def _rank(
         self,
         pool: tuple[str, ...],
+        allowed: frozenset[str],
         wanted: int,
         left: str,
         right: str,
         exclude: set[str],
+        used_rhymes: frozenset[str],
         limit: int,
     ) -> list[Suggestion]:
         after, before = self._bigrams()
         near_left = after.get(left, {}) if left else {}
         near_right = before.get(right, {}) if right else {}
         other = ZE_BIT if wanted == PING_BIT else PING_BIT
-        allowed = set(pool)
         scored: list[tuple[float, int, str]] = []
         for ch in set(near_left) | set(near_right):
-            if ch in exclude or ch not in allowed:
+            if ch in exclude or ch in used_rhymes or ch not in allowed:
                 continue
             context = near_left.get(ch, 0) + near_right.get(ch, 0)
             both = ch in near_left and ch in near_right
@@ -176,7 +198,7 @@ class Suggester:
                 break
         if len(out) < wanted_n:
             for ch in pool:  # fill up with the most used characters of the right tone
-                if ch in exclude or ch in taken:
+                if ch in exclude or ch in taken or ch in used_rhymes:
                     continue
                 mask = self.book.mask(ch)
                 if mask & UNCERTAIN_BIT:

@@ -84,6 +84,7 @@ def test_form_builds_the_request(qtbot: QtBot, book: RhymeBook) -> None:
     assert req == ComposeRequest(
         theme="秋夜思乡", form=Form.WULV, rhyme_group=gid("下平七阳"), title="月夜",
         imagery=("雁", "霜", "孤舟", "寒砧"), instructions="末联用问句", candidates=3,
+        thinking=True, think_budget=1024,  # every thinking request carries a budget
     )  # fmt: skip
     form.set_running(True)
     assert not form.generate_button.isEnabled() and form.stop_button.isEnabled()

@@ -76,10 +76,14 @@ def test_lists_the_catalog_with_kinds_sizes_and_what_fits(
     q4 = _row(dialog, "entry:qpm-1k-32b-r1-q4_k_m")
     assert q4[1] == "格律诗专用模型" and q4[2] == "19.90 GB"
     assert q4[3] == "显存 23.20 GB / 内存 24.20 GB"
-    assert q4[4] == "内存不足" and q4[5] == "未下载"
+    assert q4[4] == "无法运行" and q4[5] == "未下载"
+    assert "需要约 24.11 GB 内存" in dialog.tree.topLevelItem(0).toolTip(4)  # type: ignore[union-attr]
     small = _row(dialog, "entry:qwen2.5-1.5b-instruct-q4_k_m")
     assert small[1] == "通用模型（非格律诗专用）"
-    assert small[4] == "只能用 CPU 运行（较慢）"
+    assert small[4] == "仅用 CPU · 快"
+    thinker = _row(dialog, "entry:qwen3-1.7b-q4_k_m")
+    assert thinker[1] == "会思考的通用模型（非格律诗专用）" and thinker[4] == "仅用 CPU · 快"
+    assert _row(dialog, "entry:qwen3-8b-q4_k_m")[4] == "无法运行"
     assert "8.00 GB" in dialog.machine_label.text()
     dialog.select_entry("qwen2.5-1.5b-instruct-q4_k_m")
     assert "不是格律诗专用模型" in dialog.details.text()
@@ -90,14 +94,58 @@ def test_lists_the_catalog_with_kinds_sizes_and_what_fits(
 def test_english_and_a_bigger_machine(qtbot: QtBot, hub: FakeHub, registry: ModelRegistry) -> None:
     dialog = _manager(qtbot, hub, registry, WORKSTATION, Tr("en"))
     q4 = _row(dialog, "entry:qpm-1k-32b-r1-q4_k_m")
-    assert q4[1] == "poetry model" and q4[4] == "fits on the GPU"
+    assert q4[1] == "poetry model" and q4[4] == "★ recommended · fully on the GPU · fast"
+    q5 = _row(dialog, "entry:qpm-1k-32b-r1-q5_k_m")
+    assert q5[4].startswith("partly on the GPU (") and q5[4].endswith("/64 layers) · slow")
     q8 = _row(dialog, "entry:qpm-1k-32b-r1-q8_0")
-    assert q8[4] == "CPU only (slower)"
+    assert q8[4].startswith("partly on the GPU") and q8[4].endswith("very slow")
+    assert dialog.selected_entry() == load_catalog().get("qpm-1k-32b-r1-q4_k_m")
+    assert "Recommended: QPM-1K-32B-R1 (Q4_K_M" in dialog.recommend_label.text()
+    assert dialog.recommend_button.text() == "Download the recommended model"
     assert (
         _row(dialog, "entry:qwen2.5-7b-instruct-q4_k_m")[1]
         == "general model (not the poetry model)"
     )
     assert "RTX 4090" in dialog.machine_label.text()
+
+
+def test_first_run_recommends_one_download_and_says_why(
+    qtbot: QtBot, hub: FakeHub, registry: ModelRegistry, tmp_path: Path
+) -> None:
+    """No model yet on an 8 GB laptop: Qwen3-4B is preselected, the reason names the poetry
+    model it passed over, and one button downloads it; then it offers to use it."""
+    data = gguf_bytes(tmp_path, arch="qwen3", name="Qwen3-4B")
+    hub.add_repo("Qwen/Qwen3-4B-GGUF", {"Qwen3-4B-Q4_K_M.gguf": data}, tags=["gguf"])
+    dialog = _manager(qtbot, hub, registry)
+    assert dialog.selected_entry() == load_catalog().get("qwen3-4b-q4_k_m")
+    text = dialog.recommend_label.text()
+    assert text.startswith("还没有模型。推荐Qwen3-4B")
+    assert "仅用 CPU，中等" in text and "含 1024 词元思考" in text
+    assert "雅韵 QPM-1K-32B-R1（Q4_K_M，推荐）在本机无法运行" in text
+    assert _row(dialog, "entry:qwen3-4b-q4_k_m")[4] == "★ 推荐 · 仅用 CPU · 中等"
+    assert "本机：仅用 CPU，中等" in dialog.details.text()
+    button = dialog.recommend_button
+    assert button.isVisibleTo(dialog) and button.text() == "下载推荐的模型"
+    with qtbot.waitSignal(dialog.models_changed, timeout=15000):
+        button.click()
+    assert dialog.download_dialog is not None and dialog.download_dialog.state == "done"
+    dialog.download_dialog.accept()
+    assert _row(dialog, "entry:qwen3-4b-q4_k_m")[5] == "已下载 ✓"
+    assert button.text() == "使用推荐的模型" and not dialog.recommend_label.text().startswith("还")
+    with qtbot.waitSignal(dialog.model_chosen) as chosen:
+        button.click()
+    assert chosen.args[0].entry_id == "qwen3-4b-q4_k_m"
+    assert chosen.args[0].prompt_style == "qwen3-think"
+
+
+def test_a_machine_too_small_for_anything(
+    qtbot: QtBot, hub: FakeHub, registry: ModelRegistry
+) -> None:
+    dialog = _manager(qtbot, hub, registry, MachineInfo(ram_bytes=2 * 10**9, vram_bytes=None))
+    assert dialog.recommendation is None and not dialog.recommend_button.isVisibleTo(dialog)
+    assert "远程服务器" in dialog.recommend_label.text()
+    unknown = _manager(qtbot, hub, registry, MachineInfo(None, None))
+    assert _row(unknown, "entry:qwen3-4b-q4_k_m")[4] == "未知"
 
 
 def test_find_shows_what_the_hub_has_before_downloading(

@@ -29,7 +29,11 @@ from app.prosody.rhymebook import RhymeBook
 from app.settings import EngineSettings, Settings
 from app.storage.records import PoemData
 from app.ui.compose.feature import generated_data
-from tests.support.engine_fixtures import qwen2_vocab_fixture, tiny_model_fixture  # noqa: F401
+from tests.support.engine_fixtures import (  # noqa: F401
+    qwen2_vocab_fixture,
+    tiny_model_fixture,
+    tiny_qwen3_fixture,
+)
 from tests.support.engine_http import ScriptedServer
 from tests.support.shell_window import events, save_and_wait, settings_on_disk, type_text
 from tests.support.window_app import answer_modal, open_app_window, process_gone
@@ -420,3 +424,52 @@ def test_a_downloaded_model_becomes_current_and_loads_then_deleting_it_lets_go(
     assert models.current() is None and "未选择" in window.compose.host.model_line.text()
     client = models.local_backend().client
     qtbot.waitUntil(lambda: client.state == "idle", timeout=10_000)  # unloaded
+
+
+# ---------------------------------------------------------------- a Qwen3 model
+@pytest.mark.model
+def test_a_qwen3_model_thinks_within_its_budget_and_the_window_remembers_the_choice(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook, tiny_qwen3: Path
+) -> None:
+    """A Qwen3 file added from disk (its header says qwen3: the style is preselected) is a
+    general model that thinks; the compose form offers the switch with the model's own
+    default budget; the budget ends the thinking and the panel says so; the choice is
+    kept in the settings."""
+    window = open_app_window(qtbot, tmp_path, book, settings=small_context())
+    models = window.models_ui
+    models.manager_action.trigger()
+    dialog = models.manager
+    assert dialog is not None
+
+    def as_qwen3(local: Any) -> None:
+        assert local.style_box.currentData() == "qwen3-think"  # from the header
+        assert local.kind_box.currentData() == "general"
+        local.accept()
+
+    answer_modal(lambda: getattr(dialog, "local_dialog", None), as_qwen3)
+    with qtbot.waitSignal(models.loaded, timeout=90_000):
+        added = dialog.add_local_file(tiny_qwen3)
+    assert added is not None and added.prompt_style == "qwen3-think"
+    assert models.prompt_style() == "qwen3" and models.default_think_budget() == 512
+    panel = window.compose.ensure_panel()
+    assert panel.prompt_style.value == "qwen3"
+    assert "会思考的通用模型（非格律诗专用）" in window.compose.host.model_line.text()
+    form = panel.form
+    assert form.thinking.isEnabled() and form.budget.text() == "自动（512 词元）"
+    panel.sampling = Sampling(max_tokens=30, seed=4)
+    fill_form(panel)
+    form.budget.setValue(9)
+    with qtbot.waitSignal(panel.run_finished, timeout=60_000):
+        form.generate_button.click()
+    run = panel.runs[0]
+    assert run.stats is not None and run.stats.think_tokens == 9
+    assert panel.reasoning.note.isVisible() and "9 词元" in panel.reasoning.note.text()
+    engine = settings_on_disk(tmp_path)["engine"]
+    assert (engine["thinking"], engine["think_budget"]) == (True, 9)
+    form.thinking.setChecked(False)
+    form.budget.setValue(-1)
+    with qtbot.waitSignal(panel.run_finished, timeout=60_000):
+        form.generate_button.click()
+    assert panel.runs[0].stats is not None and panel.runs[0].stats.think_tokens == 0
+    engine = settings_on_disk(tmp_path)["engine"]
+    assert (engine["thinking"], engine["think_budget"]) == (False, None)

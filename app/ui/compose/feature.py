@@ -2,7 +2,7 @@
 
 :class:`ComposeFeature` adds 作诗 (Ctrl+G) to the 模型 menu. The first time it is
 used it builds :class:`ComposeHost` — a line naming the model (a general model is
-labelled as not the poetry model) above the
+labelled as not the poetry model, one that thinks as such) above the
 :class:`~app.ui.compose.form.ComposePanel` (form, reasoning, result, engine status)
 — and hosts it in the right-hand area with ``add_side_panel("compose", …)``. The
 panel runs on the :class:`~app.ui.models.controller.ModelController`'s backend: the
@@ -188,7 +188,11 @@ class ComposeFeature(QObject):
             self.models.backend(),
             client=local.client,
             style=PromptStyle(self.models.prompt_style()),
+            think_budget=self.models.default_think_budget(),
         )
+        engine = self.models.settings.engine
+        panel.form.set_thinking(engine.thinking, engine.think_budget)
+        panel.form.generate_requested.connect(self._remember_thinking)
         panel.setObjectName("compose-panel")
         panel.insert_requested.connect(self.insert)
         panel.save_requested.connect(self.save)
@@ -259,9 +263,18 @@ class ComposeFeature(QObject):
         from app.compose.prompt import PromptStyle
 
         self._pending_backend = False
-        panel.set_backend(self.models.backend(), style=PromptStyle(self.models.prompt_style()))
+        panel.set_backend(
+            self.models.backend(),
+            style=PromptStyle(self.models.prompt_style()),
+            think_budget=self.models.default_think_budget(),
+        )
         self._show_backend_status()
         self._show_model()
+
+    def _remember_thinking(self, _request: object) -> None:
+        panel = self.panel
+        if panel is not None:
+            self.models.save_thinking(*panel.form.thinking_choice())
 
     def _run_finished(self) -> None:
         if self._pending_backend:
@@ -325,6 +338,7 @@ class ComposeFeature(QObject):
                     lambda: self._back_to(before, before_data),
                 )
             ],
+            document=w.current_document(),  # goes as soon as the generated poem is left
         )
 
     def _back_to(self, doc: PoemDocument, data: PoemData) -> None:

@@ -3,8 +3,12 @@
 :class:`ComposeForm` collects a :class:`~app.compose.prompt.ComposeRequest`:
 theme and title, form (五绝 七绝 五律 七律), the rhyme group (the 106 groups,
 平声 first, each with its most used characters), imagery words, free
-instructions, the number of candidates, and "strict metre" (enabled only when
-the constrained-decoding module ``app.compose.constraint`` is installed).
+instructions, the number of candidates, "strict metre" (enabled only when
+the constrained-decoding module ``app.compose.constraint`` is installed), and
+thinking: on or off (Qwen3 can switch it; the poetry model always thinks; a general
+chat model does not) and the thinking budget — "automatic" is the model's own
+default, by its size — after which the engine closes thinking itself. The reasoning
+panel says when the budget ended the thinking.
 
 :class:`ComposePanel` wires the form to a backend (the local engine client or a
 remote server): it builds the prompt, runs the candidates one after another on
@@ -21,6 +25,7 @@ import importlib.util
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -29,6 +34,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -116,6 +122,25 @@ class ComposeForm(QWidget):
         self.instructions.setMaximumHeight(70)
         self.candidates = QSpinBox()
         self.candidates.setRange(1, 8)
+        self.thinking = QCheckBox(tr("先思考", "Think first"))
+        self.thinking.setObjectName("compose-thinking")
+        self.thinking.setChecked(True)
+        self.budget = QSpinBox()
+        self.budget.setObjectName("compose-think-budget")
+        self.budget.setRange(-1, 32768)
+        self.budget.setSingleStep(128)
+        self.budget.setSuffix(tr(" 词元", " tokens"))
+        self.budget.setToolTip(
+            tr(
+                "思考最多这么多词元，之后由引擎结束思考、开始作答。“自动”按模型大小而定。",
+                "At most this many thinking tokens; then the engine ends the thinking and "
+                "the answer begins. “Automatic” depends on the model's size.",
+            )
+        )
+        self.default_budget = 1024
+        self._budget_auto_text()
+        self.budget.setValue(-1)
+        self.thinking.toggled.connect(self._update_thinking)
         self.strict = QCheckBox(tr("严格格律（约束解码）", "Strict metre (constrained decoding)"))
         available = constraint_available() if strict_available is None else strict_available
         self.strict.setEnabled(available)
@@ -139,6 +164,11 @@ class ComposeForm(QWidget):
         fields.addRow(tr("意象", "Imagery"), self.imagery)
         fields.addRow(tr("要求", "Instructions"), self.instructions)
         fields.addRow(tr("候选数", "Candidates"), self.candidates)
+        think_row = QHBoxLayout()
+        think_row.addWidget(self.thinking)
+        think_row.addWidget(QLabel(tr("思考预算", "Thinking budget")))
+        think_row.addWidget(self.budget, 1)
+        fields.addRow(tr("思考", "Thinking"), think_row)
         buttons = QHBoxLayout()
         buttons.addWidget(self.strict, 1)
         buttons.addWidget(self.generate_button)
@@ -148,7 +178,58 @@ class ComposeForm(QWidget):
         layout.addLayout(fields)
         layout.addLayout(buttons)
         self._running = False
+        self.can_switch_thinking = True
         self._update_buttons()
+
+    # ------------------------------------------------------------------ thinking
+    def set_model_thinking(self, style: PromptStyle, default_budget: int) -> None:
+        """Fit the thinking controls to the model: Qwen3 can switch thinking, the poetry
+        model always thinks, a general chat model does not; ``default_budget`` is what
+        "automatic" stands for."""
+        tr = self._tr
+        self.default_budget = default_budget
+        self._budget_auto_text()
+        self.can_switch_thinking = style is PromptStyle.QWEN3
+        self.thinking.setEnabled(self.can_switch_thinking)
+        if style is PromptStyle.GENERAL:
+            self.thinking.setToolTip(tr("此模型不会思考", "This model does not think"))
+        elif style is PromptStyle.REASONING:
+            self.thinking.setToolTip(tr("此模型总会先思考", "This model always thinks first"))
+        else:
+            self.thinking.setToolTip(
+                tr("关闭时模型直接作答（Qwen3 的思考开关）", "Off: the model answers at once")
+            )
+        self._style = style
+        self._update_thinking()
+
+    def set_thinking(self, thinking: bool, budget: int | None) -> None:
+        """The poet's last choice (from the settings): ``budget`` None is automatic."""
+        self.thinking.setChecked(thinking)
+        self.budget.setValue(-1 if budget is None else budget)
+
+    def thinking_choice(self) -> tuple[bool, int | None]:
+        """(thinking on, the budget or None for automatic), as the settings keep them."""
+        value = self.budget.value()
+        return self.thinking.isChecked(), None if value < 0 else value
+
+    @property
+    def thinks(self) -> bool:
+        """Whether the request will think (as the model and the switch decide)."""
+        style = getattr(self, "_style", PromptStyle.REASONING)
+        if style is PromptStyle.GENERAL:
+            return False
+        return style is PromptStyle.REASONING or self.thinking.isChecked()
+
+    def think_budget(self) -> int:
+        value = self.budget.value()
+        return self.default_budget if value < 0 else value
+
+    def _budget_auto_text(self) -> None:
+        n = self.default_budget
+        self.budget.setSpecialValueText(self._tr(f"自动（{n} 词元）", f"automatic ({n} tokens)"))
+
+    def _update_thinking(self) -> None:
+        self.budget.setEnabled(self.thinks)
 
     def request(self) -> ComposeRequest:
         """The request the form describes (ValueError if it lacks a theme and a title)."""
@@ -161,6 +242,8 @@ class ComposeForm(QWidget):
             imagery=words,
             instructions=self.instructions.toPlainText().strip(),
             candidates=self.candidates.value(),
+            thinking=self.thinks,
+            think_budget=self.think_budget() if self.thinks else None,
         )
 
     @property
@@ -209,6 +292,7 @@ class ComposePanel(QWidget):
         style: PromptStyle = PromptStyle.REASONING,
         sampling: Sampling | None = None,
         batch_ms: int = 40,
+        think_budget: int = 1024,
     ) -> None:
         super().__init__(parent)
         self._tr = tr
@@ -216,9 +300,10 @@ class ComposePanel(QWidget):
         self._backend = backend
         self._client = client
         self.prompt_style = style
-        self.sampling = sampling or Sampling()
+        self._sampling = sampling  # None: the style's own (Qwen's advice per thinking mode)
         self._batch_ms = batch_ms
         self.form = ComposeForm(tr, book, self)
+        self.form.set_model_thinking(style, think_budget)
         self.reasoning = ReasoningPanel(tr, self, flush_ms=batch_ms)
         self.result = ResultView(tr, checker, self, flush_ms=batch_ms)
         self.status = EngineStatus(tr, self)
@@ -249,6 +334,15 @@ class ComposePanel(QWidget):
 
     # ------------------------------------------------------------------ control
     @property
+    def sampling(self) -> Sampling:
+        """The sampling the poet set, else the defaults (thinking mode's)."""
+        return self._sampling or Sampling()
+
+    @sampling.setter
+    def sampling(self, value: Sampling | None) -> None:
+        self._sampling = value
+
+    @property
     def running(self) -> bool:
         return self._worker is not None
 
@@ -256,19 +350,30 @@ class ComposePanel(QWidget):
     def runs(self) -> list[CandidateRun]:
         return list(self._runs)
 
-    def set_backend(self, backend: Backend, *, style: PromptStyle | None = None) -> None:
-        """Use another backend (a newly loaded local model, a remote server)."""
+    def set_backend(
+        self,
+        backend: Backend,
+        *,
+        style: PromptStyle | None = None,
+        think_budget: int | None = None,
+    ) -> None:
+        """Use another backend (a newly loaded local model, a remote server);
+        ``think_budget``: the model's default thinking budget."""
         if self.running:
             raise RuntimeError("cannot switch backends while generating")
         self._backend = backend
         if style is not None:
             self.prompt_style = style
+        self.form.set_model_thinking(
+            self.prompt_style,
+            think_budget if think_budget is not None else self.form.default_budget,
+        )
 
     def start(self, request: ComposeRequest) -> None:
         """Compose ``request``: its candidates run one after another."""
         if self.running:
             return
-        plan = build_prompt(request, self._book, style=self.prompt_style, sampling=self.sampling)
+        plan = build_prompt(request, self._book, style=self.prompt_style, sampling=self._sampling)
         self._plan = plan
         requests = plan.generate_requests()
         if self.form.strict_metre:
@@ -279,9 +384,7 @@ class ComposePanel(QWidget):
                 "form": request.form.value,
                 "group": request.rhyme_group,
             }
-            requests = [
-                GenerateRequest(r.messages, r.prompt, r.sampling, r.stop, spec) for r in requests
-            ]
+            requests = [replace(r, constraint=spec) for r in requests]
         self._requests = requests
         self._runs = []
         self._stopping = False
@@ -362,11 +465,14 @@ class ComposePanel(QWidget):
 
     def _on_events(self, run: CandidateRun, batch: list[EngineEvent]) -> None:
         before = run.n_tokens
+        budget_before = run.budget_ended_thinking
         for delta in run.consume(batch):
             if delta.part is Part.THINK:
                 self.reasoning.append(delta.text)
             else:
                 self.result.append_answer(run.index, delta.text)
+        if run.budget_ended_thinking and not budget_before:
+            self.reasoning.note_budget_ended(run.budget_at)
         if run.n_tokens == 0 and run.prompt_tokens is not None and not run.finished:
             n = run.prompt_tokens
             self.result.set_progress(
@@ -392,6 +498,8 @@ class ComposePanel(QWidget):
                 self.reasoning.append(delta.text)
             else:
                 self.result.append_answer(run.index, delta.text)
+        if run.result is not None and run.result.ended_in_think and not run.cancelled:
+            self.reasoning.note_unfinished()
         self.reasoning.finish()
         message = ""
         if run.failure is not None:

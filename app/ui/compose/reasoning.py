@@ -81,7 +81,8 @@ class StreamingText(QPlainTextEdit):
 
 
 class ReasoningPanel(QWidget):
-    """A heading with a live count, and the streamed reasoning below it."""
+    """A heading with a live count, the streamed reasoning below it, and a note when the
+    thinking did not end by itself (the budget ended it, or it never ended)."""
 
     def __init__(self, tr: Tr, parent: QWidget | None = None, *, flush_ms: int = 40) -> None:
         super().__init__(parent)
@@ -96,10 +97,17 @@ class ReasoningPanel(QWidget):
             )
         )
         self.view.setObjectName("reasoningText")
+        self.note = QLabel()
+        self.note.setObjectName("reasoning-note")
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.setStyleSheet("color: #b26a00;")
+        self.note.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.note)
         self._chars = 0
         self.view.flushed.connect(self._on_flushed)
 
@@ -109,6 +117,34 @@ class ReasoningPanel(QWidget):
         self._chars = 0
         self._label = label
         self.heading.setText(self._title())
+        self.note.clear()
+        self.note.hide()
+
+    def note_budget_ended(self, budget: int | None) -> None:
+        """The engine closed the thinking at the budget; the answer follows."""
+        tr = self._tr
+        n_zh = f"（{budget} 词元）" if budget is not None else ""
+        n_en = f" ({budget} tokens)" if budget is not None else ""
+        self._show_note(
+            tr(
+                f"思考预算{n_zh}已用完：引擎结束了思考，模型开始作答。",
+                f"The thinking budget{n_en} ran out: the engine ended the thinking and the "
+                "model is answering.",
+            )
+        )
+
+    def note_unfinished(self) -> None:
+        """The stream ended while the model was still thinking: no answer."""
+        self._show_note(
+            self._tr(
+                "模型没有结束思考（达到了生成长度上限），没有作答。",
+                "The model never finished thinking (the length limit came first); no answer.",
+            )
+        )
+
+    def _show_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.show()
 
     def append(self, text: str) -> None:
         self.view.append_text(text)

@@ -1,5 +1,11 @@
 """The library panel: search, filter, sort, open, delete to the trash, restore.
 
+The selection follows the poem open in the editor (``set_current_poem``): a new
+poem clears it, and a refresh selects the open poem again, so 删除 never acts on
+a row left highlighted from an earlier poem. Deleting anything else than the
+poem on screen asks first, naming the poems; every delete ends with
+``trashed(list[PoemRecord])`` so the window can say what went, with 撤销.
+
 Every query goes through the :class:`~app.ui.library.client.LibraryClient`
 (the library's own thread), debounced while the user types; a query that comes
 back after a newer one was sent is dropped, so the list always shows the latest
@@ -34,7 +40,7 @@ from app.storage.records import FORMS, PoemQuery, PoemRecord, SortKey, TagCount
 from app.ui.i18n import Tr
 from app.ui.library import ops
 from app.ui.library.client import LibraryClient
-from app.ui.library.table_model import PoemTableModel
+from app.ui.library.table_model import PoemTableModel, poem_title
 
 SEARCH_DELAY_MS = 150
 
@@ -45,6 +51,7 @@ class LibraryPanel(QWidget):
     open_requested = Signal(int)  # poem id
     new_requested = Signal()
     poem_deleted = Signal(int)  # moved to the trash
+    trashed = Signal(list)  # the PoemRecords one delete moved to the trash
     poem_restored = Signal(int)  # taken out of the trash
     trash_emptied = Signal(int)  # how many poems went for good
     tag_renamed = Signal(str, str)  # old, new
@@ -58,6 +65,8 @@ class LibraryPanel(QWidget):
         self._generation = 0
         self._current_poem: int | None = None
         self.confirm: Callable[[str], bool] = self._ask  # replaceable (tests, scripted use)
+        # called with the poems about to go to the trash (the window saves the open one first)
+        self.before_delete: Callable[[list[int]], None] = lambda _ids: None
         self.ask_text: Callable[[str, str], str | None] = self._ask_text  # (question, default)
 
         self.search_edit = QLineEdit()
@@ -250,11 +259,15 @@ class LibraryPanel(QWidget):
     def _show(self, generation: int, records: list[PoemRecord]) -> None:
         if generation != self._generation:
             return  # an older answer; a newer question is on its way
-        selected = self.selected_id()
+        chosen = self.selected_ids()
         self.model.set_records(records)
-        keep = selected if selected is not None else self._current_poem
-        if keep is not None:
-            self.select_poem(keep)
+        if len(chosen) > 1:  # a selection of several (for export, delete) is the user's
+            self._select_ids(chosen)
+        elif self._current_poem is not None and not self.in_trash_view:
+            if not self.select_poem(self._current_poem):
+                self.table.clearSelection()
+        elif chosen:
+            self._select_ids(chosen)
         count = len(records)
         self.count_label.setText(
             self._tr(f"回收站 {count} 首", f"{count} in trash")
@@ -311,11 +324,28 @@ class LibraryPanel(QWidget):
         self.table.scrollTo(self.model.index(row, 0))
         return True
 
+    def _select_ids(self, poem_ids: list[int]) -> None:
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for poem_id in poem_ids:
+            row = self.model.row_of(poem_id)
+            if row >= 0:
+                selection.select(self.model.index(row, 0), flags)
+
     def set_current_poem(self, poem_id: int | None) -> None:
-        """The poem open in the editor (kept selected across refreshes)."""
+        """The poem open in the editor: selected now and after every refresh (none for a
+        new poem, so no row stays highlighted from the poem before)."""
         self._current_poem = poem_id
-        if poem_id is not None:
-            self.select_poem(poem_id)
+        if self.in_trash_view:
+            return
+        if poem_id is None or not self.select_poem(poem_id):
+            self.table.clearSelection()
+            self.table.setCurrentIndex(QModelIndex())
+
+    @property
+    def current_poem(self) -> int | None:
+        return self._current_poem
 
     def focus_search(self) -> None:
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -354,19 +384,99 @@ class LibraryPanel(QWidget):
             self.open_requested.emit(poem_id)
 
     def delete_selected(self) -> None:
+        """Move the selected poems to the trash; asks first when that is not just the poem
+        open in the editor (naming them), since the open poem is what the poet looks at."""
         if self.in_trash_view:
             return
-        for poem_id in self.selected_ids():
-            self.delete_poem(poem_id)
+        ids = self.selected_ids()
+        if not ids:
+            return
+        if self._current_poem is not None and ids != [self._current_poem]:
+            names = "".join(f"《{self._name(poem_id)}》" for poem_id in ids[:5])
+            more = len(ids) - 5
+            question = self._tr(
+                f"把{names}{f'等 {len(ids)} 首' if more > 0 else ''}移到回收站？"
+                "（编辑器里打开的是另一首诗。）",
+                f"Move {names}{f' and {more} more' if more > 0 else ''} to the trash? "
+                "(The editor shows another poem.)",
+            )
+            if not self.confirm(question):
+                return
+        self.delete_poems(ids)
 
-    def delete_poem(self, poem_id: int) -> None:
-        """Move a poem to the trash (no question asked: the trash gives it back)."""
+    def _name(self, poem_id: int) -> str:
+        record = self.model.record(self.model.row_of(poem_id))
+        return poem_title(record, self._tr) if record is not None else str(poem_id)
 
-        def done(_record: object) -> None:
+    def delete_poems(self, poem_ids: list[int]) -> None:
+        """Move poems to the trash (the trash gives them back); ``trashed`` says which."""
+        if not poem_ids:
+            return
+        self.before_delete(list(poem_ids))
+        gone: list[PoemRecord] = []
+        left = [len(poem_ids)]
+
+        def one_done(record: PoemRecord | None) -> None:
+            if record is not None:
+                gone.append(record)
+            left[0] -= 1
+            if left[0] == 0:
+                self.refresh_now()
+                if gone:
+                    self.trashed.emit(list(gone))
+
+        for poem_id in poem_ids:
+            self.delete_poem(poem_id, then=one_done)
+
+    def delete_poem(
+        self, poem_id: int, *, then: Callable[[PoemRecord | None], None] | None = None
+    ) -> None:
+        """Move one poem to the trash (no question asked: the trash gives it back)."""
+
+        def done(record: PoemRecord) -> None:
             self.poem_deleted.emit(poem_id)
-            self.refresh_now()
+            if then is not None:
+                then(record)
+            else:
+                self.refresh_now()
+                self.trashed.emit([record])
 
-        self._library.call(ops.delete, poem_id, on_result=done, on_error=self.failed.emit)
+        def failed(exc: BaseException) -> None:
+            self.failed.emit(exc)
+            if then is not None:
+                then(None)
+
+        self._library.call(ops.delete, poem_id, on_result=done, on_error=failed)
+
+    def undelete_poems(self, poem_ids: list[int], then: Callable[[], None] | None = None) -> None:
+        """Take poems out of the trash again (the 撤销 of a delete)."""
+        left = [len(poem_ids)]
+
+        def one_done() -> None:
+            left[0] -= 1
+            if left[0] == 0:
+                self.refresh_now()
+                if then is not None:
+                    then()
+
+        def restored(poem_id: int) -> Callable[[object], None]:
+            def done(_record: object) -> None:
+                self.poem_restored.emit(poem_id)
+                one_done()
+
+            return done
+
+        def failed(exc: BaseException) -> None:
+            self.failed.emit(exc)
+            one_done()
+
+        for poem_id in poem_ids:
+            self._library.call(
+                ops.undelete,
+                poem_id,
+                on_result=restored(poem_id),
+                on_error=failed,
+            )
 
     def restore_selected(self) -> None:
         if not self.in_trash_view:
@@ -427,7 +537,7 @@ class LibraryPanel(QWidget):
     def _ask(self, question: str) -> bool:
         answer = QMessageBox.question(
             self,
-            self._tr("清空回收站", "Empty trash"),
+            self._tr("诗库", "Library"),
             question,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,

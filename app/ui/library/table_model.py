@@ -19,7 +19,12 @@ def poem_title(record: PoemRecord, tr: Tr) -> str:
     """The title, or the first line of the text when untitled."""
     if record.title.strip():
         return record.title.strip()
-    first = next((line.strip() for line in record.text.splitlines() if line.strip()), "")
+    return poem_name(record.text, tr)
+
+
+def poem_name(text: str, tr: Tr) -> str:
+    """An untitled poem's name: the start of its first line."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return f"{first[:12]}…" if first else tr("（无题）", "(untitled)")
 
 

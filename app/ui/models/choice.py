@@ -30,7 +30,14 @@ if TYPE_CHECKING:
     from app.models.registry import InstalledModel, ModelRegistry
 
 ModelKindShown = Literal["poetry", "general", "unknown"]
-StyleName = Literal["reasoning", "general"]
+StyleName = Literal["reasoning", "general", "qwen3"]
+# registry/catalog prompt styles -> the compose panel's (app.compose.prompt.PromptStyle)
+_STYLES: dict[str, StyleName] = {
+    "qpm-r1": "reasoning",
+    "qwen3-think": "qwen3",
+    "chatml-general": "general",
+}
+FALLBACK_BUDGET = 1024  # a thinking budget when nothing says more (a 4B-sized model)
 
 _POETIC_NAMES = ("qpm", "yayun", "xunzi")
 
@@ -50,14 +57,30 @@ class CurrentModel:
     kind: ModelKindShown
     prompt_style: StyleName
     key: str = ""  # the registry key ("" for a file given only by its path)
+    think_budget: int = FALLBACK_BUDGET  # the model's default thinking budget
 
     @property
     def exists(self) -> bool:
         return self.path.is_file()
 
+    @property
+    def thinks(self) -> bool:
+        return self.prompt_style != "general"
+
+    @property
+    def can_switch_thinking(self) -> bool:
+        """Only Qwen3's template has a switch; the poetry model always thinks."""
+        return self.prompt_style == "qwen3"
+
     def kind_label(self, lang: str) -> str:
         if self.kind == "poetry":
             return "格律诗专用模型" if lang == "zh" else "poetry model"
+        if self.kind == "general" and self.thinks:
+            return (
+                "会思考的通用模型（非格律诗专用）"
+                if lang == "zh"
+                else "general model that thinks (not the poetry model)"
+            )
         if self.kind == "general":
             return (
                 "通用模型（非格律诗专用）"
@@ -67,11 +90,19 @@ class CurrentModel:
         return "未登记的模型文件" if lang == "zh" else "unregistered model file"
 
     @classmethod
-    def of_installed(cls, model: InstalledModel, lang: str = "zh") -> CurrentModel:
+    def of_installed(
+        cls, model: InstalledModel, lang: str = "zh", catalog: Catalog | None = None
+    ) -> CurrentModel:
+        from app.models.budget import budget_for_file, entry_think_budget
+
         name = model.name.get("en" if lang == "en" else "zh")
-        style: StyleName = "general" if model.prompt_style == "chatml-general" else "reasoning"
+        style: StyleName = _STYLES.get(model.prompt_style, "reasoning")
         kind: ModelKindShown = "general" if model.kind == "general" else "poetry"
-        return cls(model.path, name, kind, style, model.key)
+        if catalog is not None and model.entry_id and model.entry_id in catalog:
+            budget = entry_think_budget(catalog.get(model.entry_id))
+        else:
+            budget = budget_for_file(model.size, model.quant)
+        return cls(model.path, name, kind, style, model.key, budget)
 
     @classmethod
     def of_path(cls, path: Path) -> CurrentModel:
@@ -89,17 +120,17 @@ def current_model(
     if engine.model_key:
         model = registry.get(engine.model_key)
         if model is not None:
-            return CurrentModel.of_installed(model, lang)
+            return CurrentModel.of_installed(model, lang, catalog)
     if engine.model_path:
         path = Path(engine.model_path).expanduser()
         for model in registry.models():
             if model.path == path:
-                return CurrentModel.of_installed(model, lang)
+                return CurrentModel.of_installed(model, lang, catalog)
         return CurrentModel.of_path(path)
     if catalog is not None:
         installed = registry.for_entry(catalog.default.id)
         if installed is not None:
-            return CurrentModel.of_installed(installed, lang)
+            return CurrentModel.of_installed(installed, lang, catalog)
     return None
 
 

@@ -199,11 +199,25 @@ class ModelController(QObject):
         return self.local_backend()
 
     def prompt_style(self) -> str:
-        """``"reasoning"`` or ``"general"``: the remote setting, or the current model's."""
+        """``"reasoning"``, ``"qwen3"`` or ``"general"``: the remote setting, or the
+        current model's."""
         if self.is_remote and self.remote_backend() is not None:
             return self.settings.engine.remote.prompt_style
         model = self.current()
         return model.prompt_style if model is not None else "reasoning"
+
+    def default_think_budget(self) -> int:
+        """The current model's default thinking budget (by its size)."""
+        from app.ui.models.choice import FALLBACK_BUDGET
+
+        model = None if self.is_remote else self.current()
+        return model.think_budget if model is not None else FALLBACK_BUDGET
+
+    def save_thinking(self, thinking: bool, budget: int | None) -> None:
+        """Remember the compose form's thinking switch and budget (None: automatic)."""
+        engine = self.settings.engine
+        if (engine.thinking, engine.think_budget) != (thinking, budget):
+            self._save_engine(replace(engine, thinking=thinking, think_budget=budget))
 
     # ------------------------------------------------------------------ settings
     def _save_engine(self, engine: EngineSettings) -> bool:

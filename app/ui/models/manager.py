@@ -2,6 +2,11 @@
 
 One row per catalog entry (the poetry model's quantizations first, then the general
 models, each labelled as such) and one per model file the user registered from disk.
+The 本机 column marks each entry for this machine (:func:`app.models.fit.assess`): fully on
+the GPU, partly (layers), CPU only or not at all, with its speed class. Above the list,
+the entry :func:`app.models.fit.recommend` picks is named with the reason, preselected,
+and one button downloads it (or uses it, once installed) — the first-run path for a poet
+with no model.
 For the selected row: "find" asks the hub where the file is and shows it (repository,
 size, SHA-256) before anything is downloaded; "download" opens a
 :class:`~app.ui.models.download_dialog.DownloadDialog`; "use a GGUF file I already have"
@@ -39,6 +44,7 @@ from PySide6.QtWidgets import (
 from app.models.catalog import Catalog, CatalogEntry
 from app.models.download import Downloader
 from app.models.errors import ModelError
+from app.models.fit import Recommendation, assess, recommend
 from app.models.gguf.header import GGUFInfo
 from app.models.machine import MachineInfo
 from app.models.registry import InstalledModel, ModelKind, ModelRegistry
@@ -99,9 +105,13 @@ class LocalModelDialog(QDialog):
         self.style_box = QComboBox()
         self.style_box.addItem(tr("思考/作答格式（qpm-r1）", "think/answer (qpm-r1)"), "qpm-r1")
         self.style_box.addItem(tr("通用对话（ChatML）", "general chat (ChatML)"), "chatml-general")
+        self.style_box.addItem(
+            tr("Qwen3 思考（可开关）", "Qwen3 thinking (switchable)"), "qwen3-think"
+        )
         looks_poetic = any(w in info.name.lower() for w in ("qpm", "yayun", "xunzi"))
         self.kind_box.setCurrentIndex(0 if looks_poetic else 1)
-        self.style_box.setCurrentIndex(0 if looks_poetic else 1)
+        qwen3 = info.architecture.startswith("qwen3") and not looks_poetic
+        self.style_box.setCurrentIndex(0 if looks_poetic else 2 if qwen3 else 1)
         form.addRow(tr("用途", "Use as"), self.kind_box)
         form.addRow(tr("提示格式", "Prompt style"), self.style_box)
         layout.addLayout(form)
@@ -166,8 +176,11 @@ class ModelManagerDialog(QDialog):
         self.download_dialog: DownloadDialog | None = None
         self._pending_download: str | None = None
         self._relay = FutureRelay(self)
+        self.recommendation: Recommendation | None = recommend(catalog, self.machine)
         self._build()
         self.refresh()
+        if self.selected_key() is None and self.recommendation is not None:
+            self.select_entry(self.recommendation.entry.id)
 
     # ------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -177,6 +190,17 @@ class ModelManagerDialog(QDialog):
         layout = QVBoxLayout(self)
         self.machine_label = QLabel(self.machine.describe(tr.language))
         layout.addWidget(self.machine_label)
+        self.recommend_label = QLabel()
+        self.recommend_label.setObjectName("model-recommendation")
+        self.recommend_label.setWordWrap(True)
+        self.recommend_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.recommend_button = QPushButton()
+        self.recommend_button.setObjectName("model-recommended-action")
+        self.recommend_button.clicked.connect(self.take_recommendation)
+        advice = QHBoxLayout()
+        advice.addWidget(self.recommend_label, 1)
+        advice.addWidget(self.recommend_button)
+        layout.addLayout(advice)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(COLUMNS)
         self.tree.setHeaderLabels(
@@ -250,6 +274,7 @@ class ModelManagerDialog(QDialog):
             )
             item.setData(0, ROLE_KEY, f"entry:{entry.id}")
             self.tree.addTopLevelItem(item)
+            self._mark_fit(item, entry)
         for model in self.registry.models():
             if model.entry_id:
                 continue
@@ -273,16 +298,72 @@ class ModelManagerDialog(QDialog):
             self.tree.resizeColumnToContents(column)
         if selected:
             self.select_key(selected)
+        self._show_recommendation()
         self._selection_changed()
 
+    def _machine_known(self) -> bool:
+        return self.machine.ram_bytes is not None or bool(self.machine.vram_bytes)
+
     def _fit_text(self, entry: CatalogEntry) -> str:
+        """The 本机 column: where it runs and how fast (★ for the recommended entry)."""
         tr = self._tr
-        return {
-            "gpu": tr("可全部放入显卡", "fits on the GPU"),
-            "cpu": tr("只能用 CPU 运行（较慢）", "CPU only (slower)"),
-            "no": tr("内存不足", "not enough memory"),
-            "unknown": tr("未知", "unknown"),
-        }[self.machine.fit(entry)]
+        if not self._machine_known():
+            return tr("未知", "unknown")
+        fit = assess(entry, self.machine)
+        text = fit.label(tr.language)
+        if fit.runs:
+            speed = fit.speed_label(tr.language).split("，" if tr.language == "zh" else ",")[0]
+            text += f" · {speed}"
+        rec = self.recommendation
+        if rec is not None and rec.entry.id == entry.id:
+            text = tr("★ 推荐 · ", "★ recommended · ") + text
+        return text
+
+    def _mark_fit(self, item: QTreeWidgetItem, entry: CatalogEntry) -> None:
+        if self._machine_known():
+            item.setToolTip(4, assess(entry, self.machine).describe(self._tr.language))
+
+    def _show_recommendation(self) -> None:
+        tr = self._tr
+        rec = self.recommendation
+        button = self.recommend_button
+        if not self._machine_known():
+            self.recommend_label.setText("")
+            button.hide()
+            return
+        if rec is None:
+            self.recommend_label.setText(
+                tr(
+                    "本机内存不足以运行目录中的任何模型；可以在设置中改用远程服务器。",
+                    "This machine has too little memory for any model in the catalog; a "
+                    "remote server can be chosen in the settings.",
+                )
+            )
+            button.hide()
+            return
+        installed = self.registry.for_entry(rec.entry.id)
+        first_run = not self.registry.models()
+        lead = tr("还没有模型。", "No model yet. ") if first_run else ""
+        self.recommend_label.setText(lead + rec.reason(tr.language))
+        button.setText(
+            tr("使用推荐的模型", "Use the recommended model")
+            if installed is not None
+            else tr("下载推荐的模型", "Download the recommended model")
+        )
+        button.setDefault(first_run)
+        button.show()
+
+    def take_recommendation(self) -> None:
+        """Download the recommended entry (or use it, when it is installed)."""
+        rec = self.recommendation
+        if rec is None:
+            return
+        self.select_entry(rec.entry.id)
+        installed = self.registry.for_entry(rec.entry.id)
+        if installed is not None:
+            self.model_chosen.emit(installed)
+        else:
+            self.download_selected()
 
     def _status_text(self, model: InstalledModel | None) -> str:
         tr = self._tr
@@ -352,6 +433,11 @@ class ModelManagerDialog(QDialog):
             if entry.notes.zh or entry.notes.en:
                 parts.append(entry.notes.get(tr.language))
             parts.append(tr(f"许可：{entry.license}", f"Licence: {entry.license}"))
+            if self._machine_known():
+                parts.append(
+                    tr("本机：", "On this machine: ")
+                    + assess(entry, self.machine).describe(tr.language)
+                )
             if entry.id in self.found:
                 parts.append(self.found[entry.id].describe(tr.language))
         if model is not None:

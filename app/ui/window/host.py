@@ -41,7 +41,9 @@ NoticeActions = Sequence[tuple[str, Callable[[], None]]]
 
 
 class Notices(Protocol):
-    """The banners above the editor (keyed: a notice with the same key replaces it)."""
+    """The banners below the editor (keyed: a notice with the same key replaces it).
+
+    ``document``: the document a notice is about; it goes away when another is shown."""
 
     def show_notice(
         self,
@@ -51,6 +53,7 @@ class Notices(Protocol):
         level: Level = "info",
         actions: NoticeActions = (),
         timeout_ms: int = 0,
+        document: object | None = None,
     ) -> object: ...
 
     def dismiss(self, key: str) -> None: ...

@@ -42,6 +42,7 @@ from app.ui.window.meta_bar import PoemMetaBar
 from app.ui.window.startup import StartupRecovery, error_text
 from app.ui.window.status import SaveState, StatusView
 from app.ui.window.support import WindowSupport
+from app.ui.window.trash import TrashFlow
 
 if TYPE_CHECKING:
     from app.ui.settings_dialog import SettingsDialog
@@ -103,9 +104,11 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.notices)
+        # the notices come and go *below* the editor: the title row and the text the poet is
+        # working in never move under the mouse when one appears or is closed
         layout.addWidget(self.meta)
         layout.addWidget(self.pane, 1)
+        layout.addWidget(self.notices)
         self.setCentralWidget(central)
 
         self.library_panel = LibraryPanel(self.library, tr)
@@ -162,7 +165,7 @@ class MainWindow(QMainWindow):
         self.library.open_failed.connect(self.startup.library_failed)
         self.library_panel.open_requested.connect(self.open_poem)
         self.library_panel.new_requested.connect(self.new_document)
-        self.library_panel.poem_deleted.connect(self._poem_deleted)
+        self.trash = TrashFlow(self)
         self.library_panel.failed.connect(self.show_error)
         self._connect_actions()
 
@@ -284,6 +287,7 @@ class MainWindow(QMainWindow):
         a.save_as_new.triggered.connect(lambda: self.save(as_new=True))
         a.revisions.triggered.connect(self.support.show_revisions)
         a.revert.triggered.connect(self.revert_to_saved)
+        a.delete_poem.triggered.connect(lambda _on=False: self.trash.delete_current())
         a.settings.triggered.connect(self.support.open_settings)
         a.quit.triggered.connect(self.close)
         editor = self.pane.editor
@@ -383,6 +387,7 @@ class MainWindow(QMainWindow):
         self._loading = True
         try:
             self.doc = doc
+            self.notices.document_shown(doc)  # notices about the poem left go with it
             self.meta.load(shown)
             self.pane.set_pins({})
             self.pin_form("")
@@ -405,7 +410,7 @@ class MainWindow(QMainWindow):
     def leave_document(self) -> None:
         """Before showing another poem: write the current one's draft now if it has edits
         (after a save still in flight has landed, so the draft goes to the right slot)."""
-        self._finish_pending_save()
+        self.finish_pending_save()
         if self.draft_snapshot() is not None and (self.is_dirty() or self.autosaver.pending):
             self.autosaver.save_now()
 
@@ -444,6 +449,7 @@ class MainWindow(QMainWindow):
                     f"{draft.updated_at.astimezone():%Y-%m-%d %H:%M}).",
                 ),
                 actions=[(self.tr_("放弃这些改动", "Discard them"), self.revert_to_saved)],
+                document=doc,
             )
         else:
             self.load_document(doc)
@@ -460,12 +466,6 @@ class MainWindow(QMainWindow):
         else:
             self.load_document(doc)
         self.notices.dismiss("draft")
-
-    def _poem_deleted(self, poem_id: int) -> None:
-        if self.doc.poem_id == poem_id:
-            self.autosaver.cancel()
-            self.library.call(ops.clear_draft, self.doc.slot)
-            self.load_document(PoemDocument.new())
 
     # ------------------------------------------------------------------ saving
     def final_analysis(self) -> PoemAnalysis:
@@ -497,7 +497,7 @@ class MainWindow(QMainWindow):
         self._save_in_flight = (doc, future)
         return future
 
-    def _finish_pending_save(self) -> None:
+    def finish_pending_save(self) -> None:
         """Closing or switching right after Ctrl+S: let the save land first, so the last
         draft goes to the saved poem's slot (not to the new-poem slot the save cleared)."""
         pending, self._save_in_flight = self._save_in_flight, None
@@ -612,7 +612,7 @@ class MainWindow(QMainWindow):
         self.compose.shutdown()  # stops a run and the engine process (waits for both)
         self.models_ui.shutdown()
         self.assignments.shutdown()
-        self._finish_pending_save()
+        self.finish_pending_save()
         flushed = self.autosaver.flush()
         self.log.event("window_closing", draft_flushed=flushed, dirty=self.is_dirty())
         try:

@@ -26,6 +26,7 @@ class WindowActions:
     save_as_new: QAction = field(default_factory=QAction)
     revisions: QAction = field(default_factory=QAction)
     revert: QAction = field(default_factory=QAction)
+    delete_poem: QAction = field(default_factory=QAction)
     drafts_menu: QMenu | None = None
     settings: QAction = field(default_factory=QAction)
     quit: QAction = field(default_factory=QAction)
@@ -92,12 +93,16 @@ def build_menus(
     )
     a.revisions = _action(window, tr("修订历史……", "Revisions…"), "Ctrl+Shift+H", name="revisions")
     a.revert = _action(window, tr("还原到上次保存", "Revert to saved"), name="revert")
+    a.delete_poem = _action(
+        window, tr("把这首诗移到回收站", "Move this poem to the trash"), name="delete_poem"
+    )
     a.settings = _action(window, tr("设置……", "Settings…"), "Ctrl+,", name="settings")
     a.quit = _action(window, tr("退出", "Quit"), Key.Quit, name="quit")
     if a.quit.shortcut().isEmpty():
         a.quit.setShortcut(QKeySequence("Ctrl+Q"))
     for action in (a.new, a.open_library, a.save, a.save_as_new, a.revisions, a.revert):
         file.addAction(action)
+    file.addAction(a.delete_poem)
     a.drafts_menu = file.addMenu(tr("恢复的草稿", "Recovered drafts"))
     a.drafts_menu.setObjectName("menu-drafts")
     a.drafts_menu.setEnabled(False)

@@ -1,9 +1,18 @@
-"""Banners above the editor: things the user should know, without a modal dialog.
+"""Banners below the editor: things the user should know, without a modal dialog.
+
+They sit under the editor, not above the title row, so that a notice appearing or
+going never moves the fields the user is working in.
 
 Each notice has a key (showing a notice with the same key replaces it), a
 level (info, warning, error) that sets its colours, optional action buttons and
 a close button. Used for restored drafts, storage trouble, settings notices,
 missing fonts.
+
+A notice about one poem (a restored draft, a restored revision with 撤销恢复, the
+generated poem's 回到刚才的诗) is shown with ``document=`` that poem's document:
+it belongs to it and goes away as soon as another document is shown
+(:meth:`NoticeBar.document_shown`), so its buttons never act on a poem that is
+not on screen.
 """
 
 from __future__ import annotations
@@ -36,10 +45,13 @@ class Notice(QFrame):
         actions: Sequence[tuple[str, Callable[[], None]]],
         tr: Tr,
         parent: QWidget | None = None,
+        *,
+        document: object | None = None,
     ) -> None:
         super().__init__(parent)
         self.key = key
         self.level = level
+        self.document = document  # the document it is about (None: the whole window)
         self.setObjectName(f"notice-{key}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         background, border, colour = _COLOURS[level]
@@ -84,7 +96,7 @@ class NoticeBar(QWidget):
         super().__init__(parent)
         self._tr = tr
         self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(6, 4, 6, 0)
+        self._layout.setContentsMargins(6, 0, 6, 4)
         self._layout.setSpacing(4)
         self._notices: dict[str, Notice] = {}
         self.setVisible(False)
@@ -97,10 +109,12 @@ class NoticeBar(QWidget):
         level: Level = "info",
         actions: Sequence[tuple[str, Callable[[], None]]] = (),
         timeout_ms: int = 0,
+        document: object | None = None,
     ) -> Notice:
-        """Show (or replace) the notice ``key``; ``timeout_ms`` > 0 closes it by itself."""
+        """Show (or replace) the notice ``key``; ``timeout_ms`` > 0 closes it by itself;
+        ``document``: the document it is about (it goes when another one is shown)."""
         self.dismiss(key)
-        notice = Notice(key, text, level, actions, self._tr, self)
+        notice = Notice(key, text, level, actions, self._tr, self, document=document)
         notice.closed.connect(self.dismiss)
         self._notices[key] = notice
         self._layout.addWidget(notice)
@@ -120,6 +134,12 @@ class NoticeBar(QWidget):
             notice.hide()
             notice.deleteLater()
         self.setVisible(bool(self._notices))
+
+    def document_shown(self, document: object) -> None:
+        """``document`` is now on screen: the notices about any other document go."""
+        for key, notice in list(self._notices.items()):
+            if notice.document is not None and notice.document is not document:
+                self.dismiss(key)
 
     def notice(self, key: str) -> Notice | None:
         return self._notices.get(key)

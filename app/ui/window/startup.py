@@ -98,6 +98,7 @@ class StartupRecovery:
                     "keep it in the library.",
                 ),
                 actions=[(w.tr_("放弃草稿", "Discard draft"), w.revert_to_saved)],
+                document=doc,
             )
         w.log.event(
             "draft_restored",

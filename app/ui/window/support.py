@@ -68,6 +68,7 @@ class WindowSupport:
                     "This poem has not been saved yet, so it has no revisions. Press Ctrl+S.",
                 ),
                 timeout_ms=6000,
+                document=w.doc,
             )
             return None
         font = w.pane.editor.font()
@@ -113,8 +114,12 @@ class WindowSupport:
         w.log.event("revision_restored", poem_id=record.id, revision=revision.id, undo_to=undo_to)
         actions = []
         if undo_to is not None:
+            poem_id = record.id
             actions.append(
-                (self.tr("撤销恢复", "Undo the restore"), lambda: self.undo_restore(undo_to))
+                (
+                    self.tr("撤销恢复", "Undo the restore"),
+                    lambda: self.undo_restore(undo_to, poem_id),
+                )
             )
         w.notices.show_notice(
             "restored",
@@ -124,13 +129,15 @@ class WindowSupport:
                 "itself a save).",
             ),
             actions=actions,
+            document=w.doc,
         )
         w.library_panel.refresh()
 
-    def undo_restore(self, revision_id: int) -> None:
+    def undo_restore(self, revision_id: int, poem_id: int) -> None:
+        """Undo a restore of poem ``poem_id`` — only while that poem is the one on screen."""
         w = self.w
-        poem_id = w.doc.poem_id
-        if poem_id is None:
+        if w.doc.poem_id != poem_id:
+            w.notices.dismiss("restored")
             return
         w.library.call(
             ops.restore_revision_with_undo,
