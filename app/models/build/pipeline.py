@@ -38,8 +38,12 @@ from pathlib import Path
 from app.convert import CONVERTER_VERSION, ConvertCancelled, ConvertProgress, convert_checkpoint
 from app.models.build.errors import STAGES, BuildError, BuildPaused, Stage
 from app.models.build.plan import SPACE_MARGIN, BuildPlan, check_space
-from app.models.build.quantize import QuantizeFailedError, QuantizeProgress, QuantizeStopped
-from app.models.build.quantize import run_quantize
+from app.models.build.quantize import (
+    QuantizeFailedError,
+    QuantizeProgress,
+    QuantizeStopped,
+    run_quantize,
+)
 from app.models.build.source import fetch_file, git_blob_id
 from app.models.build.state import BuildState
 from app.models.build.verify import VerifyFailedError, VerifyProgress, verify_build

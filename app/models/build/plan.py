@@ -115,15 +115,16 @@ class BuildPlan:
                 if zh
                 else f"Source: the folder {self.local_folder}"
             )
+        result = format_bytes(est.result_bytes)
         lines.append(
-            f"结构 {self.architecture}，量化为 {self.quant}，结果约 {format_bytes(est.result_bytes)}"
+            f"结构 {self.architecture}，量化为 {self.quant}，结果约 {result}"
             if zh
             else f"Architecture {self.architecture}, quantized to {self.quant}, result about "
             f"{format_bytes(est.result_bytes)}"
         )
         lines.append(
             f"磁盘峰值 {format_bytes(est.peak_disk_bytes)}（原始 {format_bytes(est.download_bytes)}"
-            f" + 中间 {format_bytes(est.intermediate_bytes)} + 结果 {format_bytes(est.result_bytes)}），"
+            f" + 中间 {format_bytes(est.intermediate_bytes)} + 结果 {result}），"
             f"{self.folder} 可用 {format_bytes(self.free_bytes)}"
             if zh
             else f"Peak disk {format_bytes(est.peak_disk_bytes)} (original "

@@ -67,7 +67,8 @@ def checkpoint_files(files: list[RemoteFile], repo_id: str) -> tuple[RemoteFile,
     missing = [name for name in REQUIRED if name not in top]
     if missing:
         raise ModelError(
-            f"仓库 {repo_id} 中没有 {missing[0]}，无法制作 GGUF（需要 Hugging Face 格式的原始权重）。",
+            f"仓库 {repo_id} 中没有 {missing[0]}，无法制作 GGUF"
+            "（需要 Hugging Face 格式的原始权重）。",
             f"Repository {repo_id} has no {missing[0]}; a GGUF cannot be built from it (it needs "
             "original weights in Hugging Face format).",
         )
@@ -80,12 +81,12 @@ def checkpoint_files(files: list[RemoteFile], repo_id: str) -> tuple[RemoteFile,
         shards = [f for f in shards if f.name == "model.safetensors"]
     if not shards:
         has_bin = any(f.name.endswith(".bin") for f in top.values())
+        bin_zh = "（只有 PyTorch .bin 文件，出于安全原因不读取）" if has_bin else ""
+        bin_en = " (only PyTorch .bin files, which are not read for safety)" if has_bin else ""
         raise ModelError(
-            f"仓库 {repo_id} 中没有 safetensors 权重"
-            f"{'（只有 PyTorch .bin 文件，出于安全原因不读取）' if has_bin else ''}，无法制作 GGUF。",
-            f"Repository {repo_id} holds no safetensors weights"
-            f"{' (only PyTorch .bin files, which are not read for safety)' if has_bin else ''}; "
-            "a GGUF cannot be built from it.",
+            f"仓库 {repo_id} 中没有 safetensors 权重{bin_zh}，无法制作 GGUF。",
+            f"Repository {repo_id} holds no safetensors weights{bin_en}; a GGUF cannot be "
+            "built from it.",
         )
     chosen = [top[name] for name in REQUIRED + OPTIONAL if name in top]
     if INDEX in top:

@@ -201,7 +201,8 @@ def verify_build(
         want = reference.encode(text)
         if list(got) != want:
             raise VerifyFailedError(
-                f"生成的文件分词与原始分词器不同：{text!r} 应为 {want[:12]}…，实际为 {list(got)[:12]}…",
+                f"生成的文件分词与原始分词器不同：{text!r} 应为 {want[:12]}…，"
+                f"实际为 {list(got)[:12]}…",
                 f"The built file tokenizes differently from the original tokenizer: {text!r} "
                 f"should be {want[:12]}…, got {list(got)[:12]}…",
             )
