@@ -7,7 +7,7 @@ verdicts. Pure function of (text, book, settings, pins); no I/O, no Qt.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import repeat
 from typing import TYPE_CHECKING, cast
 
@@ -25,7 +25,14 @@ from app.prosody.forms import (
     Scheme,
 )
 from app.prosody.groups import RhymeGroup
-from app.prosody.linerules import GPING, GZE, LineInput, check_line, tone_word, uncertain_fault
+from app.prosody.linerules import (
+    GPING,
+    GZE,
+    LineInput,
+    check_line_as_written,
+    tone_word,
+    uncertain_fault,
+)
 from app.prosody.rhyme import RhymeSlot, rhyme_findings
 from app.prosody.scheme_vote import first_line_judge, is_ze_yun, vote_scheme
 from app.prosody.settings import CheckSettings
@@ -203,7 +210,7 @@ def _analyze(
                 )
                 if clean.get(key):
                     continue
-                found = check_line(li_, nxt, settings)
+                found = check_line_as_written(li_, nxt, settings)
                 clean[key] = not found
                 findings.extend(found)
             elif typing_last and i == n - 1:
@@ -430,12 +437,39 @@ def _second_char_findings(
         li = inputs[i]
         want = li.type.standard(li.length)[1]
         if wrong[i] and not reported[i]:
-            out.append(_pos2(li, Rule.TONE, Severity.ERROR, None))
+            if not (any(reported) and _kept_as_other_pattern(inputs, i, definite)):
+                out.append(_pos2(li, Rule.TONE, Severity.ERROR, None))
         elif not wrong[i]:
             f = uncertain_fault(li, 1, want)
             if f:
                 out.append(f)
     return out
+
+
+def _kept_as_other_pattern(
+    inputs: list[LineInput], i: int, definite: Callable[[int], bool]
+) -> bool:
+    """A line whose 2nd character is off the template but that is a coherent line of the
+    other pattern (its 2nd and 4th characters differ) and keeps 对 or 粘 with a
+    neighbour: when a broken relation is named elsewhere in the poem, that is the fault
+    (the second half of a 折腰 poem), not this line again. (Without one — a polyphone
+    left the relation open — the line is still reported.)"""
+    li = inputs[i]
+    if len(li.codes) < 4 or li.codes[3] not in (PING, ZE) or li.codes[3] == li.codes[1]:
+        return False
+    partner = i ^ 1
+    neighbour = i + 1 if i % 2 else i - 1
+    second = li.codes[1]
+    if (
+        partner < len(inputs)
+        and definite(i)
+        and definite(partner)
+        and inputs[partner].codes[1] != second
+    ):
+        return True
+    if 0 <= neighbour < len(inputs) and i > 0 and definite(i) and definite(neighbour):
+        return inputs[neighbour].codes[1] == second
+    return False
 
 
 def _pos2(li: LineInput, rule: Rule, severity: Severity, other: int | None) -> Finding:

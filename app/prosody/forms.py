@@ -50,12 +50,19 @@ class LineType(StrEnum):
         return _PARTNER[self]
 
     @property
+    def other_start(self) -> LineType:
+        """The type with the same ending and the other 2nd character (a↔b, A↔B)."""
+        return _OTHER_START[self]
+
+    @property
     def rhyming_variant(self) -> LineType:
         """首句入韵: a→A, b→B (same 2nd character, 平 ending)."""
         return _RHYMING_VARIANT.get(self, self)
 
 
 _RHYMING_VARIANT = {LineType.a: LineType.A, LineType.b: LineType.B}
+_OTHER_START = {LineType.a: LineType.b, LineType.b: LineType.a, LineType.A: LineType.B,
+                LineType.B: LineType.A}  # fmt: skip
 _P, _Z = PING, ZE
 _STANDARD5: dict[LineType, tuple[int, ...]] = {
     LineType.a: (_Z, _Z, _P, _P, _Z),

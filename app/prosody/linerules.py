@@ -225,6 +225,32 @@ def check_line(
     return out
 
 
+def check_line_as_written(
+    line: LineInput, next_line: LineInput | None, settings: CheckSettings
+) -> list[Finding]:
+    """:func:`check_line`, but a line whose 2nd character is definitely of the other tone
+    is judged by the type that character implies when that names fewer errors.
+
+    Such a line is usually a well-formed line of the other pattern in the wrong place
+    (蓬萊山下足波潮 where 仄仄平平仄仄平 belongs): its one fault, 失对 or 失粘, is named at
+    position 2 (by the poem-level check), and its 4th and 6th characters are not counted
+    again as errors of a template the poet was not following.
+    """
+    found = check_line(line, next_line, settings)
+    code = line.codes[1] if len(line.codes) > 1 else UNKNOWN
+    want = line.type.standard(line.length)[1]
+    if not found or code not in (PING, ZE) or code == want:
+        return found
+    alt = LineInput(line.index, line.chars, line.offsets, line.codes, line.ru_of,
+                    line.type.other_start, line.length)  # fmt: skip
+    alt_found = check_line(alt, next_line, settings)
+
+    def n_errors(fs: list[Finding]) -> int:
+        return sum(1 for f in fs if f.severity is Severity.ERROR)
+
+    return alt_found if n_errors(alt_found) < n_errors(found) else found
+
+
 def _te_ao(
     line: LineInput,
     q1: int,

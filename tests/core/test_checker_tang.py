@@ -240,3 +240,38 @@ def test_suggestions_for_a_ping_position_lead_with_unambiguous_characters(
     for s in got:
         info = checker.book.lookup(s.char)
         assert info is not None and info.can_be_ping
+
+
+# ---------------------------------------------------------------- one fault, named once
+def test_a_line_of_the_other_pattern_is_one_fault_at_position_2(checker: Checker) -> None:
+    # 蓬萊山下足波潮 is a good 平平仄仄仄平平 line where 仄仄平平仄仄平 belongs: the fault is
+    # its 2nd character (失对 with line 1, 失粘 with line 3), not again its 4th and 6th
+    a = checker.analyze("洛陽陌上多離別，蓬萊山下足波潮。碧海桑田何處在，笙歌一聽一遙遙。")
+    assert {(f.rule, f.line, f.pos) for f in errors(a)} == {
+        (Rule.SHI_DUI, 1, 1),
+        (Rule.SHI_NIAN, 1, 1),
+    }
+
+
+def test_the_second_half_of_a_zheyao_poem_is_not_wrong_again(checker: Checker) -> None:
+    # lines 3-4 follow the other pattern, consistently with each other: one 失粘
+    a = checker.analyze("黃昏騎得下天龍，巡遍茅山數十峰。採芝却到蓬萊上，花裏猶殘碧玉鍾。")
+    assert [(f.rule, f.line, f.pos) for f in errors(a)] == [(Rule.SHI_NIAN, 2, 1)]
+    b = checker.analyze(
+        "黃昏騎得下天龍，巡遍茅山數十峰。採芝却到蓬萊上，花裏猶殘碧玉鍾。",
+        settings=CheckSettings(zheyao_as_note=True),
+    )
+    assert errors(b) == [] and [f.rule for f in b.findings if f.rule is Rule.ZHEYAO]
+
+
+def test_a_couplet_of_the_other_pattern_behind_a_polyphone_is_still_reported(
+    checker: Checker,
+) -> None:
+    """杜甫《詠懷古跡》二: lines 1-2 follow 仄起, the rest 平起; 望 (平 or 仄) leaves the
+    relation between lines 2 and 3 open, so no 失粘 is named — the couplet's 2nd
+    characters are, once each (not their 4th and 6th again)."""
+    a = checker.analyze(
+        "搖落深知宋玉悲，風流儒雅亦吾師。悵望千秋一灑淚，蕭條異代不同時。"
+        "江山故宅空文藻，雲雨荒臺豈夢思。最是楚宮俱泯滅，舟人指點到今疑。"
+    )
+    assert [(f.rule, f.line, f.pos) for f in errors(a)] == [(Rule.TONE, 0, 1), (Rule.TONE, 1, 1)]
