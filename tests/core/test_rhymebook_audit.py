@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,8 @@ def gid(name: str) -> int:
 XIAN, XIAN_QU, JI, DONG2 = gid("下平一先"), gid("去声十七霰"), gid("入声十四缉"), gid("上平二冬")
 
 
-def evidence(rhyme: dict[int, int], ping: int, ze: int):  # -> audit_rhymebook.Evidence
+def evidence(rhyme: dict[int, int], ping: int, ze: int) -> Any:
+    """An ``audit_rhymebook.Evidence`` (the module is imported once tools/ is on the path)."""
     from audit_rhymebook import Evidence
 
     return Evidence(rhyme, {}, ping, ze)
