@@ -17,6 +17,12 @@ prompt each run, and timestamps where the tokens arrive in this thread:
   the first answer token (the forced ``\\n</think>\\n\\n``, evaluated in one batch, and a
   new ``Llama.generate``) against the median gap between two tokens.
 
+The same two budget measures are repeated in this process (``BudgetedSource`` against
+``Llama.generate`` on one ``Llama``, one thread for batches too): llama.cpp evaluates a
+batch of tokens with ``n_threads_batch`` threads (all cores by default), and on a machine
+whose cores are all busy a multi-token batch waits for a second thread to be scheduled —
+the engine figures then show that wait, not the budget.
+
     python bench/qwen3_engine.py [--tokens 200] [--runs 15]
 """
 
@@ -90,6 +96,62 @@ def run(
     return row
 
 
+def in_process(model: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Budget never reached / reached, in this process with one batch thread."""
+    import llama_cpp
+
+    from app.engine.thinking import BudgetedSource, ThinkTracker
+
+    llama = llama_cpp.Llama(str(model), n_ctx=2048, n_threads=1, n_threads_batch=1,
+                            verbose=False)  # fmt: skip
+    sampling = Sampling(max_tokens=args.tokens)
+    rows: dict[str, list[dict[str, float]]] = {"none": [], "unreached": [], "half": []}
+    for i in range(args.warmup + args.runs):
+        for k, key in enumerate(rows):
+            n = 10_000 + i * 3 + k
+            text = f"<|im_start|>user\n{messages(n)[0].content}<|im_end|>\n<|im_start|>assistant\n"
+            prompt = llama.tokenize((text + "<think>\n").encode(), add_bos=False, special=True)
+            llama.set_seed(n)
+            if key == "none":
+                gen: Any = llama.generate(prompt, top_k=20, top_p=0.95, min_p=0.0, temp=0.6)
+                source = None
+            else:
+                budget = args.tokens * 10 if key == "unreached" else args.tokens // 2
+                source = BudgetedSource(llama, sampling, ThinkTracker(budget, open_at_start=True))
+                gen = source(prompt)
+            stamps: list[float] = []
+            tags: list[str] = []
+            for _token in gen:
+                stamps.append(time.perf_counter())
+                tags.append(source.tag() if source is not None else "")
+                if len(stamps) >= args.tokens:
+                    break
+            gen.close()
+            if i < args.warmup:
+                continue
+            gaps = [b - a for a, b in itertools.pairwise(stamps)]
+            row = {"tokens_per_s": (len(stamps) - 1) / (stamps[-1] - stamps[0]),
+                   "gap_ms": statistics.median(gaps) * 1000.0}  # fmt: skip
+            if "think_budget" in tags:
+                at = tags.index("think_budget")
+                forced = tags.count("think_budget")
+                row["close_gap_ms"] = (stamps[at + forced] - stamps[at - 1]) * 1000.0
+            rows[key].append(row)
+    llama.close()
+    out: dict[str, Any] = {k: {"tokens_per_s": round(med(v, "tokens_per_s"), 1),
+                               "median_gap_ms": round(med(v, "gap_ms"), 3)}
+                           for k, v in rows.items()}  # fmt: skip
+    out["half"]["close_gap_ms"] = round(med(rows["half"], "close_gap_ms"), 3)
+    out["unreached_over_none_tokens_per_s"] = round(
+        statistics.median(
+            b["tokens_per_s"] / a["tokens_per_s"]
+            for a, b in zip(rows["none"], rows["unreached"], strict=True)
+        ),
+        3,
+    )
+    return out
+
+
 def med(rows: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in rows if key in r))
 
@@ -106,6 +168,7 @@ def main() -> None:
         vocab = fetch_qwen2_vocab(ROOT / ".pytest_cache" / "d" / "shijian-qwen2-vocab")
         qwen2 = write_qwen2_model(Path(tmp) / "tiny-qwen2.gguf", vocab)
         qwen3 = write_qwen3_model(Path(tmp) / "tiny-qwen3.gguf", vocab, head_dim=16)
+        qwen3_path = qwen3
         clients = {}
         for name, path in (("qwen2", qwen2), ("qwen3", qwen3)):
             client = EngineClient()
@@ -128,8 +191,10 @@ def main() -> None:
                     rows[key].append(row)
         for client in clients.values():
             client.stop()
+        inproc = in_process(qwen3_path, args)
 
     result: dict[str, Any] = {
+        "in_process": inproc,
         "cpu_count": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "tokens_per_run": args.tokens,
