@@ -7,6 +7,8 @@
 * ``shijian rhyme 字`` — every reading of a character and its group's characters
 * ``shijian build-model ENTRY_ID`` (or ``--from-dir FOLDER``) — make a GGUF here from
   a model's original weights (exit 1: a build stage failed, 130: paused)
+* ``shijian ci [TEXT | FILE | -]`` — check a 词 against the 词谱 (``--tune``, ``--form``)
+* ``shijian build-cipu FOLDER`` — build the 词谱 from the text of 《御定詞譜》
 
 Exit status: 0 success (for ``check``: no rule errors), 1 ``check`` found rule
 errors, 2 bad input (a clear message on stderr, never a traceback).
@@ -41,9 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    from app.cli import build, check, rhyme, score
+    from app.cli import build, check, ci, rhyme, score
 
     check.add_parser(sub)
+    ci.add_parsers(sub)
     score.add_parser(sub)
     rhyme.add_parser(sub)
     build.add_parser(sub)

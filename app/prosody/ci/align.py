@@ -69,21 +69,6 @@ def direct_fit(lengths: Sequence[int], form: CiForm) -> tuple[float, list[Pair]]
     return cost, pairs
 
 
-def _tone_cost(
-    codes: Sequence[Sequence[int]], form: CiForm, i0: int, i1: int, j0: int, j1: int
-) -> float:
-    """Definite tone faults of lines i0..i1 read against segments j0..j1 (equal lengths)."""
-    marks = "".join(_segment_marks(form, j) for j in range(j0, j1))
-    faults = 0
-    q = 0
-    for i in range(i0, i1):
-        for code in codes[i]:
-            if code in (PING, ZE) and not fits(code, marks[q]):
-                faults += 1
-            q += 1
-    return TONE_IN_ALIGN * faults
-
-
 def _segment_marks(form: CiForm, j: int) -> str:
     seg = form.segments[j]
     return seg.marks[:-1] + seg.rhyme_kind if seg.rhyme else seg.marks
@@ -113,6 +98,22 @@ def align(
     for j, n in enumerate(seg_lengths):
         cum_s[j + 1] = cum_s[j] + n
     merge = [_merge_cost(form, j) for j in range(m)]
+    seg_marks = [_segment_marks(form, j) for j in range(m)]
+    tone_memo: dict[tuple[int, int, int, int], float] = {}
+
+    def tone_cost(i0: int, i1: int, j0: int, j1: int) -> float:
+        key = (i0, i1, j0, j1)
+        hit = tone_memo.get(key)
+        if hit is None:
+            marks = "".join(seg_marks[j0:j1])
+            row = [c for i in range(i0, i1) for c in codes[i]] if codes is not None else []
+            faults = sum(
+                1 for c, mk in zip(row, marks, strict=False) if c in (PING, ZE) and not fits(c, mk)
+            )
+            hit = TONE_IN_ALIGN * faults
+            tone_memo[key] = hit
+        return hit
+
     inf = float("inf")
     best: dict[tuple[int, int], float] = {(0, 0): 0.0}
     back: dict[tuple[int, int], tuple[int, int]] = {}
@@ -146,7 +147,7 @@ def align(
                         step = CHAR_COST * abs(diff) + SPLIT * (a - 1)
                         step += sum(merge[j : j + b - 1])
                         if codes is not None and nu == ns:
-                            step += _tone_cost(codes, form, i, i + a, j, j + b)
+                            step += tone_cost(i, i + a, j, j + b)
                     total = here + step
                     key = (i + a, j + b)
                     if total < best.get(key, inf):
@@ -168,7 +169,7 @@ def align(
     cost = best[end]
     if codes is not None:  # the tone tie-breaks are not part of the shape's cost
         cost -= sum(
-            _tone_cost(codes, form, p.lines[0], p.lines[-1] + 1, p.segs[0], p.segs[-1] + 1)
+            tone_cost(p.lines[0], p.lines[-1] + 1, p.segs[0], p.segs[-1] + 1)
             for p in pairs
             if p.lines
             and p.segs

@@ -127,12 +127,20 @@ def choose_form(
     if not forms:
         return None, None
     written = {t.name: t.written for t in checker.table} if tune is None and form is None else {}
+    n_weighed = len(forms)
+    if len(forms) > 1:
+        # a 体 the text's breaks fall on exactly beats any that needs the programme: weigh
+        # only those (they are what the text is most often written in, and cheap to read)
+        lengths = tuple(len(tl.chars) for tl in lines)
+        direct = [f for f in forms if direct_fit(lengths, f) is not None]
+        if direct:
+            forms = direct
     cands = [_candidate(lines, codes, f, partial, memo, written.get(f.tune, 0)) for f in forms]
     cands.sort(key=lambda c: (round(c.cost, 6), not c.exact, c.form.index, -c.written))
     best = cands[0]
     runner = cands[1].form if len(cands) > 1 else None
     exact_count = sum(1 for c in cands if c.exact)
-    why_zh, why_en = _why(best, form is not None, tune is not None, exact_count, len(cands),
+    why_zh, why_en = _why(best, form is not None, tune is not None, exact_count, n_weighed,
                           n_chars)  # fmt: skip
     choice = FormChoice(
         best.form,
@@ -141,7 +149,7 @@ def choose_form(
         tune is not None,
         best.cost,
         best.tone_faults,
-        len(cands),
+        n_weighed,
         why_zh,
         why_en,
         runner,
