@@ -9,7 +9,7 @@ The text is not part of this project and no table built from it is committed: pl
 text there (with a ``source.json`` naming its source, commit and licence, which the build
 copies into the table's ``meta.json``) and run this tool, or ``shijian build-cipu SOURCE``.
 
-The parser lives in :mod:`app.prosody.ci.build` (so the installed app can build too); this
+The parser lives in :mod:`app.prosody.ci.builder` (so the installed app can build too); this
 tool writes into the source tree and prints the coverage report (``--markdown`` for docs).
 """
 
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.prosody.ci.build.build import build  # noqa: E402
+from app.prosody.ci.builder.assemble import build  # noqa: E402
 from app.prosody.rhymebook import RhymeBook  # noqa: E402
 
 DEFAULT_SOURCE = ROOT.parent / "shared" / "cipu"

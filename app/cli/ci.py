@@ -162,7 +162,7 @@ def to_json(a: CiAnalysis) -> dict[str, Any]:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from app.prosody.ci.build.build import build
+    from app.prosody.ci.builder.assemble import build
 
     source = Path(args.source)
     if not source.is_dir():

@@ -17,8 +17,8 @@ import pytest
 
 from app.cli import main as cli_main
 from app.prosody.ci import CiChecker, CipuError, CipuTable, load_installed
-from app.prosody.ci.build.build import build, heading_chars
-from app.prosody.ci.build.notes import chinese_number
+from app.prosody.ci.builder.assemble import build, heading_chars
+from app.prosody.ci.builder.notes import chinese_number
 from app.prosody.findings import Severity
 from app.prosody.rhymebook import RhymeBook
 from app.prosody.rhymebook.cilin import CilinBook

@@ -3,7 +3,7 @@
     shijian build-cipu FOLDER [--out DIR] [--corpus songci.jsonl]
     python tools/build_cipu.py FOLDER …
 
-FOLDER holds the plain text, one file per 卷 (see :mod:`app.prosody.ci.build.source`), and
+FOLDER holds the plain text, one file per 卷 (see :mod:`app.prosody.ci.builder.source`), and
 may hold a ``source.json`` saying where the text came from (copied into the table's
 ``meta.json``). The table goes to ``--out`` (default: the app's data folder, ``cipu/``).
 """
@@ -18,10 +18,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.prosody.ci.build.example import Example, parse_example
-from app.prosody.ci.build.marks import Marker, read_unihan_variants
-from app.prosody.ci.build.notes import NoteStats, chinese_number, either_positions
-from app.prosody.ci.build.source import RawForm, RawTune, note_text, read_book
+from app.prosody.ci.builder.example import Example, parse_example
+from app.prosody.ci.builder.marks import Marker, read_unihan_variants
+from app.prosody.ci.builder.notes import NoteStats, chinese_number, either_positions
+from app.prosody.ci.builder.source import RawForm, RawTune, note_text, read_book
 from app.prosody.ci.table import CiForm, Segment, Tune, write_table
 
 if TYPE_CHECKING:

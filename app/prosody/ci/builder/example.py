@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.prosody.ci.build.source import MARK_START, MARK_WORDS, SPACE, note_text
+from app.prosody.ci.builder.source import MARK_START, MARK_WORDS, SPACE, note_text
 from app.prosody.rhymebook.han import is_han
 
 _TOKEN = re.compile(r"\(([^)]*)\)|(\u3000+)|(.)")

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.prosody.ci.build.example import RawSegment
+from app.prosody.ci.builder.example import RawSegment
 
 _NUM = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
 REF = re.compile(
