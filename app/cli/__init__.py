@@ -17,6 +17,8 @@ errors, 2 bad input (a clear message on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -62,20 +64,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.ui.launch import launch
 
             return launch(basedir=args.basedir, lang=args.lang, self_test=args.self_test)
+        if sys.stdout is None:  # started with `>&-`: a report would go nowhere
+            raise CliError("标准输出已关闭 / standard output is closed")
         handler = args.handler
         result: int = handler(args)
         return result
     except CliError as exc:
-        print(f"shijian: {exc}", file=sys.stderr)
+        _say(f"shijian: {exc}")
         return 2
     except RhymeBookError as exc:
-        print(
+        _say(
             f"shijian: 韵书数据缺失或损坏，请重新安装 / the bundled rhyme data is missing or "
-            f"damaged, please reinstall ({exc})",
-            file=sys.stderr,
+            f"damaged, please reinstall ({exc})"
         )
         return 2
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`| head`): what it wanted, it has
+        _drop_stdout()
         return 0
+    except OSError as exc:
+        # Every read of the input turns its OSError into a CliError where it happens, so
+        # what reaches here is the output failing: a full disk, /dev/full, an I/O error.
+        _drop_stdout()
+        _say(f"shijian: 无法写出结果 / cannot write the output: {exc.strerror or exc}")
+        return 2
+
+
+def _say(line: str) -> None:
+    with contextlib.suppress(OSError, ValueError):  # stderr itself closed or full
+        print(line, file=sys.stderr)
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush of what could
+    not be written does not print a second error as it exits."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

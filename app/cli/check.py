@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from app.cli.common import CliError, language, read_poem_argument
+from app.cli.common import CliError, count, language, read_poem_argument
 from app.cli.jsonout import write_json
 from app.prosody.analysis import CharResult, PoemAnalysis
 from app.prosody.checker import Checker
@@ -44,7 +44,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--zheyao", action="store_true", help="accept 失粘 as 折腰体 (note)")
     p.add_argument("--mao-yun", action="store_true", help="advise on 冒韵")
     p.add_argument("--no-aojiu", action="store_true", help="treat 拗救 forms as errors")
-    p.add_argument("--suggest", type=int, default=8, metavar="N", help="suggestions per finding")
+    p.add_argument("--suggest", type=count, default=8, metavar="N", help="suggestions per finding")
     p.set_defaults(handler=run)
 
 

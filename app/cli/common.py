@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import locale
 import os
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from app.prosody.text import is_han
 
 
 class CliError(Exception):
     """Bad input: printed as one clear line, exit status 2."""
+
+
+def count(value: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"应为 0 或正整数 / not a count (0 or more): {value!r}")
+    return n
 
 
 def configure_stdio() -> None:
@@ -33,22 +46,64 @@ def language(explicit: str | None) -> str:
     return "en" if env.lower().startswith("en") else "zh"
 
 
+# The largest poem text ``check`` reads (a file, standard input or a device): far above
+# any collection of poems (唐诗三百首 is 0.26 MB), low enough that the analysis and its
+# report fit in memory (docs/prosody.md: about 1.6 GB at 5 MB of one unbroken line).
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+_MB = 1024 * 1024
+
+
+def _limit_text(limit: int) -> str:
+    return f"{limit // _MB} MB" if limit % _MB == 0 else f"{limit:,} bytes"
+
+
+def read_limited(stream: BinaryIO, name: str, limit: int = MAX_TEXT_BYTES) -> bytes:
+    """At most ``limit`` bytes of ``stream``; more than that is refused with the limit
+    named (``/dev/zero`` or an endless pipe ends here, not in a ``MemoryError``)."""
+    parts: list[bytes] = []
+    size = 0
+    while size <= limit:
+        block = stream.read(min(1 << 20, limit + 1 - size))
+        if not block:
+            return b"".join(parts)
+        parts.append(block)
+        size += len(block)
+    raise CliError(
+        f"输入超过 {_limit_text(limit)} 上限 / {name} is larger than the {_limit_text(limit)} "
+        "limit; 请拆成小份 / split it into smaller pieces"
+    )
+
+
+def stdin_bytes() -> BinaryIO:
+    """Standard input as bytes; a closed one (``<&-``) is bad input, not a crash."""
+    stream = sys.stdin
+    if stream is None or getattr(stream, "buffer", None) is None:
+        raise CliError("标准输入已关闭 / standard input is closed")
+    buffer: BinaryIO = stream.buffer
+    return buffer
+
+
+def decode_text(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"{name} 不是 UTF-8 编码 / {name} is not UTF-8 text (byte {exc.start}); "
+            "请另存为 UTF-8 / save it as UTF-8"
+        ) from None
+
+
 def read_text_file(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = read_limited(fh, str(path))
     except FileNotFoundError:
         raise CliError(f"找不到文件 / file not found: {path}") from None
     except IsADirectoryError:
         raise CliError(f"这是文件夹，不是文件 / is a folder, not a file: {path}") from None
     except OSError as exc:
-        raise CliError(f"无法读取 / cannot read {path}: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CliError(
-            f"文件不是 UTF-8 编码 / not UTF-8 text: {path} (byte {exc.start}); "
-            "请另存为 UTF-8 / save it as UTF-8"
-        ) from None
+        raise CliError(f"无法读取 / cannot read {path}: {exc.strerror or exc}") from None
+    return decode_text(data, str(path))
 
 
 def read_poem_argument(value: str | None, file: str | None) -> str:
@@ -56,13 +111,16 @@ def read_poem_argument(value: str | None, file: str | None) -> str:
     if file:
         return read_text_file(Path(file))
     if value is None or value == "-":
-        if value is None and sys.stdin.isatty():
+        stream = stdin_bytes()
+        if value is None and stream.isatty():
             raise CliError("没有诗 / no poem given: pass the text, a file, or pipe it in (-)")
-        data = sys.stdin.buffer.read()
         try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise CliError(f"标准输入不是 UTF-8 / stdin is not UTF-8 (byte {exc.start})") from None
+            data = read_limited(stream, "standard input")
+        except OSError as exc:
+            raise CliError(
+                f"无法读取标准输入 / cannot read standard input: {exc.strerror}"
+            ) from None
+        return decode_text(data, "standard input")
     if not any(is_han(ch) for ch in value):
         # No Chinese at all: it can only be meant as a file name.
         return read_text_file(Path(value))

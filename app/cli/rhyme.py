@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from app.cli.common import CliError, language
+from app.cli.common import CliError, count, language
 from app.prosody.groups import GROUPS, group_by_name
 from app.prosody.rhymebook import RhymeBook, Script
 
@@ -19,7 +19,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("char", help="one character (字), or a group name such as 下平七阳")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int, default=60, help="group characters to list (0: all)")
+    p.add_argument("--limit", type=count, default=60, help="group characters to list (0: all)")
     p.add_argument("--traditional", action="store_true", help="list group characters in 繁体")
     p.set_defaults(handler=run)
 

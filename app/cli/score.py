@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from app.cli.common import CliError, language
+from app.cli.common import CliError, language, stdin_bytes
 from app.prosody.checker import Checker
 from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
@@ -53,51 +54,119 @@ def _poem_text(row: object, field: str) -> tuple[str, Form | None]:
     return text, form
 
 
+# One row (one poem as a JSON object) may be this long; the corpus's longest is a few KB.
+MAX_ROW_BYTES = 1024 * 1024
+# The whole input, so an endless stream (/dev/zero, a runaway pipe) ends: 全唐诗 is 21 MB.
+MAX_INPUT_BYTES = 1024 * 1024 * 1024
+
+
+class BadRowError(ValueError):
+    """A row that cannot be scored; the message says why."""
+
+
+def _rows(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes | BadRowError]]:
+    """(row number, raw bytes) for each line of ``stream``, split at ``\\n`` only (a JSON
+    string may hold U+2028, which ``str.splitlines`` would split at). A row over
+    :data:`MAX_ROW_BYTES` is a :class:`BadRowError` and is skipped without being held."""
+    total = 0
+    number = 0
+    while True:
+        number += 1
+        raw = stream.readline(MAX_ROW_BYTES + 1)
+        if not raw:
+            return
+        total += len(raw)
+        if len(raw) > MAX_ROW_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # skip the rest of that row
+                raw = stream.readline(1 << 20)
+                total += len(raw)
+                if total > MAX_INPUT_BYTES:
+                    break
+            mb = MAX_ROW_BYTES // (1024 * 1024)
+            yield number, BadRowError(f"超过每行 {mb} MB 上限 / row over the {mb} MB limit")
+        else:
+            yield number, raw
+        if total > MAX_INPUT_BYTES:
+            raise CliError(
+                f"输入超过 {MAX_INPUT_BYTES // (1024 * 1024 * 1024)} GB 上限 / {name} is larger "
+                f"than the {MAX_INPUT_BYTES // (1024 * 1024 * 1024)} GB limit"
+            )
+
+
+def _parse(raw: bytes, first: bool) -> object:
+    try:
+        text = raw.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRowError(f"不是 UTF-8 编码 / not UTF-8 (byte {exc.start})") from None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise BadRowError("JSON 嵌套太深 / JSON nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, and integers too long to convert
+        raise BadRowError(str(exc)) from None
+
+
+def _open(path_name: str) -> BinaryIO:
+    if path_name == "-":
+        return stdin_bytes()
+    path = Path(path_name)
+    try:
+        if path.is_dir():
+            raise CliError(f"这是文件夹 / is a folder: {path}")
+        return path.open("rb")
+    except FileNotFoundError:
+        raise CliError(f"找不到文件 / file not found: {path}") from None
+    except IsADirectoryError:
+        raise CliError(f"这是文件夹 / is a folder: {path}") from None
+    except OSError as exc:
+        raise CliError(f"无法读取 / cannot read {path}: {exc.strerror or exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     en = language(args.lang) == "en"
-    if args.file == "-":
-        raw_lines = sys.stdin.read().splitlines()
-    else:
-        path = Path(args.file)
-        try:
-            raw_lines = path.read_text(encoding="utf-8-sig").splitlines()
-        except FileNotFoundError:
-            raise CliError(f"找不到文件 / file not found: {path}") from None
-        except IsADirectoryError:
-            raise CliError(f"这是文件夹 / is a folder: {path}") from None
-        except UnicodeDecodeError:
-            raise CliError(f"文件不是 UTF-8 编码 / not UTF-8 text: {path}") from None
-        except OSError as exc:
-            raise CliError(f"无法读取 / cannot read {path}: {exc.strerror}") from None
-
+    name = "standard input" if args.file == "-" else args.file
+    stream = _open(args.file)
     book = RhymeBook.load()
     checker = Checker(book, CheckSettings(dui_zhang=False, repeated_chars=False))
     pairs: list[tuple[str, PoemScore]] = []
     per_poem: list[dict[str, Any]] = []
     bad: list[str] = []
-    for number, raw in enumerate(raw_lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            text, form = _poem_text(json.loads(raw), args.field)
-        except (json.JSONDecodeError, ValueError) as exc:
-            bad.append(f"第{number}行 / line {number}: {exc}")
-            continue
-        analysis = checker.analyze(text, form=form, per_char=False)
-        if analysis.form is None:
-            bad.append(f"第{number}行 / line {number}: 没有汉字 / no Chinese characters")
-            continue
-        s = score(analysis, checker.lexicon)
-        pairs.append((analysis.form.value, s))
-        if args.per_poem:
-            per_poem.append({"line": number, "form": analysis.form.value, **s.as_dict()})
+    stopped = False
+    try:
+        for number, raw in _rows(stream, name):
+            try:
+                if isinstance(raw, BadRowError):
+                    raise raw
+                if not raw.strip():
+                    continue
+                text, form = _poem_text(_parse(raw, number == 1), args.field)
+            except ValueError as exc:
+                bad.append(f"第{number}行 / line {number}: {exc}")
+                if not args.skip_bad and len(bad) > 20:
+                    stopped = True  # enough to say the file is not what it should be
+                    break
+                continue
+            analysis = checker.analyze(text, form=form, per_char=False)
+            if analysis.form is None:
+                bad.append(f"第{number}行 / line {number}: 没有汉字 / no Chinese characters")
+                continue
+            s = score(analysis, checker.lexicon)
+            pairs.append((analysis.form.value, s))
+            if args.per_poem:
+                per_poem.append({"line": number, "form": analysis.form.value, **s.as_dict()})
+    except OSError as exc:
+        raise CliError(f"无法读取 / cannot read {name}: {exc.strerror or exc}") from None
+    finally:
+        if args.file != "-":
+            stream.close()
     if bad:
         for message in bad[:20]:
             print(f"shijian: {message}", file=sys.stderr)
-        if len(bad) > 20:
+        if len(bad) > 20 and not stopped:
             print(f"shijian: … {len(bad) - 20} more", file=sys.stderr)
         if not args.skip_bad:
-            raise CliError(f"{len(bad)} 行无法读取 / malformed rows (use --skip-bad to skip them)")
+            count = f"{len(bad) - 1}+" if stopped else str(len(bad))
+            raise CliError(f"{count} 行无法读取 / malformed rows (use --skip-bad to skip them)")
     if not pairs:
         raise CliError("文件里没有诗 / no poems in the file")
     table = aggregate_by(pairs)

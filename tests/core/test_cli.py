@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -168,3 +169,150 @@ def test_score_malformed_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     code, out, _ = run(capsys, "score", "--skip-bad", str(data))
     assert code == 0
     assert "全部" in out or "all" in out
+
+
+# ------------------------------------------------------------------ bad input, as a process
+# Each of these once ended in a traceback, a MemoryError or a kill: now one line on
+# stderr and exit status 2, whatever the input.
+def shijian(
+    *argv: str,
+    stdin: bytes | None = b"",
+    stdout_path: str | None = None,
+    close: tuple[int, ...] = (),
+    env: dict[str, str] | None = None,
+) -> tuple[int, str, str]:
+    def close_fds() -> None:
+        for fd in close:
+            os.close(fd)
+
+    out_file = open(stdout_path, "wb") if stdout_path else None  # noqa: SIM115
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "app", *argv],
+            input=stdin if 0 not in close else None,
+            stdout=out_file or subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=close_fds if close else None,
+            env={**os.environ, **(env or {})},
+            check=False,
+            timeout=120,
+        )
+    finally:
+        if out_file:
+            out_file.close()
+    out = proc.stdout.decode("utf-8", "replace") if proc.stdout else ""
+    return proc.returncode, out, proc.stderr.decode("utf-8", "replace")
+
+
+def assert_one_clear_line(code: int, err: str, *needles: str) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("shijian"), err
+    for needle in needles:
+        assert needle in err, err
+
+
+@pytest.mark.parametrize("skip_bad", [False, True])
+def test_score_deeply_nested_json(tmp_path: Path, skip_bad: bool) -> None:
+    data = tmp_path / "deep.jsonl"
+    data.write_text(
+        '{"text": "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。"}\n'
+        + '{"lines": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+        + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    code, out, err = shijian("score", *(["--skip-bad"] if skip_bad else []), str(data))
+    assert "Traceback" not in err
+    assert "line 2: JSON 嵌套太深 / JSON nested too deeply" in err
+    assert "line 3: JSON 嵌套太深" in err
+    if skip_bad:
+        assert code == 0 and "全部" in out
+    else:
+        assert_one_clear_line(code, err, "2 行无法读取")
+
+
+def test_score_stdin_that_is_not_utf8() -> None:
+    # PYTHONIOENCODING makes Python's own stdin strict, as under most desktop locales
+    row = '{"text": "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。"}\n'
+    code, _, err = shijian(
+        "score", "-", stdin=row.encode("gbk"), env={"PYTHONIOENCODING": "utf-8:strict"}
+    )
+    assert_one_clear_line(code, err, "line 1: 不是 UTF-8 编码 / not UTF-8 (byte 10)")
+    code, _, err = shijian(
+        "score", "--skip-bad", "-", stdin=row.encode("gbk") + row.encode(),
+        env={"PYTHONIOENCODING": "utf-8:strict"},
+    )  # fmt: skip
+    assert code == 0 and "Traceback" not in err and "not UTF-8" in err
+
+
+def test_score_keeps_rows_whole_at_unicode_line_separators(tmp_path: Path) -> None:
+    data = tmp_path / "sep.jsonl"
+    data.write_text(
+        '{"lines": ["白日依山尽\u2028", "黄河入海流\u2029", "欲穷千里目\x85", "更上一层楼"]}\n',
+        encoding="utf-8",
+    )
+    code, out, err = shijian("--lang", "zh", "score", str(data))
+    assert code == 0, err
+    assert "五绝" in out
+
+
+def test_score_overlong_row(tmp_path: Path) -> None:
+    data = tmp_path / "long.jsonl"
+    with data.open("w", encoding="utf-8") as fh:
+        fh.write('{"text": "' + "月" * 400_000 + '"}\n')  # 1.2 MB
+        fh.write('{"text": "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。"}\n')
+    code, _, err = shijian("score", str(data))
+    assert_one_clear_line(code, err, "line 1: 超过每行 1 MB 上限 / row over the 1 MB limit")
+    code, out, err = shijian("score", "--skip-bad", "--json", str(data))
+    assert code == 0 and json.loads(out)["skipped"] == 1
+
+
+@pytest.mark.parametrize("command", ["check", "score"])
+def test_endless_input_is_refused_with_the_limit(command: str) -> None:
+    code, _, err = shijian(command, "/dev/zero")
+    limit = "8 MB" if command == "check" else "1 GB"
+    assert_one_clear_line(code, err, f"/dev/zero is larger than the {limit} limit")
+
+
+def test_check_stdin_over_the_limit() -> None:
+    code, _, err = shijian("check", "-", stdin="月".encode() * (3 * 1024 * 1024))
+    assert_one_clear_line(code, err, "standard input is larger than the 8 MB limit")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。"],
+        ["check", "--json", "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。"],
+        ["rhyme", "东"],
+        ["score", "ROWS"],
+    ],
+)
+def test_output_that_cannot_be_written(tmp_path: Path, argv: list[str]) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    rows = tmp_path / "rows.jsonl"
+    write_jsonl(rows, [{"text": "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。"}])
+    argv = [str(rows) if a == "ROWS" else a for a in argv]
+    code, _, err = shijian(*argv, stdout_path="/dev/full")
+    assert_one_clear_line(code, err, "cannot write the output: No space left on device")
+
+
+@pytest.mark.parametrize("argv", [["check", "-"], ["score", "-"]])
+def test_closed_stdin(argv: list[str]) -> None:
+    code, _, err = shijian(*argv, close=(0,))
+    assert_one_clear_line(code, err, "standard input is closed")
+
+
+def test_closed_stdout() -> None:
+    code, _, err = shijian("check", "--json", "春眠不觉晓", close=(1,))
+    assert_one_clear_line(code, err, "standard output is closed")
+
+
+@pytest.mark.parametrize(
+    "argv", [["rhyme", "--limit", "-5", "东"], ["check", "--suggest", "x", "月"]]
+)
+def test_counts_must_be_counts(argv: list[str]) -> None:
+    code, _, err = shijian(*argv)
+    assert_one_clear_line(code, err, "not a count (0 or more)")
