@@ -74,6 +74,29 @@ def _segment_marks(form: CiForm, j: int) -> str:
     return seg.marks[:-1] + seg.rhyme_kind if seg.rhyme else seg.marks
 
 
+def direct_prefix(lengths: Sequence[int], form: CiForm) -> tuple[float, list[Pair]] | None:
+    """A text still being written whose finished lines all end on the 体's breaks, its last
+    line no longer than the segments it has started: read off directly."""
+    seg_lengths = form.lengths
+    if not lengths:
+        return None
+    pairs: list[Pair] = []
+    cost = 0.0
+    j = 0
+    last = len(lengths) - 1
+    for i, n in enumerate(lengths):
+        start = j
+        total = 0
+        while total < n and j < len(seg_lengths):
+            total += seg_lengths[j]
+            j += 1
+        if j == start or (total != n and (i != last or total < n)):
+            return None
+        cost += sum(_merge_cost(form, k) for k in range(start, j - 1))
+        pairs.append(Pair((i,), tuple(range(start, j))))
+    return cost, pairs
+
+
 def align(
     lengths: Sequence[int],
     form: CiForm,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.prosody.ci.align import Pair, align, char_map, direct_fit, fits
+from app.prosody.ci.align import Pair, align, char_map, direct_fit, direct_prefix, fits
 from app.prosody.ci.analysis import FormChoice
 from app.prosody.ci.table import CiForm, Tune
 from app.prosody.forms import PING, ZE
@@ -48,7 +48,7 @@ def _shape(
     memo: dict[tuple[object, ...], object],
     codes: list[list[int]],
 ) -> tuple[float, list[Pair]]:
-    direct = direct_fit(lengths, form)
+    direct = direct_prefix(lengths, form) if partial else direct_fit(lengths, form)
     if direct is not None:
         return direct
     key = (lengths, form.tune, form.index, partial, tuple(tuple(c) for c in codes))
@@ -73,8 +73,10 @@ def _candidate(
     shape, pairs = _shape(lengths, form, partial, memo, codes)
     mapping, uneven = char_map(lines, codes, form, pairs)
     last = len(lines) - 1
+    # exact: nothing missing or extra, and every 句 end of the 体 is a break of the text
+    # (the text may break more often, at a 讀 or a 领字 the 谱 does not mark)
     exact = all(
-        len(p.lines) == 1 and all(form.segments[j].pause for j in p.segs[:-1]) for p in pairs
+        p.lines and p.segs and all(form.segments[j].pause for j in p.segs[:-1]) for p in pairs
     ) and all(
         partial and pair.lines[-1] == last and n_text < n_form for pair, n_text, n_form in uneven
     )
@@ -121,7 +123,9 @@ def choose_form(
     if form is not None:
         forms = [form]
     elif tune is not None:
-        forms = list(tune.forms)
+        # the tune's own 体, then those of its family (浪淘沙 → 浪淘沙令, 浪淘沙慢): the Song
+        # form of a tune is often filed under the longer name
+        forms = list(tune.forms) + [f for t in checker.table.related(tune) for f in t.forms]
     else:
         forms = _candidates_without_tune(checker, n_chars, partial)
     if not forms:
@@ -132,11 +136,15 @@ def choose_form(
         # a 体 the text's breaks fall on exactly beats any that needs the programme: weigh
         # only those (they are what the text is most often written in, and cheap to read)
         lengths = tuple(len(tl.chars) for tl in lines)
-        direct = [f for f in forms if direct_fit(lengths, f) is not None]
+        fit = direct_prefix if partial else direct_fit
+        direct = [f for f in forms if fit(lengths, f) is not None]
         if direct:
             forms = direct
     cands = [_candidate(lines, codes, f, partial, memo, written.get(f.tune, 0)) for f in forms]
-    cands.sort(key=lambda c: (round(c.cost, 6), not c.exact, c.form.index, -c.written))
+    own = tune.name if tune is not None else ""
+    cands.sort(
+        key=lambda c: (round(c.cost, 6), not c.exact, c.form.tune != own, c.form.index, -c.written)
+    )
     best = cands[0]
     runner = cands[1].form if len(cands) > 1 else None
     exact_count = sum(1 for c in cands if c.exact)

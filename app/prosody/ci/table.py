@@ -46,6 +46,7 @@ META_FILE = "meta.json"
 FORMAT_VERSION = 1
 MARKS = frozenset("平仄中？")
 PAUSE_ENDS = frozenset({"讀"})
+FAMILY_SUFFIXES = ("令", "慢", "近", "引", "子")
 
 
 class CipuError(RuntimeError):
@@ -231,6 +232,20 @@ class CipuTable:
         if not key:
             return None
         return index.get(key)
+
+    def related(self, tune: Tune) -> list[Tune]:
+        """Tunes of the same family: the name with 令, 慢, 近, 引 or 子 after it (浪淘沙 →
+        浪淘沙令, 浪淘沙慢), or without one (訴衷情令 → 訴衷情)."""
+        index: dict[str, Tune] = self._index  # type: ignore[attr-defined]
+        names = {tune.name, tune.simplified}
+        bases = {n[:-1] for n in names if n[-1:] in FAMILY_SUFFIXES and len(n) > 2}
+        out: list[Tune] = []
+        for base in names | bases:
+            for key in [base, *(base + s for s in FAMILY_SUFFIXES)]:
+                other = index.get(key)
+                if other is not None and other is not tune and other not in out:
+                    out.append(other)
+        return out
 
     def form(self, key: str) -> CiForm | None:
         """A form by its key (``菩薩蠻#0``)."""

