@@ -26,7 +26,7 @@ from app.prosody.forms import Form
 from app.storage.messages import Message
 
 if TYPE_CHECKING:
-    from app.prosody.rhymebook import RhymeBook
+    from app.prosody.books.protocol import Book
 
 
 class RequirementKind(StrEnum):
@@ -90,7 +90,7 @@ def _finding(
     )
 
 
-def _fold(text: str, book: RhymeBook | None) -> str:
+def _fold(text: str, book: Book | None) -> str:
     """Simplified form for comparisons (traditional input counts the same)."""
     return book.to_simplified(text) if book is not None else text
 
@@ -279,7 +279,7 @@ def _qi_result(assignment: Assignment, analysis: PoemAnalysis) -> RequirementRes
 
 
 def _imagery_result(
-    assignment: Assignment, analysis: PoemAnalysis, book: RhymeBook | None, final: bool
+    assignment: Assignment, analysis: PoemAnalysis, book: Book | None, final: bool
 ) -> RequirementResult | None:
     words = assignment.imagery
     if not words:
@@ -311,7 +311,7 @@ def _imagery_result(
 
 
 def _required_result(
-    assignment: Assignment, analysis: PoemAnalysis, book: RhymeBook | None, final: bool
+    assignment: Assignment, analysis: PoemAnalysis, book: Book | None, final: bool
 ) -> RequirementResult | None:
     req = _unique(assignment.required_chars)
     if not req:
@@ -333,7 +333,7 @@ def _required_result(
 
 
 def _forbidden_result(
-    assignment: Assignment, analysis: PoemAnalysis, book: RhymeBook | None
+    assignment: Assignment, analysis: PoemAnalysis, book: Book | None
 ) -> RequirementResult | None:
     banned = _unique(assignment.forbidden_chars)
     if not banned:
@@ -375,7 +375,7 @@ def _unique(chars: str) -> str:
 def check_requirements(
     assignment: Assignment,
     analysis: PoemAnalysis,
-    book: RhymeBook | None = None,
+    book: Book | None = None,
     *,
     final: bool | None = None,
 ) -> tuple[RequirementResult, ...]:
@@ -413,7 +413,7 @@ class RequirementChecker:
     with ``(text, analysis)`` after each analysis, returns the requirement findings.
     """
 
-    def __init__(self, assignment: Assignment, book: RhymeBook | None = None) -> None:
+    def __init__(self, assignment: Assignment, book: Book | None = None) -> None:
         self.assignment = assignment
         self.book = book
 

@@ -14,7 +14,7 @@ from app.assign.model import Assignment, FirstLine, Qi
 from app.prosody.forms import SCHEMES, Scheme
 
 if TYPE_CHECKING:
-    from app.prosody.rhymebook import RhymeBook
+    from app.prosody.books.protocol import Book
 
 RHYME_CHARS_SHOWN = 40
 
@@ -52,7 +52,7 @@ class SheetContent:
 
 
 def sheet_content(
-    assignment: Assignment, book: RhymeBook | None = None, lang: str = "zh"
+    assignment: Assignment, book: Book | None = None, lang: str = "zh"
 ) -> SheetContent:
     form = assignment.form
     scheme = sheet_scheme(assignment)

@@ -7,13 +7,21 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from app.cli.common import CliError, count, language, read_poem_argument
+from app.cli.common import (
+    CliError,
+    add_book_argument,
+    book_kind,
+    count,
+    language,
+    read_poem_argument,
+)
 from app.cli.jsonout import write_json
 from app.prosody.analysis import CharResult, PoemAnalysis
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.shelf import Shelf
 from app.prosody.checker import Checker
 from app.prosody.findings import Finding, Severity
 from app.prosody.forms import EITHER, PING, ZE, Form
-from app.prosody.groups import group_by_name
 from app.prosody.rhymebook import RhymeBook
 from app.prosody.scorer import score
 from app.prosody.settings import CheckSettings
@@ -27,6 +35,13 @@ _SEVERITY_MARK = {
 }
 
 
+_GROUP_EXAMPLES = {
+    BookKind.PINGSHUI: "下平七阳, 阳",
+    BookKind.XINYUN: "新韵十唐, 唐",
+    BookKind.TONGYUN: "通韵十三昂, 昂",
+}
+
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "check",
@@ -37,7 +52,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("poem", nargs="?", help="the poem's text, a file, or - for stdin")
     p.add_argument("--file", "-f", help="read the poem from this UTF-8 file")
     p.add_argument("--form", help="pin the form: 五绝 七绝 五律 七律 五言排律 七言排律")
-    p.add_argument("--group", help="pin the rhyme group, e.g. 下平七阳 or 阳")
+    p.add_argument("--group", help="pin the rhyme group, e.g. 下平七阳 or 阳 (通韵: 十三昂)")
+    add_book_argument(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--strict", action="store_true", help="strict 一三五 (严格一三五)")
     p.add_argument("--san-ze-wei", action="store_true", help="warn on 三仄尾")
@@ -68,13 +84,19 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(
                 f"不认识的诗体 / unknown form: {args.form} (五绝 七绝 五律 七律 五言排律 七言排律)"
             )
+    kind = book_kind(args.book)
+    shelf = Shelf(RhymeBook.load())
+    book = shelf.book(kind)
     group = None
     if args.group:
-        group = group_by_name(args.group)
+        group = book.find_group(args.group)
         if group is None:
-            raise CliError(f"不认识的韵部 / unknown rhyme group: {args.group} (e.g. 下平七阳, 阳)")
-    book = RhymeBook.load()
-    checker = Checker(book, settings_from(args))
+            example = _GROUP_EXAMPLES[kind]
+            raise CliError(
+                f"{kind.zh}里没有这个韵部 / unknown rhyme group in {kind.en}: {args.group} "
+                f"(e.g. {example})"
+            )
+    checker = Checker(book, settings_from(args), others=shelf.others(kind))
     analysis = checker.analyze(text, form=form, group=group)
     if not analysis.chars:
         raise CliError("没有汉字，无从检查 / no Chinese characters to check")
@@ -94,7 +116,10 @@ def mark(c: CharResult) -> str:
 
 def render(a: PoemAnalysis, suggester: Suggester, lang: str, n_suggest: int) -> str:
     en = lang == "en"
-    out = [a.summary_en if en else a.summary_zh, ""]
+    head = a.summary_en if en else a.summary_zh
+    if a.book.is_modern:  # the default (平水韵) goes without saying
+        head += f"  [{a.book.en if en else a.book.zh}]"
+    out = [head, ""]
     by_line: dict[int, list[CharResult]] = {}
     for c in a.chars:
         by_line.setdefault(c.line, []).append(c)
@@ -173,6 +198,8 @@ def to_json(a: PoemAnalysis, checker: Checker, suggester: Suggester, n: int) -> 
         "form_pinned": a.form_pinned,
         "qi": a.qi or None,
         "first_line_rhymes": a.first_line_rhymes,
+        "book": a.book.value,
+        "book_zh": a.book.zh,
         "rhyme_group": a.rhyme_group.name if a.rhyme_group else None,
         "ze_yun": a.ze_yun,
         "complete": a.complete,

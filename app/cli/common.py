@@ -8,8 +8,9 @@ import locale
 import os
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from app.prosody.books.kinds import BookKind
 from app.prosody.text import is_han
 
 
@@ -132,3 +133,21 @@ def read_poem_argument(value: str | None, file: str | None) -> str:
         except OSError:
             pass
     return value
+
+
+BOOK_HELP = "rhyme book: pingshui (平水韵, default), xinyun (中华新韵), tongyun (中华通韵)"
+
+
+def add_book_argument(parser: Any) -> None:
+    parser.add_argument("--book", default="pingshui", metavar="BOOK", help=BOOK_HELP)
+
+
+def book_kind(name: str | None) -> BookKind:
+    """The rhyme book a ``--book`` value names (a clear error for anything else)."""
+    kind = BookKind.from_name(name or "pingshui")
+    if kind is None:
+        raise CliError(
+            f"不认识的韵书 / unknown rhyme book: {name} "
+            "(pingshui 平水韵, xinyun 中华新韵, tongyun 中华通韵)"
+        )
+    return kind

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from app.cli.common import CliError, language, stdin_bytes
+from app.cli.common import CliError, add_book_argument, book_kind, language, stdin_bytes
+from app.prosody.books.shelf import Shelf
 from app.prosody.checker import Checker
 from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
@@ -36,6 +37,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--per-poem", action="store_true", help="with --json: every poem's scores too")
     p.add_argument("--skip-bad", action="store_true", help="skip malformed rows instead of failing")
+    add_book_argument(p)
     p.set_defaults(handler=run)
 
 
@@ -126,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
     en = language(args.lang) == "en"
     name = "standard input" if args.file == "-" else args.file
     stream = _open(args.file)
-    book = RhymeBook.load()
+    kind = book_kind(args.book)
+    book = Shelf(RhymeBook.load()).book(kind)
     checker = Checker(book, CheckSettings(dui_zhang=False, repeated_chars=False))
     pairs: list[tuple[str, PoemScore]] = []
     per_poem: list[dict[str, Any]] = []
@@ -172,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
     table = aggregate_by(pairs)
     if args.json:
         doc: dict[str, Any] = {
+            "book": kind.value,
             "weights": WEIGHTS,
             "by_form": {k: table[k].as_dict() for k in _ORDER if k in table},
             "skipped": len(bad),

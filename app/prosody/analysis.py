@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+from app.prosody.books.kinds import BookKind
 from app.prosody.chars import CharInfo
 from app.prosody.findings import Finding, Severity
 from app.prosody.forms import EITHER, PING, UNKNOWN, ZE, Form, LineType, Scheme
@@ -105,6 +106,7 @@ class PoemAnalysis:
     complete: bool = False  # the expected number of full-length lines is there
     rhyme_slots: tuple[tuple[int, int], ...] = field(default=())  # (line, pos) of each rhyme slot
     rhyme_status: tuple[RhymeMark, ...] = field(default=())  # parallel to rhyme_slots
+    book: BookKind = BookKind.PINGSHUI  # the rhyme book the poem was checked against
 
     @property
     def qi(self) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.prosody.groups import GROUPS, RhymeGroup
+from app.prosody.books.tables import group_by_id
+from app.prosody.groups import RhymeGroup
 from app.prosody.tones import PING_BIT, RU_BIT, UNCERTAIN_BIT, ZE_BIT, GuessMethod, Source, Tone
 
 
@@ -13,14 +14,14 @@ class Reading:
     """One reading: a tone, the group it rhymes in, and where it came from."""
 
     tone: Tone
-    group_id: int  # index into groups.GROUPS; -1 when unknown (a guess)
+    group_id: int  # a group id of any book (books.tables.group_by_id); -1 when unknown
     source: Source
     via: str = ""  # the traditional form this reading belongs to, when it differs from the char
     guess: GuessMethod | None = None  # how a Source.GUESSED reading was guessed; else None
 
     @property
     def group(self) -> RhymeGroup | None:
-        return GROUPS[self.group_id] if self.group_id >= 0 else None
+        return group_by_id(self.group_id) if self.group_id >= 0 else None
 
 
 @dataclass(frozen=True, slots=True)

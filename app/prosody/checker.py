@@ -7,11 +7,14 @@ verdicts. Pure function of (text, book, settings, pins); no I/O, no Qt.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 from typing import TYPE_CHECKING, cast
 
 from app.prosody.analysis import CharResult, LineResult, PoemAnalysis, RhymeMark
+from app.prosody.books.findings import other_book_finding, settled_finding
+from app.prosody.books.tables import book_of_group
 from app.prosody.chars import CharInfo
 from app.prosody.duizhang import Lexicon, couplet_findings
 from app.prosody.findings import Finding, Need, Rule, Severity
@@ -40,7 +43,7 @@ from app.prosody.text import TextLine, split_lines
 from app.prosody.tones import RU_BIT, UNCERTAIN_BIT, Level, Source
 
 if TYPE_CHECKING:
-    from app.prosody.rhymebook import RhymeBook
+    from app.prosody.books.protocol import Book
 
 DEFAULT_SETTINGS = CheckSettings()
 
@@ -53,24 +56,41 @@ _RUN_SHAPES = {20: 5, 28: 7, 40: 5, 56: 7}  # one unpunctuated run of a whole po
 class Checker:
     """The checker as a service: holds the rhyme book and a per-character tone cache.
 
-    Construct one per app (or per test) and call :meth:`analyze` per keystroke.
+    Construct one per app (or per test) and call :meth:`analyze` per keystroke. ``others``
+    are the rhyme books a poem that breaks ``book``'s rules is also tried against: when it
+    keeps one of them, the analysis says so in one note (按中华通韵合律).
     """
 
     __slots__ = (
         "_clean_lines",
         "_codes",
+        "_context",
         "_entries",
+        "_found_lines",
         "_infos",
         "_line_costs",
+        "_other_checkers",
         "_ru",
+        "_settles",
         "book",
         "lexicon",
+        "others",
         "settings",
     )
 
-    def __init__(self, book: RhymeBook, settings: CheckSettings = DEFAULT_SETTINGS) -> None:
+    def __init__(
+        self,
+        book: Book,
+        settings: CheckSettings = DEFAULT_SETTINGS,
+        *,
+        others: Sequence[Book] = (),
+    ) -> None:
         self.book = book
         self.settings = settings
+        self.others = tuple(b for b in others if b.kind is not book.kind)
+        self._other_checkers: list[Checker] | None = None
+        self._settles = book.kind.is_modern  # phrase context settles polyphones
+        self._context: dict[tuple[int, str, int], Finding] = {}  # settled-reading hints
         # char → (tone code, 入声?, info): one dict hit per character per analysis
         self._entries: dict[str, tuple[int, bool, CharInfo | None]] = {}
         self._codes: dict[str, int] = {}  # the same, flat, for C-level map() lookups
@@ -82,6 +102,7 @@ class Checker:
         # and whether a line of a type has no finding at all.
         self._line_costs: dict[tuple[object, ...], float] = {}
         self._clean_lines: dict[tuple[object, ...], bool] = {}
+        self._found_lines: dict[tuple[object, ...], list[Finding]] = {}
 
     def _entry(self, ch: str) -> tuple[int, bool, CharInfo | None]:
         info = self.book.lookup(ch)
@@ -111,15 +132,45 @@ class Checker:
         settings: CheckSettings | None = None,
         per_char: bool = True,
     ) -> PoemAnalysis:
-        """Analyse ``text``. ``form``/``group`` pin the form and rhyme group; ``pins`` maps
-        a text offset to PING or ZE, choosing one reading of a polyphone. ``per_char=False``
-        skips the per-character results (``chars`` stays empty) for batch scoring."""
-        return _analyze(self, text, settings or self.settings, form, group, pins, per_char)
+        """Analyse ``text``. ``form``/``group`` pin the form and rhyme group (a group of
+        another rhyme book is ignored); ``pins`` maps a text offset to PING or ZE, choosing
+        one reading of a polyphone. ``per_char=False`` skips the per-character results
+        (``chars`` stays empty) for batch scoring."""
+        if group is not None and book_of_group(group) is not self.book.kind:
+            group = None
+        use = settings or self.settings
+        analysis = _analyze(self, text, use, form, group, pins, per_char)
+        if self.others and analysis.complete and not use.partial and analysis.errors:
+            analysis = self._try_others(analysis, text, use, form, pins)
+        return analysis
+
+    def _try_others(
+        self,
+        analysis: PoemAnalysis,
+        text: str,
+        settings: CheckSettings,
+        form: Form | None,
+        pins: Mapping[int, int] | None,
+    ) -> PoemAnalysis:
+        """Add one note when the poem keeps the rules of another book (meter-spec §9)."""
+        if self._other_checkers is None:
+            self._other_checkers = [Checker(b, self.settings) for b in self.others]
+        keeps = [
+            other.book.kind
+            for other in self._other_checkers
+            if not other.analyze(
+                text, form=form, pins=pins, settings=settings, per_char=False
+            ).errors
+        ]
+        if not keeps:
+            return analysis
+        note = other_book_finding(self.book.kind, len(analysis.errors), keeps)
+        return dataclasses.replace(analysis, findings=(*analysis.findings, note))
 
 
 def analyze(
     text: str,
-    book: RhymeBook,
+    book: Book,
     settings: CheckSettings = DEFAULT_SETTINGS,
     *,
     form: Form | None = None,
@@ -143,7 +194,7 @@ def _analyze(
     lines = _split(text)
     if not lines:
         return PoemAnalysis(text, form, form is not None, None, group, group is not None, (), (),
-                            ())  # fmt: skip
+                            (), book=book.kind)  # fmt: skip
 
     length = form.line_len if form is not None else _majority_length(lines)
     n = len(lines)
@@ -162,6 +213,19 @@ def _analyze(
             row = list(map(get_code, tl.chars))
         codes.append(cast("list[int]", row))
     ru = checker._ru  # 入声 by character: only the wording of a finding needs it
+    context: list[Finding] = []
+    if checker._settles:  # the words around a polyphone settle its reading
+        hints = checker._context
+        for i, tl in enumerate(lines):
+            for s in book.settle(tl.chars):
+                codes[i][s.pos] = PING if s.reading.tone.is_ping else ZE
+                spot = (i, tl.chars, tl.offsets[s.pos])
+                hint = hints.get(spot)
+                if hint is None:
+                    if len(hints) > 4096:
+                        hints.clear()
+                    hint = hints[spot] = settled_finding(i, tl, s)
+                context.append(hint)
     if pins:
         for i, tl in enumerate(lines):
             for pos, off in enumerate(tl.offsets):
@@ -170,7 +234,7 @@ def _analyze(
 
     typing_last = settings.partial and len(lines[-1].chars) < length
     full = [len(tl.chars) == length for tl in lines]
-    findings: list[Finding] = []
+    findings: list[Finding] = context
     findings.extend(_length_findings(lines, length, the_form, settings))
 
     ze_yun = is_ze_yun(codes, full, lines, book)
@@ -210,8 +274,17 @@ def _analyze(
                 )
                 if clean.get(key):
                     continue
-                found = check_line_as_written(li_, nxt, settings)
-                clean[key] = not found
+                # a line with findings: the same line of the same text (re-analysis on
+                # every keystroke) gets the same findings
+                where = (key, i, li_.chars, li_.offsets, None if nxt is None else nxt.chars)
+                found = checker._found_lines.get(where)
+                if found is None:
+                    found = check_line_as_written(li_, nxt, settings)
+                    clean[key] = not found
+                    if found:
+                        if len(checker._found_lines) > 4096:
+                            checker._found_lines.clear()
+                        checker._found_lines[where] = found
                 findings.extend(found)
             elif typing_last and i == n - 1:
                 findings.extend(_partial_line(li_))
@@ -307,6 +380,7 @@ def _analyze(
         complete=complete,
         rhyme_slots=tuple((s.line, s.pos) for s in slots),
         rhyme_status=tuple(rhyme_marks.get((s.line, s.pos), RhymeMark.IN) for s in slots),
+        book=book.kind,
     )
 
 

@@ -23,7 +23,7 @@ from app.prosody.forms import Form
 from app.prosody.text import TextLine
 
 if TYPE_CHECKING:
-    from app.prosody.rhymebook import RhymeBook
+    from app.prosody.books.protocol import Book
 
 # fine class → (coarse class, characters); a character keeps its first class.
 _LEXICON: tuple[tuple[str, str, str], ...] = (
@@ -147,7 +147,7 @@ class Lexicon:
 
     __slots__ = ("_classes", "_scores")
 
-    def __init__(self, book: RhymeBook | None = None) -> None:
+    def __init__(self, book: Book | None = None) -> None:
         classes: dict[str, list[tuple[str, str]]] = {}
 
         def add(ch: str, pair: tuple[str, str]) -> None:

@@ -53,6 +53,8 @@ class Rule(StrEnum):
     REQUIREMENT = "requirement"  # an assignment's requirement (app.assign); text in detail
     DIE = "die"  # 词: a 叠句 that does not repeat its model
     CI_FORM = "ci_form"  # 词: no 体 fits exactly; names the closest
+    CONTEXT_READING = "context_reading"  # the words around a polyphone settle its reading
+    OTHER_BOOK = "other_book"  # the poem breaks the chosen book's rules but keeps another's
 
     @property
     def zh(self) -> str:
@@ -96,6 +98,8 @@ _RULE_ZH = {
     Rule.REQUIREMENT: "作业要求",
     Rule.DIE: "叠句",
     Rule.CI_FORM: "词体",
+    Rule.CONTEXT_READING: "词语定音",
+    Rule.OTHER_BOOK: "他韵合律",
 }
 _RULE_EN = {
     Rule.TONE: "tone",
@@ -125,6 +129,8 @@ _RULE_EN = {
     Rule.REQUIREMENT: "assignment requirement",
     Rule.DIE: "repeated sentence (叠句)",
     Rule.CI_FORM: "form of the ci (词体)",
+    Rule.CONTEXT_READING: "reading settled by the words around it",
+    Rule.OTHER_BOOK: "keeps the rules of another rhyme book",
 }
 _TONAL = frozenset(
     {

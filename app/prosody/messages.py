@@ -107,6 +107,16 @@ def _render_zh(f: Finding) -> str:
         if f.get("kind") == "lines":
             return f"全诗{f.found}句，{f.get('form')}应为{f.expected}句。"
         return f"第{f.line + 1}句有{f.found}字，应为{f.expected}字。"
+    if r is Rule.CONTEXT_READING:
+        return (
+            f"{_where(f)}在「{f.get('phrase')}」中读 {f.get('pinyin')}（{f.found}），"
+            f"按此读音检查（据 pypinyin 词语读音）。"
+        )
+    if r is Rule.OTHER_BOOK:
+        return (
+            f"本诗按{f.get('book')}有{f.get('errors')}处不合，按{f.get('books')}合律："
+            f"若有意用{f.get('books')}，可在韵书中改选。"
+        )
     if r is Rule.UNCERTAIN:
         if f.get("rhyme"):
             return f"{_where(f)}不在韵书中，无法确认是否押{f.get('group')}，请核对。"
@@ -214,6 +224,17 @@ def _render_en(f: Finding) -> str:
         if f.get("kind") == "lines":
             return f"The poem has {f.found} lines; a {f.get('form')} has {f.expected}."
         return f"Line {f.line + 1} has {f.found} characters; it should have {f.expected}."
+    if r is Rule.CONTEXT_READING:
+        return (
+            f"{where} reads {f.get('pinyin')} ({found}) in 「{f.get('phrase')}」, and is checked "
+            f"so (pypinyin's phrase readings)."
+        )
+    if r is Rule.OTHER_BOOK:
+        return (
+            f"The poem breaks {f.get('book_en')} in {f.get('errors')} place(s) but keeps the "
+            f"rules of {f.get('books_en')} (按{f.get('books')}合律); choose that rhyme book if "
+            f"you meant it."
+        )
     if r is Rule.UNCERTAIN:
         if f.get("rhyme"):
             return (

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
+from app.prosody.books.tables import group_by_id
 from app.prosody.findings import Finding, Need, Rule, Severity
 from app.prosody.forms import PING, ZE
-from app.prosody.groups import GROUPS, RhymeGroup, neighbours
+from app.prosody.groups import RhymeGroup
 from app.prosody.linerules import GPING, GZE
 from app.prosody.settings import CheckSettings
 from app.prosody.text import TextLine
 
 if TYPE_CHECKING:
-    from app.prosody.rhymebook import RhymeBook
+    from app.prosody.books.protocol import Book
 
 
 class RhymeSlot(NamedTuple):
@@ -24,7 +25,7 @@ class RhymeSlot(NamedTuple):
     code: int
 
 
-def choose_group(slots: list[RhymeSlot], book: RhymeBook) -> RhymeGroup | None:
+def choose_group(slots: list[RhymeSlot], book: Book) -> RhymeGroup | None:
     """The 平声 group covering most rhyme characters, trying every reading.
 
     Line 1 only breaks ties (it may borrow a neighbouring group); then the group of
@@ -46,12 +47,12 @@ def choose_group(slots: list[RhymeSlot], book: RhymeBook) -> RhymeGroup | None:
         for g in groups:
             counts[g] = counts.get(g, 0) + 1
     if not counts:
-        return GROUPS[min(first)] if first else None
+        return group_by_id(min(first)) if first else None
     if len(counts) == 1:
-        return GROUPS[next(iter(counts))]
+        return group_by_id(next(iter(counts)))
     seen = earliest or frozenset()
     best = max(counts, key=lambda g: (counts[g], g in first, g in seen, -g))
-    return GROUPS[best]
+    return group_by_id(best)
 
 
 def _at(
@@ -68,14 +69,14 @@ def _at(
 
 
 def _group_names(groups: frozenset[int]) -> str:
-    return "、".join(GROUPS[g].name for g in sorted(groups)) or "（无平声读音）"
+    return "、".join(group_by_id(g).name for g in sorted(groups)) or "（无平声读音）"
 
 
 def rhyme_findings(
     slots: list[RhymeSlot],
     unrhymed_ends: list[RhymeSlot],
     lines: list[TextLine],
-    book: RhymeBook,
+    book: Book,
     pinned: RhymeGroup | None,
     settings: CheckSettings,
     ru: Mapping[str, bool],
@@ -119,7 +120,7 @@ def rhyme_findings(
                         need=Need.RHYME, detail=(("group", gname), ("rhyme", "1")))
             )  # fmt: skip
             continue
-        near = {g.id for g in neighbours(group)}
+        near = {g.id for g in book.neighbours(group)}
         if slot.line == 0 and groups & near:
             borrowed = frozenset(groups & near)
             out.append(

@@ -29,11 +29,11 @@ from app.prosody.settings import CheckSettings
 from app.prosody.text import TextLine
 
 if TYPE_CHECKING:
-    from app.prosody.rhymebook import RhymeBook
+    from app.prosody.books.protocol import Book
 
 
 def is_ze_yun(
-    codes: list[list[int]], full: list[bool], lines: list[TextLine], book: RhymeBook
+    codes: list[list[int]], full: list[bool], lines: list[TextLine], book: Book
 ) -> bool:
     """A 仄韵 poem (古体, not 近体): its rhyme positions are 仄 under the readings that fit
     best (meter-spec §5).
@@ -116,7 +116,7 @@ def vote_scheme(
     length: int,
     typing_last: bool,
     lines: list[TextLine],
-    book: RhymeBook,
+    book: Book,
     first_line_errors: Callable[[LineType], tuple[str, ...]] | None = None,
 ) -> Vote:
     """Choose the poem's template by a vote over every line (meter-spec §3).
@@ -220,7 +220,7 @@ def first_line_judge(
 
 
 def _first_rhyme_preference(
-    codes: list[list[int]], full: list[bool], length: int, lines: list[TextLine], book: RhymeBook
+    codes: list[list[int]], full: list[bool], length: int, lines: list[TextLine], book: Book
 ) -> bool:
     """When line 1's ending can't decide 首句入韵, does it share a group with line 2's?"""
     if len(lines) >= 2 and full[0] and full[1]:

@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Literal
 from app.bundled import resource
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.findings import Finding, Need, Rule, Severity
-from app.prosody.groups import GROUPS
 from app.prosody.tones import PING_BIT, UNCERTAIN_BIT, ZE_BIT
 
 if TYPE_CHECKING:
-    from app.prosody.rhymebook import RhymeBook
+    from app.prosody.books.protocol import Book
 
 Script = Literal["simplified", "traditional"]
 
@@ -43,7 +42,7 @@ class Suggestion:
 class Suggester:
     """Ranks replacement characters. One per app; the tables load lazily."""
 
-    def __init__(self, book: RhymeBook) -> None:
+    def __init__(self, book: Book) -> None:
         self.book = book
         self._pools: dict[tuple[int, Script], tuple[str, ...]] = {}
         self._allowed: dict[tuple[int, int, Script], frozenset[str]] = {}
@@ -78,7 +77,7 @@ class Suggester:
         pool = self._pools.get(key)
         if pool is None:
             seen: dict[str, int] = {}
-            for g in GROUPS:
+            for g in self.book.groups:
                 if (bit == PING_BIT) != g.is_ping:
                     continue
                 for ch in self.book.group_chars(g.id, script):

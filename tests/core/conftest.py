@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.prosody.books.shelf import Shelf
 from app.prosody.checker import Checker
 from app.prosody.rhymebook import RhymeBook
 
@@ -16,3 +17,9 @@ def book() -> RhymeBook:
 @pytest.fixture(scope="session")
 def checker(book: RhymeBook) -> Checker:
     return Checker(book)
+
+
+@pytest.fixture(scope="session")
+def shelf(book: RhymeBook) -> Shelf:
+    """Every rhyme book (the modern ones built on first use), one per test session."""
+    return Shelf(book)

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from app.bundled import resource
+from app.prosody.books.kinds import BookKind
 from app.prosody.chars import CharInfo
-from app.prosody.groups import GROUPS
+from app.prosody.groups import GROUPS, PING_GROUPS, RhymeGroup, group_by_name, neighbours
 from app.prosody.rhymebook.encoding import FORMAT_VERSION, decode_readings
 from app.prosody.rhymebook.han import is_compatibility, is_han
 from app.prosody.rhymebook.rows import SortedRows
@@ -32,6 +33,8 @@ from app.prosody.tones import UNCERTAIN_BIT, GuessMethod, Source
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
+
+    from app.prosody.books.protocol import Settled
 
 Script = Literal["simplified", "traditional"]
 
@@ -107,6 +110,31 @@ class RhymeBook:
                 gid, _name, trad, simp = line.split("\t")
                 groups[int(gid)] = (trad, simp)
         return cls(rows, groups, json.loads(meta_text), root)
+
+    # ------------------------------------------------------------------ the Book interface
+    @property
+    def kind(self) -> BookKind:
+        return BookKind.PINGSHUI
+
+    @property
+    def groups(self) -> tuple[RhymeGroup, ...]:
+        return GROUPS
+
+    @property
+    def ping_groups(self) -> tuple[RhymeGroup, ...]:
+        return PING_GROUPS
+
+    def find_group(self, name: str) -> RhymeGroup | None:
+        return group_by_name(name)
+
+    def neighbours(self, group: RhymeGroup) -> tuple[RhymeGroup, ...]:
+        """首句借邻韵 (meter-spec §5): 东冬, 江阳, 支微齐, 鱼虞, 佳灰, 真文元, 寒删先, 萧肴豪,
+        庚青蒸, 覃盐咸."""
+        return neighbours(group) if group.id < len(GROUPS) else ()
+
+    def settle(self, chars: str) -> tuple[Settled, ...]:
+        """The 平水韵 has no phrase data: a polyphone stays a polyphone."""
+        return ()
 
     # ------------------------------------------------------------------ lookups
     def lookup(self, ch: str) -> CharInfo | None:

@@ -1,0 +1,131 @@
+"""How long the checker takes for one 七律 in each rhyme book (issue target: 中华通韵 no
+slower than 1.2× the 平水韵).
+
+The same poems, the same measurement, one core: every 七律 of 唐诗三百首 re-analysed round
+after round (as the editor does per keystroke, per-character results included), the
+books interleaved round by round so a shared machine's noise falls on all of them alike;
+then every 七律 of 全唐诗 analysed once each (poems never seen before, after a warm-up on
+300 others). Reports medians, the quietest round's median, and each book's ratio to the
+平水韵. A plain Checker per book (no other books tried); the cost of the cross-book note
+(a poem with errors is also checked in the other books) is reported apart.
+
+    PYTHONPATH=. python bench/book_speed.py [--corpus PATH] [--all PATH] [--rounds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+import timeit
+from pathlib import Path
+
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.shelf import Shelf
+from app.prosody.checker import Checker
+from app.prosody.rhymebook import RhymeBook
+
+BUILT_IN = [
+    "风急天高猿啸哀，渚清沙白鸟飞回。无边落木萧萧下，不尽长江滚滚来。"
+    "万里悲秋常作客，百年多病独登台。艰难苦恨繁霜鬓，潦倒新停浊酒杯。",
+    "昔人已乘黄鹤去，此地空余黄鹤楼。黄鹤一去不复返，白云千载空悠悠。"
+    "晴川历历汉阳树，芳草萋萋鹦鹉洲。日暮乡关何处是，烟波江上使人愁。",
+]
+
+
+def load_poems(corpus: Path) -> list[str]:
+    if not corpus.exists():
+        return BUILT_IN
+    poems = []
+    for raw in corpus.read_text(encoding="utf-8").splitlines():
+        row = json.loads(raw)
+        if row.get("form") == "七律":
+            poems.append("\n".join(row.get("simplified") or row["lines"]))
+    return poems or BUILT_IN
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/tang300.jsonl"))
+    parser.add_argument(
+        "--all", type=Path, default=Path("../shared/corpus/quantangshi_regulated.jsonl")
+    )
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    reference = min(timeit.repeat("sum(range(1000))", number=10_000, repeat=5)) / 10_000
+    print(f"reference: sum(range(1000)) takes {reference * 1e6:.1f} µs here")
+    shelf = Shelf(RhymeBook.load())
+    kinds = list(BookKind)
+    poems = load_poems(args.corpus)
+
+    # re-analysis, books interleaved round by round
+    checkers = {k: Checker(shelf.book(k)) for k in kinds}
+    for c in checkers.values():
+        for p in poems:
+            c.analyze(p)
+    samples: dict[BookKind, list[float]] = {k: [] for k in kinds}
+    quiet: dict[BookKind, list[float]] = {k: [] for k in kinds}
+    for _ in range(args.rounds):
+        for k in kinds:
+            c = checkers[k]
+            this_round = []
+            for p in poems:
+                t = time.perf_counter()
+                c.analyze(p)
+                this_round.append(time.perf_counter() - t)
+            samples[k].extend(this_round)
+            quiet[k].append(statistics.median(this_round))
+    print(f"\nre-analysis, 唐诗三百首 七律 × {len(poems)}, {args.rounds} rounds, per-character")
+    base = statistics.median(samples[BookKind.PINGSHUI])
+    base_q = min(quiet[BookKind.PINGSHUI])
+    for k in kinds:
+        med = statistics.median(samples[k])
+        q = min(quiet[k])
+        print(
+            f"  {k.zh}: median {med * 1e6:.0f} µs ({med / base:.2f}×), "
+            f"quietest round {q * 1e6:.0f} µs ({q / base_q:.2f}×)"
+        )
+
+    # unseen poems
+    if args.all.exists():
+        everything = load_poems(args.all)
+        print(f"\nunseen 全唐诗 七律 × {len(everything) - 300}, per-character")
+        unseen: dict[BookKind, float] = {}
+        for k in kinds:
+            c = Checker(shelf.book(k))
+            for p in everything[:300]:
+                c.analyze(p)
+            times = []
+            for p in everything[300:]:
+                t = time.perf_counter()
+                c.analyze(p)
+                times.append(time.perf_counter() - t)
+            unseen[k] = statistics.median(times)
+        for k in kinds:
+            print(
+                f"  {k.zh}: median {unseen[k] * 1e6:.0f} µs "
+                f"({unseen[k] / unseen[BookKind.PINGSHUI]:.2f}×)"
+            )
+
+    # the cross-book note: a checker that also tries the other books on a poem with errors
+    print("\nwith the other books tried on a poem with errors (Shelf.checker)")
+    for k in kinds:
+        c = shelf.checker(k)
+        for p in poems:
+            c.analyze(p)
+        times = []
+        for _ in range(max(3, args.rounds // 5)):
+            for p in poems:
+                t = time.perf_counter()
+                c.analyze(p)
+                times.append(time.perf_counter() - t)
+        print(f"  {k.zh}: median {statistics.median(times) * 1e6:.0f} µs")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
