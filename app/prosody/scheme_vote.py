@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
+from app.prosody.books.tables import group_by_id
 from app.prosody.findings import Severity
 from app.prosody.forms import (
     CYCLE_PING,
@@ -23,7 +24,6 @@ from app.prosody.forms import (
     LineType,
     Scheme,
 )
-from app.prosody.groups import GROUPS
 from app.prosody.linerules import GPING, GZE, LineInput, check_line
 from app.prosody.settings import CheckSettings
 from app.prosody.text import TextLine
@@ -32,9 +32,7 @@ if TYPE_CHECKING:
     from app.prosody.books.protocol import Book
 
 
-def is_ze_yun(
-    codes: list[list[int]], full: list[bool], lines: list[TextLine], book: Book
-) -> bool:
+def is_ze_yun(codes: list[list[int]], full: list[bool], lines: list[TextLine], book: Book) -> bool:
     """A 仄韵 poem (古体, not 近体): its rhyme positions are 仄 under the readings that fit
     best (meter-spec §5).
 
@@ -66,8 +64,8 @@ def is_ze_yun(
         if info is not None:
             for g in info.group_ids:
                 cover[g] = cover.get(g, 0) + 1
-    best_ping = max((n for g, n in cover.items() if GROUPS[g].is_ping), default=0)
-    best_ze = max((n for g, n in cover.items() if not GROUPS[g].is_ping), default=0)
+    best_ping = max((n for g, n in cover.items() if group_by_id(g).is_ping), default=0)
+    best_ze = max((n for g, n in cover.items() if not group_by_id(g).is_ping), default=0)
     return best_ze > best_ping
 
 

@@ -302,7 +302,9 @@ def test_the_settled_reading_shows_in_a_poem(shelf: Shelf) -> None:
         "白日放歌须纵酒，青春作伴好还乡。即从巴峡穿巫峡，便下襄阳向洛阳。"
     )
     a = analyse(shelf, TONGYUN, text)
-    hints = {(f.line, f.char): f.get("pinyin") for f in a.findings if f.rule is Rule.CONTEXT_READING}
+    hints = {
+        (f.line, f.char): f.get("pinyin") for f in a.findings if f.rule is Rule.CONTEXT_READING
+    }
     assert hints[(5, "还")] == "huán"
     assert a.rhyme_group is not None and a.rhyme_group.name == "通韵十三昂"
 
