@@ -83,6 +83,12 @@ class EditorSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LibrarySettings:
+    # while the library changes, a backup at least this often (and one on quit)
+    backup_minutes: float = field(default=5.0, metadata=_range(0.1, 1440))
+
+
+@dataclass(frozen=True, kw_only=True)
 class CheckerSettings:
     """Checker strictness; the names match ``app.prosody.settings.CheckSettings``."""
 
@@ -140,6 +146,7 @@ class Settings:
     ui: UiSettings = field(default_factory=UiSettings)
     fonts: FontSettings = field(default_factory=FontSettings)
     editor: EditorSettings = field(default_factory=EditorSettings)
+    library: LibrarySettings = field(default_factory=LibrarySettings)
     checker: CheckerSettings = field(default_factory=CheckerSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
     hub: HubSettings = field(default_factory=HubSettings)

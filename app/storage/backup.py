@@ -6,10 +6,13 @@ written to a temporary name, checked with ``PRAGMA integrity_check``, fsynced
 and only then renamed into place, so a file with a final name is always a
 sound database.
 
-Routine backups (no label) are rotated by :class:`BackupPolicy`: the newest
-``keep_last`` plus the newest of each of the ``keep_weekly`` most recent weeks
-that have one. Labelled backups (taken before a schema upgrade or a restore)
-are kept separately, the newest ``keep_labelled`` of them.
+Routine backups (no label) are taken at start-up, while the library changes
+(at most ``every_s`` after a change, :meth:`Library.backup_if_due`), on quit and on
+demand. They are rotated by :class:`BackupPolicy`: the newest ``keep_last``, the
+newest of each of the ``keep_daily`` most recent days and of each of the
+``keep_weekly`` most recent weeks that have one. Labelled backups (taken before a
+schema upgrade or a restore) are kept separately, the newest ``keep_labelled`` of
+them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import hashlib
 import os
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,18 +46,28 @@ _STALE_PARTIAL_S = 3600.0
 
 @dataclass(frozen=True, kw_only=True)
 class BackupPolicy:
-    """How many backups to keep, and whether to take one at start-up."""
+    """How many backups to keep, and when to take them.
+
+    ``every_s``: while the library changes, a routine backup is due once the last one
+    is this old (so a damaged file costs at most about this much work); ``on_quit``:
+    one more when the app closes if anything changed since.
+    """
 
     keep_last: int = 7
+    keep_daily: int = 7
     keep_weekly: int = 8
     keep_labelled: int = 3
     on_startup: bool = True
+    on_quit: bool = True
+    every_s: float = 300.0
 
     def __post_init__(self) -> None:
-        if min(self.keep_last, self.keep_weekly, self.keep_labelled) < 0:
+        if min(self.keep_last, self.keep_daily, self.keep_weekly, self.keep_labelled) < 0:
             raise ValueError("backup counts cannot be negative")
         if self.keep_last < 1:
             raise ValueError("keep_last must keep at least one backup")
+        if self.every_s <= 0:
+            raise ValueError("every_s must be positive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +201,24 @@ def make_backup(
     return BackupResult(made, unchanged=False)
 
 
+def _newest_per_period(
+    routine: list[BackupInfo], periods: int, period_of: Callable[[BackupInfo], object]
+) -> set[Path]:
+    """The newest backup of each of the ``periods`` most recent periods that have one
+    (``routine`` is newest first, so the first of each period is its newest)."""
+    seen: list[object] = []
+    kept: set[Path] = set()
+    for info in routine:
+        period = period_of(info)
+        if period in seen:
+            continue
+        seen.append(period)
+        if len(seen) > periods:
+            break
+        kept.add(info.path)
+    return kept
+
+
 def rotate_backups(folder: Path, policy: BackupPolicy) -> tuple[Path, ...]:
     """Delete the backups ``policy`` does not keep, and stale temporary files. Returns what went."""
     backups = list_backups(folder)
@@ -194,16 +226,10 @@ def rotate_backups(folder: Path, policy: BackupPolicy) -> tuple[Path, ...]:
     labelled = [b for b in backups if b.label is not None]
     keep = {b.path for b in routine[: policy.keep_last]}
     keep |= {b.path for b in labelled[: policy.keep_labelled]}
-    weeks_seen: list[tuple[int, int]] = []
-    for info in routine:  # newest first, so the first of each week is its newest
-        iso = info.created_at.isocalendar()
-        week = (iso.year, iso.week)
-        if week in weeks_seen:
-            continue
-        weeks_seen.append(week)
-        if len(weeks_seen) > policy.keep_weekly:
-            break
-        keep.add(info.path)
+    keep |= _newest_per_period(routine, policy.keep_daily, lambda b: b.created_at.date())
+    keep |= _newest_per_period(
+        routine, policy.keep_weekly, lambda b: tuple(b.created_at.isocalendar())[:2]
+    )
     removed: list[Path] = []
     for info in backups:
         if info.path not in keep:
@@ -215,6 +241,56 @@ def rotate_backups(folder: Path, policy: BackupPolicy) -> tuple[Path, ...]:
     if removed:
         fsync_dir(folder)
     return tuple(removed)
+
+
+def database_signature(database: Path) -> tuple[tuple[int, int] | None, ...]:
+    """What changes whenever anything is committed to ``database``: the modification time
+    and size of the file and of its write-ahead log (reads change neither)."""
+    found: list[tuple[int, int] | None] = []
+    for path in (database, database.with_name(database.name + "-wal")):
+        try:
+            stat = path.stat()
+        except OSError:
+            found.append(None)
+        else:
+            found.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+class BackupSchedule:
+    """When the next routine backup is due (see :class:`BackupPolicy`).
+
+    ``last_at``: when the newest routine backup was taken (None: never); ``current``:
+    whether the database is known to be unchanged since then (a start-up backup was
+    just taken). Changes are told apart by :func:`database_signature`.
+    """
+
+    def __init__(
+        self, policy: BackupPolicy, database: Path, *, last_at: datetime | None, current: bool
+    ) -> None:
+        self.policy = policy
+        self.database = database
+        self.last_at = last_at
+        self._signature = database_signature(database) if current else None
+
+    def changed(self) -> bool:
+        """Whether anything was committed since the last routine backup."""
+        return self._signature is None or database_signature(self.database) != self._signature
+
+    def due(self, now: datetime, every_s: float | None = None) -> bool:
+        """Changed, and the last routine backup is ``every_s`` old (or there is none)."""
+        if not self.changed():
+            return False
+        every = self.policy.every_s if every_s is None else every_s
+        return self.last_at is None or (now - self.last_at).total_seconds() >= every
+
+    def about_to_copy(self) -> tuple[tuple[int, int] | None, ...]:
+        """The signature to record if the copy about to be made succeeds."""
+        return database_signature(self.database)
+
+    def taken(self, at: datetime, signature: tuple[tuple[int, int] | None, ...]) -> None:
+        self.last_at = at
+        self._signature = signature
 
 
 def newest_sound_backup(folder: Path) -> tuple[BackupInfo | None, tuple[BackupInfo, ...]]:

@@ -250,6 +250,7 @@ def open_library(
         backup_policy=options.backup_policy,
         schema_version=version,
         busy_timeout_s=timeout_s,
+        backed_up=backup is not None or created,  # nothing to back up yet that is not
     )
     report = OpenReport(
         database=database,

@@ -22,7 +22,14 @@ from sqlalchemy import ColumnElement, Engine, Select, delete, func, select, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.storage.backup import BackupPolicy, BackupResult, make_backup, rotate_backups
+from app.storage.backup import (
+    BackupPolicy,
+    BackupResult,
+    BackupSchedule,
+    list_backups,
+    make_backup,
+    rotate_backups,
+)
 from app.storage.errors import (
     InvalidPoemError,
     LibraryClosedError,
@@ -67,6 +74,7 @@ class Library:
         backup_policy: BackupPolicy,
         schema_version: int,
         busy_timeout_s: float = 5.0,
+        backed_up: bool = False,
     ) -> None:
         self._engine = engine
         self._read = sessionmaker(engine, expire_on_commit=False)
@@ -79,6 +87,13 @@ class Library:
         self._spooled = spool.slots()
         self._clock = clock
         self._backup_policy = backup_policy
+        newest = next((b for b in list_backups(backups) if b.label is None), None)
+        self._schedule = BackupSchedule(
+            backup_policy,
+            database,
+            last_at=newest.created_at if newest is not None else None,
+            current=backed_up,  # ``backed_up``: a start-up backup was just taken
+        )
         self._schema_version = schema_version
         self._busy_timeout_s = busy_timeout_s
         self._thread = threading.get_ident()
@@ -501,6 +516,7 @@ class Library:
         """Back the library up now and rotate old backups by the policy."""
         with self._guard():
             now = self._clock()
+            signature = self._schedule.about_to_copy()
             result = make_backup(
                 self._database,
                 self._backups,
@@ -508,8 +524,25 @@ class Library:
                 label=label,
                 timeout_s=self._busy_timeout_s,
             )
+            if label is None:
+                self._schedule.taken(now, signature)
             removed = rotate_backups(self._backups, self._backup_policy)
             return BackupResult(result.backup, result.unchanged, removed)
+
+    def backup_if_due(self, every_s: float | None = None) -> BackupResult | None:
+        """A routine backup if the library changed and the last one is ``every_s`` old
+        (the policy's unless given; the app asks every minute or so); None when none was
+        due."""
+        with self._guard():
+            due = self._schedule.due(self._clock(), every_s)
+        return self.backup() if due else None
+
+    def backup_if_changed(self) -> BackupResult | None:
+        """On quit: a routine backup if anything changed since the last one (and the
+        policy's ``on_quit``); None otherwise."""
+        with self._guard():
+            wanted = self._backup_policy.on_quit and self._schedule.changed()
+        return self.backup() if wanted else None
 
     def close(self) -> None:
         """Fold the write-ahead log into the main file and close every connection."""

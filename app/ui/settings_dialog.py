@@ -92,11 +92,24 @@ class SettingsDialog(QDialog):
         data_row = QHBoxLayout()
         data_row.addWidget(self.data_dir_edit, 1)
         data_row.addWidget(browse)
+        self.backup_spin = QDoubleSpinBox()
+        self.backup_spin.setObjectName("backup-minutes")
+        self.backup_spin.setRange(0.1, 1440)
+        self.backup_spin.setDecimals(1)
+        self.backup_spin.setSuffix(tr(" 分钟", " min"))
+        self.backup_spin.setToolTip(
+            tr(
+                "诗库有改动时，至少每隔这么久备份一次（启动和退出时也各备份一次）。",
+                "While the library changes, back it up at least this often (and at start "
+                "and on quit).",
+            )
+        )
         general = QFormLayout()
         general.addRow(tr("界面语言", "Language"), self._with_note(self.language_combo, later))
         general.addRow(tr("主题", "Theme"), self.theme_combo)
         general.addRow(tr("数据文件夹", "Data folder"), data_row)
         general.addRow("", QLabel(later))
+        general.addRow(tr("自动备份诗库，至少每隔", "Back up the library every"), self.backup_spin)
 
         # -- fonts
         self.poem_family_combo = QComboBox()
@@ -219,6 +232,7 @@ class SettingsDialog(QDialog):
         self.ui_size_spin.setValue(settings.fonts.ui_size)
         self.analysis_delay_spin.setValue(settings.editor.analysis_delay_ms)
         self.autosave_spin.setValue(settings.editor.autosave_seconds)
+        self.backup_spin.setValue(settings.library.backup_minutes)
         for name, box in self.checker_boxes.items():
             box.setChecked(bool(getattr(settings.checker, name)))
         self.model_page.load(settings)
@@ -248,6 +262,7 @@ class SettingsDialog(QDialog):
                 analysis_delay_ms=self.analysis_delay_spin.value(),
                 autosave_seconds=round(self.autosave_spin.value(), 1),
             ),
+            library=replace(base.library, backup_minutes=round(self.backup_spin.value(), 1)),
             checker=checker,
             engine=self.model_page.engine_settings(base.engine),
             hub=self.model_page.hub_settings(base.hub),

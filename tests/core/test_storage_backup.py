@@ -21,7 +21,7 @@ from app.storage.backup import (
 )
 from app.storage.db import open_library
 from app.storage.errors import BackupError, DatabaseCorruptError
-from app.storage.records import PoemData
+from app.storage.records import DraftData, PoemData, new_poem_slot
 from tests.support import storage_damage as damage
 from tests.support.storage_clock import StepClock
 from tests.support.storage_options import library_options
@@ -106,7 +106,7 @@ def test_rotation_keeps_the_last_n_and_one_per_recent_week(tmp_path: Path) -> No
     _touch_backups(folder, daily)
     _touch_backups(folder, [T0, T0 + timedelta(days=1), T0 + timedelta(days=2)], "before-v3")
     (folder / "notes.txt").write_text("not a backup")
-    policy = BackupPolicy(keep_last=3, keep_weekly=3, keep_labelled=2)
+    policy = BackupPolicy(keep_last=3, keep_daily=0, keep_weekly=3, keep_labelled=2)
     removed = rotate_backups(folder, policy)
     kept = list_backups(folder)
     routine = [b.created_at for b in kept if b.label is None]
@@ -118,6 +118,24 @@ def test_rotation_keeps_the_last_n_and_one_per_recent_week(tmp_path: Path) -> No
     ]
     assert len(removed) == 35 + 3 - 7
     assert (folder / "notes.txt").exists()
+
+
+def test_rotation_keeps_one_per_recent_day_of_frequent_backups(tmp_path: Path) -> None:
+    folder = tmp_path / "b"
+    # twenty days of work (three weeks), a backup every five minutes for two hours a day
+    moments = [T0 + timedelta(days=d, minutes=5 * k) for d in range(20) for k in range(24)]
+    _touch_backups(folder, moments)
+    rotate_backups(folder, BackupPolicy(keep_last=7, keep_daily=7, keep_weekly=8))
+    routine = [b.created_at for b in list_backups(folder)]
+    last_day = [m for m in moments if m.date() == moments[-1].date()]
+    assert routine[:7] == sorted(last_day, reverse=True)[:7]  # the last 35 minutes
+    # then the newest of each of the six days before, and of the weeks before those
+    newest_of_day = {m.date(): m for m in moments}
+    older = routine[7:]
+    assert older[:6] == [newest_of_day[d] for d in sorted(newest_of_day, reverse=True)[1:7]]
+    assert newest_of_day[(T0 + timedelta(days=6)).date()] in older  # the first week's newest
+    assert newest_of_day[(T0 + timedelta(days=2)).date()] not in older
+    assert len(set(routine)) == len(routine)
 
 
 def test_rotation_removes_only_stale_temporary_files(tmp_path: Path) -> None:
@@ -143,7 +161,7 @@ def test_a_policy_must_keep_something() -> None:
 def test_start_up_backups_rotate_over_many_days(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path)
     clock = StepClock(start=T0, step=timedelta(seconds=1))
-    policy = BackupPolicy(keep_last=4, keep_weekly=2)
+    policy = BackupPolicy(keep_last=4, keep_daily=0, keep_weekly=2)
     options = library_options(tmp_path, clock=clock, backup_policy=policy)
     for day in range(20):
         library, report = open_library(paths, options)
@@ -157,6 +175,59 @@ def test_start_up_backups_rotate_over_many_days(tmp_path: Path) -> None:
     assert len(routine) == 5  # four newest, plus the newest of the week before them
     assert routine[0].path == report.backup.backup.path
     assert all(verify_database_file(b.path) == [] for b in routine)
+
+
+def test_a_backup_is_due_after_changes_once_the_last_is_old_enough(tmp_path: Path) -> None:
+    paths = AppPaths.under(tmp_path)
+    clock = StepClock(start=T0, step=timedelta(seconds=1))
+    options = library_options(tmp_path, clock=clock, backup_policy=BackupPolicy(every_s=300))
+    library, report = open_library(paths, options)
+    assert report.created and report.backup is None
+    assert library.backup_if_due() is None  # a new, empty library: nothing to keep yet
+    library.save_poem(PoemData(title="一", text="甲"))
+    first = library.backup_if_due()  # there is no backup at all: due at once
+    assert first is not None and not first.unchanged
+    library.save_poem(PoemData(title="二", text="乙"))
+    clock.advance(timedelta(seconds=120))
+    assert library.backup_if_due() is None  # changed, but the last backup is 2 minutes old
+    clock.advance(timedelta(seconds=200))
+    second = library.backup_if_due()
+    assert second is not None and second.backup.path != first.backup.path
+    clock.advance(timedelta(hours=1))
+    assert library.backup_if_due() is None  # nothing changed since
+    library.save_draft(DraftData(slot=new_poem_slot("1"), poem=PoemData(text="丙")))
+    third = library.backup_if_due()  # a draft is work too
+    assert third is not None
+    library.close()
+    assert [b.path for b in list_backups(paths.backups)][:3] == [
+        third.backup.path,
+        second.backup.path,
+        first.backup.path,
+    ]
+
+
+def test_quitting_backs_up_what_changed_since_the_last_backup(tmp_path: Path) -> None:
+    paths = AppPaths.under(tmp_path)
+    options = library_options(tmp_path)
+    library, _ = open_library(paths, options)
+    library.save_poem(PoemData(title="一", text="甲"))
+    library.close()
+    library, report = open_library(paths, options)
+    assert report.backup is not None  # the start-up backup
+    assert library.backup_if_changed() is None  # nothing since
+    record = library.save_poem(PoemData(title="二", text="乙"))
+    quit_backup = library.backup_if_changed()
+    assert quit_backup is not None
+    library.close()
+    copy = sqlite3.connect(quit_backup.backup.path)
+    titles = {row[0] for row in copy.execute("SELECT title FROM poems")}
+    copy.close()
+    assert titles == {"一", "二"} and record.title == "二"
+    off = library_options(tmp_path, backup_policy=BackupPolicy(on_quit=False))
+    library, _ = open_library(paths, off)
+    library.save_poem(PoemData(title="三", text="丙"))
+    assert library.backup_if_changed() is None
+    library.close()
 
 
 def test_policy_can_turn_start_up_backups_off(tmp_path: Path) -> None:

@@ -84,6 +84,7 @@ def test_settings_apply_live_and_persist(
     dialog = window.support.open_settings()
     dialog.checker_boxes["strict_135"].setChecked(True)
     dialog.autosave_spin.setValue(7.5)
+    dialog.backup_spin.setValue(12)
     dialog.poem_size_spin.setValue(30)
     dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
     dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("en"))
@@ -94,6 +95,7 @@ def test_settings_apply_live_and_persist(
         # live: checker strictness, autosave interval, poem font, theme
         assert len(window.pane.analyze_now().findings) > lenient
         assert window.autosaver.interval_ms() == 7500
+        assert window.backups.every_s == 720
         assert window.pane.editor.font().pointSize() == 30
         assert window.dark
         # after restart: the language, and the notice says so
@@ -101,6 +103,7 @@ def test_settings_apply_live_and_persist(
         on_disk = settings_on_disk(tmp_path)
         assert on_disk["checker"]["strict_135"] is True
         assert on_disk["editor"]["autosave_seconds"] == 7.5
+        assert on_disk["library"]["backup_minutes"] == 12
         assert on_disk["fonts"]["poem_size"] == 30
         assert on_disk["ui"] == {"language": "en", "theme": "dark"}
         assert events(window, "settings_saved")[-1]["restart"] == ["language"]

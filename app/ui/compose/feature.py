@@ -28,10 +28,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -67,10 +69,18 @@ class ComposeHost(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.model_line, 1)
         row.addWidget(self.manager_button)
+        # the panel scrolls when the window is short (a 1366×768 laptop with every dock
+        # open): the dock never forces the window taller than the screen
+        self.scroller = QScrollArea()
+        self.scroller.setObjectName("compose-scroll")
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setWidget(panel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
-        layout.addWidget(panel, 1)
+        layout.addWidget(self.scroller, 1)
 
     def show_model(self, text: str, *, warn: bool) -> None:
         self.model_line.setText(text)
@@ -200,18 +210,32 @@ class ComposeFeature(QObject):
         host = ComposeHost(panel, w.tr_)
         host.manager_button.clicked.connect(lambda _on=False: self.models.open_manager())
         self.panel, self.host = panel, host
-        analysis = w.pane.analysis()
-        group = analysis.rhyme_group if analysis is not None else None
-        if group is not None and group.is_ping:
-            panel.form.select_group(group.id)
+        self.follow_editor()
         w.add_side_panel("compose", host, w.tr_("作诗", "Compose"), menu=False)
         self._show_backend_status()
         self._show_model()
         return panel
 
+    def follow_editor(self) -> None:
+        """体裁 and 韵部 follow the poem in the editor: its pinned form, else the form and
+        (level-tone) rhyme group the checker found."""
+        panel = self.panel
+        if panel is None:
+            return
+        pane = self.w.pane
+        analysis = pane.analysis()
+        form = pane.pinned_form() or (analysis.form if analysis is not None else None)
+        if form is not None:
+            panel.form.select_form(form)
+        group = analysis.rhyme_group if analysis is not None else None
+        if group is not None and group.is_ping:
+            panel.form.select_group(group.id)
+
     def show(self) -> ComposePanel:
         """Show the compose panel (building it on first use) and focus its theme field."""
         panel = self.ensure_panel()
+        if not panel.running:
+            self.follow_editor()
         self.w.show_side_panel("compose")
         panel.form.theme.setFocus(Qt.FocusReason.ShortcutFocusReason)
         return panel
@@ -362,6 +386,8 @@ class ComposeFeature(QObject):
     def _document_loaded(self, doc: PoemDocument) -> None:
         data = doc.record.to_data() if doc.record is not None else doc.saved
         w = self.w
+        if self.panel is not None and not self.panel.running and data.origin != "generated":
+            self.follow_editor()
         if data.origin != "generated":
             if w.side_panel("generated") is not None:
                 w.remove_side_panel("generated")

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -150,17 +151,31 @@ class ComposeForm(QWidget):
             )
         self.generate_button = QPushButton(tr("生成", "Generate"))
         self.generate_button.setDefault(True)
+        self.hint = QLabel(
+            tr("先填写主题或诗题，才能生成。", "Fill in a theme or a title to generate.")
+        )
+        self.hint.setObjectName("compose-hint")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: palette(mid);")
         self.stop_button = QPushButton(tr("停止", "Stop"))
         self.generate_button.clicked.connect(self._on_generate)
         self.stop_button.clicked.connect(self.stop_requested)
         self.theme.textChanged.connect(self._update_buttons)
         self.title.textChanged.connect(self._update_buttons)
 
+        # 意象 / 要求 / 候选数 fold away (a short window has room for the results instead)
+        self.more_button = QToolButton()
+        self.more_button.setObjectName("compose-more")
+        self.more_button.setCheckable(True)
+        self.more_button.setAutoRaise(True)
+        self.more_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more_button.toggled.connect(self._show_more)
         fields = QFormLayout()
         fields.addRow(tr("诗题", "Title"), self.title)
         fields.addRow(tr("主题", "Theme"), self.theme)
         fields.addRow(tr("体裁", "Form"), self.form)
         fields.addRow(tr("韵部", "Rhyme group"), self.rhyme)
+        fields.addRow(self.more_button)
         fields.addRow(tr("意象", "Imagery"), self.imagery)
         fields.addRow(tr("要求", "Instructions"), self.instructions)
         fields.addRow(tr("候选数", "Candidates"), self.candidates)
@@ -169,6 +184,7 @@ class ComposeForm(QWidget):
         think_row.addWidget(QLabel(tr("思考预算", "Thinking budget")))
         think_row.addWidget(self.budget, 1)
         fields.addRow(tr("思考", "Thinking"), think_row)
+        self._fields = fields
         buttons = QHBoxLayout()
         buttons.addWidget(self.strict, 1)
         buttons.addWidget(self.generate_button)
@@ -177,9 +193,19 @@ class ComposeForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(fields)
         layout.addLayout(buttons)
+        layout.addWidget(self.hint)
         self._running = False
         self.can_switch_thinking = True
         self._update_buttons()
+        self._show_more(False)
+
+    def _show_more(self, shown: bool) -> None:
+        for field in (self.imagery, self.instructions, self.candidates):
+            self._fields.setRowVisible(field, shown)
+        self.more_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.more_button.setText(
+            self._tr("意象、其他要求、候选数", "Imagery, instructions, candidates")
+        )
 
     # ------------------------------------------------------------------ thinking
     def set_model_thinking(self, style: PromptStyle, default_budget: int) -> None:
@@ -263,6 +289,17 @@ class ComposeForm(QWidget):
         has_topic = bool(self.theme.text().strip() or self.title.text().strip())
         self.generate_button.setEnabled(has_topic and not self._running)
         self.stop_button.setEnabled(self._running)
+        # say why 生成 cannot be pressed (a disabled button alone says nothing)
+        self.hint.setVisible(not has_topic)
+        self.generate_button.setToolTip("" if has_topic else self.hint.text())
+
+    def select_form(self, form: Form) -> bool:
+        """Choose ``form`` (a form the editor holds) if it is one the model writes."""
+        index = self.form.findData(form)
+        if index < 0:
+            return False
+        self.form.setCurrentIndex(index)
+        return True
 
     def _on_generate(self) -> None:
         try:
@@ -309,9 +346,14 @@ class ComposePanel(QWidget):
         self.status = EngineStatus(tr, self)
         if client is not None:
             self.status.attach(client)
+        # room to read: the reasoning at least 6 lines, the result a 七律 (8) and its verdict
+        line = self.fontMetrics().lineSpacing()
+        self.reasoning.view.setMinimumHeight(6 * line + 12)
+        self.result.stack.setMinimumHeight(9 * line + 12)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.reasoning)
         split.addWidget(self.result)
+        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addWidget(self.form)
@@ -502,7 +544,10 @@ class ComposePanel(QWidget):
             self.reasoning.note_unfinished()
         self.reasoning.finish()
         message = ""
-        if run.failure is not None:
+        if run.failure is not None and self.status.has_problem:
+            # the engine line above says why, in full: the message is shown once
+            message = self._tr("没有写成，原因见上方。", "Nothing was written; see the note above.")
+        elif run.failure is not None:
             message = run.failure.message(self._tr.language)
         elif run.cancelled:
             message = self._tr("已停止。", "Stopped.")

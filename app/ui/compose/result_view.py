@@ -202,9 +202,9 @@ class ResultView(QWidget):
 
     def _checked_html(self, cand: _Candidate) -> str:
         poem = cand.poem
-        if poem is None:
-            body = html.escape(cand.answer.strip()) or html.escape(cand.message)
-            return f"<p style='white-space: pre-wrap'>{body}</p>"
+        if poem is None:  # what the model wrote, if anything; why there is no poem is the
+            body = html.escape(cand.answer.strip())  # status line's (said once)
+            return f"<p style='white-space: pre-wrap'>{body}</p>" if body else ""
         analysis = cand.analysis
         marks: dict[tuple[int, int], tuple[Severity | None, bool]] = {}
         if analysis is not None:

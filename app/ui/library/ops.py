@@ -23,6 +23,7 @@ from app.storage.records import (
 )
 
 if TYPE_CHECKING:
+    from app.storage.backup import BackupResult
     from app.storage.repository import Library
 
 
@@ -115,3 +116,15 @@ def restore_revision_with_undo(
     before = library.revisions(poem_id)
     record = library.restore_revision(revision_id)
     return record, before[0].id if before else None
+
+
+def backup_if_due(library: Library, every_s: float) -> BackupResult | None:
+    return library.backup_if_due(every_s)
+
+
+def backup_if_changed(library: Library) -> BackupResult | None:
+    return library.backup_if_changed()
+
+
+def backup_now(library: Library) -> BackupResult:
+    return library.backup()

@@ -113,6 +113,11 @@ class EngineStatus(QWidget):
         self.problem.setText(message)
         self._show_problem(True, restart=restart)
 
+    @property
+    def has_problem(self) -> bool:
+        """A problem (an error, a crash) is being shown."""
+        return not self.problem.isHidden() and bool(self.problem.text())
+
     def clear_problem(self) -> None:
         self._show_problem(False)
 

@@ -37,6 +37,7 @@ from app.ui.fonts import FontCheck, missing_fonts_text, poem_font
 from app.ui.library import ops
 from app.ui.library.panel import LibraryPanel
 from app.ui.window.autosave import Autosaver, text_digest
+from app.ui.window.backups import BackupKeeper
 from app.ui.window.menus import build_menus
 from app.ui.window.meta_bar import PoemMetaBar
 from app.ui.window.startup import StartupRecovery, error_text
@@ -166,6 +167,7 @@ class MainWindow(QMainWindow):
         self.library_panel.open_requested.connect(self.open_poem)
         self.library_panel.new_requested.connect(self.new_document)
         self.trash = TrashFlow(self)
+        self.backups = BackupKeeper(self)
         self.library_panel.failed.connect(self.show_error)
         self._connect_actions()
 
@@ -218,6 +220,18 @@ class MainWindow(QMainWindow):
             self.side_dock.show()
             self.side_dock.raise_()
             self.side_tabs.setCurrentWidget(widget)
+            self._share_right_column()
+
+    def _share_right_column(self) -> None:
+        """A panel brought forward in the assistant dock gets most of the right-hand column
+        (the findings keep a third) when the two docks are stacked there."""
+        area = Qt.DockWidgetArea.RightDockWidgetArea
+        docks = (self.findings_dock, self.side_dock)
+        if any(self.dockWidgetArea(d) != area or d.isFloating() or d.isHidden() for d in docks):
+            return
+        total = self.findings_dock.height() + self.side_dock.height()
+        if total > 0:
+            self.resizeDocks(list(docks), [total // 3, total - total // 3], Qt.Orientation.Vertical)
 
     def menu(self, key: str) -> QMenu:
         """A top-level menu by key: file, edit, view, poem, model, help (and added ones)."""
@@ -288,6 +302,7 @@ class MainWindow(QMainWindow):
         a.revisions.triggered.connect(self.support.show_revisions)
         a.revert.triggered.connect(self.revert_to_saved)
         a.delete_poem.triggered.connect(lambda _on=False: self.trash.delete_current())
+        a.backup_now.triggered.connect(lambda _on=False: self.backups.backup_now())
         a.settings.triggered.connect(self.support.open_settings)
         a.quit.triggered.connect(self.close)
         editor = self.pane.editor
@@ -615,6 +630,7 @@ class MainWindow(QMainWindow):
         self.finish_pending_save()
         flushed = self.autosaver.flush()
         self.log.event("window_closing", draft_flushed=flushed, dirty=self.is_dirty())
+        self.backups.on_quit()  # what changed since the last backup (the draft included)
         try:
             self.services.save_settings(self.window_settings())
         except StorageError as exc:

@@ -27,6 +27,7 @@ class WindowActions:
     revisions: QAction = field(default_factory=QAction)
     revert: QAction = field(default_factory=QAction)
     delete_poem: QAction = field(default_factory=QAction)
+    backup_now: QAction = field(default_factory=QAction)
     drafts_menu: QMenu | None = None
     settings: QAction = field(default_factory=QAction)
     quit: QAction = field(default_factory=QAction)
@@ -103,10 +104,12 @@ def build_menus(
     for action in (a.new, a.open_library, a.save, a.save_as_new, a.revisions, a.revert):
         file.addAction(action)
     file.addAction(a.delete_poem)
+    a.backup_now = _action(window, tr("立即备份诗库", "Back up the library now"), name="backup_now")
     a.drafts_menu = file.addMenu(tr("恢复的草稿", "Recovered drafts"))
     a.drafts_menu.setObjectName("menu-drafts")
     a.drafts_menu.setEnabled(False)
     file.addSeparator()
+    file.addAction(a.backup_now)
     file.addAction(a.settings)
     file.addSeparator()
     file.addAction(a.quit)

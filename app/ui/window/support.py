@@ -258,6 +258,8 @@ class WindowSupport:
             w.pane.set_check_settings(check_settings_from(new.checker, partial=True))
         if new.editor.autosave_seconds != old.editor.autosave_seconds:
             w.autosaver.set_interval(new.editor.autosave_seconds)
+        if new.library.backup_minutes != old.library.backup_minutes:
+            w.backups.set_minutes(new.library.backup_minutes)
         if new.editor.analysis_delay_ms != old.editor.analysis_delay_ms:
             w.pane.set_analysis_delay(new.editor.analysis_delay_ms)
         w.models_ui.settings_changed(old, new)
