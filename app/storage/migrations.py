@@ -212,11 +212,25 @@ def _v4_assignments(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_ci(conn: sqlite3.Connection) -> None:
+    """词: the 词牌 (tune) and 体 (form key, e.g. 菩薩蠻#0) of a poem and of each revision."""
+    _execute_all(
+        conn,
+        (
+            "ALTER TABLE poems ADD COLUMN tune TEXT",
+            "ALTER TABLE poems ADD COLUMN ci_form TEXT",
+            "ALTER TABLE revisions ADD COLUMN tune TEXT",
+            "ALTER TABLE revisions ADD COLUMN ci_form TEXT",
+        ),
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "poems and tags", _v1_library),
     Migration(2, "revisions, one per existing poem", _v2_revisions),
     Migration(3, "drafts, meta, list indexes", _v3_drafts_meta_indexes),
     Migration(4, "assignments and graded submissions", _v4_assignments),
+    Migration(5, "词: a poem's 词牌 and 体", _v5_ci),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -42,6 +42,8 @@ def conditions(query: PoemQuery) -> list[ColumnElement[bool]]:
         found.append(Poem.form == query.form)
     if query.rhyme_group is not None:
         found.append(Poem.rhyme_group == clean_text(query.rhyme_group))
+    if query.tune is not None:
+        found.append(Poem.tune == clean_text(query.tune))
     if query.origin is not None:
         found.append(Poem.origin == query.origin)
     if query.tag is not None:

@@ -18,7 +18,7 @@ from app.storage.errors import InvalidPoemError
 from app.storage.messages import Message
 from app.storage.text import clean_optional, clean_text
 
-FORMS: tuple[str, ...] = ("五绝", "七绝", "五律", "七律", "排律", "other")
+FORMS: tuple[str, ...] = ("五绝", "七绝", "五律", "七律", "排律", "词", "other")
 ORIGINS: tuple[str, ...] = ("written", "generated")
 
 SortKey = Literal["updated", "created", "title", "score"]
@@ -49,6 +49,8 @@ class PoemData:
     notes: str = ""
     form: str | None = None  # one of FORMS
     rhyme_group: str | None = None  # canonical name such as 上平一东
+    tune: str | None = None  # 词: the 词牌, as the 词谱 names it (菩薩蠻)
+    ci_form: str | None = None  # 词: the 体, as its key (菩薩蠻#0 is the 正体)
     tags: tuple[str, ...] = ()
     origin: str = "written"  # "written" | "generated"
     model_id: str | None = None
@@ -93,6 +95,8 @@ class PoemData:
             notes=clean_text(self.notes),
             form=self.form,
             rhyme_group=clean_optional(self.rhyme_group),
+            tune=clean_optional(self.tune),
+            ci_form=clean_optional(self.ci_form),
             tags=tags,
             origin=self.origin,
             model_id=clean_optional(self.model_id),
@@ -139,6 +143,8 @@ class PoemRecord:
     notes: str
     form: str | None
     rhyme_group: str | None
+    tune: str | None
+    ci_form: str | None
     tags: tuple[str, ...]
     origin: str
     model_id: str | None
@@ -170,6 +176,8 @@ class PoemRecord:
             notes=self.notes,
             form=self.form,
             rhyme_group=self.rhyme_group,
+            tune=self.tune,
+            ci_form=self.ci_form,
             tags=self.tags,
             origin=self.origin,
             model_id=self.model_id,
@@ -194,6 +202,8 @@ class RevisionRecord:
     notes: str
     form: str | None
     rhyme_group: str | None
+    tune: str | None
+    ci_form: str | None
     tags: tuple[str, ...]
     scores: Scores
 
@@ -228,6 +238,7 @@ class PoemQuery:
     text: str = ""
     form: str | None = None
     rhyme_group: str | None = None
+    tune: str | None = None  # 词: poems of this 词牌
     tag: str | None = None
     origin: str | None = None
     state: PoemState = "active"
@@ -275,6 +286,8 @@ def poem_data_to_json(data: PoemData) -> str:
             "notes": data.notes,
             "form": data.form,
             "rhyme_group": data.rhyme_group,
+            "tune": data.tune,
+            "ci_form": data.ci_form,
             "tags": list(data.tags),
             "origin": data.origin,
             "model_id": data.model_id,
@@ -317,6 +330,8 @@ def poem_data_from_json(text: str) -> PoemData:
         notes=str(raw.get("notes") or ""),
         form=_opt_str(raw.get("form")),
         rhyme_group=_opt_str(raw.get("rhyme_group")),
+        tune=_opt_str(raw.get("tune")),
+        ci_form=_opt_str(raw.get("ci_form")),
         tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
         origin=str(raw.get("origin") or "written"),
         model_id=_opt_str(raw.get("model_id")),

@@ -27,6 +27,8 @@ def poem_record(poem: Poem) -> PoemRecord:
         notes=poem.notes,
         form=poem.form,
         rhyme_group=poem.rhyme_group,
+        tune=poem.tune,
+        ci_form=poem.ci_form,
         tags=tuple(tag.name for tag in poem.tags),
         origin=poem.origin,
         model_id=poem.model_id,
@@ -53,6 +55,8 @@ def revision_record(row: Revision) -> RevisionRecord:
         notes=row.notes,
         form=row.form,
         rhyme_group=row.rhyme_group,
+        tune=row.tune,
+        ci_form=row.ci_form,
         tags=tuple(str(n) for n in names) if isinstance(names, list) else (),
         scores=scores_of(row),
     )

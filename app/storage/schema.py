@@ -92,6 +92,8 @@ class Poem(Base):
     author: Mapped[str] = mapped_column(Text, default="")
     form: Mapped[str | None] = mapped_column(Text)
     rhyme_group: Mapped[str | None] = mapped_column(Text)
+    tune: Mapped[str | None] = mapped_column(Text)  # 词: the 词牌
+    ci_form: Mapped[str | None] = mapped_column(Text)  # 词: the 体 (菩薩蠻#0)
     text: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     origin: Mapped[str] = mapped_column(Text, default="written")
@@ -128,6 +130,8 @@ class Revision(Base):
     author: Mapped[str] = mapped_column(Text, default="")
     form: Mapped[str | None] = mapped_column(Text)
     rhyme_group: Mapped[str | None] = mapped_column(Text)
+    tune: Mapped[str | None] = mapped_column(Text)  # 词: the 词牌
+    ci_form: Mapped[str | None] = mapped_column(Text)  # 词: the 体 (菩薩蠻#0)
     text: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of names
