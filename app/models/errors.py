@@ -137,6 +137,28 @@ class NetworkError(HubError):
         self.kept_bytes = kept_bytes
 
 
+class HubUnreachableError(NetworkError):
+    """The hub (or the mirror set in the settings) cannot be reached at all: no network,
+    a name that does not resolve, a refused connection, offline mode. The message says so
+    in plain words and what to do; the transport's own text is kept in ``detail`` (for
+    the log), never shown."""
+
+    def __init__(self, endpoint: str, detail: str, reason_zh: str, reason_en: str) -> None:
+        ModelError.__init__(
+            self,
+            f"连不上模型仓库 {endpoint}（{reason_zh}）。这台电脑可能没有联网，或这个地址在"
+            "当前网络中打不开。可以在“设置 → 模型”中填写镜像地址（例如 https://hf-mirror.com）"
+            "后重试，或者使用已有的 GGUF 文件。",
+            f"The model hub {endpoint} cannot be reached ({reason_en}). This computer may be "
+            "offline, or the address may be blocked on this network. Set a mirror under "
+            "Settings → Model (e.g. https://hf-mirror.com) and try again, or use a GGUF file "
+            "you already have.",
+        )
+        self.kept_bytes = 0
+        self.endpoint = endpoint
+        self.detail = detail
+
+
 class ServerError(HubError):
     """The server answered something that makes no sense (bad range, wrong size...)."""
 

@@ -11,6 +11,7 @@ saved login, as it always does.
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from app.models.errors import (
     AccessDeniedError,
     HubError,
+    HubUnreachableError,
     ModelError,
     NetworkError,
     RemoteFileNotFoundError,
@@ -78,6 +80,47 @@ def is_network_failure(exc: BaseException) -> bool:
         return True
     module = type(exc).__module__.split(".", 1)[0]
     return module in _NETWORK_MODULES and not hasattr(exc, "response")
+
+
+def network_reason(exc: BaseException) -> tuple[str, str]:
+    """What a transport failure means, in plain Chinese and English (its cause chain read
+    for DNS, refusal, timeout, TLS, offline mode)."""
+    from huggingface_hub import errors as hf_errors
+
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain and len(chain) < 8:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    text = " ".join(f"{type(e).__name__} {e}" for e in chain).lower()
+    if any(isinstance(e, hf_errors.OfflineModeIsEnabled) for e in chain) or "offline" in text:
+        return "已设置离线模式 HF_HUB_OFFLINE", "offline mode, HF_HUB_OFFLINE, is set"
+    if any(isinstance(e, socket.gaierror) for e in chain) or any(
+        words in text
+        for words in (
+            "name or service not known",
+            "temporary failure in name resolution",
+            "nodename nor servname",
+            "getaddrinfo failed",
+            "no address associated",
+            "name resolution",
+        )
+    ):
+        return "找不到这个服务器地址", "its name could not be resolved"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
+        return "连接被拒绝", "the connection was refused"
+    if any(isinstance(e, TimeoutError) for e in chain) or "timed out" in text or "timeout" in text:
+        return "连接超时", "the connection timed out"
+    if "ssl" in text or "certificate" in text:
+        return "安全连接（TLS）失败", "the secure (TLS) connection failed"
+    return "网络不通", "the network could not be reached"
+
+
+def unreachable(endpoint: str, exc: BaseException) -> HubUnreachableError:
+    """A :class:`HubUnreachableError` for ``endpoint`` from a transport failure (or a
+    :class:`NetworkError` raised from one)."""
+    cause = exc.__cause__ if isinstance(exc, NetworkError) and exc.__cause__ else exc
+    return HubUnreachableError(endpoint, f"{type(cause).__name__}: {cause}", *network_reason(cause))
 
 
 def map_hub_error(exc: BaseException, repo_id: str, filename: str | None = None) -> ModelError:

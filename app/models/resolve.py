@@ -29,13 +29,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from app.models.catalog import CatalogEntry
 from app.models.errors import (
     AccessDeniedError,
+    HubUnreachableError,
     Lang,
     ModelError,
     NetworkError,
     NoMatchingFileError,
     RepoNotFoundError,
 )
-from app.models.hub import HubConfig, is_network_failure, map_hub_error
+from app.models.hub import HubConfig, is_network_failure, map_hub_error, unreachable
 from app.models.units import format_bytes
 
 if TYPE_CHECKING:
@@ -305,7 +306,19 @@ class Resolver:
         )
 
     def resolve_all(self, entry: CatalogEntry, limit: int = 5) -> list[ResolvedModel]:
-        """Up to ``limit`` repositories holding the entry's file(s), in preference order."""
+        """Up to ``limit`` repositories holding the entry's file(s), in preference order.
+
+        A hub that cannot be reached at all raises :class:`HubUnreachableError` (naming the
+        address and what went wrong in plain words; the transport's text is its ``detail``).
+        """
+        try:
+            return self._resolve_all(entry, limit)
+        except NetworkError as exc:
+            if isinstance(exc, HubUnreachableError):
+                raise
+            raise unreachable(self.hub.url, exc) from exc
+
+    def _resolve_all(self, entry: CatalogEntry, limit: int) -> list[ResolvedModel]:
         found: list[ResolvedModel] = []
         searched: list[str] = []
         denied: ModelError | None = None

@@ -239,6 +239,30 @@ def test_unreachable_hub_is_a_network_error() -> None:
     assert "网络" in caught.value.zh
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "reason"),
+    [
+        ("http://127.0.0.1:{port}", "连接被拒绝"),
+        ("http://no-such-hub.invalid", "找不到这个服务器地址"),
+    ],
+)
+def test_an_unreachable_hub_is_said_plainly_with_what_to_do(endpoint: str, reason: str) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = endpoint.format(port=port)
+    with pytest.raises(NetworkError) as caught:
+        Resolver(HubConfig(endpoint=url)).resolve(_entry())
+    error = caught.value
+    for text in (error.zh, error.en):
+        assert url in text  # which address
+        assert "Errno" not in text and "ConnectError" not in text  # no transport text
+    assert reason in error.zh
+    assert "镜像" in error.zh and "GGUF" in error.zh  # what to do instead
+    assert "mirror" in error.en and "GGUF" in error.en
+    assert "Error" in getattr(error, "detail", "")  # the transport's text, for the log
+
+
 # ---------------------------------------------------------------- pure matching
 
 

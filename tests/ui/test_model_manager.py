@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -179,6 +180,42 @@ def test_find_failure_is_a_plain_message(
     assert "找不到" in blocker.args[0] and "Q5_K_M" in blocker.args[0]
     assert dialog.message.text() == blocker.args[0]
     assert dialog.resolve_button.isEnabled()
+
+
+def test_an_unreachable_hub_offers_the_mirror_and_a_local_file_and_disables_downloads(
+    qtbot: QtBot, registry: ModelRegistry
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens here once the socket is closed
+    dialog = ModelManagerDialog(
+        load_catalog(),
+        registry,
+        Resolver(HubConfig(endpoint=f"http://127.0.0.1:{port}")),
+        lambda: Downloader(POLICY),
+        ZH,
+        LAPTOP,
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.select_entry("qpm-1k-32b-r1-q4_k_m")
+    assert dialog.download_button.isEnabled()
+    with qtbot.waitSignal(dialog.hub_unreachable, timeout=30_000) as blocker:
+        dialog.download_button.click()  # a download asks the hub first
+    text = dialog.message.text()
+    assert "连不上模型仓库" in text and "Errno" not in text and "ConnectError" not in text
+    assert "Connection refused" in blocker.args[0].detail
+    # what cannot work is disabled; what can is offered
+    assert not dialog.download_button.isEnabled() and not dialog.resolve_button.isEnabled()
+    assert not dialog.recommend_button.isEnabled()
+    assert dialog.offline_bar.isVisible()
+    assert dialog.offline_local_button.isEnabled() and dialog.local_button.isEnabled()
+    with qtbot.waitSignal(dialog.mirror_requested, timeout=1000):
+        dialog.mirror_button.click()
+    # a mirror set in the settings: finding and downloading are offered again
+    dialog.set_resolver(Resolver(HubConfig(endpoint="https://hf-mirror.example")))
+    assert not dialog.offline_bar.isVisible()
+    assert dialog.resolve_button.isEnabled() and dialog.download_button.isEnabled()
 
 
 def test_download_from_the_list_then_use_and_delete(

@@ -270,6 +270,10 @@ class ModelController(QObject):
         if old.engine == new.engine and old.hub == new.hub:
             return
         self._sync_backend_actions()
+        manager = self.manager
+        if old.hub != new.hub and manager is not None:  # a new mirror: the open manager uses it
+            manager.set_resolver(self.w.services.models.resolver())
+            self._manager_hub = self.w.services.models.hub_config()
         if old.engine.backend != new.engine.backend:
             self.backend_changed.emit(new.engine.backend)
         elif new.engine.backend == "remote" and old.engine.remote != new.engine.remote:
@@ -332,6 +336,8 @@ class ModelController(QObject):
         self._known_keys = {m.key for m in models.registry().models()}
         dialog.model_chosen.connect(self._chosen_in_manager)
         dialog.models_changed.connect(self._models_changed)
+        dialog.hub_unreachable.connect(self._hub_unreachable)
+        dialog.mirror_requested.connect(self.open_mirror_settings)
         current = self.current()
         if current is not None and current.key and not dialog.select_key(f"model:{current.key}"):
             self._select_entry(dialog, current)
@@ -342,6 +348,23 @@ class ModelController(QObject):
     def _select_entry(self, dialog: ModelManagerDialog, current: CurrentModel) -> bool:
         model = self.w.services.models.registry().get(current.key)
         return bool(model is not None and model.entry_id and dialog.select_entry(model.entry_id))
+
+    def _hub_unreachable(self, exc: object) -> None:
+        self.w.log.warn_event(
+            "hub_unreachable",
+            endpoint=getattr(exc, "endpoint", ""),
+            detail=getattr(exc, "detail", ""),  # the transport's text: the log only
+        )
+
+    def open_mirror_settings(self) -> Any:
+        """The settings dialog at its 模型 page, the mirror field focused."""
+        dialog = self.w.open_settings()
+        dialog.show_page("model")
+        page = getattr(dialog, "model_page", None)
+        field = getattr(page, "hub_endpoint_edit", None)
+        if field is not None:
+            field.setFocus()
+        return dialog
 
     def _chosen_in_manager(self, model: object) -> None:
         self.choose(model)  # type: ignore[arg-type]

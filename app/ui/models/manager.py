@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from app.models.catalog import Catalog, CatalogEntry
 from app.models.download import Downloader
-from app.models.errors import ModelError
+from app.models.errors import HubUnreachableError, ModelError
 from app.models.fit import Recommendation, assess, recommend
 from app.models.gguf.header import GGUFInfo
 from app.models.machine import MachineInfo
@@ -154,6 +154,8 @@ class ModelManagerDialog(QDialog):
     models_changed = Signal()
     resolved = Signal(object)
     failed = Signal(str)
+    hub_unreachable = Signal(object)  # the HubUnreachableError (its detail is for the log)
+    mirror_requested = Signal()  # the poet wants to set a mirror (settings → 模型)
 
     def __init__(
         self,
@@ -176,6 +178,7 @@ class ModelManagerDialog(QDialog):
         self.download_dialog: DownloadDialog | None = None
         self._pending_download: str | None = None
         self._relay = FutureRelay(self)
+        self.offline: HubUnreachableError | None = None  # the hub could not be reached
         self.recommendation: Recommendation | None = recommend(catalog, self.machine)
         self._build()
         self.refresh()
@@ -226,6 +229,24 @@ class ModelManagerDialog(QDialog):
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
+        # when the hub cannot be reached: what can be done instead (hidden otherwise)
+        self.offline_bar = QWidget()
+        self.offline_bar.setObjectName("model-offline")
+        self.mirror_button = QPushButton(tr("设置镜像地址…", "Set a mirror…"))
+        self.mirror_button.clicked.connect(self.mirror_requested)
+        self.offline_local_button = QPushButton(
+            tr("使用已有的 GGUF 文件…", "Use a GGUF file I have…")
+        )
+        self.offline_local_button.clicked.connect(self.choose_local_file)
+        self.retry_button = QPushButton(tr("重试", "Try again"))
+        self.retry_button.clicked.connect(self.retry_hub)
+        offline_row = QHBoxLayout(self.offline_bar)
+        offline_row.setContentsMargins(0, 0, 0, 0)
+        for button in (self.mirror_button, self.offline_local_button, self.retry_button):
+            offline_row.addWidget(button)
+        offline_row.addStretch(1)
+        self.offline_bar.hide()
+        layout.addWidget(self.offline_bar)
         row = QHBoxLayout()
         self.resolve_button = QPushButton(tr("查找", "Find on the hub"))
         self.resolve_button.clicked.connect(self.resolve_selected)
@@ -421,8 +442,18 @@ class ModelManagerDialog(QDialog):
         tr = self._tr
         entry = self.selected_entry()
         model = self.selected_model()
-        self.resolve_button.setEnabled(entry is not None)
-        self.download_button.setEnabled(entry is not None and model is None)
+        online = self.offline is None  # an unreachable hub: finding and downloading cannot work
+        self.resolve_button.setEnabled(entry is not None and online)
+        self.download_button.setEnabled(entry is not None and model is None and online)
+        for button in (self.resolve_button, self.download_button):
+            button.setToolTip(
+                ""
+                if online
+                else tr("连不上模型仓库：先设置镜像地址或重试", "The hub cannot be reached")
+            )
+        rec = self.recommendation
+        if rec is not None and self.registry.for_entry(rec.entry.id) is None:
+            self.recommend_button.setEnabled(online)
         self.use_button.setEnabled(model is not None and not self.registry.problems(model))
         self.delete_button.setEnabled(model is not None)
         parts: list[str] = []
@@ -472,8 +503,32 @@ class ModelManagerDialog(QDialog):
         text = _error_text(exc, self._tr)
         self._pending_download = None
         self.message.setText(text)
+        if isinstance(exc, HubUnreachableError):
+            self.offline = exc
+            self.offline_bar.show()
+            self.hub_unreachable.emit(exc)
         self._selection_changed()
         self.failed.emit(text)
+
+    def set_resolver(self, resolver: Resolver) -> None:
+        """The hub settings changed (a mirror was set): ask that one from now on."""
+        self.resolver = resolver
+        self.found.clear()
+        if self.offline is not None:
+            self.offline = None
+            self.offline_bar.hide()
+            self.message.setText(
+                self._tr("已改用新的仓库地址，可以重试。", "The new hub address is used now.")
+            )
+            self._selection_changed()
+
+    def retry_hub(self) -> None:
+        """Ask the hub again (after the network or the mirror setting changed)."""
+        self.offline = None
+        self.offline_bar.hide()
+        self.message.setText("")
+        self._selection_changed()
+        self.resolve_selected()
 
     def download_selected(self) -> None:
         """Download the selected entry (looking it up first when needed)."""
