@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.folders import Purpose, RecentFolders, ask_folder, ask_save_path
 from app.ui.i18n import Tr
 
 _DATA = Qt.ItemDataRole.UserRole
@@ -102,19 +102,12 @@ SavePath = Callable[[QWidget, str, str, str], Path | None]  # (parent, title, st
 Folder = Callable[[QWidget, str], Path | None]
 
 
-def _ask_save_path(parent: QWidget, title: str, start: str, filters: str) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, title, start, filters)
-    return Path(path) if path else None
-
-
-def _ask_folder(parent: QWidget, title: str) -> Path | None:
-    folder = QFileDialog.getExistingDirectory(parent, title)
-    return Path(folder) if folder else None
-
-
 class FileQuestions:
-    """Where to save, which folder: the platform's file dialogs, replaceable."""
+    """Where to save, which folder: the platform's file dialogs (opening in the last
+    folder used for ``purpose``), replaceable."""
 
-    def __init__(self) -> None:
-        self.save_path: SavePath = _ask_save_path
-        self.folder: Folder = _ask_folder
+    def __init__(self, folders: RecentFolders | None = None, purpose: Purpose = "export") -> None:
+        self.save_path: SavePath = lambda parent, title, start, filters: ask_save_path(
+            parent, title, start, filters, folders, purpose
+        )
+        self.folder: Folder = lambda parent, title: ask_folder(parent, title, folders, purpose)

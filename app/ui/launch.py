@@ -130,6 +130,7 @@ def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.ui.fonts import check_fonts
+    from app.ui.qt_translations import install_qt_translations
     from app.ui.services import build_services, effective_paths
     from app.ui.theme import apply_theme, apply_ui_font
 
@@ -148,10 +149,16 @@ def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
     app.setApplicationDisplayName("诗笺")
     app.setDesktopFileName("shijian")  # lets the task bar match packaging/linux/shijian.desktop
     app.setWindowIcon(app_icon())
+    qt_catalogs = install_qt_translations(app, language)
     dark = apply_theme(app, settings.ui.theme)
     font_check = check_fonts(settings.fonts.poem_family, settings.fonts.ui_family)
     apply_ui_font(app, settings.fonts.ui_family, settings.fonts.ui_size, font_check.ui_family)
-    log.event("qt_ready", poem_font=font_check.poem_family, ui_font=font_check.ui_family)
+    log.event(
+        "qt_ready",
+        poem_font=font_check.poem_family,
+        ui_font=font_check.ui_family,
+        qt_translations=qt_catalogs,
+    )
 
     # The engine process finds the same base folder (its caches go there too).
     engine_env = {**os.environ, BASEDIR_ENV: str(basedir)} if basedir else None

@@ -20,6 +20,8 @@ from app.prosody.rhymebook import RhymeBook
 from app.prosody.settings import CheckSettings
 from app.prosody.suggest import Suggester
 from app.settings import CheckerSettings, Settings, SettingsStore
+from app.ui.folders import FILE_NAME as RECENT_FOLDERS_FILE
+from app.ui.folders import RecentFolders
 from app.ui.i18n import Language, Tr
 from app.ui.logging_setup import EventLog
 
@@ -163,6 +165,7 @@ class Services:
     library: LibraryClient
     models: ModelServices
     default_data_dir: Path | None = None  # the data folder when the settings name none
+    folders: RecentFolders | None = None  # where each kind of file dialog opens
 
     @property
     def lang(self) -> Language:
@@ -232,6 +235,7 @@ def build_services(
             library=LibraryClient(paths, library_options),
             models=models,
             default_data_dir=default_data_dir,
+            folders=RecentFolders(paths.config / RECENT_FOLDERS_FILE),
         )
     )
     return built[0]

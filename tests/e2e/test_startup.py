@@ -20,4 +20,6 @@ def test_the_window_is_shown_before_the_library_opens_and_nothing_heavy_loads(
     assert idle["heavy"] == []  # no llama_cpp, huggingface_hub, engine, models or PDF code
     assert ready["created"] is True and ready["schema"] >= 1
     assert names[-1] == "exited"
+    qt_ready = next(e for e in app.events if e["event"] == "qt_ready")
+    assert "qtbase_zh_CN.qm" in qt_ready["qt_translations"]  # Qt's own buttons in Chinese
     assert (tmp_path / "logs" / "shijian.log").is_file()

@@ -87,7 +87,7 @@ class AssignmentFeature(QObject):
         super().__init__(window.widget())
         self.w = window
         tr = window.tr_
-        self.files = FileQuestions()
+        self.files = FileQuestions(window.services.folders)
         menu = window.add_menu("assign", tr("作业(&A)", "&Assignments"), before="help")
         self.menu = menu
 
@@ -295,6 +295,7 @@ class AssignmentFeature(QObject):
             w.tr_,
             library=w.services.library,
             assignment_id=assignment_id,
+            folders=w.services.folders,
             parent=w.widget(),
         )
         self.grading = dialog

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -47,6 +46,7 @@ from app.export.canvas import ExportResult
 from app.export.fonts import FontLookup, NoCjkFontError, find_cjk_family
 from app.export.report_pdf import ReportExporter, ReportOptions
 from app.prosody.checker import Checker
+from app.ui.folders import RecentFolders, ask_folder, ask_save_path
 from app.ui.i18n import Tr
 from app.ui.workers import GeneratorWorker
 
@@ -161,9 +161,11 @@ class GradingDialog(QDialog):
         library: LibraryAccess | None = None,
         assignment_id: int | None = None,
         font_lookup: FontLookup = find_cjk_family,
+        folders: RecentFolders | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._folders = folders
         self.setObjectName("gradingDialog")
         self.setWindowTitle(tr(f"批改：{assignment.title}", f"Grade: {assignment.title}"))
         self._assignment = assignment
@@ -274,11 +276,11 @@ class GradingDialog(QDialog):
         )
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, self._tr("作业文件夹", "Submissions folder")
+        folder = ask_folder(
+            self, self._tr("作业文件夹", "Submissions folder"), self._folders, "class"
         )
-        if folder:
-            self.folder_edit.setText(folder)
+        if folder is not None:
+            self.folder_edit.setText(str(folder))
 
     def _start_clicked(self) -> None:
         if self.tag_radio.isChecked():
@@ -523,22 +525,22 @@ class GradingDialog(QDialog):
     def _csv_clicked(self) -> None:
         title = self._tr("导出成绩表", "Export gradebook")
         name = f"{self._assignment.title}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, title, name, "CSV (*.csv)")
-        if path:
-            self.export_csv(Path(path))
+        path = ask_save_path(self, title, name, "CSV (*.csv)", self._folders, "export")
+        if path is not None:
+            self.export_csv(path)
 
     def _class_pdf_clicked(self) -> None:
         title = self._tr("导出全班 PDF", "Export class PDF")
         name = f"{self._assignment.title}.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, title, name, "PDF (*.pdf)")
-        if path:
-            self.export_class_pdf(Path(path))
+        path = ask_save_path(self, title, name, "PDF (*.pdf)", self._folders, "export")
+        if path is not None:
+            self.export_class_pdf(path)
 
     def _student_pdf_clicked(self) -> None:
         title = self._tr("存放每人 PDF 的文件夹", "Folder for the PDFs")
-        folder = QFileDialog.getExistingDirectory(self, title)
-        if folder:
-            self.export_student_pdfs(Path(folder))
+        folder = ask_folder(self, title, self._folders, "export")
+        if folder is not None:
+            self.export_student_pdfs(folder)
 
     def save_to_library(self) -> Future[Any] | None:
         """Keep this grading run in the library (replacing the assignment's earlier one)."""

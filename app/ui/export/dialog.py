@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -38,6 +37,7 @@ from app.export.canvas import ExportResult, PageSetup
 from app.export.fonts import NoCjkFontError
 from app.export.options import PdfOptions, PoemDoc
 from app.export.poem.pdf import PoemExporter
+from app.ui.folders import RecentFolders, ask_save_path
 from app.ui.i18n import Tr
 
 
@@ -52,9 +52,11 @@ class PoemExportDialog(QDialog):
         *,
         path: Path | None = None,
         font_family: str = "",
+        folders: RecentFolders | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._folders = folders
         if not poems:
             raise ValueError("nothing to export")
         self.setObjectName("poemExportDialog")
@@ -175,9 +177,9 @@ class PoemExportDialog(QDialog):
     def _browse(self) -> None:
         title = self._tr("导出为 PDF", "Export as PDF")
         start = self.path_edit.text() or f"{self.title_edit.text() or 'poems'}.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, title, start, "PDF (*.pdf)")
-        if path:
-            self.path_edit.setText(path)
+        path = ask_save_path(self, title, start, "PDF (*.pdf)", self._folders, "export")
+        if path is not None:
+            self.path_edit.setText(str(path))
 
     def export(self) -> ExportResult | None:
         """Write the PDF with the chosen options; None (and the reason shown) on failure."""

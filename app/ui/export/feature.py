@@ -166,6 +166,7 @@ class ExportFeature(QObject):
             PoemExporter(w.services.checker),
             w.tr_,
             font_family=w.services.settings.fonts.poem_family,
+            folders=w.services.folders,
             parent=w.widget(),
         )
         count = len(poems)

@@ -330,6 +330,7 @@ class ModelController(QObject):
             self.w.tr_,
             machine=models.machine(),
             parent=self.w.widget(),
+            folders=self.w.services.folders,
         )
         self._manager_hub = hub
         dialog.setObjectName("model-manager")

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -50,6 +49,7 @@ from app.models.machine import MachineInfo
 from app.models.registry import InstalledModel, ModelKind, ModelRegistry
 from app.models.resolve import ResolvedModel, Resolver
 from app.models.units import format_bytes
+from app.ui.folders import RecentFolders, ask_open_file
 from app.ui.i18n import Tr
 from app.ui.models.download_dialog import DownloadDialog, run_in_daemon_thread
 from app.ui.workers import FutureRelay
@@ -166,8 +166,11 @@ class ModelManagerDialog(QDialog):
         tr: Tr,
         machine: MachineInfo | None = None,
         parent: QWidget | None = None,
+        *,
+        folders: RecentFolders | None = None,
     ) -> None:
         super().__init__(parent)
+        self.folders = folders
         self.catalog = catalog
         self.registry = registry
         self.resolver = resolver
@@ -562,11 +565,15 @@ class ModelManagerDialog(QDialog):
 
     def choose_local_file(self) -> None:
         tr = self._tr
-        path, _ = QFileDialog.getOpenFileName(
-            self, tr("选择 GGUF 模型文件", "Choose a GGUF model file"), "", "GGUF (*.gguf)"
+        path = ask_open_file(
+            self,
+            tr("选择 GGUF 模型文件", "Choose a GGUF model file"),
+            "GGUF (*.gguf)",
+            self.folders,
+            "models",
         )
-        if path:
-            self.add_local_file(Path(path))
+        if path is not None:
+            self.add_local_file(path)
 
     def add_local_file(self, path: Path, confirm: bool = True) -> InstalledModel | None:
         """Check a user's GGUF file, show its header, and register it if accepted."""
