@@ -68,6 +68,7 @@ class CandidateRun:
         self.prompt_tokens: int | None = None  # known once the engine took the request
         self.budget_ended_thinking = False  # the engine closed </think> at the budget
         self.budget_at: int | None = None  # thinking tokens when it did
+        self._think_open = False  # the output started inside thinking
 
     @property
     def finished(self) -> bool:
@@ -86,13 +87,18 @@ class CandidateRun:
             if isinstance(event, Started):
                 self.prompt_tokens = event.prompt_tokens
                 if event.think_open:
+                    self._think_open = True
                     self._parser.open_think()
                 continue
             if isinstance(event, Token):
+                before = self.n_tokens
                 self.n_tokens += event.n_tokens
                 if event.forced == THINK_BUDGET and not self.budget_ended_thinking:
                     self.budget_ended_thinking = True
-                    self.budget_at = self.request.think_budget
+                    # every token so far was thinking when the prompt opened it (the budget
+                    # may have been cut to leave room for a strict poem)
+                    self.budget_at = before if self._think_open else None
+                    self.budget_at = self.budget_at or self.request.think_budget
                 out.extend(self._parser.feed(event.text))
                 continue
             if isinstance(event, Done):

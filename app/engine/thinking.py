@@ -26,7 +26,7 @@ import ctypes
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
-from app.engine.requests import ChatMessage, Sampling
+from app.engine.requests import ChatMessage, GenerateRequest, Sampling
 
 __all__ = [
     "BUDGET_TAG",
@@ -81,7 +81,7 @@ def render_prompt(
     return text, False
 
 
-def with_thinking(spec: dict[str, Any], request: Any) -> dict[str, Any]:
+def with_thinking(spec: dict[str, Any], request: GenerateRequest) -> dict[str, Any]:
     """A strict-metre spec that carries the request's thinking settings: no thinking when
     it is switched off, else the request's budget when it names one (the spec's own
     ``think_budget`` otherwise)."""

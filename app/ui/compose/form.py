@@ -195,6 +195,7 @@ class ComposeForm(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.hint)
         self._running = False
+        self._style = PromptStyle.REASONING
         self.can_switch_thinking = True
         self._update_buttons()
         self._show_more(False)
@@ -241,10 +242,9 @@ class ComposeForm(QWidget):
     @property
     def thinks(self) -> bool:
         """Whether the request will think (as the model and the switch decide)."""
-        style = getattr(self, "_style", PromptStyle.REASONING)
-        if style is PromptStyle.GENERAL:
+        if self._style is PromptStyle.GENERAL:
             return False
-        return style is PromptStyle.REASONING or self.thinking.isChecked()
+        return self._style is PromptStyle.REASONING or self.thinking.isChecked()
 
     def think_budget(self) -> int:
         value = self.budget.value()

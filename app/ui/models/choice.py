@@ -42,8 +42,10 @@ FALLBACK_BUDGET = 1024  # a thinking budget when nothing says more (a 4B-sized m
 _POETIC_NAMES = ("qpm", "yayun", "xunzi")
 
 NO_MODEL = (
-    "还没有选择模型：请在“模型 → 模型管理…”中下载或选择一个模型，或在设置中改用远程服务器。",
-    "No model is chosen yet: download or pick one under Model → Models…, or use a remote "
+    "还没有选择模型：请在“模型 → 模型管理…”中下载或选择一个模型（它会按本机推荐一个），"
+    "或在设置中改用远程服务器。",
+    "No model is chosen yet: download or pick one under Model → Models… (it recommends one "
+    "for this machine), or use a remote "
     "server (Settings).",
 )
 
