@@ -179,19 +179,24 @@ class ComposeForm(QWidget):
         fields.addRow(tr("意象", "Imagery"), self.imagery)
         fields.addRow(tr("要求", "Instructions"), self.instructions)
         fields.addRow(tr("候选数", "Candidates"), self.candidates)
-        think_row = QHBoxLayout()
-        think_row.addWidget(self.thinking)
-        think_row.addWidget(QLabel(tr("思考预算", "Thinking budget")))
-        think_row.addWidget(self.budget, 1)
-        fields.addRow(tr("思考", "Thinking"), think_row)
+        fields.addRow(tr("思考", "Thinking"), self.thinking)
+        fields.addRow(tr("思考预算", "Budget"), self.budget)
         self._fields = fields
+        for combo in (self.form, self.rhyme):
+            # narrow enough for a laptop's dock; the list that drops down shows it whole
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
+            combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.strict, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.generate_button)
         buttons.addWidget(self.stop_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(fields)
+        layout.addWidget(self.strict)
         layout.addLayout(buttons)
         layout.addWidget(self.hint)
         self._running = False

@@ -8,11 +8,12 @@ over the 106 groups (平声 first) and the 简/繁 conversion buttons.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QToolButton, QWidget
 
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS, PING_GROUPS, RhymeGroup
+from app.ui.elided_label import ElidedLabel
 from app.ui.i18n import Tr
 
 
@@ -30,11 +31,13 @@ class HeaderStrip(QWidget):
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(8)
 
-        self.form_label = QLabel(self)
-        self.qi_label = QLabel(self)
-        self.first_label = QLabel(self)
-        self.group_label = QLabel(self)
-        self.verdict_label = QLabel(self)
+        # when the window is narrow (the English texts are long) the details are elided
+        # first — whole in their tooltips — the form and the verdict last
+        self.form_label = ElidedLabel(self, min_chars=18)
+        self.qi_label = ElidedLabel(self)
+        self.first_label = ElidedLabel(self)
+        self.group_label = ElidedLabel(self)
+        self.verdict_label = ElidedLabel(self, min_chars=8)
         for label in (
             self.form_label,
             self.qi_label,
@@ -69,6 +72,13 @@ class HeaderStrip(QWidget):
         self.group_combo.setAccessibleName(tr("指定韵部", "Pin the rhyme group"))
         self.group_combo.currentIndexChanged.connect(self._on_group)
         layout.addWidget(self.group_combo)
+        for combo in (self.form_combo, self.group_combo):
+            # as wide as a short entry; the list that drops down is as wide as the longest
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(7 if tr.is_en else 5)
+            combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
 
         self.simplified_button = QToolButton(self)
         self.simplified_button.setText("简")
