@@ -5,6 +5,15 @@ data folder, stores a few poems in its library, opens one in the editor and
 saves ``QWidget.grab()`` of the whole window as a PNG.
 
     .venv/bin/python tools/screenshot.py [--out docs/screenshots/main.png] [--dark] [--lang en]
+        [--size 1366x768] [--compose]
+
+``--compose`` opens the assistant dock with the compose panel (体裁 and 韵部 following
+the poem in the editor), as a poet sees it on a laptop:
+
+    .venv/bin/python tools/screenshot.py --size 1366x768 --compose \
+        --out docs/screenshots/window-1366x768-zh.png
+    .venv/bin/python tools/screenshot.py --size 1366x768 --compose --lang en \
+        --out docs/screenshots/window-1366x768-en.png
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ def main() -> int:
     parser.add_argument("--dark", action="store_true")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--size", default="1440x900")
+    parser.add_argument("--compose", action="store_true", help="open the compose dock")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
 
@@ -108,7 +118,17 @@ def main() -> int:
         window.pane.set_text(SHOWN)
         window.pane.analyze_now()
         window.library_panel.refresh_now()
+        if args.compose:
+            panel = window.compose.show()
+            panel.form.theme.setText("塞上秋思" if args.lang == "zh" else "autumn at the frontier")
+            window.pane.editor.setFocus()
         _pump(app, 1.5)
+        if window.size().width() != width or window.size().height() != height:
+            print(
+                f"warning: the window is {window.size().width()}×{window.size().height()}, "
+                f"not {width}×{height} (its minimum size is larger)",
+                file=sys.stderr,
+            )
         args.out.parent.mkdir(parents=True, exist_ok=True)
         ok = window.grab().save(str(args.out), "PNG")
         print(f"{'saved' if ok else 'FAILED to save'} {args.out} ({width}×{height})")
