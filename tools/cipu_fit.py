@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.prosody.ci import CiChecker, CipuTable  # noqa: E402
+from app.prosody.findings import Rule  # noqa: E402
 from app.prosody.forms import PING, ZE  # noqa: E402
 from app.prosody.rhymebook import RhymeBook  # noqa: E402
 from app.prosody.rhymebook.cilin import CilinBook  # noqa: E402
@@ -64,10 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         if tune is None:
             rows.append(row)
             continue
-        fit = agree = definite = 0
+        fit = agree = definite = counted = 0
         chosen: Counter[int] = Counter()
         for text in texts:
             a = checker.analyze(text, tune=tune)
+            if a.choice is not None and not any(f.rule is Rule.LENGTH for f in a.findings):
+                counted += 1  # every 句 has its characters, however it is punctuated
             if a.choice is None or not a.choice.exact:
                 continue
             fit += 1
@@ -82,21 +85,26 @@ def main(argv: list[str] | None = None) -> int:
             table_name=tune.name,
             fit=fit,
             fit_share=round(fit / len(texts), 4),
+            length_share=round(counted / len(texts), 4),
             tone_agreement=round(agree / definite, 4) if definite else None,
             forms_used=len(chosen),
             main_form_share=round(chosen[0] / fit, 3) if fit else None,
         )
         totals["ci"] += len(texts)
         totals["fit"] += fit
+        totals["counted"] += counted
         totals["agree"] += agree
         totals["definite"] += definite
         rows.append(row)
     elapsed = time.perf_counter() - started
-    print("| tune | ci | in the table as (体) | shape fits a 体 | tone agreement | 体 used |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(
+        "| tune | ci | in the table as (体) | shape fits a 体 | lengths fit a 体 "
+        "| tone agreement | 体 used |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         if not r["in_table"]:
-            print(f"| {r['tune']} | {r['ci']} | **missing** | | | |")
+            print(f"| {r['tune']} | {r['ci']} | **missing** | | | | |")
             continue
         share = float(str(r["fit_share"]))
         mark = "" if share >= 0.9 else " ▼"
@@ -104,12 +112,14 @@ def main(argv: list[str] | None = None) -> int:
         shown = f"{float(str(agreement)):.1%}" if agreement is not None else "—"
         print(
             f"| {r['tune']} | {r['ci']} | {r['table_name']} ({r['forms']}) | "
-            f"{share:.1%}{mark} | {shown} | {r['forms_used']} |"
+            f"{share:.1%}{mark} | {float(str(r['length_share'])):.1%} | {shown} | "
+            f"{r['forms_used']} |"
         )
     present = sum(1 for r in rows if r["in_table"])
     print(
         f"\n{present} of the {len(rows)} most written tunes are in the table; their "
-        f"{totals['ci']} ci: {totals['fit'] / max(totals['ci'], 1):.1%} fit a 体 exactly; "
+        f"{totals['ci']} ci: {totals['fit'] / max(totals['ci'], 1):.1%} fit a 体 exactly, "
+        f"{totals['counted'] / max(totals['ci'], 1):.1%} have every 句's characters; "
         f"tone agreement {totals['agree'] / max(totals['definite'], 1):.1%} over "
         f"{totals['definite']} definite positions ({elapsed:.0f} s)"
     )

@@ -71,7 +71,15 @@ def _pct(ok: int, n: int) -> float:
 
 
 def score(analysis: PoemAnalysis, lexicon: Lexicon) -> PoemScore:
-    """Score one analysed poem (analyse it with its intended form pinned when known)."""
+    """Score one analysed poem (analyse it with its intended form pinned when known).
+    A 词 (:class:`~app.prosody.ci.analysis.CiAnalysis`) is scored against its 体."""
+    from app.prosody.ci.analysis import CiAnalysis
+
+    if isinstance(analysis, CiAnalysis):
+        from app.prosody.ci.score import ci_units
+
+        t, r, c, ln = ci_units(analysis)
+        return PoemScore(_pct(*t), _pct(*r), _pct(*c), _pct(*ln), t, r, c, ln)
     form = analysis.form
     if form is None or not analysis.lines:
         return PoemScore(0.0, 0.0, 0.0, 0.0, (0, 0), (0, 0), (0, 0), (0, 0))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from app.prosody.analysis import PoemAnalysis
+from app.prosody.ci.analysis import CiAnalysis
 from app.prosody.forms import Form
 from app.storage.records import PoemData, PoemRecord, Scores, new_poem_slot, poem_slot
 
@@ -91,6 +92,11 @@ class PoemDocument:
             if analysis is not None and analysis.chars and analysis.rhyme_group is not None
             else None
         )
+        tune = ci_form = None
+        if isinstance(analysis, CiAnalysis) and analysis.choice is not None:
+            # a 词: its 词牌 and 体, the rhyme checked by the 词林正韵 (no 平水 group)
+            form, group = "词", None
+            tune, ci_form = analysis.choice.form.tune, analysis.choice.form.key
         return replace(
             base,
             title=current.title,
@@ -100,5 +106,7 @@ class PoemDocument:
             tags=current.tags,
             form=form,
             rhyme_group=group,
+            tune=tune,
+            ci_form=ci_form,
             scores=scores,
         )

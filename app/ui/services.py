@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from app.models.machine import MachineInfo
     from app.models.registry import ModelRegistry
     from app.models.resolve import Resolver
+    from app.prosody.ci import CiChecker
     from app.storage.db import LibraryOptions
     from app.ui.library.client import LibraryClient
 
@@ -166,10 +167,22 @@ class Services:
     models: ModelServices
     default_data_dir: Path | None = None  # the data folder when the settings name none
     folders: RecentFolders | None = None  # where each kind of file dialog opens
+    _ci: CiChecker | None = None
 
     @property
     def lang(self) -> Language:
         return self.tr.language
+
+    def ci_checker(self) -> CiChecker:
+        """The 词 checker, loading the 词谱 on first use (the user's data folder, then the
+        bundled resources); raises :class:`~app.prosody.ci.CipuError` when none is built."""
+        if self._ci is None:
+            from app.prosody.ci import CiChecker, load_installed
+            from app.prosody.rhymebook.cilin import CilinBook
+
+            table = load_installed(self.paths.data)
+            self._ci = CiChecker(self.book, CilinBook.load(), table)
+        return self._ci
 
     def save_settings(self, settings: Settings) -> None:
         """Persist ``settings`` and make them current (raises a StorageError on failure)."""

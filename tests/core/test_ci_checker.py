@@ -242,3 +242,19 @@ def test_table_lookups(table: CipuTable, tmp_path: Path) -> None:
     table.dump(tmp_path / "copy")
     again = CipuTable.load(tmp_path / "copy")
     assert again.tunes == table.tunes
+
+
+def test_scores_of_a_ci(ci: CiChecker) -> None:
+    from app.prosody.duizhang import Lexicon
+    from app.prosody.scorer import score
+
+    lexicon = Lexicon(ci.book)
+    clean = score(ci.analyze(PUSAMAN, tune="菩萨蛮"), lexicon)
+    assert clean.as_dict() == {
+        "tones": 100.0, "rhymes": 100.0, "antithesis": 100.0, "length": 100.0, "total": 100.0
+    }  # fmt: skip
+    assert clean.rhyme_units == (8, 8) and clean.tone_units == (44, 44)
+    wrong = score(ci.analyze(PUSAMAN.replace("长亭更短亭", "长亭更短天"), tune="菩萨蛮"), lexicon)
+    assert wrong.rhyme_units == (7, 8) and wrong.tones == 100.0
+    short = score(ci.analyze(PUSAMAN.replace("宿鸟归飞急。", ""), tune="菩萨蛮"), lexicon)
+    assert short.line_units == (7, 8) and short.rhyme_units[0] < 8

@@ -1,7 +1,7 @@
 """词: the 词谱 table, the 词 checker (体 by shape, tones, 词林正韵 rhymes, 叠句)."""
 
 from app.prosody.ci.analysis import CiAnalysis, FormChoice, RhymeGroupResult
-from app.prosody.ci.checker import CiChecker, CiSettings
+from app.prosody.ci.checker import CiChecker, CiSettings, CiTarget
 from app.prosody.ci.table import (
     CiForm,
     CipuError,
@@ -17,6 +17,7 @@ __all__ = [
     "CiChecker",
     "CiForm",
     "CiSettings",
+    "CiTarget",
     "CipuError",
     "CipuTable",
     "FormChoice",

@@ -258,3 +258,32 @@ def _report(
         groups=tuple(groups),
         segment_of_line=tuple(segment_of_line),
     )
+
+
+@dataclass(frozen=True)
+class CiTarget:
+    """What an editor checks a 词 against: the checker and the chosen tune and 体 (either
+    may be None: the tune is then found from the shape, the 体 chosen by the checker)."""
+
+    checker: CiChecker
+    tune: Tune | None = None
+    form: CiForm | None = None
+
+    def analyze(
+        self, text: str, *, partial: bool, pins: Mapping[int, int] | None = None
+    ) -> CiAnalysis:
+        return self.checker.analyze(
+            text, tune=self.tune, form=self.form, settings=CiSettings(partial=partial), pins=pins
+        )
+
+    @property
+    def label_zh(self) -> str:
+        if self.form is not None:
+            return self.form.label_zh
+        return f"《{self.tune.name}》" if self.tune is not None else "词牌：自动"
+
+    @property
+    def label_en(self) -> str:
+        if self.form is not None:
+            return self.form.label_en
+        return self.tune.name if self.tune is not None else "tune: auto"

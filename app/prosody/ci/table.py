@@ -231,7 +231,10 @@ class CipuTable:
         key = _norm(name)
         if not key:
             return None
-        return index.get(key)
+        found = index.get(key)
+        if found is None:  # 木兰花 → 木蘭花令: the book files some tunes under the longer name
+            found = next((t for s in FAMILY_SUFFIXES if (t := index.get(key + s))), None)
+        return found
 
     def related(self, tune: Tune) -> list[Tune]:
         """Tunes of the same family: the name with 令, 慢, 近, 引 or 子 after it (浪淘沙 →

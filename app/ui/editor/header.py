@@ -7,26 +7,32 @@ over the 106 groups (平声 first) and the 简/繁 conversion buttons.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QToolButton, QWidget
 
 from app.prosody.analysis import PoemAnalysis
+from app.prosody.ci.analysis import CiAnalysis
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS, PING_GROUPS, RhymeGroup
+from app.prosody.rhymebook.cilin import bu_name
 from app.ui.elided_label import ElidedLabel
 from app.ui.i18n import Tr
+
+TUNE_ITEM = "词牌"  # the form picker's item that opens the 词牌 picker
 
 
 class HeaderStrip(QWidget):
     form_chosen = Signal(object)  # Form | None (auto)
     group_chosen = Signal(object)  # RhymeGroup | None (auto)
     script_chosen = Signal(str)  # "simplified" / "traditional"
+    tune_requested = Signal()  # the poet asked for the 词牌 picker
 
     def __init__(self, tr: Tr, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("poemHeader")
         self._tr = tr
         self._quiet = False
+        self._form_index = 0
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(8)
@@ -54,6 +60,14 @@ class HeaderStrip(QWidget):
         self.form_combo.addItem(tr("诗体：自动", "Form: auto"), None)
         for form in Form:
             self.form_combo.addItem(tr(form.value, f"{form.value} {form.en}"), form.value)
+        # 词: the last item opens the 词牌 picker (an item, not a button: the strip is as
+        # wide as the window's narrowest size allows)
+        self.form_combo.addItem(tr("词牌…", "Ci tune…"), TUNE_ITEM)
+        self.form_combo.setItemData(
+            self.form_combo.count() - 1,
+            tr("按词牌填词：选择词牌与体", "Write a ci: choose a tune and its form"),
+            Qt.ItemDataRole.ToolTipRole,
+        )
         self.form_combo.setAccessibleName(tr("指定诗体", "Pin the form"))
         self.form_combo.currentIndexChanged.connect(self._on_form)
         layout.addWidget(self.form_combo)
@@ -100,6 +114,7 @@ class HeaderStrip(QWidget):
     def set_form(self, form: Form | None) -> None:
         """Show ``form`` as pinned (None: auto) without emitting ``form_chosen``."""
         index = max(0, self.form_combo.findData(form.value)) if form is not None else 0
+        self._form_index = index
         self._quiet = True
         try:
             self.form_combo.setCurrentIndex(index)
@@ -124,6 +139,15 @@ class HeaderStrip(QWidget):
     def _on_form(self, index: int) -> None:
         if not self._quiet:
             data = self.form_combo.itemData(index)
+            if data == TUNE_ITEM:  # back to what was shown; the pane opens the picker
+                self._quiet = True
+                try:
+                    self.form_combo.setCurrentIndex(self._form_index)
+                finally:
+                    self._quiet = False
+                self.tune_requested.emit()
+                return
+            self._form_index = index
             self.form_chosen.emit(Form(data) if isinstance(data, str) and data else None)
 
     def _on_group(self, index: int) -> None:
@@ -139,6 +163,9 @@ class HeaderStrip(QWidget):
             for label in (self.qi_label, self.first_label, self.group_label, self.verdict_label):
                 label.setText("")
             self.setToolTip("")
+            return
+        if isinstance(a, CiAnalysis):
+            self._show_ci(a)
             return
         pin = tr("（指定）", " (pinned)")
         self.form_label.setText(
@@ -172,3 +199,24 @@ class HeaderStrip(QWidget):
             tr(f"{n_err}处错误", f"{n_err} error(s)") if n_err else tr("合律", "keeps the rules")
         )
         self.setToolTip(a.summary_en if tr.is_en else a.summary_zh)
+
+    def _show_ci(self, a: CiAnalysis) -> None:
+        tr = self._tr
+        choice = a.choice
+        self.form_label.setText(
+            tr(choice.form.label_zh, choice.form.label_en)
+            if choice is not None
+            else tr("未能确定词牌", "tune undetermined")
+        )
+        self.qi_label.setText(
+            "" if choice is None or choice.exact else tr("句式不全合", "shape differs")
+        )
+        self.first_label.setText("")
+        rhymes = "、".join(f"{g.letter}{bu_name(g.bu)}" for g in a.groups if g.bu is not None)
+        self.group_label.setText(tr(f"押{rhymes}", f"rhymes {rhymes}") if rhymes else "")
+        n_err = len(a.errors)
+        self.verdict_label.setText(
+            tr(f"{n_err}处错误", f"{n_err} error(s)") if n_err else tr("合谱", "keeps the pattern")
+        )
+        why = "" if choice is None else "\n" + tr(choice.why_zh, choice.why_en)
+        self.setToolTip((a.summary_en if tr.is_en else a.summary_zh) + why)

@@ -19,10 +19,11 @@ from typing import Literal
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QTextCursor
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.checker import Checker
+from app.prosody.ci import CiChecker, CipuError, CiTarget
 from app.prosody.findings import Finding
 from app.prosody.forms import Form
 from app.prosody.groups import RhymeGroup
@@ -41,6 +42,7 @@ from app.ui.editor.popup import CharPopup
 from app.ui.editor.positions import OffsetMap
 from app.ui.editor.records import BlockRecords, build_records, finding_offsets, merge_findings
 from app.ui.editor.text_edit import PoemTextEdit, normalize_newlines
+from app.ui.editor.tune_picker import TunePickerDialog
 from app.ui.i18n import Tr
 from app.ui.workers import GeneratorWorker
 
@@ -57,6 +59,8 @@ class PoemEditorPane(QWidget):
     pins_changed = Signal()  # the poet pinned or unpinned a reading
     pinned_changed = Signal()  # the poet picked a form or rhyme group in the header
     dark_changed = Signal(bool)
+    ci_changed = Signal()  # the poet chose a 词牌 / 体, or went back to 诗
+    ci_unavailable = Signal(str)  # no 词谱 is installed: what to do, in the UI's language
 
     def __init__(
         self,
@@ -89,6 +93,8 @@ class PoemEditorPane(QWidget):
         self._dark = False
         self._formats = FormatFactory(palette_for(False))
         self._pins = PinTracker(self._same_char)
+        self._ci: CiTarget | None = None  # 词 mode: what the text is checked against
+        self._ci_provider: Callable[[], CiChecker] | None = None
 
         self.header = HeaderStrip(tr, self)
         self.editor = PoemTextEdit(self)
@@ -131,6 +137,7 @@ class PoemEditorPane(QWidget):
         self.header.form_chosen.connect(self._on_form_chosen)
         self.header.group_chosen.connect(self._on_group_chosen)
         self.header.script_chosen.connect(self._on_script_chosen)
+        self.header.tune_requested.connect(self.choose_tune)
 
     # ================================================================== text
     def text(self) -> str:
@@ -250,13 +257,7 @@ class PoemEditorPane(QWidget):
         """The verdict on the text as finished (``partial=False``: a short last line or a
         missing line is an error). Not painted."""
         text = self.text()
-        return self._checker.analyze(
-            text,
-            form=self._form,
-            group=self._group,
-            pins=self._pins.offsets(text),
-            settings=replace(self._settings, partial=False),
-        )
+        return self._run(text, self._pins.offsets(text), partial=False)
 
     def findings(self) -> tuple[Finding, ...]:
         """The latest analysis's findings followed by the extra (hook) findings."""
@@ -283,15 +284,18 @@ class PoemEditorPane(QWidget):
         self._timer.stop()
         self._analyze_scheduled()
 
+    def _run(self, text: str, pins: dict[int, int], *, partial: bool) -> PoemAnalysis:
+        """One analysis: as a 词 against the chosen tune in 词 mode, else as a 诗."""
+        if self._ci is not None:
+            return self._ci.analyze(text, partial=partial, pins=pins)
+        settings = self._live_settings() if partial else replace(self._settings, partial=False)
+        return self._checker.analyze(
+            text, form=self._form, group=self._group, pins=pins, settings=settings
+        )
+
     def _analyze_sync(self) -> None:
         text = self.text()
-        analysis = self._checker.analyze(
-            text,
-            form=self._form,
-            group=self._group,
-            pins=self._pins.offsets(text),
-            settings=self._live_settings(),
-        )
+        analysis = self._run(text, self._pins.offsets(text), partial=True)
         self._show(self._revision, text, analysis, build_records(analysis))
 
     def _start_background(self) -> None:
@@ -300,11 +304,15 @@ class PoemEditorPane(QWidget):
             return
         text = self.text()
         revision = self._revision
-        checker, form, group = self._checker, self._form, self._group
-        pins, settings = self._pins.offsets(text), self._live_settings()
+        pins = self._pins.offsets(text)
+        ci, checker, form, group = self._ci, self._checker, self._form, self._group
+        settings = self._live_settings()
 
         def job() -> Iterator[_Result]:
-            a = checker.analyze(text, form=form, group=group, pins=pins, settings=settings)
+            if ci is not None:
+                a: PoemAnalysis = ci.analyze(text, partial=True, pins=pins)
+            else:
+                a = checker.analyze(text, form=form, group=group, pins=pins, settings=settings)
             yield (revision, text, a, build_records(a))
 
         worker = GeneratorWorker(job, batch_ms=0, parent=self)
@@ -417,6 +425,9 @@ class PoemEditorPane(QWidget):
 
     def _on_form_chosen(self, form: object) -> None:
         if not self._locked:
+            if self._ci is not None:  # a form of 诗 chosen: back from 词
+                self._ci = None
+                self.ci_changed.emit()
             self.set_pinned_form(form if isinstance(form, Form) else None)
             self.pinned_changed.emit()
 
@@ -429,6 +440,43 @@ class PoemEditorPane(QWidget):
         self.convert_script("traditional" if script == "traditional" else "simplified")
 
     # ================================================================== settings, look
+    # ================================================================== 词
+    def set_ci_provider(self, provider: Callable[[], CiChecker] | None) -> None:
+        """How to get the 词 checker (it loads the 词谱; raises CipuError when none)."""
+        self._ci_provider = provider
+
+    def ci_target(self) -> CiTarget | None:
+        return self._ci
+
+    def set_ci_target(self, target: CiTarget | None) -> None:
+        """Check the text as a 词 against ``target`` (None: back to 诗)."""
+        self._ci = target
+        self.ci_changed.emit()
+        self._refresh_now()
+
+    def ci_checker(self) -> CiChecker | None:
+        """The 词 checker, loading the 词谱 the first time; None (and ``ci_unavailable``
+        with what to do) when no 词谱 is installed."""
+        if self._ci_provider is None:
+            return None
+        try:
+            return self._ci_provider()
+        except CipuError as exc:
+            self.ci_unavailable.emit(exc.en if self._tr.is_en else exc.zh)
+            return None
+
+    def choose_tune(self) -> bool:
+        """Open the 词牌 picker; True when a tune was chosen."""
+        checker = self.ci_checker()
+        if checker is None:
+            return False
+        current = self._ci.tune if self._ci is not None else None
+        dialog = TunePickerDialog(checker.table, self._tr, self, current=current)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen_tune() is None:
+            return False
+        self.set_ci_target(CiTarget(checker, dialog.chosen_tune(), dialog.chosen_form()))
+        return True
+
     def set_check_settings(self, settings: CheckSettings) -> None:
         self._settings = settings
         self._revision += 1

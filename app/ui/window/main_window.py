@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.prosody.analysis import PoemAnalysis
+from app.prosody.ci import CiTarget
 from app.prosody.forms import Form
 from app.prosody.scorer import score
 from app.settings import Settings, decode_blob, encode_blob
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
             analysis_delay_ms=settings.editor.analysis_delay_ms,
         )
         # (the pane takes the checker's settings, built from these, as its own)
+        self.pane.set_ci_provider(services.ci_checker)
         if dark:  # the pane starts light; repainting it costs ~40 ms, so only when needed
             self.pane.set_dark(dark)
         self.findings = FindingsPanel(tr)
@@ -175,6 +177,9 @@ class MainWindow(QMainWindow):
         if font_check is not None and not font_check.ok:
             self.log.warn_event("fonts_missing")
             self.notices.show_notice("fonts", missing_fonts_text(tr), level="error")
+        self.pane.ci_unavailable.connect(
+            lambda text: self.notices.show_notice("cipu", text, level="warning")
+        )
         self.restore_window_state(settings)
 
     # ------------------------------------------------------------------ layout
@@ -406,6 +411,7 @@ class MainWindow(QMainWindow):
             self.meta.load(shown)
             self.pane.set_pins({})
             self.pin_form("")
+            self.restore_ci(shown)
             self.pane.set_text(shown.text)
         finally:
             self._loading = False
@@ -421,6 +427,19 @@ class MainWindow(QMainWindow):
         self.document_loaded.emit(doc)
         if content is not None and doc.is_dirty(content):
             self.autosaver.poke()
+
+    def restore_ci(self, data: PoemData) -> None:
+        """词 mode for a stored 词 (its 词牌 and 体), 诗 for anything else."""
+        if data.form != "词" or not data.tune:
+            if self.pane.ci_target() is not None:
+                self.pane.set_ci_target(None)
+            return
+        checker = self.pane.ci_checker()  # no 词谱: a notice says how to build one
+        if checker is None:
+            return
+        tune = checker.table.find(data.tune)
+        form = checker.table.form(data.ci_form) if data.ci_form else None
+        self.pane.set_ci_target(CiTarget(checker, tune, form))
 
     def leave_document(self) -> None:
         """Before showing another poem: write the current one's draft now if it has edits
