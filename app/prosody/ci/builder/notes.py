@@ -3,9 +3,10 @@
 After each example the 词谱 cites other poems in the same form where a character has the
 other tone, and ends "譜內可平可仄據此" (the 谱's 可平可仄 rest on these). A citation names
 the 句 (前段第三句, 後段起句, 結句 …), quotes it, and names the characters and their tone:
-``第三句月明風幌為誰開月字仄聲風字平聲``. Each cited character's position in the quote is
-its position in the example's 句, which becomes 中. A 段 named once holds for the next
-citations of the same poem; citing another poem (…詞) starts again from the first 段.
+``第三句春風吹柳綠如煙春字平聲柳字仄聲`` (an illustration). Each cited character's
+position in the quote is its position in the example's 句, which becomes 中. A 段 named
+once holds for the next citations of the same poem; citing another poem (…詞) starts again
+from the first 段.
 """
 
 from __future__ import annotations

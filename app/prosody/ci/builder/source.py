@@ -5,9 +5,9 @@ digital edition: one file per 卷 (``…_001.txt`` … ``…_040.txt``), a line 
 ending in ``¶``, page marks ``<pb:…>``, header lines starting with ``#``, and small
 double-column notes written ``(right column/left column)``. In a 卷:
 
-- a tune heading: its name and a note, ``竹枝(唐教坊曲名…/…)``, the note going on in lines
+- a tune heading: its name and a note, ``調名(調見某書…/…)``, the note going on in lines
   of parentheses;
-- a form heading: ``竹枝(單調十四字/兩句兩平韻)　　皇甫松`` or ``又一體(雙調…)　author``
+- a form heading: ``調名(單調十六字/四句兩平韻)　　作者`` or ``又一體(雙調…)　author``
   (the author may be missing or stand on the next line);
 - the example (例词): Han characters with marks in parentheses, ``(句/)`` ``(讀/)``
   ``(韻/)`` ``(平/韻)`` ``(換仄/韻)`` ``(叶/)`` ``(疊/)`` …; a full-width space inside it
