@@ -51,6 +51,8 @@ def test_a_ci_is_checked_against_its_tune(make_pane: PaneFactory, ci: CiChecker)
     assert isinstance(a, CiAnalysis) and a.choice is not None
     assert a.choice.form.tune == "菩薩蠻" and not a.errors
     assert "菩薩蠻" in pane.header.form_label.text() and pane.header.verdict_label.text() == "合谱"
+    assert pane.grid.isVisible()  # the 填词 grid, filled with what is written
+    assert pane.grid.toPlainText().startswith("平林漠漠烟如织。")
     # a 仄 where the 体 needs 平 is painted and listed
     pane.set_text(PUSAMAN.replace("有人楼上愁", "有客楼上愁"))
     b = pane.analyze_now()
@@ -60,11 +62,13 @@ def test_a_ci_is_checked_against_its_tune(make_pane: PaneFactory, ci: CiChecker)
     # while typing, the unwritten end is not missing
     pane.set_text("平林漠漠烟如织，寒山一带")
     assert not pane.analyze_now().errors
+    assert pane.grid.toPlainText().splitlines()[2].startswith("寒山一带□□□。")
     assert pane.check_final().errors  # the finished text is short
     # choosing a form of 诗 goes back to 诗
     pane.header.form_combo.setCurrentIndex(pane.header.form_combo.findData(Form.QIJUE.value))
     assert pane.ci_target() is None
     assert not isinstance(pane.analyze_now(), CiAnalysis)
+    assert not pane.grid.isVisible()
 
 
 def test_the_picker_finds_tunes_and_forms(qtbot: QtBot, table: CipuTable) -> None:

@@ -19,11 +19,11 @@ from typing import Literal
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QTextCursor
-from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QPlainTextEdit, QVBoxLayout, QWidget
 
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.checker import Checker
-from app.prosody.ci import CiChecker, CipuError, CiTarget
+from app.prosody.ci import CiAnalysis, CiChecker, CipuError, CiTarget
 from app.prosody.findings import Finding
 from app.prosody.forms import Form
 from app.prosody.groups import RhymeGroup
@@ -42,7 +42,7 @@ from app.ui.editor.popup import CharPopup
 from app.ui.editor.positions import OffsetMap
 from app.ui.editor.records import BlockRecords, build_records, finding_offsets, merge_findings
 from app.ui.editor.text_edit import PoemTextEdit, normalize_newlines
-from app.ui.editor.tune_picker import TunePickerDialog
+from app.ui.editor.tune_picker import TunePickerDialog, form_grid
 from app.ui.i18n import Tr
 from app.ui.workers import GeneratorWorker
 
@@ -112,6 +112,14 @@ class PoemEditorPane(QWidget):
         box.setSpacing(2)
         box.addWidget(self.header)
         box.addWidget(self.editor, 1)
+        # 词 mode: the 体's 填词 grid, filled as the poet writes (hidden for 诗)
+        self.grid = QPlainTextEdit(self)
+        self.grid.setObjectName("ciGrid")
+        self.grid.setReadOnly(True)
+        self.grid.setMaximumHeight(160)
+        self.grid.setAccessibleName(tr("填词格", "Ci grid"))
+        self.grid.hide()
+        box.addWidget(self.grid)
         box.addWidget(self.legend)
 
         doc = self.editor.document()
@@ -337,6 +345,7 @@ class PoemEditorPane(QWidget):
                 self._start_background()
 
     def _show(self, revision: int, text: str, analysis: PoemAnalysis, built: BlockRecords) -> None:
+        self._show_grid(analysis)
         extra: tuple[Finding, ...] = ()
         if self._extra is not None:
             try:
@@ -441,6 +450,17 @@ class PoemEditorPane(QWidget):
 
     # ================================================================== settings, look
     # ================================================================== 词
+    def _show_grid(self, analysis: PoemAnalysis) -> None:
+        form = analysis.ci_form if isinstance(analysis, CiAnalysis) else None
+        if form is None:
+            self.grid.hide()
+            return
+        written = "".join(c.char for c in analysis.chars)
+        shown = form_grid(form, written)
+        if self.grid.toPlainText() != shown:
+            self.grid.setPlainText(shown)
+        self.grid.show()
+
     def set_ci_provider(self, provider: Callable[[], CiChecker] | None) -> None:
         """How to get the 词 checker (it loads the 词谱; raises CipuError when none)."""
         self._ci_provider = provider
