@@ -17,24 +17,16 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from app.cli.common import CliError, language
-from app.models.build import (
-    STAGES,
-    Builder,
-    BuildError,
-    BuildPaused,
-    BuildPlan,
-    BuildProgress,
-    find_builds,
-    plan_from_folder,
-    plan_from_hub,
-    stage_label,
-)
-from app.models.catalog import LocalText, load_catalog
-from app.models.errors import Lang, ModelError
-from app.models.units import format_bytes, format_duration
+
+# The model pipeline is imported when the command runs, not when the parser is built:
+# `shijian` with no command opens the window, which must not load it at start-up.
+if TYPE_CHECKING:
+    from app.models.build import Builder, BuildPlan, BuildProgress
+    from app.models.catalog import LocalText
+    from app.models.errors import Lang
 
 
 def add_parser(sub: Any) -> None:
@@ -101,6 +93,9 @@ class ProgressDisplay:
         self.stream.flush()
 
     def _line(self, p: BuildProgress) -> str:
+        from app.models.build import STAGES, stage_label
+        from app.models.units import format_bytes, format_duration
+
         bar = "█" * int(p.fraction * 20) + "░" * (20 - int(p.fraction * 20))
         parts = [f"[{p.index + 1}/{len(STAGES)}] {stage_label(p.stage, self.lang)}", bar,
                  f"{p.fraction * 100:5.1f}%"]  # fmt: skip
@@ -132,6 +127,9 @@ def _models_dir(args: argparse.Namespace) -> Path:
 
 
 def _plan(args: argparse.Namespace, folder: Path, lang: Lang) -> BuildPlan:
+    from app.models.build import plan_from_folder, plan_from_hub
+    from app.models.catalog import LocalText, load_catalog
+
     if args.from_dir:
         weights = Path(args.from_dir)
         if not weights.is_dir():
@@ -163,6 +161,8 @@ def _plan(args: argparse.Namespace, folder: Path, lang: Lang) -> BuildPlan:
 
 
 def _keep_original(args: argparse.Namespace, lang: Lang) -> bool | Any:
+    from app.models.units import format_bytes
+
     if args.keep_original:
         return True
     if args.delete_original:
@@ -183,6 +183,9 @@ def _keep_original(args: argparse.Namespace, lang: Lang) -> bool | Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.models.build import Builder, BuildError, find_builds, stage_label
+    from app.models.errors import ModelError
+
     lang: Lang = "en" if language(args.lang) == "en" else "zh"
     models = _models_dir(args)
     from app.models.registry import ModelRegistry
@@ -233,6 +236,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_build(builder: Builder, lang: Lang) -> int:
+    from app.models.build import BuildPaused
+    from app.models.errors import ModelError
+
     display = ProgressDisplay(sys.stderr, lang)
     cancel = threading.Event()
     outcome: dict[str, Any] = {}
