@@ -26,15 +26,18 @@ brings a crashed engine back with the last model.
 from __future__ import annotations
 
 import contextlib
+import glob
+import logging
 import os
 import queue
+import re
 import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NoReturn
 
 from app.engine.backend import QueueStream
 from app.engine.child_process import ChildProcess, child_env, default_command, spawn
@@ -53,6 +56,24 @@ from app.engine.requests import GenerateRequest, LoadConfig, new_request_id
 __all__ = ["EngineClient", "EngineLoadError", "EngineState", "EngineUnavailableError"]
 
 EngineState = Literal["stopped", "starting", "idle", "loading", "ready", "restarting", "crashed"]
+
+MiB = 1024 * 1024
+_SPLIT = re.compile(r"^(?P<stem>.*)-\d{5}-of-(?P<count>\d{5})\.gguf$", re.IGNORECASE)
+
+
+def model_bytes(path: str | os.PathLike[str]) -> int:
+    """The size of a model file, all parts of a split set together (0 when unreadable)."""
+    p = Path(path)
+    match = _SPLIT.match(p.name)
+    files = [p]
+    if match:
+        count = match.group("count")
+        files = sorted(p.parent.glob(f"{glob.escape(match.group('stem'))}-*-of-{count}.gguf"))
+    total = 0
+    for file in files:
+        with contextlib.suppress(OSError):
+            total += file.stat().st_size
+    return total
 
 
 class EngineUnavailableError(RuntimeError):
@@ -86,11 +107,20 @@ class EngineClient:
         cancel_grace_s: float = 2.0,
         start_timeout_s: float = 60.0,
         stderr_tail_lines: int = 200,
+        load_base_s: float = 120.0,
+        load_mib_per_s: float = 20.0,
+        logger: logging.Logger | None = None,
     ) -> None:
         self._command = list(command) if command is not None else default_command()
         self._env = env
         self.cancel_grace_s = cancel_grace_s
         self.start_timeout_s = start_timeout_s
+        # A load's deadline: a fixed part, plus the file read at a slow disk's pace
+        # (20 MiB/s: a 19 GB model gets about 17 minutes). Past it the engine is stopped.
+        self.load_base_s = load_base_s
+        self.load_mib_per_s = load_mib_per_s
+        self._log = logger if logger is not None else logging.getLogger(__name__)
+        self._loading_path = ""
         self._tail_lines = stderr_tail_lines
         self._lock = threading.RLock()
         self._restart_lock = threading.Lock()  # held while a restart + reload runs
@@ -168,6 +198,7 @@ class EngineClient:
             if proc.dead.is_set() or time.monotonic() > deadline:
                 crash = EngineCrashed("", proc.exit_code, proc.tail())
                 self._kill(proc)
+                self._log_crash("the inference process did not start", crash)
                 self._set_state("crashed")
                 raise EngineUnavailableError(
                     "推理进程无法启动。\n" + crash.message("zh"),
@@ -274,7 +305,16 @@ class EngineClient:
     def _on_exit(self, proc: ChildProcess) -> None:
         if proc.expected_exit:
             return
-        crash = EngineCrashed("", proc.exit_code, proc.tail())
+        loading = self._loading_path
+        info = self._info
+        crash = EngineCrashed(
+            "",
+            proc.exit_code,
+            proc.tail(),
+            model_path=loading or (info.model_path if info is not None else ""),
+            loading=bool(loading),
+        )
+        self._log_crash("the inference process died", crash)
         self._last_crash = crash
         with self._lock:
             streams = [s for s in self._streams.values()]
@@ -287,6 +327,17 @@ class EngineClient:
         for waiter in waiters:
             waiter.put({"ev": "crashed", "exit_code": proc.exit_code})
         self._set_state("crashed")
+
+    def _log_crash(self, what: str, crash: EngineCrashed) -> None:
+        """The engine's last log lines go to the app's log, not into the poet's message."""
+        with contextlib.suppress(Exception):
+            self._log.error(
+                "%s (%s)%s; its last log lines:\n%s",
+                what,
+                crash.signal_name or f"exit code {crash.exit_code}",
+                f" while loading {crash.model_path}" if crash.loading else "",
+                crash.stderr_tail.rstrip() or "(none)",
+            )
 
     def _end_all(self, proc: ChildProcess, why: Literal["stopped", "restarted"]) -> None:
         """End the open streams of a process we stopped on purpose."""
@@ -329,10 +380,18 @@ class EngineClient:
                 self._waiters.pop(rid, None)
 
     # ------------------------------------------------------------------ load
-    def load(self, config: LoadConfig, timeout: float | None = None) -> LoadedInfo:
-        """Load a model (blocking).
+    def load_deadline_s(self, config: LoadConfig) -> float:
+        """How long a load of ``config`` may take before the engine is given up on: the
+        fixed part plus the model's size read at ``load_mib_per_s``."""
+        return self.load_base_s + model_bytes(config.model_path) / (self.load_mib_per_s * MiB)
 
-        Raises :class:`EngineLoadError` (refused) or :class:`EngineUnavailableError` (died).
+    def load(self, config: LoadConfig, timeout: float | None = None) -> LoadedInfo:
+        """Load a model (blocking), within ``timeout`` seconds (by default
+        :meth:`load_deadline_s`, which grows with the file's size).
+
+        Raises :class:`EngineLoadError` (refused) or :class:`EngineUnavailableError` (died,
+        or no answer in time: the engine is then stopped, and the next load starts a new
+        one).
         """
         with self._restart_lock:
             if not self.running:
@@ -341,8 +400,14 @@ class EngineClient:
 
     def _load_locked(self, config: LoadConfig, timeout: float | None = None) -> LoadedInfo:
         self._set_state("loading")
-        reply = self._call({"op": "load", "config": config.to_dict()}, timeout)
+        deadline = self.load_deadline_s(config) if timeout is None else timeout
+        self._loading_path = config.model_path
+        try:
+            reply = self._call({"op": "load", "config": config.to_dict()}, deadline)
+        finally:
+            self._loading_path = ""
         ev = reply.get("ev")
+        name = Path(config.model_path).name
         if ev == "loaded":
             info = LoadedInfo.from_dict(reply.get("info") or {})
             with self._lock:
@@ -356,10 +421,11 @@ class EngineClient:
                 str(reply.get("code", "error")), str(reply.get("zh", "")), str(reply.get("en", ""))
             )
         if ev == "timeout":
-            self._set_state("idle")
-            raise EngineUnavailableError("加载模型超时", "loading the model timed out")
+            self._give_up_on_load(name, deadline)
         # The engine died while loading: with GPU layers, try once more on the CPU.
-        crash = self._last_crash or EngineCrashed("", reply.get("exit_code"), "")
+        crash = self._last_crash or EngineCrashed(
+            "", reply.get("exit_code"), "", model_path=config.model_path, loading=True
+        )
         if config.n_gpu_layers != 0 and self.gpu_offload_supported_last():
             self.start()
             cpu = replace(config, n_gpu_layers=0, flash_attn=False)
@@ -376,10 +442,35 @@ class EngineClient:
                 self._info = info
             return info
         self._set_state("crashed")
+        raise EngineUnavailableError(crash.message("zh"), crash.message("en"), crash)
+
+    def _give_up_on_load(self, name: str, deadline: float) -> NoReturn:
+        """No answer to a load in time: stop that engine (a new one starts with the next
+        load) rather than wait for ever with every request queued behind it."""
+        with self._lock:
+            proc = self._proc
+        if proc is not None:
+            self._kill(proc)
+            proc.dead.wait(10.0)
+            with self._lock:
+                self._end_all(proc, "stopped")
+                if self._proc is proc:
+                    self._proc = None
+                self._info = None
+            with contextlib.suppress(Exception):
+                self._log.error(
+                    "loading %s gave no answer within %.0f s; the engine was stopped; its "
+                    "last log lines:\n%s",
+                    name,
+                    deadline,
+                    proc.tail().rstrip() or "(none)",
+                )
+        self._set_state("stopped")
         raise EngineUnavailableError(
-            "加载模型时推理进程崩溃。\n" + crash.message("zh"),
-            "The inference process crashed while loading the model.\n" + crash.message("en"),
-            crash,
+            f"加载模型 {name} 超过 {deadline:.0f} 秒仍未完成，已停止推理进程；"
+            "可再试一次，或换一个模型文件。",
+            f"Loading {name} did not finish within {deadline:.0f} s; the inference process "
+            "was stopped. Try again, or choose another model file.",
         )
 
     def gpu_offload_supported_last(self) -> bool:

@@ -107,11 +107,18 @@ class EngineError:
 
 @dataclass(frozen=True, slots=True)
 class EngineCrashed:
-    """The engine process died (SIGKILL, SIGABRT from a CUDA out-of-memory, …)."""
+    """The engine process died (SIGKILL, SIGABRT from a CUDA out-of-memory, …).
+
+    ``stderr_tail`` holds the last lines of the engine's log (llama.cpp's own output, a
+    backtrace) for the app's log and a bug report; :meth:`message` — what the poet reads —
+    says what happened and what it suggests, without them. ``model_path`` is the model
+    the engine was loading (``loading``) or running when it died, when known."""
 
     request_id: str
     exit_code: int | None
     stderr_tail: str = ""
+    model_path: str = ""
+    loading: bool = False
 
     @property
     def signal_name(self) -> str | None:
@@ -124,14 +131,24 @@ class EngineCrashed:
 
     def message(self, lang: Lang = "zh") -> str:
         sig = self.signal_name
+        name = self.model_path.replace("\\", "/").rsplit("/", 1)[-1]
         if lang == "zh":
             how = f"被信号 {sig} 终止" if sig else f"退出码 {self.exit_code}"
-            head = f"推理进程意外退出（{how}）。"
-        else:
-            how = f"killed by {sig}" if sig else f"exit code {self.exit_code}"
-            head = f"The inference process died ({how})."
-        tail = self.stderr_tail.strip().splitlines()[-8:]
-        return head + ("\n" + "\n".join(tail) if tail else "")
+            if self.loading and name:
+                return (
+                    f"推理进程在加载模型 {name} 时意外退出（{how}）。模型文件可能已损坏，"
+                    "或是本程序所带的 llama.cpp 不支持的模型：请换一个文件，或重新下载。"
+                    "详细记录已写入日志。"
+                )
+            return f"推理进程意外退出（{how}）。" + (f"当时在用模型 {name}。" if name else "")
+        how = f"killed by {sig}" if sig else f"exit code {self.exit_code}"
+        if self.loading and name:
+            return (
+                f"The inference process died ({how}) while loading {name}. The file is "
+                "probably damaged, or a model this app's llama.cpp does not support: choose "
+                "another file, or download it again. The details are in the log."
+            )
+        return f"The inference process died ({how})." + (f" It was running {name}." if name else "")
 
 
 EngineEvent = Started | Token | Done | EngineError | EngineCrashed
@@ -181,9 +198,16 @@ class LoadedInfo:
     load_ms: float = 0.0
     chat_template: str = ""  # "gguf" (the model's own), "chatml" (fallback) or "custom"
     llama_cpp_version: str = ""
+    # Something the poet should know about the load (a chat template that does not work
+    # and was replaced); empty when there is nothing to say.
+    notice_zh: str = ""
+    notice_en: str = ""
 
     def reason(self, lang: Lang = "zh") -> str:
         return self.reason_zh if lang == "zh" else self.reason_en
+
+    def notice(self, lang: Lang = "zh") -> str:
+        return self.notice_zh if lang == "zh" else self.notice_en
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

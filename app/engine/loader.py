@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.engine.chat_template import ChatRenderer
+from app.engine.chat_template import ChatRenderer, tolerant_template_compilation
 from app.engine.events import LoadedInfo
 from app.engine.offload import OffloadPlan, ShapeError, list_gpu_devices, plan_offload, read_shape
 from app.engine.requests import LoadConfig
@@ -68,15 +68,28 @@ def _check_file(path: Path) -> None:
 def _construct(cfg: LoadConfig, plan: OffloadPlan) -> Any:
     import llama_cpp
 
-    return llama_cpp.Llama(
-        model_path=cfg.model_path,
-        n_ctx=cfg.n_ctx,
-        n_batch=cfg.n_batch,
-        n_ubatch=cfg.n_batch,
-        n_gpu_layers=plan.n_gpu_layers,
-        flash_attn=plan.flash_attn,
-        n_threads=cfg.n_threads,
-        verbose=True,  # llama.cpp's log goes to stderr, which the client keeps
+    # A chat template llama-cpp-python cannot compile must not fail the load: the prompt
+    # is rendered by ChatRenderer, which falls back to ChatML and says so.
+    with tolerant_template_compilation():
+        return llama_cpp.Llama(
+            model_path=cfg.model_path,
+            n_ctx=cfg.n_ctx,
+            n_batch=cfg.n_batch,
+            n_ubatch=cfg.n_batch,
+            n_gpu_layers=plan.n_gpu_layers,
+            flash_attn=plan.flash_attn,
+            n_threads=cfg.n_threads,
+            verbose=True,  # llama.cpp's log goes to stderr, which the client keeps
+        )
+
+
+def _failed(path: Path, exc: BaseException) -> ModelLoadError:
+    detail = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+    return ModelLoadError(
+        "corrupt",
+        f"llama.cpp 无法加载模型 {path.name}：{detail}。文件可能已损坏，或不是本程序支持的模型。",
+        f"llama.cpp could not load {path.name}: {detail}. The file may be damaged, or not a "
+        "model this app supports.",
     )
 
 
@@ -106,13 +119,9 @@ def load_model(cfg: LoadConfig) -> LoadedModel:
     reason_zh, reason_en = plan.reason_zh, plan.reason_en
     try:
         llama = _construct(cfg, plan)
-    except (ValueError, RuntimeError, OSError) as exc:
+    except Exception as exc:  # whatever llama-cpp-python raises, the load gets an answer
         if plan.n_gpu_layers == 0:
-            raise ModelLoadError(
-                "corrupt",
-                f"llama.cpp 无法加载模型 {path.name}：{exc}",
-                f"llama.cpp could not load {path.name}: {exc}",
-            ) from exc
+            raise _failed(path, exc) from exc
         cpu_plan = plan_offload(
             0,
             gpu_build=gpu_build,
@@ -124,12 +133,8 @@ def load_model(cfg: LoadConfig) -> LoadedModel:
         )
         try:
             llama = _construct(cfg, cpu_plan)
-        except (ValueError, RuntimeError, OSError) as exc2:
-            raise ModelLoadError(
-                "corrupt",
-                f"llama.cpp 无法加载模型 {path.name}：{exc2}",
-                f"llama.cpp could not load {path.name}: {exc2}",
-            ) from exc2
+        except Exception as exc2:
+            raise _failed(path, exc2) from exc2
         reason_zh = f"GPU 加载失败（{exc}），已改用 CPU"
         reason_en = f"loading on the GPU failed ({exc}); fell back to the CPU"
         plan = cpu_plan
@@ -152,8 +157,21 @@ def load_model(cfg: LoadConfig) -> LoadedModel:
     except (AttributeError, RuntimeError):
         pass
     render = ChatRenderer(template, bos_token=bos, eos_token=eos)
+    notice_zh = notice_en = ""
     if render.kind == "chatml":
         template_kind = "chatml"
+    if render.problem:
+        whose_zh = "设置中的对话模板" if cfg.chat_template else "模型自带的对话模板"
+        whose_en = (
+            "The chat template in the settings"
+            if cfg.chat_template
+            else ("The model's own chat template")
+        )
+        notice_zh = f"{whose_zh}无法使用（{render.problem}），已改用本程序的 ChatML 模板。"
+        notice_en = (
+            f"{whose_en} does not work ({render.problem}); using the app's own ChatML "
+            "template instead."
+        )
 
     info = LoadedInfo(
         model_path=str(path),
@@ -169,5 +187,7 @@ def load_model(cfg: LoadConfig) -> LoadedModel:
         load_ms=(time.perf_counter() - started) * 1000.0,
         chat_template=template_kind,
         llama_cpp_version=str(getattr(llama_cpp, "__version__", "")),
+        notice_zh=notice_zh,
+        notice_en=notice_en,
     )
     return LoadedModel(llama, info, render, abort_flag, callback)

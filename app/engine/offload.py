@@ -68,11 +68,11 @@ def read_shape(path: Path) -> ModelShape | None:
     try:
         from app.models import sizing
         from app.models.errors import GGUFError
-        from app.models.gguf.header import read_gguf
+        from app.models.gguf.loadable import read_model
     except ImportError:
         return None
     try:
-        info = read_gguf(path)
+        info = read_model(path)
     except GGUFError as exc:
         raise ShapeError(exc.zh, exc.en) from exc
     try:

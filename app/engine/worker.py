@@ -13,6 +13,7 @@ checks inside a batch. End of stdin (the window went away) ends the process.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import queue
@@ -113,8 +114,28 @@ class Worker:
                     self.out.send({"ev": "pong", "id": msg.get("id")})
                 else:
                     _log(f"unknown op {op!r}")
-            except Exception:  # keep serving; the request already got its error
+            except Exception as exc:  # keep serving, and the request still gets its answer
                 _log(traceback.format_exc())
+                self._answer_failure(msg, exc)
+
+    def _answer_failure(self, msg: dict[str, Any], exc: Exception) -> None:
+        """The reply a load or a generation gets when something unforeseen failed."""
+        what = f"{type(exc).__name__}: {exc}"
+        with contextlib.suppress(Exception):
+            if msg.get("op") == "load":
+                self.out.send(
+                    {
+                        "ev": "load_error",
+                        "id": msg.get("id"),
+                        "code": "load_failed",
+                        "zh": f"加载模型时出错：{what}",
+                        "en": f"loading the model failed: {what}",
+                    }
+                )
+            elif msg.get("op") == "generate":
+                request = msg.get("request")
+                rid = str(request.get("id", "")) if isinstance(request, dict) else ""
+                self._error(rid, "engine_failed", f"推理出错：{what}", f"inference failed: {what}")
 
     def do_load(self, msg: dict[str, Any]) -> None:
         rid = msg.get("id")
@@ -151,6 +172,10 @@ class Worker:
                 }
             )
             return
+        except Exception as exc:  # anything else llama-cpp-python or a template raises
+            _log(traceback.format_exc())
+            self._answer_failure(msg, exc)
+            return
         info = self.model.info
         _log(f"loaded: backend={info.backend} n_gpu_layers={info.n_gpu_layers} ({info.reason_en})")
         self.out.send({"ev": "loaded", "id": rid, "info": info.to_dict()})
@@ -178,6 +203,9 @@ class Worker:
                 self.model.abort_flag.clear()
         try:
             self._generate(req, started)
+        except Exception as exc:  # a template that fails to render, a tokenizer error …
+            _log(traceback.format_exc())
+            self._answer_failure(msg, exc)
         finally:
             with self._lock:
                 self._current = None
@@ -233,7 +261,17 @@ class Worker:
             tokens = llama.tokenize(req.prompt.encode("utf-8"), add_bos=True, special=True)
             think_open = thinking_open(req.prompt)
         else:
-            text, think_open = render_prompt(model.render, req.messages, req.thinking)
+            try:
+                text, think_open = render_prompt(model.render, req.messages, req.thinking)
+            except Exception as exc:  # the model's template refused these messages
+                what = f"{type(exc).__name__}: {exc}"
+                self._error(
+                    rid,
+                    "template_failed",
+                    f"模型的对话模板无法排出这次的提示：{what}",
+                    f"the model's chat template could not lay out this prompt: {what}",
+                )
+                return
             tokens = llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
         if spec is None and req.think_budget is not None:
             tracker = ThinkTracker(req.think_budget, open_at_start=think_open)

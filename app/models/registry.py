@@ -27,7 +27,8 @@ from app.models.catalog import CatalogEntry, LocalText
 from app.models.download import Downloader, ProgressCallback
 from app.models.download.partfile import VERIFIED_SUFFIX, hash_file, remove_partial
 from app.models.errors import GGUFError, ModelError
-from app.models.gguf.header import GGUFInfo, read_gguf
+from app.models.gguf.header import GGUFInfo
+from app.models.gguf.loadable import read_model
 from app.models.resolve import ResolvedModel
 
 REGISTRY_FILE = "registry.json"
@@ -206,7 +207,7 @@ class ModelRegistry:
         self, entry: CatalogEntry, resolved: ResolvedModel, path: Path
     ) -> InstalledModel:
         """Register a downloaded (hash-verified) model, after checking its GGUF header."""
-        info = read_gguf(path)
+        info = read_model(path)
         model = InstalledModel(
             key=entry.id,
             source="hub",
@@ -245,7 +246,7 @@ class ModelRegistry:
 
         It is managed (deleted with the entry) when it lies inside the models folder."""
         path = Path(path)
-        info = read_gguf(path)
+        info = read_model(path)
         managed = self.models_dir.resolve() in path.resolve().parents
         model = InstalledModel(
             key=key,
@@ -290,7 +291,7 @@ class ModelRegistry:
 
     def inspect_local(self, path: Path) -> GGUFInfo:
         """Read and check a user's GGUF file (all parts of a split set); raises GGUFError."""
-        return read_gguf(Path(path).expanduser())
+        return read_model(Path(path).expanduser())
 
     def add_local(
         self,
@@ -305,7 +306,7 @@ class ModelRegistry:
     ) -> InstalledModel:
         """Register a GGUF file where it is (not copied, never deleted by the app)."""
         path = Path(path).expanduser().resolve()
-        info = info or read_gguf(path)
+        info = info or read_model(path)
         first = info.parts[0]
         files = []
         for part in info.parts:

@@ -112,11 +112,17 @@ def test_stats_tokens_per_second() -> None:
     assert stats.to_dict()["tokens_per_s"] == 10.0
 
 
-def test_crash_message_names_the_signal_and_stderr() -> None:
+def test_crash_message_names_the_signal_and_the_model_not_the_log() -> None:
     crash = EngineCrashed("r", -signal.SIGABRT, "line 1\nGGML_ASSERT failed\n")
     assert crash.signal_name == "SIGABRT"
-    assert "SIGABRT" in crash.message("en") and "GGML_ASSERT failed" in crash.message("en")
-    assert "信号" in crash.message("zh")
+    assert "SIGABRT" in crash.message("en") and "信号" in crash.message("zh")
+    # llama.cpp's own lines stay in stderr_tail (for the log), out of the poet's message
+    assert "GGML_ASSERT" not in crash.message("en") + crash.message("zh")
+    loading = EngineCrashed("r", -signal.SIGABRT, "x", model_path="/m/qpm-q4.gguf", loading=True)
+    assert "while loading qpm-q4.gguf" in loading.message("en")
+    assert "damaged" in loading.message("en") and "不支持" in loading.message("zh")
+    running = EngineCrashed("r", -signal.SIGKILL, "", model_path="/m/qpm-q4.gguf")
+    assert "It was running qpm-q4.gguf" in running.message("en")
     assert EngineCrashed("r", 3).signal_name is None
     assert "exit code 3" in EngineCrashed("r", 3).message("en")
     assert is_terminal(crash) and not is_terminal(Token("r", "x"))

@@ -27,6 +27,7 @@ from tests.support.engine_fixtures import (  # noqa: F401
     tiny_model_fixture,
 )
 from tests.support.engine_http import ScriptedServer
+from tests.support.tiny_model import write_qwen2_model
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -238,3 +239,25 @@ def test_engine_killed_mid_stream_shows_the_crash_and_restarts(
     with qtbot.waitSignal(panel.run_finished, timeout=30000):
         start_engine_run(panel)
     assert panel.runs[0].stats is not None and panel.runs[0].stats.completion_tokens == 5
+
+
+def test_a_model_whose_template_does_not_work_is_used_with_a_notice(
+    qtbot: QtBot,
+    book: RhymeBook,
+    checker: Checker,
+    qwen2_vocab: Path,
+    tmp_path: Path,
+) -> None:
+    model = write_qwen2_model(tmp_path / "bad-template.gguf", qwen2_vocab, chat_template="{% if %}")
+    with EngineClient() as engine:
+        info = engine.load(tiny_config(model), timeout=60)
+        panel = ComposePanel(Tr("en"), book, checker, engine, client=engine,
+                             sampling=Sampling(max_tokens=4, seed=3), batch_ms=20)  # fmt: skip
+        qtbot.addWidget(panel)
+        panel.show()
+        panel.status.set_loaded(info)
+        assert "does not work" in panel.status.detail.text()
+        assert "ChatML" in panel.status.detail.text()
+        with qtbot.waitSignal(panel.run_finished, timeout=30000):
+            start_engine_run(panel)
+        assert panel.runs[0].stats is not None and panel.runs[0].stats.completion_tokens == 4

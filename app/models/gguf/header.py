@@ -391,6 +391,26 @@ def split_parts(path: Path) -> list[Path]:
     ]
 
 
+def _check_is_file(path: Path) -> None:
+    """A plain message for a path that is not a file at all (a part of a split set that
+    is simply absent is reported with the others, by the caller)."""
+    try:
+        if path.is_dir():
+            raise GGUFError(
+                f"这是文件夹，不是模型文件：{path}（请选其中的 .gguf 文件）",
+                f"This is a folder, not a model file: {path} (choose the .gguf file in it)",
+            )
+        if path.exists() and not path.is_file():
+            raise GGUFError(
+                f"不是普通文件，不能作为模型：{path}",
+                f"Not a regular file, so not a model file: {path}",
+            )
+    except OSError as exc:
+        raise GGUFError(f"无法读取 {path}：{exc}", f"Cannot read {path}: {exc}") from exc
+    if not path.exists() and len(split_parts(path)) == 1:
+        raise GGUFError(f"找不到模型文件：{path}", f"Model file not found: {path}")
+
+
 def read_gguf(path: Path | str) -> GGUFInfo:
     """Read and validate the header of a GGUF file, or of a whole split set.
 
@@ -399,11 +419,15 @@ def read_gguf(path: Path | str) -> GGUFInfo:
     """
     path = Path(path)
     parts = split_parts(path)
-    missing = [p.name for p in parts if not p.is_file()]
+    for part in [path, *parts]:  # the file asked for first, then the rest of its set
+        _check_is_file(part)
+    missing = [p.name for p in parts if not p.exists()]
     if missing:
         raise GGUFError(
-            f"分卷模型缺少文件：{', '.join(missing)}",
-            f"Parts of the split model are missing: {', '.join(missing)}",
+            f"分卷模型缺少文件：{', '.join(missing)}（共 {len(parts)} 卷，均应在 "
+            f"{path.parent} 中）",
+            f"Parts of the split model are missing: {', '.join(missing)} (all {len(parts)} "
+            f"parts belong in {path.parent})",
         )
     headers = [_read_part(p, i) for i, p in enumerate(parts)]
     first = headers[0]

@@ -494,6 +494,10 @@ class ModelController(QObject):
         self.w.show_status(
             tr(f"模型已加载：{name}（{where}）", f"Model loaded: {name} ({where})"), 8000
         )
+        notice = info.notice(self._lang)
+        if notice:  # e.g. the model's chat template did not work and ChatML stands in
+            self.w.log.warn_event("model_load_notice", path=info.model_path, notice=info.notice_en)
+            self.w.notices.show_notice("model", f"{name}：{notice}", level="warning")
         self.loaded.emit(info)
 
     def _on_load_error(self, worker: GeneratorWorker, exc: BaseException) -> None:
@@ -524,6 +528,10 @@ class ModelController(QObject):
                 "engine_crashed",
                 exit_code=crash.exit_code if crash is not None else None,
                 signal=crash.signal_name if crash is not None else None,
+                model=crash.model_path if crash is not None else None,
+                loading=crash.loading if crash is not None else None,
+                # the engine's own last log lines (llama.cpp's): for the log, not the poet
+                engine_log=crash.stderr_tail[-8000:] if crash is not None else None,
             )
         self.engine_state.emit(state)
         self._show_status()

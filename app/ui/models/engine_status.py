@@ -2,8 +2,10 @@
 
 Shows the backend (CPU / CUDA / remote), how many layers are offloaded and why
 (the engine's own explanation), the context length and the memory estimate.
-When the engine process dies it shows the exit signal and the last lines of its
-log, and offers to restart it. State changes arrive from the client's threads
+When the engine process dies it says so (the signal, and the model it was loading,
+which is then probably damaged or unsupported; the engine's own log lines go to the
+app's log) and offers to restart it. A notice of the load (a chat template replaced
+by ChatML) is shown under the details. State changes arrive from the client's threads
 through a queued signal.
 """
 
@@ -162,4 +164,7 @@ class EngineStatus(QWidget):
                 f"\nMemory estimate: GPU {_gib(mem.gpu_bytes)}, system {_gib(mem.cpu_bytes)} "
                 f"(KV cache {_gib(mem.kv_bytes)})",
             )
+        notice = info.notice(self._tr.language)
+        if notice:
+            detail += "\n" + notice
         self.detail.setText(detail)
