@@ -24,6 +24,7 @@ from app.prosody.rhymebook import RhymeBook
 from tests.support.engine_fixtures import (  # noqa: F401
     collect,
     engine_fixture,
+    engine_process_fixture,
     qwen2_vocab_fixture,
     tiny_model_fixture,
 )

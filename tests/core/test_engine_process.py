@@ -21,6 +21,7 @@ from tests.support.engine_fixtures import (  # noqa: F401
     chat_request,
     collect,
     engine_fixture,
+    engine_process_fixture,
     final,
     qwen2_vocab_fixture,
     tiny_config,
@@ -79,6 +80,17 @@ def test_model_stays_loaded_between_requests(engine: EngineClient) -> None:
     assert final(second).stats.cached_tokens >= final(first).stats.prompt_tokens - 1
     third_text, _ = collect(engine.generate(chat_request(max_tokens=16, seed=12)))
     assert third_text != first_text
+
+
+def test_a_test_gets_a_fresh_model_whatever_ran_before(engine: EngineClient) -> None:
+    # The test before this one left its prompt in the shared process's KV cache; the
+    # fixture reloads, so nothing is reused and the output is what a new engine gives.
+    text, events = collect(engine.generate(chat_request(max_tokens=16, seed=11)))
+    assert final(events).stats.cached_tokens == 0
+    with EngineClient(cancel_grace_s=5.0) as fresh:
+        fresh.load(tiny_config(Path(engine.loaded.model_path)))  # type: ignore[union-attr]
+        alone, _ = collect(fresh.generate(chat_request(max_tokens=16, seed=11)))
+    assert text == alone
 
 
 def test_raw_prompt_without_chat_template(engine: EngineClient) -> None:

@@ -20,6 +20,7 @@ from app.prosody.rhymebook import RhymeBook
 from tests.support.engine_fixtures import (  # noqa: F401
     collect,
     engine3_fixture,
+    engine3_process_fixture,
     final,
     qwen2_vocab_fixture,
     tiny_qwen3_fixture,

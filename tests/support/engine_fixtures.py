@@ -1,10 +1,14 @@
 """pytest fixtures for tests that run the real engine on the tiny generated model.
 
 Import the fixtures you need into a test module (pytest picks them up from its
-namespace; the fixture names are ``qwen2_vocab``, ``tiny_model``, ``engine``, and for the
-qwen3 model ``tiny_qwen3``, ``engine3``)::
+namespace; the fixture names are ``qwen2_vocab``, ``tiny_model``, ``engine_process``,
+``engine``, and for the qwen3 model ``tiny_qwen3``, ``engine3_process``, ``engine3``)::
 
-    from tests.support.engine_fixtures import engine_fixture, tiny_model_fixture  # noqa: F401
+    from tests.support.engine_fixtures import (  # noqa: F401
+        engine_fixture, engine_process_fixture, qwen2_vocab_fixture, tiny_model_fixture,
+    )
+
+``engine`` (``engine3``) reloads the model for every test on the module's process.
 
 The Qwen2 vocabulary is cached in pytest's cache folder (``.pytest_cache``), so
 only the first run on a machine downloads the llama-cpp-python sdist.
@@ -62,24 +66,41 @@ def tiny_config(model: Path, **overrides: object) -> LoadConfig:
     return LoadConfig(**settings)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="module", name="engine")
-def engine_fixture(tiny_model: Path) -> Iterator[EngineClient]:
-    """A started engine with the tiny model loaded, shared by a test module."""
+@pytest.fixture(scope="module", name="engine_process")
+def engine_process_fixture(tiny_model: Path) -> Iterator[EngineClient]:
+    """A started engine process, shared by a test module (tests use ``engine``)."""
     client = EngineClient(cancel_grace_s=5.0)
     client.start()
-    client.load(tiny_config(tiny_model))
     yield client
     client.stop()
 
 
-@pytest.fixture(scope="module", name="engine3")
-def engine3_fixture(tiny_qwen3: Path) -> Iterator[EngineClient]:
-    """A started engine with the tiny qwen3 model loaded, shared by a test module."""
+@pytest.fixture(name="engine")
+def engine_fixture(engine_process: EngineClient, tiny_model: Path) -> EngineClient:
+    """The module's engine process with the tiny model loaded afresh for this test.
+
+    Loading gives a new llama.cpp context: nothing an earlier test left behind (its
+    prompts in the KV cache, another model or settings, a killed process) reaches this
+    one, so a test's output never depends on which tests ran before it.
+    """
+    engine_process.load(tiny_config(tiny_model))
+    return engine_process
+
+
+@pytest.fixture(scope="module", name="engine3_process")
+def engine3_process_fixture(tiny_qwen3: Path) -> Iterator[EngineClient]:
+    """A started engine process for the qwen3 model, shared by a test module."""
     client = EngineClient(cancel_grace_s=5.0)
     client.start()
-    client.load(tiny_config(tiny_qwen3))
     yield client
     client.stop()
+
+
+@pytest.fixture(name="engine3")
+def engine3_fixture(engine3_process: EngineClient, tiny_qwen3: Path) -> EngineClient:
+    """The module's engine process with the tiny qwen3 model loaded afresh for this test."""
+    engine3_process.load(tiny_config(tiny_qwen3))
+    return engine3_process
 
 
 def chat_request(

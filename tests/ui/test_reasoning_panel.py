@@ -83,3 +83,15 @@ def test_panel_heading_counts_characters_and_clears(qtbot: QtBot) -> None:
     assert "candidate 2" in panel.heading.text() and "5 chars" in panel.heading.text()
     panel.start()
     assert panel.text() == "" and panel.heading.text() == "Reasoning"
+
+
+def test_every_character_the_model_wrote_is_shown_a_leading_bom_included(qtbot: QtBot) -> None:
+    # Qt reads a leading U+FEFF of a string as a byte-order mark and drops it; the model's
+    # text is what it is, whichever batch a U+FEFF happens to start.
+    view = make_view(qtbot)
+    pieces = ["\ufeff思考", "\ufeff", "\n", "\ufeff下一行", "中\ufeff间"]
+    for piece in pieces:
+        view.append_text(piece)
+        view.flush()
+    assert view.toPlainText() == "".join(pieces)
+    assert view.text() == "".join(pieces)

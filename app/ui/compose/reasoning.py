@@ -5,17 +5,38 @@ only queues; a timer (every ``flush_ms``, 40 ms by default) inserts what was
 queued at the end with a text cursor — the whole text is never set again, so a
 long reasoning costs each frame only its new characters. It follows the end
 unless the reader scrolled up, and follows again once they scroll back down.
+
+Every character the model wrote is kept, U+FEFF included: a string handed to Qt
+loses a leading U+FEFF (it is read as a byte-order mark), so a batch that starts
+with one is inserted behind a placeholder that is then removed.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from app.ui.i18n import Tr
 
 __all__ = ["ReasoningPanel", "StreamingText"]
+
+
+_BOM = "\ufeff"
+
+
+def insert_at_end(document: QTextDocument, text: str) -> None:
+    """Append ``text`` to ``document`` exactly, a leading U+FEFF included."""
+    cursor = QTextCursor(document)
+    cursor.movePosition(QTextCursor.MoveOperation.End)
+    if not text.startswith(_BOM):
+        cursor.insertText(text)
+        return
+    start = cursor.position()
+    cursor.insertText(" " + text)  # Qt drops a leading U+FEFF, never one inside
+    cursor.setPosition(start)
+    cursor.setPosition(start + 1, QTextCursor.MoveMode.KeepAnchor)
+    cursor.removeSelectedText()
 
 
 class StreamingText(QPlainTextEdit):
@@ -60,9 +81,7 @@ class StreamingText(QPlainTextEdit):
         follow = self.at_bottom()
         bar = self.verticalScrollBar()
         keep = bar.value()
-        cursor = QTextCursor(self.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text)
+        insert_at_end(self.document(), text)
         if follow:
             bar.setValue(bar.maximum())
         else:
