@@ -132,14 +132,14 @@ def main() -> int:
             secs = sum(r["seconds"] for r in done) / max(1, len(done))
             print(f"strict metre {switch}: {clean}/{len(done)} answers with no checker error, "
                   f"{failed} engine errors, {secs:.2f} s per request\n")  # fmt: skip
-        print("| 诗体 | 首数 | 平仄 | 押韵 | 对仗 | 字数 | 总分 |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| 诗体 | 首数 | 平仄 | 押韵 | 对仗 | 字数 | 加权 | 总分 |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for key in order:
             a = table.get(key)
             if a is None:
                 continue
             print(f"| {key} | {a.n} | {a.tones:.1f} | {a.rhymes:.1f} | {a.antithesis:.1f} | "
-                  f"{a.length:.1f} | {a.total:.1f} |")  # fmt: skip
+                  f"{a.length:.1f} | {a.weighted:.1f} | {a.total:.1f} |")  # fmt: skip
         print()
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")

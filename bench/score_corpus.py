@@ -53,17 +53,24 @@ def main() -> int:
         wall = time.perf_counter() - start
         cpu = time.process_time() - cpu
         table = aggregate_by(pairs)
+        error_free: dict[str, int] = {}
+        for key, s in pairs:
+            if not s.errors:
+                error_free[key] = error_free.get(key, 0) + 1
+                error_free["全部"] = error_free.get("全部", 0) + 1
         print(
             f"\n{path.name}: {len(pairs)} poems ({skipped} of other shapes skipped), "
             f"{wall:.2f} s wall, {cpu:.2f} s CPU, one process\n"
         )
-        print("| 诗体 | 首数 | 平仄 | 押韵 | 对仗 | 字数 | 总分 |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| 诗体 | 首数 | 平仄 | 押韵 | 对仗 | 字数 | 加权 | 总分 | 无错误 |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for key in ORDER:
             if key in table:
                 a = table[key]
-                print(f"| {key} | {a.n} | {a.tones:.2f} | {a.rhymes:.2f} | {a.antithesis:.2f} | "
-                      f"{a.length:.2f} | {a.total:.2f} |")  # fmt: skip
+                clean = 100.0 * error_free.get(key, 0) / a.n if a.n else 0.0
+                figures = (a.tones, a.rhymes, a.antithesis, a.length, a.weighted, a.total)
+                cells = " | ".join(f"{v:.2f}" for v in figures)
+                print(f"| {key} | {a.n} | {cells} | {clean:.1f}% |")
     return 0
 
 

@@ -1,8 +1,12 @@
 """Assignments to and from JSON (the library stores one JSON object per assignment).
 
-The object carries ``"v": 1``; an unknown field is ignored and a missing one
+The object carries ``"v": 2``; an unknown field is ignored and a missing one
 takes its default, so an older or newer file still loads. A value that cannot
 be understood raises :class:`AssignmentFormatError` with a bilingual message.
+
+Version 1 graded an error a flat ``error_points`` with no cap; a version-1
+policy keeps that (``scale_errors`` false, ``error_cap`` none) so an assignment
+set before version 2 grades as it did when it was set.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from app.assign.model import (
 from app.prosody.findings import Rule
 from app.prosody.forms import Form
 from app.prosody.groups import group_by_name
+from app.prosody.scorer import ERROR_CAP, ERROR_POINTS
 from app.storage.messages import Message
 
-CODEC_VERSION = 1
+CODEC_VERSION = 2
 
 
 class AssignmentFormatError(ValueError):
@@ -67,6 +72,8 @@ def to_dict(a: Assignment) -> dict[str, Any]:
             "warning_points": p.warning_points,
             "requirement_points": p.requirement_points,
             "counted_rules": sorted(r.value for r in p.counted_rules),
+            "scale_errors": p.scale_errors,
+            "error_cap": p.error_cap,
         },
     }
 
@@ -100,7 +107,18 @@ def _num(raw: dict[str, Any], key: str, default: float) -> float:
     return float(value)
 
 
-def _policy(raw: Any) -> GradingPolicy:
+def _cap(raw: dict[str, Any], default: float | None) -> float | None:
+    if "error_cap" not in raw:
+        return default
+    if raw["error_cap"] is None:
+        return None
+    value = _num(raw, "error_cap", 0.0)
+    if value > 100:
+        raise AssignmentFormatError("error_cap must be at most 100")
+    return value
+
+
+def _policy(raw: Any, version: int = CODEC_VERSION) -> GradingPolicy:
     if raw is None:
         return GradingPolicy()
     if not isinstance(raw, dict):
@@ -128,11 +146,20 @@ def _policy(raw: Any) -> GradingPolicy:
         dui_zhang=_bool(raw, "dui_zhang", True),
         repeated_chars=_bool(raw, "repeated_chars", True),
         weights=(weights[0], weights[1], weights[2], weights[3]),
-        error_points=_num(raw, "error_points", 2.0),
+        error_points=_num(raw, "error_points", 2.0 if version < 2 else ERROR_POINTS),
         warning_points=_num(raw, "warning_points", 0.0),
         requirement_points=_num(raw, "requirement_points", 10.0),
         counted_rules=counted,
+        scale_errors=_bool(raw, "scale_errors", version >= 2),
+        error_cap=_cap(raw, ERROR_CAP if version >= 2 else None),
     )
+
+
+def _version(raw: dict[str, Any]) -> int:
+    v = raw.get("v", CODEC_VERSION)
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise AssignmentFormatError("v must be a whole number")
+    return v
 
 
 def from_dict(raw: Any) -> Assignment:
@@ -180,7 +207,7 @@ def from_dict(raw: Any) -> Assignment:
         imagery_min=imagery_min,
         required_chars=_str(raw, "required_chars"),
         forbidden_chars=_str(raw, "forbidden_chars"),
-        policy=_policy(raw.get("policy")),
+        policy=_policy(raw.get("policy"), _version(raw)),
         due=due,
         tag=_str(raw, "tag"),
     )

@@ -25,7 +25,8 @@ from app.assign.requirements import RequirementResult, check_requirements, wrong
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.checker import Checker
 from app.prosody.findings import Finding, Severity
-from app.prosody.scorer import PoemScore, score
+from app.prosody.forms import Form
+from app.prosody.scorer import PoemScore, capped_grade, counted_errors, score, weighted_mean
 from app.prosody.text import split_lines
 from app.storage.messages import Message
 
@@ -49,6 +50,7 @@ class Deduction:
     label: Message
     count: int
     points: float  # total points taken off for this line item
+    each: float = 0.0  # points per occurrence (points = count × each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,7 @@ class StudentReport:
     deductions: tuple[Deduction, ...] = ()
     base: float | None = None  # the weighted four scores, 0…100
     grade: float | None = None  # after deductions, 0…100
+    cap: float | None = None  # the cap on a poem with errors, when it lowered the grade
 
     @property
     def student(self) -> str:
@@ -91,34 +94,43 @@ class StudentReport:
 
 
 def weighted_base(s: PoemScore, policy: GradingPolicy) -> float:
-    w = policy.weights
-    total = sum(w)
-    if total <= 0:
-        return s.total
-    return (w[0] * s.tones + w[1] * s.rhymes + w[2] * s.antithesis + w[3] * s.length) / total
+    """The policy's weights over the scores the form asks for (a 绝句 has no 对仗)."""
+    return weighted_mean(s.values, policy.weights, s.applies)
 
 
 def deductions_for(
-    analysis: PoemAnalysis, requirements: tuple[RequirementResult, ...], policy: GradingPolicy
+    analysis: PoemAnalysis,
+    requirements: tuple[RequirementResult, ...],
+    policy: GradingPolicy,
+    form: Form,
 ) -> tuple[Deduction, ...]:
     counted = [f for f in analysis.findings if f.rule in policy.counted_rules]
     n_err = sum(1 for f in counted if f.severity is Severity.ERROR)
     n_warn = sum(1 for f in counted if f.severity is Severity.WARNING)
     n_req = sum(1 for r in requirements if not r.passed)
     out: list[Deduction] = []
-    if n_err and policy.error_points:
-        out.append(Deduction(Message("错误", "errors"), n_err, n_err * policy.error_points))
-    if n_warn and policy.warning_points:
-        out.append(Deduction(Message("注意", "warnings"), n_warn, n_warn * policy.warning_points))
+    per_error = policy.error_cost(form)
+    if n_err and per_error:
+        out.append(Deduction(Message("错误", "errors"), n_err, n_err * per_error, per_error))
+    per_warning = policy.warning_cost(form)
+    if n_warn and per_warning:
+        out.append(
+            Deduction(Message("注意", "warnings"), n_warn, n_warn * per_warning, per_warning)
+        )
     if n_req and policy.requirement_points:
         out.append(
             Deduction(
                 Message("未达要求", "requirements not met"),
                 n_req,
                 n_req * policy.requirement_points,
+                policy.requirement_points,
             )
         )
     return tuple(out)
+
+
+def counted_error_count(analysis: PoemAnalysis, policy: GradingPolicy) -> int:
+    return counted_errors(analysis.findings, policy.counted_rules)
 
 
 def grade_submission(
@@ -145,9 +157,12 @@ def grade_submission(
     )
     s = score(analysis, checker.lexicon)
     reqs = check_requirements(assignment, analysis, checker.book, final=True)
-    deductions = deductions_for(analysis, reqs, policy)
+    deductions = deductions_for(analysis, reqs, policy, assignment.form)
     base = weighted_base(s, policy)
-    grade = max(0.0, min(100.0, base - sum(d.points for d in deductions)))
+    deducted = sum(d.points for d in deductions)
+    n_err = counted_error_count(analysis, policy)
+    grade = capped_grade(base, deducted, errors=n_err, cap=policy.error_cap)
+    uncapped = max(0.0, min(100.0, base - deducted))
     return StudentReport(
         submission,
         Status.GRADED,
@@ -158,6 +173,7 @@ def grade_submission(
         deductions,
         round(base, 1),
         round(grade, 1),
+        policy.error_cap if grade < uncapped else None,
     )
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from app.prosody.findings import Rule
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS, RhymeGroup
+from app.prosody.scorer import COUNTED_RULES, ERROR_CAP, ERROR_POINTS, error_cost
 from app.prosody.settings import CheckSettings
 from app.storage.messages import Message
 
@@ -68,13 +69,9 @@ class RhymeRequirement:
 
 
 # Rules that count against the grade by default: every rule of the checker except
-# advisory ones that are only hints (对仗 is scored separately, 冒韵 and 重字 are style).
-DEFAULT_COUNTED_RULES: frozenset[Rule] = frozenset(Rule) - {
-    Rule.DUI_ZHANG,
-    Rule.MAO_YUN,
-    Rule.CHONG_ZI,
-    Rule.REQUIREMENT,  # requirements have their own deduction
-}
+# advisory ones that are only hints (对仗 is scored separately, 冒韵 and 重字 are style)
+# and requirements, which have their own deduction. The library's score counts the same.
+DEFAULT_COUNTED_RULES: frozenset[Rule] = COUNTED_RULES
 
 # Bands by grade, highest first: (lowest grade, Chinese, English).
 BANDS: tuple[tuple[float, str, str], ...] = (
@@ -100,11 +97,18 @@ class GradingPolicy:
     The grade (see docs/assignments.md):
 
     * ``base`` = the four scores of :mod:`app.prosody.scorer` (平仄, 押韵, 对仗, 字数)
-      weighted by ``weights`` (normalised; the default is the scorer's own total);
-    * minus ``error_points`` per ERROR finding and ``warning_points`` per WARNING
-      finding whose rule is in ``counted_rules``;
+      weighted by ``weights`` over the scores the form asks for (a 绝句 requires no
+      对仗, so that weight is left out, not paid as a free 100);
+    * minus, per ERROR finding whose rule is in ``counted_rules``, ``error_points``
+      — the cost in a 七律 — scaled to the form when ``scale_errors`` (×56 ÷ the
+      form's characters: 五绝 ×2.8, 七绝 ×2, 五律 ×1.4), and ``warning_points`` per
+      counted WARNING finding;
     * minus ``requirement_points`` per assignment requirement not met;
-    * clamped to 0…100 and rounded to one decimal.
+    * clamped to 0…100; a poem with a counted error gets at most ``error_cap``
+      (``None``: no cap); rounded to one decimal.
+
+    With no requirement unmet, the default policy gives a poem the library's score
+    (``PoemScore.total``).
     """
 
     strict_135: bool = False
@@ -115,10 +119,21 @@ class GradingPolicy:
     dui_zhang: bool = True
     repeated_chars: bool = True
     weights: tuple[float, float, float, float] = (0.4, 0.3, 0.2, 0.1)
-    error_points: float = 2.0
+    error_points: float = ERROR_POINTS
     warning_points: float = 0.0
     requirement_points: float = 10.0
     counted_rules: frozenset[Rule] = DEFAULT_COUNTED_RULES
+    scale_errors: bool = True
+    error_cap: float | None = ERROR_CAP
+
+    def error_cost(self, form: Form) -> float:
+        """What one counted error costs in ``form``."""
+        return error_cost((form.n_lines or 0) * form.line_len, self.error_points,
+                          scaled=self.scale_errors)  # fmt: skip
+
+    def warning_cost(self, form: Form) -> float:
+        return error_cost((form.n_lines or 0) * form.line_len, self.warning_points,
+                          scaled=self.scale_errors)  # fmt: skip
 
     def check_settings(self, *, partial: bool = False) -> CheckSettings:
         return CheckSettings(
@@ -132,18 +147,27 @@ class GradingPolicy:
             partial=partial,
         )
 
-    def describe(self, lang: str = "zh") -> list[str]:
-        """The policy in sentences, for the assignment sheet and the wizard."""
+    def describe(self, lang: str = "zh", form: Form | None = None) -> list[str]:
+        """The policy in sentences, for the assignment sheet and the wizard
+        (with ``form``, the cost of an error in that form is spelled out)."""
         w = self.weights
         total = sum(w) or 1.0
         pct = [round(100 * x / total) for x in w]
+        cost = f"{self.error_cost(form):g}" if form is not None else ""
         if lang == "en":
+            per_error = f"{self.error_points:g} per error"
+            if self.scale_errors:
+                per_error += " in a 七律, more in shorter forms (×56 ÷ the form's characters"
+                per_error += f": {cost} in a {form.value})" if form is not None else ")"
             out = [
                 f"Base: tones {pct[0]}%, rhymes {pct[1]}%, antithesis {pct[2]}%, "
-                f"length {pct[3]}% of the four scores.",
-                f"Deductions: {self.error_points:g} per error, {self.warning_points:g} per "
-                f"warning, {self.requirement_points:g} per requirement not met.",
+                f"length {pct[3]}% of the scores the form asks for (a quatrain has no "
+                "antithesis to score).",
+                f"Deductions: {per_error}, {self.warning_points:g} per warning, "
+                f"{self.requirement_points:g} per requirement not met.",
             ]
+            if self.error_cap is not None:
+                out.append(f"A poem with an error gets at most {self.error_cap:g}.")
             flags = [
                 ("strict 1-3-5", self.strict_135),
                 ("three oblique tones at the end warned", self.warn_san_ze_wei),
@@ -152,11 +176,20 @@ class GradingPolicy:
             ]
             out.append("Checker: " + ", ".join(f"{n}: {'yes' if v else 'no'}" for n, v in flags))
             return out
+        if self.scale_errors and form is not None:
+            per_error_zh = f"每处错误扣{cost}分（七律扣{self.error_points:g}分，按字数折算）"
+        elif self.scale_errors:
+            per_error_zh = f"每处错误七律扣{self.error_points:g}分，字数少的诗体按字数加倍折算"
+        else:
+            per_error_zh = f"每处错误扣{self.error_points:g}分"
         out = [
-            f"基础分：平仄{pct[0]}%、押韵{pct[1]}%、对仗{pct[2]}%、字数{pct[3]}%。",
-            f"扣分：每处错误扣{self.error_points:g}分，每处注意扣{self.warning_points:g}分，"
+            f"基础分：平仄{pct[0]}%、押韵{pct[1]}%、对仗{pct[2]}%、字数{pct[3]}%"
+            "（只计诗体要求的项目，绝句不计对仗）。",
+            f"扣分：{per_error_zh}，每处注意扣{self.warning_points:g}分，"
             f"每项未达要求扣{self.requirement_points:g}分。",
         ]
+        if self.error_cap is not None:
+            out.append(f"有错误的诗，成绩最高{self.error_cap:g}分。")
         flags_zh = [
             ("严格一三五", self.strict_135),
             ("三仄尾提醒", self.warn_san_ze_wei),

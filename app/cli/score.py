@@ -190,14 +190,14 @@ def run(args: argparse.Namespace) -> int:
 
 def render_table(table: dict[str, Aggregate], en: bool) -> str:
     head = (
-        ["form", "poems", "tones", "rhymes", "antithesis", "length", "total"]
+        ["form", "poems", "tones", "rhymes", "antithesis", "length", "weighted", "total"]
         if en
-        else ["诗体", "首数", "平仄", "押韵", "对仗", "字数", "总分"]
+        else ["诗体", "首数", "平仄", "押韵", "对仗", "字数", "加权", "总分"]
     )
     rows = [head]
     for key in _ORDER:
         if key in table:
             a = table[key]
-            rows.append([key, str(a.n)] + [f"{v:.2f}" for v in (a.tones, a.rhymes, a.antithesis,
-                                                                  a.length, a.total)])  # fmt: skip
+            values = (a.tones, a.rhymes, a.antithesis, a.length, a.weighted, a.total)
+            rows.append([key, str(a.n)] + [f"{v:.2f}" for v in values])
     return "\n".join("  ".join(cell.rjust(8) for cell in row) for row in rows)

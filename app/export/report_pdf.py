@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, QSizeF, Qt
 from PySide6.QtGui import QFont, QPainter, QRawFont, QTextDocument
 
+from app.assign.explain import grade_steps
 from app.assign.grading import Status, StudentReport
 from app.assign.model import Assignment
 from app.assign.summary import ClassSummary, summarize
@@ -138,9 +139,9 @@ def student_html(r: StudentReport, a: Assignment, lang: str, *, break_before: bo
         parts.append("<ul>" + "".join(items) + "</ul>")
     else:
         parts.append(f"<p>{_t(lang, '合律，无错误。', 'No faults found.')}</p>")
-    if r.deductions:
-        ded = "；".join(f"{d.label.text(lang)} ×{d.count}：−{d.points:g}" for d in r.deductions)
-        parts.append(f"<p>{_t(lang, '扣分', 'Deductions')}：{_e(ded)}</p>")
+    parts.append(f"<h3>{_t(lang, '成绩怎样算出', 'How the grade was reached')}</h3>")
+    steps = grade_steps(r, a.policy, lang)
+    parts.append("<ol>" + "".join(f"<li>{_e(step)}</li>" for step in steps) + "</ol>")
     return "\n".join(parts)
 
 

@@ -114,7 +114,7 @@ def sheet_pages(
     if options.show_grading:
         stack.space(em * 0.3)
         stack.place(text_block(fonts, Role.HEADING, _label(lang, "评分", "Grading"), width))
-        for line in assignment.policy.describe(lang):
+        for line in assignment.policy.describe(lang, assignment.form):
             stack.place(text_block(fonts, Role.SMALL, line, width, indent=em))
     stack.space(em)
     heading = _label(lang, f"平仄格式（{content.qi}）与书写格", f"Tone template ({content.qi}) "

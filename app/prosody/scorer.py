@@ -19,7 +19,18 @@ here and in docs/scoring.md, so any figure can be reproduced from the code:
   characters. The count is the larger of the form's number of lines and the poem's.
 
 A 仄韵 poem is not 近体: it scores 0 for 平仄 and 押韵.
-total = 0.4·平仄 + 0.3·押韵 + 0.2·对仗 + 0.1·字数.
+
+Two figures sum them up:
+
+* ``weighted`` = 0.4·平仄 + 0.3·押韵 + 0.2·对仗 + 0.1·字数, the model card's formula,
+  kept to compare a model's poems with its published figures;
+* ``total`` — the poem's score (the library's, and the default grade of an
+  assignment before its own requirements): the same weights over the scores that
+  apply (a 绝句 requires no 对仗, so its weight is left out rather than given a
+  free 100), minus :func:`error_cost` for every counted error (each error costs
+  ``ERROR_POINTS`` in a 七律 and proportionally more in a shorter form, where it is
+  a larger part of the poem), and a poem with any error stays at or below
+  ``ERROR_CAP``, under the 90 of 优秀. See docs/scoring.md.
 """
 
 from __future__ import annotations
@@ -30,9 +41,57 @@ from dataclasses import dataclass
 
 from app.prosody.analysis import PoemAnalysis, RhymeMark
 from app.prosody.duizhang import Lexicon, couplet_score, required_couplets
-from app.prosody.findings import Severity
+from app.prosody.findings import Finding, Rule, Severity
 
 WEIGHTS = {"tones": 0.4, "rhymes": 0.3, "antithesis": 0.2, "length": 0.1}
+
+# The errors that cost points: every rule but advisory ones (对仗 has its own score,
+# 冒韵 and 重字 are style) and an assignment's requirements (which cost their own).
+COUNTED_RULES: frozenset[Rule] = frozenset(Rule) - {
+    Rule.DUI_ZHANG,
+    Rule.MAO_YUN,
+    Rule.CHONG_ZI,
+    Rule.REQUIREMENT,
+}
+ERROR_POINTS = 4.0  # what one error costs in a 七律 ...
+REFERENCE_CHARS = 56  # ... of 56 characters; a shorter form pays more per error
+ERROR_CAP = 89.0  # the best a poem with an error can score (优秀 starts at 90)
+
+
+def error_cost(form_chars: int, points: float = ERROR_POINTS, *, scaled: bool = True) -> float:
+    """Points one error costs in a form of ``form_chars`` characters.
+
+    ``points`` is the cost in a 七律 (56 characters); scaled by 56 ÷ ``form_chars``
+    an error costs the same share of the poem in every form: 五绝 ×2.8, 七绝 ×2,
+    五律 ×1.4, 七律 ×1, a 十韵 五言排律 ×0.56. Unscaled, ``points`` flat.
+    """
+    if not scaled or form_chars <= 0:
+        return points
+    return points * REFERENCE_CHARS / form_chars
+
+
+def counted_errors(findings: Iterable[Finding], rules: frozenset[Rule] = COUNTED_RULES) -> int:
+    """How many ERROR findings of ``rules`` there are."""
+    return sum(1 for f in findings if f.severity is Severity.ERROR and f.rule in rules)
+
+
+def weighted_mean(
+    values: tuple[float, float, float, float],
+    weights: tuple[float, float, float, float],
+    applies: tuple[bool, bool, bool, bool] = (True, True, True, True),
+) -> float:
+    """The weighted mean of the four scores over those that apply (0 when none weighs)."""
+    pairs = [(v, w) for v, w, a in zip(values, weights, applies, strict=True) if a and w > 0]
+    total = sum(w for _, w in pairs)
+    return sum(v * w for v, w in pairs) / total if total > 0 else 0.0
+
+
+def capped_grade(base: float, deducted: float, *, errors: int, cap: float | None) -> float:
+    """``base − deducted`` in 0…100, at most ``cap`` when there are ``errors``."""
+    grade = max(0.0, min(100.0, base - deducted))
+    if errors and cap is not None:
+        grade = min(grade, cap)
+    return grade
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +105,21 @@ class PoemScore:
     rhyme_units: tuple[int, int]
     couplet_units: tuple[int, int]
     line_units: tuple[int, int]
+    errors: int = 0  # counted errors (COUNTED_RULES)
+    form_chars: int = 0  # the form's characters: lines × characters per line
 
     @property
-    def total(self) -> float:
+    def values(self) -> tuple[float, float, float, float]:
+        return (self.tones, self.rhymes, self.antithesis, self.length)
+
+    @property
+    def applies(self) -> tuple[bool, bool, bool, bool]:
+        """Which scores the form asks for (a 绝句 requires no couplet)."""
+        return (True, True, self.couplet_units[1] > 0, True)
+
+    @property
+    def weighted(self) -> float:
+        """The model card's formula over all four scores."""
         return (
             WEIGHTS["tones"] * self.tones
             + WEIGHTS["rhymes"] * self.rhymes
@@ -56,12 +127,31 @@ class PoemScore:
             + WEIGHTS["length"] * self.length
         )
 
+    @property
+    def base(self) -> float:
+        """The weighted mean of the scores that apply (before errors are deducted)."""
+        w = WEIGHTS
+        weights = (w["tones"], w["rhymes"], w["antithesis"], w["length"])
+        return weighted_mean(self.values, weights, self.applies)
+
+    @property
+    def deducted(self) -> float:
+        return self.errors * error_cost(self.form_chars)
+
+    @property
+    def total(self) -> float:
+        """The poem's score: ``base`` less the errors' cost, capped when there are errors."""
+        return capped_grade(self.base, self.deducted, errors=self.errors, cap=ERROR_CAP)
+
     def as_dict(self) -> dict[str, float]:
         return {
             "tones": round(self.tones, 2),
             "rhymes": round(self.rhymes, 2),
             "antithesis": round(self.antithesis, 2),
             "length": round(self.length, 2),
+            "weighted": round(self.weighted, 2),
+            "errors": self.errors,
+            "deducted": round(self.deducted, 2),
             "total": round(self.total, 2),
         }
 
@@ -140,6 +230,8 @@ def score(analysis: PoemAnalysis, lexicon: Lexicon) -> PoemScore:
         rhyme_units=rhyme_units,
         couplet_units=couplet_units,
         line_units=line_units,
+        errors=counted_errors(analysis.findings),
+        form_chars=n_expected * length,
     )
 
 
@@ -153,6 +245,7 @@ class Aggregate:
     antithesis: float
     length: float
     total: float
+    weighted: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
         return {
@@ -161,6 +254,7 @@ class Aggregate:
             "rhymes": round(self.rhymes, 2),
             "antithesis": round(self.antithesis, 2),
             "length": round(self.length, 2),
+            "weighted": round(self.weighted, 2),
             "total": round(self.total, 2),
         }
 
@@ -177,6 +271,7 @@ def aggregate(scores: Iterable[PoemScore]) -> Aggregate:
         sum(s.antithesis for s in items) / n,
         sum(s.length for s in items) / n,
         sum(s.total for s in items) / n,
+        sum(s.weighted for s in items) / n,
     )
 
 

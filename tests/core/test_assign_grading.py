@@ -9,19 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from app.assign.explain import grade_steps
 from app.assign.gradebook import gradebook_csv, write_gradebook
-from app.assign.grading import Status, grade_all, grade_submission, weighted_base
+from app.assign.grading import Status, grade_all, grade_submission
 from app.assign.intake import Submission, read_folder
-from app.assign.model import GradingPolicy, band_of
+from app.assign.model import Assignment, GradingPolicy, band_of
 from app.assign.requirements import RequirementKind
 from app.assign.summary import summarize
 from app.prosody.checker import Checker
 from app.prosody.findings import Rule
+from app.prosody.forms import Form
 from app.prosody.scorer import score
 from tests.support.assign_class import (
     CHU_SAI,
     LIANGZHOU,
-    SHANXING,
     frontier_assignment,
     make_class_folder,
 )
@@ -42,34 +43,68 @@ LIANGZHOU_SLIP = LIANGZHOU.replace("孤城", "孤国")
 
 
 def test_the_grade_is_the_weighted_scores_less_the_deductions(checker: Checker) -> None:
-    a = frontier_assignment()
+    a = frontier_assignment()  # a 七绝: no couplet required, 28 characters
     r = grade_submission(Submission("王之涣", "b.txt", LIANGZHOU_SLIP), a, checker)
     analysis = checker.analyze(LIANGZHOU_SLIP, form=a.form, group=a.rhyme.group)
     s = score(analysis, checker.lexicon)
     n_errors = sum(1 for f in analysis.findings if f.is_error)
     assert n_errors == 1 and len(r.errors) == 1
-    assert r.base == round(s.total, 1)
-    assert r.grade == round(s.total - 2.0 * n_errors, 1)
-    # another policy: tones only, 5 points an error
-    heavy = replace(a, policy=GradingPolicy(weights=(1, 0, 0, 0), error_points=5))
+    # 对仗 does not apply to a 绝句: its weight is left out, not paid as a free 100
+    assert r.base == round((0.4 * s.tones + 0.3 * s.rhymes + 0.1 * s.length) / 0.8, 1)
+    # an error costs 4 in a 七律 (56 characters), 4 × 56 / 28 = 8 in a 七绝
+    assert [(d.count, d.each, d.points) for d in r.deductions] == [(1, 8.0, 8.0)]
+    uncapped = round(r.base - 8.0, 1)
+    assert uncapped > 89 and r.grade == 89.0 and r.cap == 89.0 and r.band() == "良好"
+    # the library's score of the poem is the default policy's grade
+    assert r.grade == round(s.total, 1)
+    # another policy: tones only, 5 points an error, flat, no cap
+    heavy = replace(a, policy=GradingPolicy(weights=(1, 0, 0, 0), error_points=5,
+                                            scale_errors=False, error_cap=None))  # fmt: skip
     r2 = grade_submission(Submission("王之涣", "b.txt", LIANGZHOU_SLIP), heavy, checker)
-    assert r2.base == round(s.tones, 1) and r2.grade == round(s.tones - 5, 1)
-    # rules that do not count take nothing off
+    assert r2.base == round(s.tones, 1) and r2.grade == round(s.tones - 5, 1) and r2.cap is None
+    # rules that do not count take nothing off and do not cap
     lenient = replace(a, policy=GradingPolicy(counted_rules=frozenset({Rule.CHU_YUN})))
     r3 = grade_submission(Submission("王之涣", "b.txt", LIANGZHOU_SLIP), lenient, checker)
-    assert r3.grade == r3.base
+    assert r3.grade == r3.base and r3.cap is None
 
 
-def test_the_wrong_rhyme_costs_the_rhyme_score_and_a_requirement(checker: Checker) -> None:
-    a = frontier_assignment()
-    r = grade_submission(Submission("杜牧", "c.txt", SHANXING), a, checker)
-    assert r.status is Status.GRADED and r.score is not None
-    assert r.score.rhymes == 0.0  # pinned to 十五删, every rhyme is out
-    assert [q.kind for q in r.unmet] == [RequirementKind.RHYME_GROUP]
-    assert {f.rule for f in r.errors} == {Rule.CHU_YUN}
-    expected = weighted_base(r.score, a.policy) - 2.0 * len(r.errors) - 10.0
-    assert r.grade == round(max(0.0, expected), 1)
-    assert r.band() == band_of(r.grade or 0.0)
+JINGYESI = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+
+
+def test_a_quatrain_with_shi_nian_and_shi_dui_is_not_excellent(checker: Checker) -> None:
+    # 静夜思 as a 五绝: 平仄 at 上, 失对 and 失粘 at 头 — three errors in twenty characters.
+    a = Assignment(title="静夜", form=Form.WUJUE)
+    r = grade_submission(Submission("李白", "j.txt", JINGYESI), a, checker)
+    assert {f.rule for f in r.errors} == {Rule.TONE, Rule.SHI_DUI, Rule.SHI_NIAN}
+    assert r.base == 95.0  # (90×0.4 + 100×0.3 + 100×0.1) ÷ 0.8
+    assert [(d.count, d.each) for d in r.deductions] == [(3, 11.2)]  # 4 × 56 / 20
+    assert r.grade == 61.4 and r.band() == "及格"
+    s = score(checker.analyze(JINGYESI), checker.lexicon)
+    assert s.weighted == pytest.approx(96.0)  # the model card's formula, as before
+    assert round(s.total, 1) == 61.4  # the library's score agrees with the grade
+    steps = grade_steps(r, a.policy)
+    assert (
+        steps[0]
+        == "基础分 95 = (平仄 90×0.4 + 押韵 100×0.3 + 字数 100×0.1) ÷ 0.8；对仗不计（此诗体不要求）。"
+    )
+    assert "错误：3处 × 11.2 = −33.6。" in steps
+    assert steps[-1] == "成绩 61.4：及格。"
+    en = grade_steps(r, a.policy, "en")
+    assert en[-1] == "Grade 61.4: pass." and "Errors: 3 × 11.2 = −33.6." in en
+
+
+def test_any_counted_error_keeps_a_poem_below_excellent(checker: Checker) -> None:
+    # One error in a 七律 costs 4 points: 99-odd, but the cap holds it at 89 (良好).
+    huanghelou = ("昔人已乘黄鹤去，此地空余黄鹤楼。黄鹤一去不复返，白云千载空悠悠。"
+                  "晴川历历汉阳树，芳草萋萋鹦鹉洲。日暮乡关何处是，烟波江上使人愁。")  # fmt: skip
+    a = Assignment(title="登楼", form=Form.QILV)
+    r = grade_submission(Submission("崔颢", "h.txt", huanghelou), a, checker)
+    assert len(r.errors) >= 1 and r.grade is not None and r.grade <= 89.0
+    assert band_of(r.grade) != "优秀" and r.cap == 89.0
+    assert "诗中有错误，成绩最高89分。" in grade_steps(r, a.policy)
+    # the same error costs a 五绝 2.8 times as much as a 七律
+    assert GradingPolicy().error_cost(Form.WUJUE) == pytest.approx(2.8 * 4)
+    assert GradingPolicy().error_cost(Form.QILV) == pytest.approx(4)
 
 
 def test_a_class_folder_every_file_accounted_for(checker: Checker, tmp_path: Path) -> None:

@@ -53,10 +53,26 @@ def test_the_json_round_trip_keeps_everything() -> None:
     )  # fmt: skip
     assert from_json(to_json(a)) == a
     raw = json.loads(to_json(a))
-    assert raw["v"] == 1 and raw["rhyme_group"] == "上平十五删"
+    assert raw["v"] == 2 and raw["rhyme_group"] == "上平十五删"
     raw["unknown_future_field"] = [1, 2]
     del raw["theme"]
     assert from_json(json.dumps(raw)) == replace(a, theme="")
+
+
+def test_an_assignment_set_before_scaled_errors_grades_as_it_did() -> None:
+    # Version 1 took a flat error_points off per error, with no cap on the grade.
+    old = json.loads(to_json(frontier_assignment()))
+    old["v"] = 1
+    for key in ("scale_errors", "error_cap"):
+        del old["policy"][key]
+    old["policy"]["error_points"] = 2.0
+    policy = from_json(json.dumps(old)).policy
+    assert policy.error_points == 2.0 and not policy.scale_errors and policy.error_cap is None
+    # a new one without a policy gets today's default
+    fresh = from_json('{"v": 2, "title": "t", "form": "五绝"}').policy
+    assert fresh == GradingPolicy() and fresh.scale_errors and fresh.error_cap == 89.0
+    capless = from_json('{"title": "t", "form": "五绝", "policy": {"error_cap": null}}').policy
+    assert capless.error_cap is None and capless.scale_errors
 
 
 @pytest.mark.parametrize(
@@ -69,6 +85,9 @@ def test_the_json_round_trip_keeps_everything() -> None:
         '{"form": "七绝", "due": "tomorrow"}',
         '{"form": "七绝", "policy": {"weights": [0, 0, 0, 0]}}',
         '{"form": "七绝", "policy": {"error_points": -1}}',
+        '{"form": "七绝", "policy": {"error_cap": 101}}',
+        '{"form": "七绝", "policy": {"scale_errors": "yes"}}',
+        '{"v": "2", "form": "七绝"}',
         '{"form": "七绝", "imagery": "月"}',
     ],
 )

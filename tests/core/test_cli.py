@@ -51,7 +51,10 @@ def test_check_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert shi_nian["line"] == 3 and shi_nian["pos"] == 2 and shi_nian["suggestions"]
     guo = doc["lines"][0]["chars"][0]
     assert guo["char"] == "床" and guo["readings"]
-    assert set(doc["score"]) == {"tones", "rhymes", "antithesis", "length", "total"}
+    assert set(doc["score"]) == {"tones", "rhymes", "antithesis", "length", "weighted", "errors",
+                                 "deducted", "total"}  # fmt: skip
+    # three errors in a 五绝 cost 3 × 11.2: not the 96 of the weighted scores
+    assert doc["score"]["weighted"] == 96.0 and doc["score"]["total"] == 61.4
 
 
 def test_check_reads_a_file_and_stdin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,7 +145,8 @@ def test_score_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     )
     code, out, _ = run(capsys, "--lang", "zh", "score", str(data))
     assert code == 0
-    assert out.splitlines()[0].split() == ["诗体", "首数", "平仄", "押韵", "对仗", "字数", "总分"]
+    assert out.splitlines()[0].split() == ["诗体", "首数", "平仄", "押韵", "对仗", "字数", "加权",
+                                             "总分"]  # fmt: skip
     rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
     assert rows["五律"][1] == "1" and rows["五律"][-1] == "100.00"
     assert rows["五绝"][1] == "2" and rows["全部"][1] == "3"
@@ -151,7 +155,8 @@ def test_score_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert doc["by_form"]["五律"]["total"] == 100.0
     jing = doc["poems"][1]
     assert jing["tones"] < 100 and jing["length"] == 100.0
-    assert jing["total"] == pytest.approx(
+    assert jing["errors"] == 3 and jing["total"] < 70
+    assert jing["weighted"] == pytest.approx(
         0.4 * jing["tones"]
         + 0.3 * jing["rhymes"]
         + 0.2 * jing["antithesis"]

@@ -120,6 +120,26 @@ def test_the_wizard_refuses_to_finish_with_problems(
     assert Rule.CHU_YUN in counted and Rule.DUI_ZHANG not in counted
 
 
+def test_the_wizard_sets_how_errors_are_scaled_and_capped(
+    qtbot: QtBot, editor_services: EditorServices
+) -> None:
+    wizard = AssignmentWizard(editor_services.book, Tr("zh"))
+    qtbot.addWidget(wizard)
+    fill_frontier(wizard)
+    policy = wizard.assignment().policy
+    assert policy.scale_errors and policy.error_cap == 89.0 and policy.error_points == 4.0
+    assert wizard.scale_box.isChecked() and wizard.cap_box.isChecked()
+    wizard.scale_box.setChecked(False)
+    wizard.cap_box.setChecked(False)
+    assert not wizard.cap_spin.isEnabled()
+    policy = wizard.assignment().policy
+    assert not policy.scale_errors and policy.error_cap is None
+    again = AssignmentWizard(editor_services.book, Tr("zh"), assignment=wizard.assignment())
+    qtbot.addWidget(again)
+    assert not again.scale_box.isChecked() and not again.cap_box.isChecked()
+    assert again.assignment() == wizard.assignment()
+
+
 def test_writing_against_the_assignment_in_the_editor(
     qtbot: QtBot, pane: PoemEditorPane, editor_services: EditorServices
 ) -> None:
@@ -191,6 +211,16 @@ def test_grading_a_class_folder_and_exporting(
     assert sum(c for _, c in dialog.chart.bars()) == summary.graded == 5
     assert dialog.faults_list.count() == len(summary.faults) > 0
     assert dialog.progress.value() == len(expected)
+    # hovering a graded row says how its grade was reached
+    graded_row = next(i for i, r in enumerate(reports) if r.graded and r.deductions)
+    cell = dialog.table.item(graded_row, 0)
+    assert cell is not None
+    tip = cell.toolTip()
+    assert (
+        tip.startswith("基础分")
+        and "错误" in tip
+        and tip.endswith(f"{reports[graded_row].band()}。")
+    )
 
     out = dialog.export_csv(tmp_path / "grades.csv")
     table = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))

@@ -98,6 +98,11 @@ def test_class_and_student_reports(ready: None, book: RhymeBook, tmp_path: Path)
             assert r.submission.text is not None
             assert r.submission.text.split("\n")[0] in text.replace(" ", "")
             assert f"{r.grade:.1f}" in text
+            # how the grade was reached, step by step
+            assert "成绩怎样算出" in text and "基础分" in text
+            assert text.replace(" ", "").count("成绩") >= 2
+            for d in r.deductions:
+                assert f"−{d.points:g}" in text.replace(" ", "")
         else:
             assert r.reason is not None and r.reason.zh[:6] in text
 

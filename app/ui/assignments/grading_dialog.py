@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.assign.explain import grade_steps
 from app.assign.gradebook import write_gradebook
 from app.assign.grading import Status, StudentReport, grade_submission
 from app.assign.intake import Submission, read_submission_file
@@ -413,12 +414,16 @@ class GradingDialog(QDialog):
                   num(s.antithesis if s else None), num(s.length if s else None),
                   num(s.total if s else None), num(r.grade), r.band(lang),
                   r.reason.text(lang) if r.reason else ""]  # fmt: skip
+        # How the grade was reached, on every cell of the row.
+        tip = "\n".join(grade_steps(r, self._assignment.policy, lang))
         row = self.table.rowCount()
         self.table.insertRow(row)
         for c, v in enumerate(values):
             item = QTableWidgetItem(v)
             if r.status is not Status.GRADED:
                 item.setForeground(QColor("#8a1c1c"))
+            if tip:
+                item.setToolTip(tip)
             self.table.setItem(row, c, item)
 
     def _show_summary(self) -> None:

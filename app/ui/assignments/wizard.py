@@ -247,7 +247,24 @@ class AssignmentWizard(QWizard):
         self.error_spin = self._points(p.error_points)
         self.warning_spin = self._points(p.warning_points)
         self.requirement_spin = self._points(p.requirement_points)
-        page.form.addRow(tr("每处错误扣", "Per error"), self.error_spin)
+        page.form.addRow(tr("每处错误扣（七律）", "Per error (in a 七律)"), self.error_spin)
+        self.scale_box = QCheckBox(
+            tr("按诗体字数折算（五绝×2.8，七绝×2，五律×1.4）",
+               "scale to the form's length (五绝 ×2.8, 七绝 ×2, 五律 ×1.4)")
+        )  # fmt: skip
+        self.scale_box.setChecked(p.scale_errors)
+        self.scale_box.toggled.connect(self.refresh)
+        page.form.addRow(self.scale_box)
+        self.cap_box = QCheckBox(tr("有错误时成绩最高", "With an error, at most"))
+        self.cap_box.setChecked(p.error_cap is not None)
+        self.cap_spin = self._points(p.error_cap if p.error_cap is not None else 89.0)
+        self.cap_box.toggled.connect(self.cap_spin.setEnabled)
+        self.cap_box.toggled.connect(self.refresh)
+        self.cap_spin.setEnabled(p.error_cap is not None)
+        cap_row = QHBoxLayout()
+        cap_row.addWidget(self.cap_box)
+        cap_row.addWidget(self.cap_spin, 1)
+        page.form.addRow(cap_row)
         page.form.addRow(tr("每处注意扣", "Per warning"), self.warning_spin)
         page.form.addRow(tr("每项未达要求扣", "Per requirement missed"), self.requirement_spin)
         self.rules_list = QListWidget()
@@ -291,6 +308,8 @@ class AssignmentWizard(QWizard):
             warning_points=self.warning_spin.value(),
             requirement_points=self.requirement_spin.value(),
             counted_rules=counted,
+            scale_errors=self.scale_box.isChecked(),
+            error_cap=self.cap_spin.value() if self.cap_box.isChecked() else None,
         )
         base = self._base or Assignment(title="", form=form)
         return replace(
@@ -335,6 +354,10 @@ class AssignmentWizard(QWizard):
         self.error_spin.setValue(p.error_points)
         self.warning_spin.setValue(p.warning_points)
         self.requirement_spin.setValue(p.requirement_points)
+        self.scale_box.setChecked(p.scale_errors)
+        self.cap_box.setChecked(p.error_cap is not None)
+        if p.error_cap is not None:
+            self.cap_spin.setValue(p.error_cap)
         for i in range(self.rules_list.count()):
             item = self.rules_list.item(i)
             item.setCheckState(_checked(Rule(item.data(_RULE_ROLE)) in p.counted_rules))
