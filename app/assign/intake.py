@@ -5,11 +5,9 @@ Every entry of the folder is accounted for: a readable text becomes a
 binary file, another kind of file, a sub-folder) becomes a Submission with a
 ``problem`` saying why, in Chinese and English. Nothing is dropped silently.
 
-Encodings (:func:`decode_text`): a byte-order mark decides (UTF-8, UTF-16 LE/BE,
-UTF-32); without one, strict UTF-8, then GB18030 (which includes GBK and GB2312)
-when the result reads as Chinese text; UTF-16 without a mark is recognised by
-its zero bytes. Known binary formats (PDF, images, Word, zip) and any other
-bytes that decode to control characters are rejected with the reason.
+Files are read by :mod:`app.textfile` (the command line's reader too): UTF-8
+with or without a mark, UTF-16, UTF-32 and GBK/GB18030; binary files and files
+over 256 KB are refused with the reason.
 
 The student's name (:func:`parse_submission`): labelled lines at the top of the
 file — ``姓名：…`` / ``名字：…`` / ``学生：…`` / ``作者：…`` / ``Name: …`` /
@@ -23,149 +21,28 @@ less a leading number (``03_张三.txt``, ``03-张三.txt``, ``03 张三.txt`` �
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.prosody.text import is_han
 from app.storage.messages import Message
+from app.textfile import MAX_BYTES, Decoded, decode_text, read_text_file
 
 if TYPE_CHECKING:
     from app.storage.records import PoemRecord
 
-MAX_BYTES = 256 * 1024  # a poem is a few hundred bytes; anything this big is not one
-
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "PDF"),
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"),
-    (b"PK\x03\x04", "ZIP / Word (.docx)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Word 97–2003 (.doc)"),
-    (b"{\\rtf", "RTF"),
-    (b"SQLite format 3\x00", "SQLite"),
-    (b"\x7fELF", "ELF"),
-    (b"Rar!", "RAR"),
-    (b"7z\xbc\xaf\x27\x1c", "7-Zip"),
-    (b"\x1f\x8b", "gzip"),
-)
-_BOMS: tuple[tuple[bytes, str], ...] = (  # UTF-32 first: its LE mark starts like UTF-16's
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
-_ENCODING_NAMES = {
-    "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 (BOM)",
-    "utf-16": "UTF-16",
-    "utf-16-le": "UTF-16 LE",
-    "utf-16-be": "UTF-16 BE",
-    "utf-32": "UTF-32",
-    "gb18030": "GB18030/GBK",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Decoded:
-    """The result of :func:`decode_text`: text and its encoding, or why not."""
-
-    text: str | None
-    encoding: str = ""  # a display name: UTF-8, UTF-8 (BOM), GB18030/GBK, UTF-16 LE …
-    problem: Message | None = None
-
-
-def _unreadable(zh: str, en: str) -> Decoded:
-    return Decoded(None, "", Message(zh, en))
-
-
-def _controls(text: str) -> int:
-    """Characters no text file has: C0/C1 controls (but tab, newlines, form feed), NUL."""
-    return sum(
-        1
-        for ch in text
-        if (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v") or ch == "\ufffd"
-    )
-
-
-def _reads_as_chinese(text: str) -> bool:
-    """Plausible Chinese text: no controls or private-use characters, mostly Han/punctuation."""
-    if _controls(text):
-        return False
-    visible = [ch for ch in text if not ch.isspace()]
-    if not visible:
-        return True
-    if any(unicodedata.category(ch) == "Co" for ch in visible):
-        return False
-    han = sum(1 for ch in visible if is_han(ch))
-    cjk_punct = sum(
-        1 for ch in visible if 0x3000 <= ord(ch) <= 0x303F or 0xFF00 <= ord(ch) <= 0xFFEF
-    )
-    return han > 0 and (han + cjk_punct) * 2 >= len(visible)
-
-
-def decode_text(data: bytes) -> Decoded:
-    """Decode a submitted file (see the module docstring); never raises."""
-    if not data:
-        return Decoded("", "UTF-8")
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                text = data.decode(codec)
-            except UnicodeDecodeError:
-                name = _ENCODING_NAMES.get(codec, codec)
-                return _unreadable(
-                    f"文件开头标明是 {name} 编码，但内容不是有效的 {name} 文本。",
-                    f"The file starts with a {name} byte-order mark but is not valid {name}.",
-                )
-            if _controls(text):
-                break  # a "mark" followed by binary: fall through to the binary checks
-            return Decoded(text, _ENCODING_NAMES.get(codec, codec))
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return _unreadable(
-                f"这不是纯文本文件（看起来是 {kind} 文件）。请另存为 .txt 纯文本再交。",
-                f"This is not a plain-text file (it looks like {kind}). Save it as .txt.",
-            )
-    if b"\x00" in data:
-        if len(data) % 2 == 0:
-            for codec in ("utf-16-le", "utf-16-be"):
-                try:
-                    text = data.decode(codec)
-                except UnicodeDecodeError:
-                    continue
-                if _reads_as_chinese(text):
-                    return Decoded(text, _ENCODING_NAMES[codec])
-        return _unreadable(
-            "文件含有二进制数据，不是文本文件。",
-            "The file contains binary data; it is not a text file.",
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        if not _controls(text):
-            return Decoded(text, "UTF-8")
-        return _unreadable(
-            "文件含有控制字符，不是文本文件。",
-            "The file contains control characters; it is not a text file.",
-        )
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        text = ""
-    if text and _reads_as_chinese(text):
-        return Decoded(text, "GB18030/GBK")
-    return _unreadable(
-        "无法识别文件的编码（不是 UTF-8、UTF-16 或 GBK 文本）。请用 UTF-8 另存后再交。",
-        "The file's encoding is not recognised (not UTF-8, UTF-16 or GBK text). "
-        "Save it as UTF-8 and hand it in again.",
-    )
+__all__ = [
+    "MAX_BYTES",
+    "Decoded",
+    "Submission",
+    "decode_text",
+    "parse_submission",
+    "read_folder",
+    "read_submission_file",
+    "student_from_filename",
+    "submissions_from_poems",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,20 +122,7 @@ def read_submission_file(path: Path) -> Submission:
             f"不是 .txt 文件（{path.suffix or '无扩展名'}），未读取。",
             f"Not a .txt file ({path.suffix or 'no extension'}); not read.",
         ))  # fmt: skip
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return Submission(fallback, name, None, problem=Message(
-                f"文件太大（{size // 1024} KB），不像一首诗。",
-                f"The file is too large ({size // 1024} KB) to be a poem.",
-            ))  # fmt: skip
-        data = path.read_bytes()
-    except OSError as exc:
-        why = exc.strerror or str(exc)
-        return Submission(fallback, name, None, problem=Message(
-            f"无法读取文件：{why}", f"The file cannot be read: {why}"
-        ))  # fmt: skip
-    decoded = decode_text(data)
+    decoded = read_text_file(path, max_bytes=MAX_BYTES)
     if decoded.text is None:
         return Submission(fallback, name, None, problem=decoded.problem)
     student, title, poem = parse_submission(decoded.text, fallback)

@@ -50,7 +50,9 @@ def add_parser(sub: Any) -> None:
         "Marks: 〇 平  ● 仄  ◎ 平仄两读  ✕ 错误",
     )
     p.add_argument("poem", nargs="?", help="the poem's text, a file, or - for stdin")
-    p.add_argument("--file", "-f", help="read the poem from this UTF-8 file")
+    p.add_argument(
+        "--file", "-f", help="read the poem from this file (UTF-8, UTF-16 with a mark, GBK)"
+    )
     p.add_argument("--form", help="pin the form: 五绝 七绝 五律 七律 五言排律 七言排律")
     p.add_argument("--group", help="pin the rhyme group, e.g. 下平七阳 or 阳 (通韵: 十三昂)")
     add_book_argument(p)

@@ -6,12 +6,14 @@ import argparse
 import contextlib
 import locale
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from app.prosody.books.kinds import BookKind
 from app.prosody.text import is_han
+from app.textfile import decode_text
 
 
 class CliError(Exception):
@@ -84,14 +86,17 @@ def stdin_bytes() -> BinaryIO:
     return buffer
 
 
-def decode_text(data: bytes, name: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CliError(
-            f"{name} 不是 UTF-8 编码 / {name} is not UTF-8 text (byte {exc.start}); "
-            "请另存为 UTF-8 / save it as UTF-8"
-        ) from None
+def decode(data: bytes, name: str) -> str:
+    """Text from bytes in any encoding the grader reads (:func:`app.textfile.decode_text`:
+    UTF-8 with or without a mark, UTF-16/32 with a mark, GBK); a binary file is named."""
+    decoded = decode_text(data)
+    if decoded.text is None:
+        problem = decoded.problem
+        assert problem is not None
+        raise CliError(f"{name}: {problem.zh} / {problem.en}")
+    if not decoded.text.strip():
+        raise CliError(f"{name} 是空的 / {name} is empty")
+    return decoded.text
 
 
 def read_text_file(path: Path) -> str:
@@ -104,12 +109,20 @@ def read_text_file(path: Path) -> str:
         raise CliError(f"这是文件夹，不是文件 / is a folder, not a file: {path}") from None
     except OSError as exc:
         raise CliError(f"无法读取 / cannot read {path}: {exc.strerror or exc}") from None
-    return decode_text(data, str(path))
+    return decode(data, str(path))
+
+
+# Text that can only be meant as a file name: a folder in it, or an extension
+# (a poem may have a slash between its lines, never a file extension at its end).
+_LOOKS_LIKE_PATH = re.compile(r"[/\\]|\.[A-Za-z0-9]{1,6}$")
+_HAS_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}$")
 
 
 def read_poem_argument(value: str | None, file: str | None) -> str:
     """``--file F``, an argument that names an existing file, ``-`` / piped stdin, or text."""
-    if file:
+    if file is not None:
+        if not file.strip():
+            raise CliError("没有给出文件名 / no file name was given")
         return read_text_file(Path(file))
     if value is None or value == "-":
         stream = stdin_bytes()
@@ -121,10 +134,9 @@ def read_poem_argument(value: str | None, file: str | None) -> str:
             raise CliError(
                 f"无法读取标准输入 / cannot read standard input: {exc.strerror}"
             ) from None
-        return decode_text(data, "standard input")
-    if not any(is_han(ch) for ch in value):
-        # No Chinese at all: it can only be meant as a file name.
-        return read_text_file(Path(value))
+        return decode(data, "standard input")
+    if not value.strip():
+        raise CliError("诗是空的 / the poem is empty: pass the text, a file, or pipe it in (-)")
     if len(value) < 4096 and "\n" not in value:
         candidate = Path(value)
         try:
@@ -132,6 +144,15 @@ def read_poem_argument(value: str | None, file: str | None) -> str:
                 return read_text_file(candidate)
         except OSError:
             pass
+    if "\n" not in value and _HAS_EXTENSION.search(value.strip()):
+        return read_text_file(Path(value))  # 静夜思.txt that is not there: say so
+    if not any(is_han(ch) for ch in value):
+        if _LOOKS_LIKE_PATH.search(value.strip()):
+            return read_text_file(Path(value))  # says why: not found, a folder …
+        raise CliError(
+            f"没有汉字，无从检查：「{value}」既不是诗，也不是文件 / "
+            f"no Chinese characters to check: {value!r} is neither a poem nor a file"
+        )
     return value
 
 
