@@ -176,8 +176,10 @@ class GradingPolicy:
             ]
             out.append("Checker: " + ", ".join(f"{n}: {'yes' if v else 'no'}" for n, v in flags))
             return out
-        if self.scale_errors and form is not None:
+        if self.scale_errors and form is not None and cost != f"{self.error_points:g}":
             per_error_zh = f"每处错误扣{cost}分（七律扣{self.error_points:g}分，按字数折算）"
+        elif self.scale_errors and form is not None:
+            per_error_zh = f"每处错误扣{cost}分（字数少的诗体按字数加倍折算）"
         elif self.scale_errors:
             per_error_zh = f"每处错误七律扣{self.error_points:g}分，字数少的诗体按字数加倍折算"
         else:

@@ -1,8 +1,17 @@
 """What the student sees: the assignment sheet as data (the PDF and the wizard's preview).
 
-The 平仄 template shown is one of the form's four (平起/仄起 × 首句入韵 or not):
-the one the assignment asks for; where it leaves a choice, the commonest —
-五言 仄起 with line 1 unrhymed, 七言 平起 with line 1 rhymed.
+The 平仄 templates shown are the form's (平起/仄起 × 首句入韵 or not) that the
+assignment allows: both 平起 and 仄起 when it leaves the start open (平起 first);
+for 首句入韵 left open, the commonest — 五言 unrhymed, 七言 rhymed.
+
+A template is one a student can follow without knowing the 拗救 rules: the first
+character of 平平仄仄平 (七言 the third, of 仄仄平平仄仄平) is shown 平, not free —
+read 仄 it makes 孤平 unless the next-but-one character turns 平 (孤平拗救); the
+sheet says so in a note.
+
+The rhyme group's common characters are the ones a student can rhyme with
+safely: characters read only 平, and only in this group (不, 看, 思 … have 仄 or
+other readings and are left out), never a forbidden character, most used first.
 """
 
 from __future__ import annotations
@@ -11,7 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.assign.model import Assignment, FirstLine, Qi
-from app.prosody.forms import SCHEMES, Scheme
+from app.prosody.forms import SCHEMES, LineType, Scheme
+from app.prosody.tones import PING_BIT, UNCERTAIN_BIT, ZE_BIT, Level
 
 if TYPE_CHECKING:
     from app.prosody.books.protocol import Book
@@ -19,21 +29,69 @@ if TYPE_CHECKING:
 RHYME_CHARS_SHOWN = 40
 
 
-def sheet_scheme(assignment: Assignment) -> Scheme:
-    length = assignment.form.line_len
-    qi = assignment.qi or (Qi.ZE if length == 5 else Qi.PING)
+def _first_rhymes(assignment: Assignment) -> bool:
     first = assignment.rhyme.first_line
-    rhymes = first is FirstLine.REQUIRED or (first is FirstLine.OPTIONAL and length == 7)
-    for s in SCHEMES:
-        if s.qi(length) == qi.value and s.first_rhymes == rhymes:
-            return s
-    raise AssertionError("every qi/first-line pair has a scheme")  # pragma: no cover
+    return first is FirstLine.REQUIRED or (
+        first is FirstLine.OPTIONAL and assignment.form.line_len == 7
+    )
+
+
+def sheet_schemes(assignment: Assignment) -> tuple[Scheme, ...]:
+    """The schemes the sheet shows: the assignment's start, or 平起 then 仄起."""
+    length = assignment.form.line_len
+    rhymes = _first_rhymes(assignment)
+    starts = (assignment.qi,) if assignment.qi is not None else (Qi.PING, Qi.ZE)
+    out = []
+    for qi in starts:
+        for s in SCHEMES:
+            if s.qi(length) == qi.value and s.first_rhymes == rhymes:
+                out.append(s)
+    return tuple(out)
+
+
+def sheet_scheme(assignment: Assignment) -> Scheme:
+    """The first scheme the sheet shows."""
+    return sheet_schemes(assignment)[0]
+
+
+def writing_template(line_type: LineType, length: int) -> str:
+    """The template a student can follow safely: a B line's first free position is 平."""
+    levels = list(line_type.template(length))
+    if line_type is LineType.B:
+        levels[length - 5] = Level.PING  # 仄 there is 孤平 unless rescued
+    return "".join(level.value for level in levels)
+
+
+def safe_rhyme_chars(
+    book: RhymeBook, group_id: int, forbidden: str = "", limit: int = RHYME_CHARS_SHOWN
+) -> str:
+    """The group's characters read only 平 and only in this group, most used first,
+    none of ``forbidden`` (in either script)."""
+    banned = set(book.to_simplified(forbidden)) | set(book.to_traditional(forbidden))
+    banned |= set(forbidden)
+    out: list[str] = []
+    for ch in book.group_chars(group_id):
+        if ch in banned or book.to_simplified(ch) in banned:
+            continue
+        if book.mask(ch) & (ZE_BIT | UNCERTAIN_BIT) or not book.mask(ch) & PING_BIT:
+            continue
+        info = book.lookup(ch)
+        if info is None or info.ping_groups != frozenset({group_id}):
+            continue
+        out.append(ch)
+        if len(out) >= limit:
+            break
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
 class SheetLine:
-    template: str  # ⊙平⊙仄仄平平
+    templates: tuple[str, ...]  # one per start shown (SheetContent.qis): ⊙平⊙仄仄平平 …
     rhymes: bool  # ends on a rhyme
+
+    @property
+    def template(self) -> str:
+        return self.templates[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +100,11 @@ class SheetContent:
     form: str  # 七律
     line_len: int
     lines: tuple[SheetLine, ...]
-    qi: str  # of the template shown
+    qis: tuple[str, ...]  # the starts shown, each with its template per line: 平起, 仄起
     instructions: str
     requirements: tuple[str, ...]  # sentences in the sheet's language
     rhyme_group: str  # "" for any group
-    rhyme_chars: str  # the group's commonest characters
+    rhyme_chars: str  # the group's common characters that are safe rhymes
     due: str  # ISO date or ""
     lang: str
 
@@ -55,10 +113,13 @@ def sheet_content(
     assignment: Assignment, book: Book | None = None, lang: str = "zh"
 ) -> SheetContent:
     form = assignment.form
-    scheme = sheet_scheme(assignment)
+    schemes = sheet_schemes(assignment)
     n = form.n_lines or 8
     lines = tuple(
-        SheetLine(scheme.line_type(i).template_text(form.line_len), scheme.line_type(i).rhymes)
+        SheetLine(
+            tuple(writing_template(s.line_type(i), form.line_len) for s in schemes),
+            schemes[0].line_type(i).rhymes,
+        )
         for i in range(n)
     )
     en = lang == "en"
@@ -93,13 +154,13 @@ def sheet_content(
     g = assignment.rhyme.group
     chars = ""
     if g is not None and book is not None:
-        chars = "".join(book.group_chars(g.id)[:RHYME_CHARS_SHOWN])
+        chars = safe_rhyme_chars(book, g.id, assignment.forbidden_chars)
     return SheetContent(
         title=assignment.title,
         form=form.value,
         line_len=form.line_len,
         lines=lines,
-        qi=scheme.qi(form.line_len),
+        qis=tuple(s.qi(form.line_len) for s in schemes),
         instructions=assignment.instructions.strip(),
         requirements=tuple(reqs),
         rhyme_group=g.name if g is not None else "",
@@ -119,10 +180,12 @@ def sheet_text(content: SheetContent) -> str:
         out += ["", content.instructions]
     out += ["", *content.requirements, ""]
     head = "Tone template" if en else "平仄格式"
-    out.append(f"{head}（{content.qi}）:" if en else f"{head}（{content.qi}）：")
-    for i, line in enumerate(content.lines, 1):
-        mark = (" (rhyme)" if en else "（韵）") if line.rhymes else ""
-        out.append(f"{i:>2}. {line.template}{mark}")
+    for k, qi in enumerate(content.qis):
+        out.append(f"{head} ({qi}):" if en else f"{head}（{qi}）：")
+        for i, line in enumerate(content.lines, 1):
+            mark = (" (rhyme)" if en else "（韵）") if line.rhymes else ""
+            out.append(f"{i:>2}. {line.templates[k]}{mark}")
+    out.append(gu_ping_note(content.line_len, content.lang))
     if content.rhyme_chars:
         out += [
             "",
@@ -130,3 +193,14 @@ def sheet_text(content: SheetContent) -> str:
              f"{content.rhyme_group}常用字：") + content.rhyme_chars,
         ]  # fmt: skip
     return "\n".join(out)
+
+
+def gu_ping_note(line_len: int, lang: str = "zh") -> str:
+    """Why the first free character of 平平仄仄平 is shown 平 (the sheet's footnote)."""
+    pattern, pos, rescue = ("平平仄仄平", 1, 3) if line_len == 5 else ("仄仄平平仄仄平", 3, 5)
+    if lang == "en":
+        return (
+            f"Rhyming lines of the pattern {pattern}: character {pos} is shown 平 — read 仄 it "
+            f"leaves a lonely level tone (孤平) unless character {rescue} is 平 (孤平拗救)."
+        )
+    return f"{pattern}式的句子：第{pos}字标作平，用仄则犯孤平，除非第{rescue}字改用平（孤平拗救）。"

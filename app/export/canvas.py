@@ -77,6 +77,7 @@ class FontSet:
         self._device = device
         self._fonts: dict[Role, QFont] = {}
         self._metrics: dict[Role, QFontMetricsF] = {}
+        self._supported: dict[tuple[Role, str], bool] = {}
 
     def size(self, role: Role) -> float:
         return self.body_pt * _SCALE[role]
@@ -106,6 +107,16 @@ class FontSet:
     def raw_faces(self) -> list[QRawFont]:
         return [QRawFont.fromFont(self.font(r)) for r in self._fonts]
 
+    def supports(self, role: Role, ch: str) -> bool:
+        """Whether the face itself has a glyph for ``ch`` (no fallback face)."""
+        key = (role, ch)
+        known = self._supported.get(key)
+        if known is None:
+            raw = QRawFont.fromFont(self.font(role))
+            known = len(ch) == 1 and raw.supportsCharacter(ord(ch))
+            self._supported[key] = known
+        return known
+
 
 Align = Literal["left", "center", "right"]
 
@@ -124,6 +135,7 @@ class Text:
     rotate: int = 0
     color: str = "#000000"
     top: bool = False  # align to the top of the box (the baseline at y + ascent)
+    actual: str = ""  # what the drawn text stands for when copied (︐ drawn for ，)
 
 
 class ShapeKind(StrEnum):
@@ -158,6 +170,10 @@ class Page:
 
     def text(self) -> str:
         return "".join(i.text for i in self.items if isinstance(i, Text))
+
+    def stand_ins(self) -> dict[str, str]:
+        """Drawn text → the text it stands for (a vertical form → its mark)."""
+        return {i.text: i.actual for i in self.items if isinstance(i, Text) and i.actual}
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,5 +265,8 @@ def render(path: Path, pages: Sequence[Page], fonts: FontSet, writer: QPdfWriter
     finally:
         painter.end()
     drawn = [p.text() for p in pages]
-    fix_tounicode(path, drawn, fonts.raw_faces())
+    stand_for: dict[str, str] = {}
+    for p in pages:
+        stand_for.update(p.stand_ins())
+    fix_tounicode(path, drawn, fonts.raw_faces(), stand_for)
     return ExportResult(path, len(pages), fonts.family)

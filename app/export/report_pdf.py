@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSizeF, Qt
-from PySide6.QtGui import QFont, QPainter, QRawFont, QTextDocument
+from PySide6.QtCore import QRectF, QSizeF, Qt, QUrl
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPdfWriter, QRawFont, QTextDocument
 
 from app.assign.explain import grade_steps
 from app.assign.grading import Status, StudentReport
@@ -41,6 +41,12 @@ class ReportOptions:
 
 
 _TABLE = '<table width="100%" border="1" cellspacing="0" cellpadding="3">'
+BAR_IMAGE = "shijian-bar"  # the bar chart's colour, a one-pixel image the document holds
+BAR_COLOR = "#3a6ea5"
+BAR_MAX_PT = 260  # the longest bar
+BAR_HEIGHT_PT = 10
+_NOWRAP = ' style="white-space: nowrap;"'
+MIN_FONT_SCALE = 0.6  # a table too wide for the page is set smaller, down to this
 
 
 def _e(text: object) -> str:
@@ -109,7 +115,7 @@ def student_html(r: StudentReport, a: Assignment, lang: str, *, break_before: bo
         + "<tr>"
         + "".join(f"<th>{h}</th>" for h in heads)
         + "</tr><tr>"
-        + "".join(f'<td align="center">{v}</td>' for v in values)
+        + "".join(f'<td align="center"{_NOWRAP}>{v}</td>' for v in values)
         + "</tr></table>"
     )
     parts.append(f'<p style="font-size: large;">{_poem_html(r)}</p>')
@@ -146,8 +152,9 @@ def student_html(r: StudentReport, a: Assignment, lang: str, *, break_before: bo
 
 
 def class_html(
-    reports: Sequence[StudentReport], a: Assignment, summary: ClassSummary, lang: str
-) -> str:
+    reports: Sequence[StudentReport], a: Assignment, summary: ClassSummary, lang: str,
+    *, bar_max: float = BAR_MAX_PT,
+) -> str:  # fmt: skip
     def t(zh: str, en: str) -> str:
         return _t(lang, zh, en)
 
@@ -171,24 +178,26 @@ def class_html(
                  _num(s.tones if s else None), _num(s.rhymes if s else None),
                  _num(s.antithesis if s else None), _num(s.length if s else None),
                  _num(s.total if s else None), _num(r.grade), _e(r.band(lang))]  # fmt: skip
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        # names and files may wrap; a figure, a status or a band is never broken
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells[:2])
+                    + "".join(f"<td{_NOWRAP}>{c}</td>" for c in cells[2:]) + "</tr>")  # fmt: skip
     parts.append(
         '<table width="100%" border="1" cellspacing="0" cellpadding="3">'
         + "".join(rows)
         + "</table>"
     )
     parts.append(f"<h3>{t('成绩分布', 'Distribution of grades')}</h3>")
+    # Each bar an image whose width is in proportion to its count (table cells of
+    # percentage widths are not kept by Qt's layout: 1 and 3 drew the same length).
     peak = max((b.count for b in summary.distribution), default=0) or 1
     bars = []
     for b in summary.distribution:
-        pct = max(1, round(70 * b.count / peak)) if b.count else 0
-        bar = (f'<td width="{pct}%" bgcolor="#3a6ea5">&nbsp;</td><td width="{70 - pct}%"></td>'
-               if pct else '<td width="70%"></td>')  # fmt: skip
-        bars.append(f'<tr><td width="22%">{_e(b.label(lang))}</td><td width="8%" align="right">'
-                    f"{b.count}</td>{bar}</tr>")  # fmt: skip
-    parts.append(
-        '<table width="100%" cellspacing="2" cellpadding="2">' + "".join(bars) + "</table>"
-    )
+        length = round(bar_max * b.count / peak)
+        bar = (f'<img src="{BAR_IMAGE}" width="{length}" height="{BAR_HEIGHT_PT}" />'
+               if length else "")  # fmt: skip
+        bars.append(f"<tr><td>{_e(b.label(lang))}</td><td align=\"right\">{b.count}</td>"
+                    f"<td>{bar}</td></tr>")  # fmt: skip
+    parts.append('<table cellspacing="2" cellpadding="2">' + "".join(bars) + "</table>")
     parts.append(f"<h3>{t('常见问题', 'Most common faults')}</h3>")
     if summary.faults:
         items = [f"<li>{_e(f.label(lang))}：{f.students} {t('人', 'students')}，"
@@ -214,20 +223,37 @@ def class_html(
     return "\n".join(parts)
 
 
-def _print(html_text: str, path: Path, title: str, family: str, options: ReportOptions) -> int:
-    """Lay ``html_text`` out on the PDF's pages (72 dpi, points) and paint it; returns pages."""
-    writer = new_writer(path, options.page, title)
+def _layout(html_text: str, writer: QPdfWriter, family: str, pt: float, width: float,
+            page_h: float) -> QTextDocument:  # fmt: skip
     doc = QTextDocument()
     doc.documentLayout().setPaintDevice(writer)
     font = QFont(family)
-    font.setPointSizeF(options.font_pt)
+    font.setPointSizeF(pt)
     doc.setDefaultFont(font)
     doc.setDocumentMargin(0)
+    bar = QImage(1, 1, QImage.Format.Format_RGB32)
+    bar.fill(QColor(BAR_COLOR))
+    doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(BAR_IMAGE), bar)
     doc.setHtml(html_text)
+    doc.setPageSize(QSizeF(width, page_h))
+    return doc
+
+
+def _print(html_text: str, path: Path, title: str, family: str, options: ReportOptions) -> int:
+    """Lay ``html_text`` out on the PDF's pages (72 dpi, points) and paint it; returns pages.
+
+    A table that cannot be narrowed to the page (its numbers do not wrap) would run
+    past the right margin: the text is then set smaller until everything fits."""
+    writer = new_writer(path, options.page, title)
     width, height = options.page.area()
     footer = options.font_pt * 2.4
     page_h = height - footer
-    doc.setPageSize(QSizeF(width, page_h))
+    pt = options.font_pt
+    doc = _layout(html_text, writer, family, pt, width, page_h)
+    while doc.size().width() > width + 0.5 and pt > options.font_pt * MIN_FONT_SCALE:
+        pt = max(options.font_pt * MIN_FONT_SCALE, pt * 0.92)
+        doc = _layout(html_text, writer, family, pt, width, page_h)
+    font = doc.defaultFont()
     n = doc.pageCount()
     small = QFont(font)
     small.setPointSizeF(options.font_pt * 0.8)
@@ -297,6 +323,7 @@ class ReportExporter:
     ) -> ExportResult:  # fmt: skip
         options = options or ReportOptions()
         family = resolve_family(self._lookup, options.font_family)
-        body = class_html(reports, assignment, summarize(reports), options.lang)
+        bar_max = min(BAR_MAX_PT, options.page.area()[0] * 0.5)
+        body = class_html(reports, assignment, summarize(reports), options.lang, bar_max=bar_max)
         pages = _print(body, path, assignment.title, family, options)
         return ExportResult(path, pages, family)

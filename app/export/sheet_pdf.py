@@ -1,6 +1,7 @@
 """The assignment sheet as PDF: what to write, the 平仄 template, a writing grid, rhyme words.
 
-Each line of the form gets its template (⊙平⊙仄仄平平) above a row of writing
+Each line of the form gets its template (⊙平⊙仄仄平平; both the 平起 and the 仄起
+one, labelled, when the assignment allows either start) above a row of writing
 cells — 田字格 (a square with dashed centre lines) or 方格 (a plain square) — with
 the right number of cells; lines that rhyme are marked 韵. The rhyme group's most
 used characters close the sheet.
@@ -8,12 +9,13 @@ used characters close the sheet.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from app.assign.model import Assignment
-from app.assign.sheet import SheetContent, sheet_content
+from app.assign.sheet import SheetContent, gu_ping_note, sheet_content
 from app.export.canvas import (
     ExportResult,
     FontSet,
@@ -52,20 +54,27 @@ def _label(lang: str, zh: str, en: str) -> str:
 
 
 def grid_row(
-    fonts: FontSet, template: str, rhymes: bool, width: float, options: SheetOptions,
-    number: int,
+    fonts: FontSet, templates: Sequence[str], rhymes: bool, width: float, options: SheetOptions,
+    number: int, labels: Sequence[str] = (),
 ) -> Block:  # fmt: skip
-    """One verse line: its template over a row of writing cells."""
+    """One verse line: its template(s) over a row of writing cells; with several
+    templates (平起 and 仄起 both allowed) each row of levels is labelled."""
     em = fonts.size(Role.BODY)
     cell = em * 2.2
-    n = len(template)
+    n = len(templates[0])
     x0 = (width - n * cell) / 2
     items: list[Item] = []
     th = fonts.metrics(Role.SMALL).height() * 1.1
-    for k, level in enumerate(template):
-        items.append(Text(x0 + k * cell, 0, cell, th, level, Role.SMALL, align="center",
-                          color="#505050"))  # fmt: skip
-    y = th + 1
+    y = 0.0
+    for t, template in enumerate(templates):
+        if len(templates) > 1 and t < len(labels):
+            items.append(Text(0, y, x0 - em * 0.4, th, labels[t], Role.SMALL, align="right",
+                              color="#808080"))  # fmt: skip
+        for k, level in enumerate(template):
+            items.append(Text(x0 + k * cell, y, cell, th, level, Role.SMALL, align="center",
+                              color="#505050"))  # fmt: skip
+        y += th
+    y += 1
     items.append(Text(0, y, x0 - em * 0.4, cell, f"{number}", Role.SMALL, align="right",
                       color="#505050"))  # fmt: skip
     for k in range(n):
@@ -117,13 +126,20 @@ def sheet_pages(
         for line in assignment.policy.describe(lang, assignment.form):
             stack.place(text_block(fonts, Role.SMALL, line, width, indent=em))
     stack.space(em)
-    heading = _label(lang, f"平仄格式（{content.qi}）与书写格", f"Tone template ({content.qi}) "
-                     "and writing grid")  # fmt: skip
-    rows = [grid_row(fonts, ln.template, ln.rhymes, width, options, i)
+    starts = "、".join(content.qis) if lang != "en" else " or ".join(content.qis)
+    either = len(content.qis) > 1
+    heading = _label(
+        lang,
+        f"平仄格式（{starts}{'任选其一' if either else ''}）与书写格",
+        f"Tone template ({starts}{', either' if either else ''}) and writing grid",
+    )
+    rows = [grid_row(fonts, ln.templates, ln.rhymes, width, options, i, content.qis)
             for i, ln in enumerate(content.lines, 1)]  # fmt: skip
     stack.place(join(text_block(fonts, Role.HEADING, heading, width), Block(em * 0.3), rows[0]))
     for row in rows[1:]:
         stack.place(row)
+    legend = _label(lang, "⊙ 可平可仄。", "⊙ either tone. ") + gu_ping_note(content.line_len, lang)
+    stack.place(text_block(fonts, Role.SMALL, legend, width))
     if content.rhyme_chars:
         stack.space(em * 0.5)
         title = _label(lang, f"{content.rhyme_group}常用字",

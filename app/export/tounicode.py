@@ -11,7 +11,8 @@ actually drawn with it: for every target that was *not* drawn, a drawn character
 with the same glyph in the same face takes its place. The corrected maps are
 appended as a standard PDF incremental update (new object versions, a new
 cross-reference section whose trailer points back with ``/Prev``), so the bytes
-Qt wrote stay untouched.
+Qt wrote stay untouched. A stand-in drawn for another character (the vertical
+form ︐ for ，) copies out as the character it stands for.
 """
 
 from __future__ import annotations
@@ -104,8 +105,14 @@ def write_cmap(mapping: dict[int, str]) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-def corrected(mapping: dict[int, str], drawn: set[str], faces: list[QRawFont]) -> dict[int, str]:
-    """``mapping`` with every undrawn target replaced by the drawn character of its glyph."""
+def corrected(
+    mapping: dict[int, str],
+    drawn: set[str],
+    faces: list[QRawFont],
+    stand_for: dict[str, str] | None = None,
+) -> dict[int, str]:
+    """``mapping`` with every undrawn target replaced by the drawn character of its glyph,
+    and every drawn stand-in (a vertical form) by the text it stands for."""
     by_glyph: list[dict[int, str]] = []
     for face in faces:
         table: dict[int, str] = {}
@@ -115,7 +122,11 @@ def corrected(mapping: dict[int, str], drawn: set[str], faces: list[QRawFont]) -
                 table.setdefault(glyphs[0], ch)
         by_glyph.append(table)
     out = dict(mapping)
+    stand_for = stand_for or {}
     for code, text in mapping.items():
+        if text in stand_for:
+            out[code] = stand_for[text]
+            continue
         if len(text) != 1 or text in drawn:
             continue
         for face, table in zip(faces, by_glyph, strict=True):
@@ -153,8 +164,14 @@ def _append_update(data: bytes, objects: dict[int, bytes]) -> bytes:
     return bytes(out)
 
 
-def fix_tounicode(path: Path, drawn: Iterable[str], faces: list[QRawFont]) -> int:
-    """Correct the ToUnicode maps of the PDF at ``path`` in place; returns codes changed."""
+def fix_tounicode(
+    path: Path,
+    drawn: Iterable[str],
+    faces: list[QRawFont],
+    stand_for: dict[str, str] | None = None,
+) -> int:
+    """Correct the ToUnicode maps of the PDF at ``path`` in place; returns codes changed.
+    ``stand_for`` maps drawn stand-ins (︐) to what they copy out as (，)."""
     data = path.read_bytes()
     drawn_set = {ch for text in drawn for ch in text}
     updates: dict[int, bytes] = {}
@@ -164,7 +181,7 @@ def fix_tounicode(path: Path, drawn: Iterable[str], faces: list[QRawFont]) -> in
         if found is None:
             continue
         mapping = parse_cmap(found[1])
-        fixed = corrected(mapping, drawn_set, faces)
+        fixed = corrected(mapping, drawn_set, faces, stand_for)
         diff = sum(1 for code in mapping if fixed[code] != mapping[code])
         if diff:
             body = write_cmap(fixed)

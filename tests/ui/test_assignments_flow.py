@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -80,7 +81,8 @@ def test_the_wizard_steps_show_the_sheet_live(
         assert "平仄格式（平起）" in text and "⊙平⊙仄仄平平（韵）" in text
         assert "上平十五删常用字" in text and "禁用字：酒" in text
     wizard.form_combo.setCurrentIndex(wizard.form_combo.findData(Form.WULV))
-    assert sum(1 for ln in wizard.review.preview.toPlainText().split("\n") if ". ⊙" in ln) == 8
+    preview = wizard.review.preview.toPlainText().split("\n")
+    assert sum(1 for ln in preview if re.match(r"^ ?\d\. [⊙平仄]{5}", ln)) == 16  # 平起, 仄起
     wizard.form_combo.setCurrentIndex(wizard.form_combo.findData(Form.QIJUE))
     # walk to the review step and finish
     for _ in range(4):

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QColor, QImage
 
 from app.assign.grading import Status, grade_all
 from app.assign.intake import read_folder
 from app.assign.sheet import sheet_content
+from app.assign.summary import summarize
 from app.export.canvas import PageSetup
 from app.export.fonts import NoCjkFontError, find_cjk_family
-from app.export.report_pdf import ReportExporter
+from app.export.report_pdf import BAR_COLOR, ReportExporter, ReportOptions
 from app.export.sheet_pdf import SheetExporter, SheetOptions
 from app.prosody.checker import Checker
 from app.prosody.forms import Form
@@ -58,7 +61,11 @@ def test_the_sheet_has_a_template_and_a_grid_for_every_line(
         rows.setdefault((w.page, round(w.y_min)), []).append(w)
     templates = ["".join(w.text for w in sorted(r, key=lambda w: w.x_min))
                  for _, r in sorted(rows.items()) if len(r) == 7]  # fmt: skip
-    assert templates == [ln.template for ln in content.lines]
+    # either start is allowed: the 平起 and the 仄起 template over every line's cells
+    assert content.qis == ("平起", "仄起")
+    assert templates == [t for ln in content.lines for t in ln.templates]
+    assert sum(1 for w in words if w.text == "仄起") == len(content.lines)
+    assert "孤平" in text
     for ch in content.rhyme_chars[:10]:
         assert ch in text
     # the rhyming lines are marked 韵 (lines 1, 2, 4, 6, 8 of a 七律 whose line 1 rhymes)
@@ -105,6 +112,68 @@ def test_class_and_student_reports(ready: None, book: RhymeBook, tmp_path: Path)
                 assert f"−{d.points:g}" in text.replace(" ", "")
         else:
             assert r.reason is not None and r.reason.zh[:6] in text
+
+
+def _bar_lengths(png: Path) -> list[int]:
+    """The length in pixels of each bar of the chart (runs of the bar colour), top down."""
+    image = QImage(str(png))
+    assert not image.isNull()
+    bar = QColor(BAR_COLOR)
+    lengths: list[int] = []
+    previous = 0
+    for y in range(image.height()):
+        run = 0
+        for x in range(image.width()):
+            c = QColor(image.pixel(x, y))
+            if (
+                abs(c.red() - bar.red()) + abs(c.green() - bar.green()) + abs(c.blue() - bar.blue())
+                < 40
+            ):
+                run += 1
+        if run and not previous:
+            lengths.append(run)
+        elif run and previous:
+            lengths[-1] = max(lengths[-1], run)
+        previous = run
+    return lengths
+
+
+def test_the_distribution_bars_are_in_proportion(
+    ready: None, book: RhymeBook, tmp_path: Path
+) -> None:
+    make_class_folder(tmp_path / "class")
+    a = frontier_assignment()
+    reports = list(grade_all(read_folder(tmp_path / "class"), a, Checker(book)))
+    counts = [b.count for b in summarize(reports).distribution if b.count]
+    assert sorted(set(counts)) == [1, 3]  # one band with 1 student, one with 3
+    out = tmp_path / "class.pdf"
+    ReportExporter().class_report(reports, a, out)
+    stem = tmp_path / "page1"
+    subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile",
+                    str(out), str(stem)], check=True)  # fmt: skip
+    lengths = _bar_lengths(Path(f"{stem}.png"))
+    assert len(lengths) == len(counts)
+    unit = max(lengths) / max(counts)
+    for n, length in zip(counts, lengths, strict=True):
+        assert abs(length - n * unit) <= 2, (counts, lengths)
+
+
+def test_the_class_table_stays_inside_the_margins(
+    ready: None, book: RhymeBook, tmp_path: Path
+) -> None:
+    make_class_folder(tmp_path / "class")
+    a = frontier_assignment()
+    reports = list(grade_all(read_folder(tmp_path / "class"), a, Checker(book)))
+    setup = PageSetup("A4", (60.0, 20.0, 60.0, 20.0))  # a narrow column of text
+    out = tmp_path / "class.pdf"
+    ReportExporter().class_report(reports, a, out, ReportOptions(lang="en", page=setup))
+    width, _ = pdf.page_size(out)
+    right = width - 60.0 * 72 / 25.4
+    first = [w for w in pdf.words(out) if w.page == 1]
+    assert first and max(w.x_max for w in first) <= right + 0.5
+    texts = {w.text for w in first}
+    # figures and statuses are whole, not broken letter by letter to fit
+    assert {"excellent", "unreadable", "100.0", "Band"} <= texts, texts
 
 
 def test_reports_refuse_without_a_cjk_font(book: RhymeBook, tmp_path: Path, qapp: object) -> None:

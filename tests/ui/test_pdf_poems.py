@@ -3,18 +3,22 @@ from the top right, anthologies have a contents page, and no CJK font means a pl
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
 from app.export.canvas import PageSetup
 from app.export.fonts import NoCjkFontError, find_cjk_family
 from app.export.options import PdfOptions, PoemDoc
 from app.export.poem.pdf import PoemExporter
+from app.export.vertical import chinese_date
 from app.prosody.checker import Checker
 from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
+from app.prosody.text import is_han
 from tests.support import assign_pdftools as pdf
 from tests.support.assign_class import CHU_SAI, DENGGAO, JINGYESI
 
@@ -80,17 +84,81 @@ def test_vertical_starts_at_the_top_right(exporter: PoemExporter, tmp_path: Path
     assert title.x_min > first.x_max
     # characters run top to bottom
     assert by_char["前"][0].y_min > first.y_min
-    # sentence punctuation sits in the upper right of its cell: right of the characters'
-    # column, and no lower than the top half of the cell below the character before it
-    size = first.y_max - first.y_min
-    for w in words:
-        if w.text.endswith("，") and len(w.text) == 2:
-            col = [c for c in words if len(c.text) == 1 and abs(c.x_min - w.x_min) < 1]
-            assert col, w
-            col_right = max(c.x_max for c in col)
-            assert w.x_max >= col_right + size * 0.3  # it sticks out to the right
-            glyph_cell_bottom = w.y_min + 2 * size  # the character's cell, then the comma's
-            assert w.y_max <= glyph_cell_bottom - size * 0.4  # upper part of its own cell
+
+
+def _ink_centre(png: Path, box: tuple[float, float, float, float], dpi: int) -> tuple[float, float]:
+    """The centre of the dark pixels inside ``box`` (PDF points), in points."""
+    image = QImage(str(png))
+    assert not image.isNull()
+    k = dpi / 72
+    xs: list[int] = []
+    ys: list[int] = []
+    for py in range(int(box[1] * k), int(box[3] * k) + 1):
+        for px in range(int(box[0] * k), int(box[2] * k) + 1):
+            if QColor(image.pixel(px, py)).lightness() < 128:
+                xs.append(px)
+                ys.append(py)
+    assert xs, f"no ink in {box}"
+    return sum(xs) / len(xs) / k, sum(ys) / len(ys) / k
+
+
+def test_vertical_punctuation_stands_in_the_upper_right_of_its_cell(
+    exporter: PoemExporter, tmp_path: Path
+) -> None:
+    out = tmp_path / "v.pdf"
+    exporter.export([JING], out, PdfOptions(layout="vertical"))
+    # the marks copy out as themselves (the vertical forms drawn stand for them)
+    text = pdf.text(out)
+    assert text.count("，") == 2 and text.count("。") == 2 and "︐" not in text
+    dpi = 144
+    png = tmp_path / "v"
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-singlefile", str(out), str(png)],
+                   check=True)  # fmt: skip
+    words = pdf.words(out)
+    marks = [w for w in words if w.text in ("，", "。")]
+    assert len(marks) == 4
+    for w in marks:
+        # the mark's own box is its cell's em box (the column's width, one character high)
+        above = [c for c in words if len(c.text) == 1 and abs(c.x_min - w.x_min) < 1
+                 and c.y_max <= w.y_min + 1]  # fmt: skip
+        assert above, w  # a character above it in the same column
+        box = (w.x_min - 2, w.y_min - 4, w.x_max + 2, w.y_max)
+        cx, cy = _ink_centre(Path(f"{png}.png"), box, dpi)
+        # in the upper right quarter, inside the column: not a horizontal comma's lower left
+        middle_x = (w.x_min + w.x_max) / 2
+        middle_y = (w.y_min + w.y_max) / 2
+        assert middle_x < cx < w.x_max, (w.text, cx, w)
+        assert cy < middle_y, (w.text, cy, w)
+
+
+def test_the_vertical_page_gives_the_date_in_chinese_and_centres_the_poem(
+    exporter: PoemExporter, tmp_path: Path
+) -> None:
+    out = tmp_path / "v.pdf"
+    exporter.export([PoemDoc("登高", DENGGAO, "杜甫", "2024-03-01")], out,
+                    PdfOptions(layout="vertical", marks=True))  # fmt: skip
+    text = pdf.text(out).replace("\n", "")
+    assert "二〇二四年三月一日" in text and not any(ch.isdigit() for ch in text if ch.isascii())
+    words = [w for w in pdf.words(out) if any(is_han(ch) for ch in w.text)]
+    legend = {"平", "仄", "入声", "两读", "未详"}
+    body = [w for w in words if w.text not in legend]
+    page_w, page_h = pdf.page_size(out)
+    left = min(w.x_min for w in body)
+    right = max(w.x_max for w in body)
+    top = min(w.y_min for w in body)
+    bottom = max(w.y_max for w in body)
+    # across: the columns sit in the middle of the page, not against its right margin
+    assert abs((page_w - right) - left) < 40, (left, right, page_w)
+    # down: a short poem does not hug the top margin either
+    assert top > page_h * 0.2 and bottom < page_h * 0.8, (top, bottom, page_h)
+
+
+def test_chinese_dates() -> None:
+    assert chinese_date("2024-03-01") == "二〇二四年三月一日"
+    assert chinese_date("2025/12/25") == "二〇二五年十二月二十五日"
+    assert chinese_date("1999.10.10") == "一九九九年十月十日"
+    assert chinese_date("甲辰春") == "甲辰春" and chinese_date("七六七年") == "七六七年"
+    assert chinese_date("2024-13-01") == "2024-13-01"  # not a date: as written
 
 
 def test_an_anthology_has_contents_with_the_right_pages(

@@ -9,13 +9,13 @@ left of the current one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.export.canvas import FontSet, Item, Page, Role, Shape, ShapeKind, Text
 from app.export.flow import Block, PageStack
 from app.export.marks import legend_items, mark
 from app.export.options import PdfOptions, PoemDoc
-from app.export.vertical import cell_items
+from app.export.vertical import cell_items, chinese_date
 from app.prosody.analysis import CharResult, PoemAnalysis
 
 GAP_LINES = 2.0  # space between poems, in body lines
@@ -30,12 +30,14 @@ class Placed:
     page: int
 
 
-def byline(doc: PoemDoc, options: PdfOptions) -> str:
+def byline(doc: PoemDoc, options: PdfOptions, *, vertical: bool = False) -> str:
+    """Author and date; in 竖排 a date written 2024-03-01 is given in Chinese numerals."""
     parts = []
     if options.show_author and doc.author.strip():
         parts.append(doc.author.strip())
     if options.show_date and doc.date.strip():
-        parts.append(doc.date.strip())
+        when = doc.date.strip()
+        parts.append(chinese_date(when) if vertical else when)
     return "　".join(parts)
 
 
@@ -149,7 +151,7 @@ def _vertical_columns(
             cols.append(_Column(role, cells[k : k + per], start))
 
     add(Role.TITLE, doc.title or "无题", 1, None)
-    extra = [t for t in (byline(doc, options), group_line(analysis, options)) if t]
+    extra = [t for t in (byline(doc, options, vertical=True), group_line(analysis, options)) if t]
     for t in extra:
         add(Role.SMALL, t, 4, None)
     cells = _by_offset(analysis)
@@ -200,7 +202,34 @@ def layout_vertical(
                     d = fonts.size(Role.BODY) * 0.3
                     pages[-1].items.append(mark(c, x + s + d * 0.9, y + s / 2, d))
             x_right -= p
+    for page in pages:
+        _center(page, width, height)
     return pages, placed
+
+
+def _extent(item: Item) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of what an item may draw."""
+    if isinstance(item, Shape):
+        return (min(item.x, item.x + item.w), min(item.y, item.y + item.h),
+                max(item.x, item.x + item.w), max(item.y, item.y + item.h))  # fmt: skip
+    return item.x, item.y, item.x + item.w, item.y + item.h
+
+
+def _center(page: Page, width: float, height: float) -> None:
+    """Move a page's columns to the middle of the page: centred across, and a little
+    above the middle down the page (where the eye expects a short poem)."""
+    if not page.items:
+        return
+    boxes = [_extent(i) for i in page.items]
+    left = min(b[0] for b in boxes)
+    top = min(b[1] for b in boxes)
+    right = max(b[2] for b in boxes)
+    bottom = max(b[3] for b in boxes)
+    dx = max(-left, (width - (right - left)) / 2 - left)
+    dy = max(-top, (height - (bottom - top)) * 0.4 - top)
+    if abs(dx) < 0.01 and abs(dy) < 0.01:
+        return
+    page.items[:] = [replace(i, x=i.x + dx, y=i.y + dy) for i in page.items]
 
 
 # ------------------------------------------------------------------ contents, furniture
