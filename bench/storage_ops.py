@@ -73,6 +73,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--limit", type=int, default=0, help="0 = every poem")
+    parser.add_argument(
+        "--scripts",
+        action="store_true",
+        help="search across scripts as the app does (every word in all its spellings)",
+    )
     args = parser.parse_args()
     if not args.corpus.exists():
         print(f"corpus not found: {args.corpus}")
@@ -80,7 +85,12 @@ def main() -> int:
     poems = read_corpus(args.corpus, args.limit)
     with tempfile.TemporaryDirectory(prefix="shijian-ops-") as tmp:
         paths = AppPaths.under(Path(tmp))
-        options = LibraryOptions(spool_folders=(Path(tmp) / "spool",))
+        forms = None
+        if args.scripts:
+            from app.prosody.rhymebook import RhymeBook
+
+            forms = RhymeBook.load().script_forms
+        options = LibraryOptions(spool_folders=(Path(tmp) / "spool",), script_forms=forms)
         library, _ = open_library(paths, options)
         per_save: list[float] = []
         start = time.perf_counter()
@@ -107,6 +117,8 @@ def main() -> int:
             "search 明月, first 100": PoemQuery(text="明月", limit=100),
             "search 明月 (all hits)": PoemQuery(text="明月"),
             "search 两词 白日 黄河": PoemQuery(text="白日 黄河"),
+            "search 長江 (traditional)": PoemQuery(text="長江"),
+            "search 黃鶴樓 (traditional, 8 spellings)": PoemQuery(text="黃鶴樓"),
             "filter 七律 + sort title, 100": PoemQuery(form="七律", sort="title", limit=100),
             "tag 李白 (exact)": PoemQuery(tag="李白"),
         }

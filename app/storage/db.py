@@ -55,6 +55,10 @@ class LibraryOptions:
     spool_folders: tuple[Path, ...] | None = None  # None: data, cache, then the temp folder
     migrations: tuple[Migration, ...] = MIGRATIONS
     app_version: str = __version__
+    # Every form of a character in either script (长 → "长長"), so that a search finds
+    # both: 長江 finds 长江 and 汉阳 finds 漢陽. The app passes the rhyme book's
+    # ``script_forms``; None searches the text exactly as typed.
+    script_forms: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -251,6 +255,7 @@ def open_library(
         schema_version=version,
         busy_timeout_s=timeout_s,
         backed_up=backup is not None or created,  # nothing to back up yet that is not
+        script_forms=options.script_forms,
     )
     report = OpenReport(
         database=database,

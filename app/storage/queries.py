@@ -1,6 +1,15 @@
-"""The SQL behind library views: search words, filters and order."""
+"""The SQL behind library views: search words, filters and order.
+
+With *script forms* (a character → all its forms in either script: 长 → 长長), a
+search word matches every spelling of it: a word with such characters becomes one
+``GLOB`` pattern with a character class for each (長江 → ``*[長长]江*``; Latin
+letters as ``[aA]`` to stay case-insensitive), so the scan costs what a plain
+``LIKE`` does and no Python runs per row.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
@@ -21,23 +30,54 @@ def _tagged(name_matches: ColumnElement[bool]) -> ColumnElement[bool]:
     return Poem.id.in_(carriers.where(name_matches))
 
 
-def _word_matches(word: str) -> ColumnElement[bool]:
-    pattern = like_pattern(word)
+Forms = Callable[[str], str]
+_GLOB_SPECIAL = frozenset("*?[")
+
+
+def glob_pattern(word: str, forms: Forms) -> str | None:
+    """``*…*`` matching ``word`` in any mix of its characters' forms; None when no
+    character of it has another form (then a plain ``LIKE`` does)."""
+    parts: list[str] = []
+    varied = False
+    for ch in word:
+        spelled = "".join(dict.fromkeys(forms(ch)))
+        if len(spelled) > 1:
+            varied = True
+            parts.append("[" + spelled + "]")
+        elif ch.isascii() and ch.isalpha():
+            parts.append(f"[{ch.lower()}{ch.upper()}]")
+        elif ch in _GLOB_SPECIAL:
+            parts.append(f"[{ch}]")
+        else:
+            parts.append(ch)
+    return f"*{''.join(parts)}*" if varied else None
+
+
+def _word_matches(word: str, forms: Forms | None = None) -> ColumnElement[bool]:
+    pattern = glob_pattern(word, forms) if forms is not None else None
+    if pattern is not None:
+        return or_(
+            Poem.title.op("GLOB")(pattern),
+            Poem.text.op("GLOB")(pattern),
+            Poem.author.op("GLOB")(pattern),
+            _tagged(Tag.name.op("GLOB")(pattern)),
+        )
+    like = like_pattern(word)
     return or_(
-        Poem.title.like(pattern, escape="\\"),
-        Poem.text.like(pattern, escape="\\"),
-        Poem.author.like(pattern, escape="\\"),
-        _tagged(Tag.name.like(pattern, escape="\\")),
+        Poem.title.like(like, escape="\\"),
+        Poem.text.like(like, escape="\\"),
+        Poem.author.like(like, escape="\\"),
+        _tagged(Tag.name.like(like, escape="\\")),
     )
 
 
-def conditions(query: PoemQuery) -> list[ColumnElement[bool]]:
+def conditions(query: PoemQuery, forms: Forms | None = None) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if query.state == "active":
         found.append(Poem.deleted_at.is_(None))
     elif query.state == "trash":
         found.append(Poem.deleted_at.is_not(None))
-    found.extend(_word_matches(word) for word in clean_text(query.text).split())
+    found.extend(_word_matches(word, forms) for word in clean_text(query.text).split())
     if query.form is not None:
         found.append(Poem.form == query.form)
     if query.rhyme_group is not None:
@@ -51,12 +91,12 @@ def conditions(query: PoemQuery) -> list[ColumnElement[bool]]:
     return found
 
 
-def search_statement(query: PoemQuery) -> Select[Poem]:
+def search_statement(query: PoemQuery, forms: Forms | None = None) -> Select[Poem]:
     if query.limit is not None and query.limit < 0:
         raise ValueError("limit cannot be negative")
     if query.offset < 0:
         raise ValueError("offset cannot be negative")
-    statement = select(Poem).where(*conditions(query))
+    statement = select(Poem).where(*conditions(query, forms))
     key = {
         "updated": Poem.updated_at,
         "created": Poem.created_at,
@@ -76,5 +116,5 @@ def search_statement(query: PoemQuery) -> Select[Poem]:
     return statement
 
 
-def count_statement(query: PoemQuery) -> Select[int]:
-    return select(func.count()).select_from(Poem).where(*conditions(query))
+def count_statement(query: PoemQuery, forms: Forms | None = None) -> Select[int]:
+    return select(func.count()).select_from(Poem).where(*conditions(query, forms))

@@ -75,8 +75,10 @@ class Library:
         schema_version: int,
         busy_timeout_s: float = 5.0,
         backed_up: bool = False,
+        script_forms: Callable[[str], str] | None = None,
     ) -> None:
         self._engine = engine
+        self._forms = script_forms
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(
             engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
@@ -261,13 +263,13 @@ class Library:
     def search(self, query: PoemQuery | None = None) -> list[PoemRecord]:
         """Poems matching ``query`` (default: everything outside the trash, newest first)."""
         with self._guard(), self._read() as session:
-            rows = session.scalars(search_statement(query or PoemQuery())).all()
+            rows = session.scalars(search_statement(query or PoemQuery(), self._forms)).all()
             return [poem_record(row) for row in rows]
 
     def count(self, query: PoemQuery | None = None) -> int:
         """How many poems match ``query`` (ignoring its limit and offset)."""
         with self._guard(), self._read() as session:
-            return int(session.scalar(count_statement(query or PoemQuery())) or 0)
+            return int(session.scalar(count_statement(query or PoemQuery(), self._forms)) or 0)
 
     # ------------------------------------------------------------------ revisions
     def revisions(self, poem_id: int) -> list[RevisionRecord]:

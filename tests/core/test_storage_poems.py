@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.paths import AppPaths
+from app.prosody.rhymebook import RhymeBook
 from app.storage.backup import list_backups
 from app.storage.db import open_library
 from app.storage.errors import InvalidPoemError, PoemNotFoundError, RevisionNotFoundError
@@ -200,6 +201,31 @@ def test_search_matches_title_text_author_and_tags(shelf: Library) -> None:
     assert _titles(shelf, PoemQuery(text="a_b")) == ["100% 纯"]
     assert _titles(shelf, PoemQuery(text="a%b")) == []
     assert _titles(shelf, PoemQuery(text="TEST")) == ["100% 纯"]  # Latin case-insensitive
+
+
+def test_search_matches_across_scripts(paths: AppPaths, clock: StepClock, tmp_path: Path) -> None:
+    book = RhymeBook.load()
+    options = library_options(tmp_path, clock=clock, script_forms=book.script_forms)
+    library, _ = open_library(paths, options)
+    try:
+        library.save_poem(PoemData(title="登高", text="不尽长江滚滚来", author="杜甫"))
+        library.save_poem(PoemData(title="黃鶴樓", text="晴川歷歷漢陽樹", author="崔顥",
+                                   tags=("樓",)))  # fmt: skip
+        assert _titles(library, PoemQuery(text="長江")) == ["登高"]  # traditional finds simplified
+        assert _titles(library, PoemQuery(text="汉阳")) == ["黃鶴樓"]  # and the other way
+        assert _titles(library, PoemQuery(text="黄鹤楼 崔颢")) == ["黃鶴樓"]
+        assert _titles(library, PoemQuery(text="楼")) == ["黃鶴樓"]  # a tag in either script
+        assert library.count(PoemQuery(text="長江")) == 1
+        assert _titles(library, PoemQuery(text="长江 100%")) == []  # wildcards stay literal
+        library.save_poem(PoemData(title="長江*? [Tang]", text="月"))
+        assert _titles(library, PoemQuery(text="长江*?")) == ["長江*? [Tang]"]  # literal * ?
+        assert _titles(library, PoemQuery(text="长江*x")) == []
+        assert _titles(library, PoemQuery(text="[tang]")) == ["長江*? [Tang]"]  # Latin any case
+        assert _titles(library, PoemQuery(text="長[tANG]")) == []  # not a word of the title
+        assert book.script_forms("长") == "长長" and book.script_forms("月") == "月"
+        assert set(book.script_forms("发")) >= {"发", "發", "髮"}
+    finally:
+        library.close()
 
 
 def test_filters_and_counts(shelf: Library) -> None:

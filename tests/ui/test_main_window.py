@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
@@ -13,6 +14,7 @@ from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
 from app.storage.records import PoemData, PoemQuery
 from app.ui.library import ops
+from app.ui.library.diff import ADDED_COLOR, REMOVED_COLOR
 from app.ui.theme import is_dark_palette
 from tests.support.shell_window import (
     CHUNXIAO,
@@ -108,6 +110,43 @@ def test_save_stores_the_poem_with_form_group_and_score(
     assert window.library_panel.model.index(0, 3).data() == f"{record.scores.total:.0f}"
 
 
+def test_the_library_search_matches_across_scripts(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_window(qtbot, tmp_path, book)
+    window.meta.title_edit.setText("登高")
+    window.pane.set_text(DENGGAO)  # simplified: 不尽长江滚滚来
+    save_and_wait(qtbot, window)
+    panel = window.library_panel
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10_000)
+    for typed, found in (("長江", 1), ("長江 滾滾", 1), ("黃河", 0)):
+        with qtbot.waitSignal(panel.refreshed, timeout=30_000):
+            panel.search_edit.setText(typed)
+        assert panel.model.rowCount() == found, typed
+
+
+def formatted_runs(document: QTextDocument) -> list[tuple[str, str]]:
+    """(text, added / removed / same) for every fragment of a diff view."""
+    out: list[tuple[str, str]] = []
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            fmt = fragment.charFormat()
+            color = fmt.foreground().color().name()
+            if fmt.fontStrikeOut() and color == REMOVED_COLOR:
+                kind = "removed"
+            elif fmt.fontUnderline() and color == ADDED_COLOR:
+                kind = "added"
+            else:
+                kind = "same"
+            out.append((fragment.text(), kind))
+            it += 1
+        block = block.next()
+    return out
+
+
 def test_every_save_keeps_a_revision_and_restoring_one_is_undoable(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:
@@ -126,6 +165,14 @@ def test_every_save_keeps_a_revision_and_restoring_one_is_undoable(
     qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=10_000)
     dialog.list.setCurrentRow(1)
     assert dialog.preview.toPlainText() == CHUNXIAO
+    # what restoring it would change: 多少 comes back (green), 几何 goes (struck through)
+    assert dialog.tabs.currentWidget() is dialog.diff
+    runs = formatted_runs(dialog.diff.document())
+    assert ("多少", "added") in runs and ("几何", "removed") in runs
+    assert all(kind == "same" for text, kind in runs if "春眠不觉晓" in text)
+    dialog.list.setCurrentRow(0)
+    assert "当前版本" in dialog.diff.toPlainText()
+    dialog.list.setCurrentRow(1)
     assert dialog.restore_button.isEnabled()
     dialog.restore_button.click()
     qtbot.waitUntil(lambda: window.pane.text() == CHUNXIAO, timeout=10_000)

@@ -48,6 +48,7 @@ class RhymeBook:
 
     __slots__ = (
         "_conversion",
+        "_forms",
         "_group_lists",
         "_groups",
         "_info",
@@ -73,6 +74,7 @@ class RhymeBook:
         self._meta = meta
         self._root = root
         self._conversion: dict[str, dict[int, str]] = {}  # "s2t"/"t2s" → str.translate table
+        self._forms: dict[str, tuple[str, ...]] | None = None  # script_forms, built once
         self._runtime_guesses = 0
 
     # ------------------------------------------------------------------ loading
@@ -225,6 +227,30 @@ class RhymeBook:
     def to_traditional(self, text: str) -> str:
         """Character-level simplified → traditional (OpenCC's first candidate: 后 → 後)."""
         return text.translate(self._table("s2t"))
+
+    def script_forms(self, ch: str) -> str:
+        """Every form of ``ch`` in either script, ``ch`` first: 长 → 长長, 發 → 發发髮
+        (the characters the conversion tables join to it, both ways)."""
+        forms = self._forms_index().get(ch)
+        if forms is None:
+            return ch
+        return ch + "".join(f for f in forms if f != ch)
+
+    def _forms_index(self) -> dict[str, tuple[str, ...]]:
+        index = self._forms
+        if index is None:
+            groups: dict[str, set[str]] = {}
+            for name in ("t2s", "s2t"):
+                for code, target in self._table(name).items():
+                    if len(target) != 1:
+                        continue
+                    a, b = chr(code), target
+                    merged = groups.get(a, {a}) | groups.get(b, {b})
+                    for member in merged:
+                        groups[member] = merged
+            index = {ch: tuple(sorted(members)) for ch, members in groups.items()}
+            self._forms = index
+        return index
 
     def _table(self, name: str) -> dict[int, str]:
         table = self._conversion.get(name)

@@ -1,6 +1,8 @@
-"""Browse a poem's revisions with their text, and restore one.
+"""Browse a poem's revisions with their text and what restoring each would change.
 
-Every save that changed something left a revision. Choosing one and pressing
+Every save that changed something left a revision. The dialog shows the chosen
+revision's text, and beside it (the 与当前版本比较 tab) its difference from the
+current version (:mod:`app.ui.library.diff`). Choosing one and pressing
 恢复 emits ``restore_requested``; the window saves unsaved edits first, then
 restores (which is itself a save, so the restore can be undone by restoring
 the revision before it — the window offers that in a notice).
@@ -21,6 +23,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +33,7 @@ from app.storage.records import RevisionRecord
 from app.ui.i18n import Tr
 from app.ui.library import ops
 from app.ui.library.client import LibraryClient
+from app.ui.library.diff import changes_html
 from app.ui.library.table_model import local_time
 
 _REASONS = {
@@ -83,7 +88,15 @@ class RevisionsDialog(QDialog):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.meta)
-        right_layout.addWidget(self.preview, 1)
+        self.diff = QTextBrowser()
+        self.diff.setObjectName("revision-diff")
+        self.diff.setOpenLinks(False)
+        if poem_font is not None:
+            self.diff.setFont(poem_font)  # type: ignore[arg-type]
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.preview, tr("此版本", "This version"))
+        self.tabs.addTab(self.diff, tr("与当前版本比较", "Compared with now"))
+        right_layout.addWidget(self.tabs, 1)
         splitter = QSplitter()
         splitter.addWidget(self.list)
         splitter.addWidget(right)
@@ -102,6 +115,8 @@ class RevisionsDialog(QDialog):
         layout.addWidget(splitter, 1)
         layout.addLayout(row)
 
+        self._chose_tab = False  # the reader picked a tab: keep it
+        self.tabs.tabBarClicked.connect(self._tab_clicked)
         self.list.currentRowChanged.connect(self._show)
         self.restore_button.clicked.connect(self._restore)
         self.reload()
@@ -138,10 +153,14 @@ class RevisionsDialog(QDialog):
     def _show(self, row: int) -> None:
         if not 0 <= row < len(self._revisions):
             self.preview.clear()
+            self.diff.clear()
             self.restore_button.setEnabled(False)
             return
         revision = self._revisions[row]
         self.preview.setPlainText(revision.text)
+        self.diff.setHtml(changes_html(revision, self._revisions[0], self._tr))
+        if row > 0 and self.tabs.currentIndex() == 0 and not self._chose_tab:
+            self.tabs.setCurrentWidget(self.diff)  # an older version: show what it changes
         title = escape(revision.title or self._tr("（无题）", "(untitled)"))
         parts = [f"<b>{title}</b>"]
         parts += [escape(v) for v in (revision.author, revision.form, revision.rhyme_group) if v]
@@ -152,6 +171,9 @@ class RevisionsDialog(QDialog):
             meta += "<br>" + escape(revision.notes).replace("\n", "<br>")
         self.meta.setText(meta)
         self.restore_button.setEnabled(row > 0)
+
+    def _tab_clicked(self, _index: int) -> None:
+        self._chose_tab = True
 
     def select_revision(self, revision_id: int) -> bool:
         for row, revision in enumerate(self._revisions):
