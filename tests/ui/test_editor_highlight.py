@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QTextCharFormat
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat
 
 from app.prosody.analysis import RhymeMark
 from app.prosody.findings import Rule, Severity
@@ -32,7 +33,7 @@ def test_set_text_paints_tones_on_the_right_characters(pane):
     assert chuang.fontWeight() == QFont.Weight.Normal
     yue = char_format(pane, JINGYESI.index("月"))  # 入声
     assert color_of(yue) == LIGHT.ru
-    assert yue.fontWeight() == QFont.Weight.Bold and yue.fontOverline()
+    assert yue.fontWeight() == QFont.Weight.Bold  # its line above is painted: see overline test
     shi = char_format(pane, JINGYESI.index("是"))  # 上声: 仄
     assert color_of(shi) == LIGHT.ze
     assert shi.fontWeight() == QFont.Weight.Bold and not shi.fontOverline()
@@ -194,3 +195,57 @@ def test_poem_font_is_the_callers(pane):
     fmt = char_format(pane, 0)
     assert not fmt.hasProperty(QTextCharFormat.Property.FontFamilies)
     assert not fmt.hasProperty(QTextCharFormat.Property.FontPointSize)
+
+
+def test_the_ru_line_sits_on_its_own_character_not_under_the_one_above(qtbot, pane):
+    """入声's line above the character: nearer its own character's ink than to anything
+    above it — Qt's overline, at the top of a tall CJK line box, read as the underline
+    of the character above."""
+    family = "Noto Sans CJK SC"  # a face with a tall ascent (1.16 em), as on most Linux desktops
+    if family not in QFontDatabase.families():
+        pytest.skip(f"no CJK font installed ({family}): apt-get install fonts-noto-cjk")
+    pane.resize(360, 400)
+    pane.show()
+    qtbot.waitExposed(pane)
+    pane.editor.setFont(QFont(family, 20))
+    text = "白日依山尽\n欲穷千里目"  # 白 日 欲 目: 入声; 欲 has 白 above it
+    pane.set_text(text)
+    pane.analyze_now()
+    qtbot.wait(50)
+    image = pane.editor.viewport().grab().toImage()
+    ru = QColor(LIGHT.ru)
+    background = QColor(image.pixel(image.width() - 2, image.height() - 2))
+
+    def is_ru(x: int, y: int) -> bool:
+        c = QColor(image.pixel(x, y))
+        return (
+            abs(c.red() - ru.red()) + abs(c.green() - ru.green()) + abs(c.blue() - ru.blue()) < 60
+        )
+
+    def is_ink(x: int, y: int) -> bool:
+        return QColor(image.pixel(x, y)) != background
+
+    offset = text.index("欲")
+    cursor = pane.editor.textCursor()
+    cursor.setPosition(offset)
+    left_rect = pane.editor.cursorRect(cursor)
+    cursor.setPosition(offset + 1)
+    right_rect = pane.editor.cursorRect(cursor)
+    x0, x1 = left_rect.left() + 2, right_rect.left() - 2
+    xs = range(x0, x1)
+    rows = range(left_rect.top(), left_rect.bottom())  # 欲's own line box
+    # the line: a row mostly of 入声 colour, above the glyph
+    line_rows = [y for y in rows if sum(is_ru(x, y) for x in xs) >= 0.6 * len(xs)]
+    assert line_rows, "no 入声 line above 欲"
+    line = line_rows[0]
+    line_end = line
+    while line_end + 1 in line_rows:
+        line_end += 1
+    glyph_top = next(y for y in range(line_end + 1, left_rect.bottom())
+                     if any(is_ru(x, y) for x in xs))  # fmt: skip
+    above = [y for y in range(0, line) if any(is_ink(x, y) for x in xs)]
+    assert above, "the character above (白) was not found"
+    gap_own = glyph_top - line_end
+    gap_above = line - above[-1]
+    # clearly its own character's: at most half as far from it as from the one above
+    assert gap_own > 1 and 2 * gap_own <= gap_above, (gap_own, gap_above)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QListWidget, QMenu
 
 from app.prosody.findings import Rule
 from app.prosody.forms import ZE
@@ -138,3 +138,35 @@ def test_context_menu_offers_pins_for_a_polyphone(pane):
     pane.editor.menu_source(menu, JINGYESI.index("床"))  # not a polyphone: no pin entries
     assert not any("定为" in a.text() for a in menu.actions())
     menu.deleteLater()
+
+
+def _visible_rows(lst: QListWidget) -> int:
+    """How many rows of items the list shows whole, without scrolling."""
+    view = lst.viewport().rect()
+    tops = {
+        lst.visualItemRect(lst.item(i)).top()
+        for i in range(lst.count())
+        if view.contains(lst.visualItemRect(lst.item(i)))
+    }
+    return len(tops)
+
+
+def test_the_f2_grids_show_several_rows(qtbot, pane):
+    pane.set_text(JINGYESI)
+    pane.analyze_now()
+    popup = pane.open_char_popup(JINGYESI.index("头"))
+    assert popup is not None
+    qtbot.waitExposed(popup)
+    suggestions = popup.suggestion_list
+    n = suggestions.count()
+    assert n >= 8
+    rows_needed = len({suggestions.visualItemRect(suggestions.item(i)).top() for i in range(n)})
+    assert rows_needed >= 2
+    # every suggestion row is on screen (up to three), not one row and a scroll bar
+    assert _visible_rows(suggestions) == min(3, rows_needed)
+    popup.close()
+    rhyme = pane.open_char_popup(JINGYESI.index("霜"))
+    assert rhyme is not None and rhyme.rhyme_list is not None
+    qtbot.waitExposed(rhyme)
+    assert _visible_rows(rhyme.rhyme_list) >= 5  # a long group: several rows at once
+    rhyme.close()

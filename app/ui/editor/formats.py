@@ -66,8 +66,7 @@ class FormatFactory:
         fmt.setForeground(QColor(tone_color(p, tone)))
         if tone in (ToneClass.ZE, ToneClass.RU):
             fmt.setFontWeight(QFont.Weight.Bold)
-        if tone is ToneClass.RU:
-            fmt.setFontOverline(True)
+        # 入声's line above is drawn by the editor (overlay.draw_ru_mark), not Qt's overline
         if tone is ToneClass.POLY:
             fmt.setFontItalic(True)
         if guessed:

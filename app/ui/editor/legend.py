@@ -10,14 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize
-from PySide6.QtGui import QHelpEvent, QPainter, QPaintEvent, QTextCharFormat, QTextLayout
+from PySide6.QtGui import (
+    QFont,
+    QFontMetricsF,
+    QHelpEvent,
+    QPainter,
+    QPaintEvent,
+    QTextCharFormat,
+    QTextLayout,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from app.prosody.analysis import RhymeMark
 from app.prosody.findings import Severity
 from app.ui.editor.formats import FormatFactory
 from app.ui.editor.keys import NO_SEVERITY, StyleKey, ToneClass
-from app.ui.editor.overlay import draw_rhyme_box
+from app.ui.editor.overlay import draw_rhyme_box, draw_ru_mark
 from app.ui.editor.palette import TonePalette, palette_for
 from app.ui.i18n import Tr
 
@@ -151,6 +159,11 @@ class ToneLegend(QWidget):
                 layout.draw(painter, QPointF(x, y))
                 rect = QRectF(x, y, width, height)
                 step = width
+                if entry.key is not None and entry.key[0] == ToneClass.RU.value:
+                    bold = QFont(self.font())
+                    bold.setBold(True)
+                    baseline = y + layout.lineAt(0).ascent()
+                    draw_ru_mark(painter, x, x + width, baseline, QFontMetricsF(bold), pal.ru)
             self._rects.append(rect)
             x += step + (_GROUP_GAP if entry.group_end else _GAP)
         painter.end()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -55,8 +56,8 @@ def _char_list(parent: QWidget, name: str) -> QListWidget:
     lst.setWrapping(True)
     lst.setResizeMode(QListView.ResizeMode.Adjust)
     lst.setMovement(QListView.Movement.Static)
-    lst.setUniformItemSizes(False)
-    lst.setSpacing(2)
+    lst.setUniformItemSizes(True)
+    lst.setSpacing(0)
     lst.setWordWrap(False)
     return lst
 
@@ -142,13 +143,32 @@ class CharPopup(QFrame):
         if content.suggestions:
             self.suggestion_list.setCurrentRow(0)
 
-    def _fit(self, lst: QListWidget, n: int, rows: int = 3) -> None:
+    def _fit(self, lst: QListWidget, n: int, rows: int = 3, per_row: int = 8) -> None:
+        """Lay the items out on a uniform grid, ``per_row`` across, and make the list tall
+        enough to show up to ``rows`` rows at once (the rest scroll)."""
         fm = lst.fontMetrics()
-        cell = QSize(fm.horizontalAdvance("字（多音）") + 8, fm.height() + 8)
-        per_row = 8
-        lst.setMinimumWidth(min(per_row, max(1, n)) * (fm.horizontalAdvance("字") + 16) + 24)
-        height = min(rows, (n + per_row - 1) // per_row) * cell.height() + 12
-        lst.setFixedHeight(max(cell.height() + 12, height))
+        labels = [lst.item(i).text() for i in range(lst.count())] or ["字"]
+        cell = QSize(
+            max(fm.horizontalAdvance(t) for t in labels) + 14,
+            fm.height() + 10,
+        )
+        lst.setGridSize(cell)
+        across = min(per_row, max(1, n))
+        needed = -(-max(1, n) // across)
+        shown = min(rows, needed)
+        frame = 2 * lst.frameWidth() + 4
+        lst.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = 0
+        if needed > shown:  # the rest scrolls: the bar's room is kept out of the grid's
+            lst.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+            scroll = max(
+                lst.verticalScrollBar().sizeHint().width(),
+                lst.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent),
+            )
+        else:
+            lst.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        lst.setFixedWidth(across * cell.width() + frame + scroll)
+        lst.setFixedHeight(shown * cell.height() + frame)
 
     # ------------------------------------------------------------------ actions
     def choose(self, char: str) -> None:
@@ -175,6 +195,9 @@ class CharPopup(QFrame):
     def show_at(self, global_pos: QPoint) -> None:
         """Show below-left of ``global_pos``, kept on the screen."""
         self.adjustSize()
+        for lst in (self.suggestion_list, self.rhyme_list):
+            if lst is not None:
+                lst.doItemsLayout()  # at its final width now, not at a later paint
         size = self.sizeHint()
         screen = QGuiApplication.screenAt(global_pos) or QGuiApplication.primaryScreen()
         x, y = global_pos.x(), global_pos.y()

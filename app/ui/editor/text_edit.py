@@ -12,6 +12,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
+    QFont,
+    QFontMetricsF,
     QHelpEvent,
     QKeyEvent,
     QKeySequence,
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import QMenu, QPlainTextEdit, QToolTip, QWidget
 from app.prosody.text import is_han
 from app.ui.editor.formats import tone_color
 from app.ui.editor.keys import ToneClass
-from app.ui.editor.overlay import draw_pin_corner, draw_rhyme_box
+from app.ui.editor.overlay import draw_pin_corner, draw_rhyme_box, draw_ru_mark
 from app.ui.editor.palette import LIGHT, TonePalette
 from app.ui.editor.positions import block_utf16_starts
 from app.ui.editor.records import Record
@@ -139,6 +141,22 @@ class PoemTextEdit(QPlainTextEdit):
         if not block.isValid():
             return None
         return self._char_rect_in(block, position - block.position(), 1, None)
+
+    def _paint_ru_mark(
+        self, painter: QPainter, block: QTextBlock, rel: int, rect: QRectF, pal: TonePalette
+    ) -> None:
+        layout = block.layout()
+        line = layout.lineForTextPosition(rel) if layout is not None else None
+        if line is None or not line.isValid():
+            return
+        baseline = rect.top() + line.ascent()
+        metrics = QFontMetricsF(self._bold_font())
+        draw_ru_mark(painter, rect.left(), rect.right(), baseline, metrics, pal.ru)
+
+    def _bold_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(True)
+        return font
 
     def _char_rect_in(
         self, block: QTextBlock, rel: int, length: int, top: float | None
@@ -300,8 +318,9 @@ class PoemTextEdit(QPlainTextEdit):
     ) -> None:
         text, keys = record
         utf16 = None
+        ru = ToneClass.RU.value
         for col, key in enumerate(keys):
-            if key is None or not (key[3] or key[4]):
+            if key is None or not (key[3] or key[4] or key[0] == ru):
                 continue
             if utf16 is None:
                 utf16 = block_utf16_starts(text) or list(range(len(text) + 1))
@@ -309,6 +328,8 @@ class PoemTextEdit(QPlainTextEdit):
             rect = self._char_rect_in(block, rel, utf16[col + 1] - rel, top)
             if rect is None:
                 continue
+            if key[0] == ru:
+                self._paint_ru_mark(painter, block, rel, rect, pal)
             if key[3]:
                 draw_rhyme_box(painter, rect, key[3], pal)
             if key[4]:
