@@ -203,3 +203,26 @@ def test_editing_an_assignment_keeps_its_tag_and_an_empty_library_says_so(
     assert edited.id == record.id and edited.title == "边塞七绝（改）"
     assert edited.tag == TAG  # renaming never loses the poems already tagged
     assert [a.title for _i, _l, a in call(window, list_assignments) if a] == ["边塞七绝（改）"]
+
+
+def test_writing_against_an_assignment_starts_a_new_poem(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_app_window(qtbot, tmp_path, book)
+    feature = window.assignments
+    record = create_in_wizard(qtbot, window)
+    # a poem of one's own is open, saved, then edited further (a generated one alike)
+    window.meta.title_edit.setText("自己的诗")
+    type_text(window.pane.editor, CHU_SAI)
+    mine = save_and_wait(qtbot, window)
+    type_text(window.pane.editor, "\n")  # an unsaved edit
+    choose_in_picker(qtbot, window, feature.write_action, record.id)
+    # a new, empty poem for the assignment, tagged and locked
+    assert window.doc.poem_id is None and window.pane.text() == ""
+    assert TAG in window.meta.values()[2] and window.pane.is_locked()
+    # the poem that was open is untouched: not tagged, its edit kept as a draft
+    stored = call(window, ops.get, mine.id)
+    assert TAG not in stored.tags and stored.tags == mine.tags
+    _reopened, draft = call(window, ops.open_poem, mine.id)
+    assert draft is not None and TAG not in draft.poem.tags
+    assert draft.poem.text == CHU_SAI + "\n"

@@ -8,7 +8,8 @@
 * 按作业写诗… — pick a stored assignment: the editor is locked to its form and rhyme
   group and checks its requirements live (``write_against``), and its
   :class:`~app.ui.assignments.RequirementsPanel` ticks them off in the right-hand
-  area. The poem in the editor, and every new poem started meanwhile, gets the
+  area. It starts a new poem (the one that was open is left alone, its edits kept
+  as a draft); that poem, and every new poem started meanwhile, gets the
   assignment's library tag (so grading by tag finds it); 结束作业 detaches;
 * 批改… — the :class:`~app.ui.assignments.GradingDialog` for a stored assignment (a
   folder of .txt files or the poems tagged for it; CSV and PDFs from there);
@@ -223,12 +224,15 @@ class AssignmentFeature(QObject):
 
     # ------------------------------------------------------------------ writing against one
     def write_against(self, assignment_id: int, a: Assignment) -> AssignmentSession:
-        """Lock the editor to ``a``, check its requirements live, show them beside it."""
+        """Start a new poem for ``a``: the editor locked to it, its requirements checked
+        live and shown beside it, the poem tagged for grading. Whatever poem was open is
+        left as it was (its unsaved edits kept as a draft) — never tagged, never locked."""
         from app.ui.assignments.writing import RequirementsPanel, write_against
 
         self.end_session(quiet=True)
         w = self.w
         tr = w.tr_
+        w.new_document()
         session = write_against(w.pane, a, w.services.book)
         panel = RequirementsPanel(tr)
         panel.follow(session)
