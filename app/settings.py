@@ -142,6 +142,25 @@ class HubSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PdfExportSettings:
+    """The poem PDF dialog's choices, as last used (the dialog opens with them)."""
+
+    layout: Literal["horizontal", "vertical"] = "horizontal"
+    page: Literal["A4", "Letter"] = "A4"
+    margin_left: float = field(default=20.0, metadata=_range(5, 60))  # mm
+    margin_top: float = field(default=20.0, metadata=_range(5, 60))
+    margin_right: float = field(default=20.0, metadata=_range(5, 60))
+    margin_bottom: float = field(default=20.0, metadata=_range(5, 60))
+    font_pt: float = field(default=16.0, metadata=_range(8, 48))
+    marks: bool = False
+    show_group: bool = True
+    show_author: bool = True
+    show_date: bool = True
+    contents: bool = True  # with more than one poem
+    one_per_page: bool = False  # with more than one poem
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     ui: UiSettings = field(default_factory=UiSettings)
     fonts: FontSettings = field(default_factory=FontSettings)
@@ -150,6 +169,7 @@ class Settings:
     checker: CheckerSettings = field(default_factory=CheckerSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
     hub: HubSettings = field(default_factory=HubSettings)
+    pdf_export: PdfExportSettings = field(default_factory=PdfExportSettings)
     data_dir: str = ""  # "" = the platform's data folder (or --basedir)
     window_geometry: str = field(default="", metadata=_BASE64)  # Qt saveGeometry(), base64
     window_state: str = field(default="", metadata=_BASE64)  # Qt saveState(), base64

@@ -126,3 +126,38 @@ def test_export_a_tag_as_an_anthology_and_the_selected_poems(
     assert result is not None
     text = squeeze(result.path)
     assert "床前明月光" in text and "白日依山尽" in text and "春眠不觉晓" not in text
+
+
+def test_the_export_dialog_opens_with_the_choices_last_used(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_app_window(qtbot, tmp_path, book)
+    exports = window.exports
+    type_text(window.pane.editor, JINGYESI)
+    with qtbot.waitSignal(exports.dialog_opened, timeout=30_000) as opened:
+        exports.current_action.trigger()
+    first = opened.args[0]
+    assert first.horizontal.isChecked() and not first.marks_box.isChecked()  # the defaults
+    first.vertical.setChecked(True)
+    first.page_combo.setCurrentIndex(first.page_combo.findData("Letter"))
+    first.margin_spins[0].setValue(30)
+    first.size_spin.setValue(22)
+    first.marks_box.setChecked(True)
+    first.date_box.setChecked(False)
+    first.path_edit.setText(str(tmp_path / "one.pdf"))
+    buttons = first.findChild(QDialogButtonBox)
+    with qtbot.waitSignal(first.accepted, timeout=30_000):
+        buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    # the next export opens as this one was left …
+    with qtbot.waitSignal(exports.dialog_opened, timeout=30_000) as opened:
+        exports.current_action.trigger()
+    again = opened.args[0]
+    assert again.vertical.isChecked() and again.page_combo.currentData() == "Letter"
+    assert again.margin_spins[0].value() == 30 and again.size_spin.value() == 22
+    assert again.marks_box.isChecked() and not again.date_box.isChecked()
+    assert again.options().layout == "vertical" and again.options().marks
+    again.reject()
+    # … and so does the next run of the app: the choices are in the settings file
+    saved = window.services.settings_store.load().settings.pdf_export
+    assert saved.layout == "vertical" and saved.page == "Letter" and saved.font_pt == 22
+    assert saved.margin_left == 30 and saved.marks and not saved.show_date

@@ -2,9 +2,14 @@
 
 .. code-block:: python
 
-    dialog = PoemExportDialog(poems, PoemExporter(checker), tr, parent=window)
+    dialog = PoemExportDialog(poems, PoemExporter(checker), tr, remembered=settings.pdf_export,
+                              parent=window)
     if dialog.exec():
         result = dialog.result_value()      # ExportResult (path, pages, face)
+        settings = replace(settings, pdf_export=dialog.choices())   # remembered next time
+
+The dialog opens with the choices last used (``remembered``); ``choices()`` gives
+them back to be kept.
 
 One poem, a selection or a whole tag: with more than one poem the anthology
 fields (its title, a contents page, one poem per page) come alive.
@@ -37,6 +42,7 @@ from app.export.canvas import ExportResult, PageSetup
 from app.export.fonts import NoCjkFontError
 from app.export.options import PdfOptions, PoemDoc
 from app.export.poem.pdf import PoemExporter
+from app.settings import PdfExportSettings
 from app.ui.folders import RecentFolders, ask_save_path
 from app.ui.i18n import Tr
 
@@ -53,6 +59,7 @@ class PoemExportDialog(QDialog):
         path: Path | None = None,
         font_family: str = "",
         folders: RecentFolders | None = None,
+        remembered: PdfExportSettings | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -152,6 +159,46 @@ class PoemExportDialog(QDialog):
         column.addLayout(form)
         column.addWidget(self.error_label)
         column.addWidget(buttons)
+        if remembered is not None:
+            self._restore(remembered, many)
+
+    def _restore(self, r: PdfExportSettings, many: bool) -> None:
+        (self.vertical if r.layout == "vertical" else self.horizontal).setChecked(True)
+        self.page_combo.setCurrentIndex(max(0, self.page_combo.findData(r.page)))
+        margins = (r.margin_left, r.margin_top, r.margin_right, r.margin_bottom)
+        for spin, value in zip(self.margin_spins, margins, strict=True):
+            spin.setValue(value)
+        self.size_spin.setValue(r.font_pt)
+        self.marks_box.setChecked(r.marks)
+        self.group_box.setChecked(r.show_group)
+        self.author_box.setChecked(r.show_author)
+        self.date_box.setChecked(r.show_date)
+        if many:
+            self.contents_box.setChecked(r.contents)
+            self.one_per_page_box.setChecked(r.one_per_page)
+        self._remembered = r
+
+    def choices(self) -> PdfExportSettings:
+        """The choices made, to open with next time (an anthology's own settings are
+        kept from the last anthology when this was a single poem)."""
+        many = len(self._poems) > 1
+        before = getattr(self, "_remembered", None) or PdfExportSettings()
+        m = [s.value() for s in self.margin_spins]
+        return PdfExportSettings(
+            layout="vertical" if self.vertical.isChecked() else "horizontal",
+            page="Letter" if self.page_combo.currentData() == "Letter" else "A4",
+            margin_left=m[0],
+            margin_top=m[1],
+            margin_right=m[2],
+            margin_bottom=m[3],
+            font_pt=self.size_spin.value(),
+            marks=self.marks_box.isChecked(),
+            show_group=self.group_box.isChecked(),
+            show_author=self.author_box.isChecked(),
+            show_date=self.date_box.isChecked(),
+            contents=self.contents_box.isChecked() if many else before.contents,
+            one_per_page=self.one_per_page_box.isChecked() if many else before.one_per_page,
+        )
 
     def options(self) -> PdfOptions:
         margins = tuple(s.value() for s in self.margin_spins)

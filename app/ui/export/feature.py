@@ -16,6 +16,7 @@ The PDF code is imported the first time an export is asked for.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from app.storage.errors import StorageError
 from app.storage.records import PoemQuery, PoemRecord, TagCount
 from app.ui.dialogs import ChoiceDialog
 from app.ui.library import ops
@@ -167,6 +169,7 @@ class ExportFeature(QObject):
             w.tr_,
             font_family=w.services.settings.fonts.poem_family,
             folders=w.services.folders,
+            remembered=w.services.settings.pdf_export,
             parent=w.widget(),
         )
         count = len(poems)
@@ -182,13 +185,27 @@ class ExportFeature(QObject):
             return
         w = self.w
         tr = w.tr_
-        w.log.event("pdf_exported", pages=result.pages, poems=count)
+        self._remember(dialog)
+        w.log.event("pdf_exported", pages=result.pages, poems=count,
+                    layout=dialog.choices().layout)  # fmt: skip
         w.notices.show_notice(
             "export",
             tr(f"PDF 已导出：{result.path}（{result.pages} 页）",
                f"PDF written: {result.path} ({result.pages} pages)"),
             timeout_ms=8000,
         )  # fmt: skip
+
+    def _remember(self, dialog: PoemExportDialog) -> None:
+        """Keep the dialog's choices in the settings: the next export opens with them."""
+        w = self.w
+        settings = w.services.settings
+        chosen = dialog.choices()
+        if chosen == settings.pdf_export:
+            return
+        try:
+            w.services.save_settings(replace(settings, pdf_export=chosen))
+        except StorageError as exc:
+            w.log.failure("settings_save_failed", exc)
 
     def _say(self, text: str) -> None:
         self.w.notices.show_notice("export", text, level="warning", timeout_ms=8000)
