@@ -63,7 +63,7 @@ def writing_template(line_type: LineType, length: int) -> str:
 
 
 def safe_rhyme_chars(
-    book: RhymeBook, group_id: int, forbidden: str = "", limit: int = RHYME_CHARS_SHOWN
+    book: Book, group_id: int, forbidden: str = "", limit: int = RHYME_CHARS_SHOWN
 ) -> str:
     """The group's characters read only 平 and only in this group, most used first,
     none of ``forbidden`` (in either script)."""
