@@ -24,7 +24,8 @@ from app.cli.common import CliError, language
 # The model pipeline is imported when the command runs, not when the parser is built:
 # `shijian` with no command opens the window, which must not load it at start-up.
 if TYPE_CHECKING:
-    from app.models.build import Builder, BuildPlan, BuildProgress
+    from app.models.build.pipeline import Builder, BuildProgress
+    from app.models.build.plan import BuildPlan
     from app.models.catalog import LocalText
     from app.models.errors import Lang
 
@@ -93,7 +94,7 @@ class ProgressDisplay:
         self.stream.flush()
 
     def _line(self, p: BuildProgress) -> str:
-        from app.models.build import STAGES, stage_label
+        from app.models.build.errors import STAGES, stage_label
         from app.models.units import format_bytes, format_duration
 
         bar = "█" * int(p.fraction * 20) + "░" * (20 - int(p.fraction * 20))
@@ -127,7 +128,7 @@ def _models_dir(args: argparse.Namespace) -> Path:
 
 
 def _plan(args: argparse.Namespace, folder: Path, lang: Lang) -> BuildPlan:
-    from app.models.build import plan_from_folder, plan_from_hub
+    from app.models.build.plan import plan_from_folder, plan_from_hub
     from app.models.catalog import LocalText, load_catalog
 
     if args.from_dir:
@@ -183,7 +184,9 @@ def _keep_original(args: argparse.Namespace, lang: Lang) -> bool | Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.models.build import Builder, BuildError, find_builds, stage_label
+    from app.models.build.errors import BuildError, stage_label
+    from app.models.build.pipeline import Builder
+    from app.models.build.state import find_builds
     from app.models.errors import ModelError
 
     lang: Lang = "en" if language(args.lang) == "en" else "zh"
@@ -236,7 +239,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_build(builder: Builder, lang: Lang) -> int:
-    from app.models.build import BuildPaused
+    from app.models.build.errors import BuildPaused
     from app.models.errors import ModelError
 
     display = ProgressDisplay(sys.stderr, lang)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from app.models.build import find_builds
+from app.models.build.state import find_builds
 from app.models.registry import ModelRegistry
 from tests.support.build_fixtures import (  # noqa: F401
     CATALOG_TEXT,

@@ -22,16 +22,10 @@ from app.compose.stream import parse_text
 from app.convert import UnsupportedArchitectureError, convert_checkpoint
 from app.engine.generation import run_generation
 from app.engine.requests import Sampling
-from app.models.build import (
-    Builder,
-    BuildError,
-    BuildPaused,
-    BuildProgress,
-    NotEnoughSpaceError,
-    find_builds,
-    plan_from_folder,
-    plan_from_hub,
-)
+from app.models.build.errors import BuildError, BuildPaused, NotEnoughSpaceError
+from app.models.build.pipeline import Builder, BuildProgress
+from app.models.build.plan import plan_from_folder, plan_from_hub
+from app.models.build.state import find_builds
 from app.models.build.verify import VerifyFailedError, check_metadata, verify_build
 from app.models.download import Downloader, DownloadPolicy
 from app.models.gguf.header import read_gguf

@@ -227,3 +227,65 @@ def test_unreadable_file(tmp_path: Path) -> None:
     bad.write_bytes(b"\xff\xfe not utf-8")
     with pytest.raises(CatalogError):
         load_catalog(bad)
+
+
+# ---------------------------------------------------------------- build recipes
+
+RECIPE = (
+    'build = { architecture = "qwen2", download_bytes = 65_538_000_000, '
+    "peak_disk_bytes = 151_000_000_000, ram_bytes = 20_400_000_000, time_s = 3_900 }\n"
+)
+
+
+def test_the_poetry_model_has_a_build_recipe_and_the_others_do_not_need_one() -> None:
+    catalog = load_catalog()
+    for entry in catalog:
+        if entry.original == "ricardozhy/QPM-1K-32B-R1":
+            assert entry.build is not None and entry.build.architecture == "qwen2", entry.id
+            assert entry.build_sources() == (
+                "ricardozhy/QPM-1K-32B-R1",
+                "ricardozhy/Xunzi-Yayun-R1",
+            )
+        else:  # published as GGUF by Qwen themselves
+            assert entry.build is None, entry.id
+
+
+def test_recipe_figures_agree_with_the_build_estimate() -> None:
+    """download, peak disk, memory and time are estimate_build's, within 5 %."""
+    from app.models.build.estimate import estimate_build
+
+    for entry in load_catalog():
+        recipe = entry.build
+        if recipe is None:
+            continue
+        assert entry.arch is not None
+        est = estimate_build(
+            download_bytes=recipe.download_bytes,
+            weight_bytes=recipe.download_bytes - 11_000_000,  # less tokenizer and JSON files
+            quant=entry.quant,
+            largest_tensor=entry.arch.vocab * entry.arch.hidden,
+            result_bytes=entry.size_bytes,
+            cores=8,
+        )
+        for name, want, got in (
+            ("peak disk", est.peak_disk_bytes, recipe.peak_disk_bytes),
+            ("ram", est.ram_bytes, recipe.ram_bytes),
+            ("time", est.total_seconds, recipe.time_s),
+        ):
+            assert abs(got - want) <= 0.05 * want, (entry.id, name, got, want)
+
+
+def test_recipe_validation_names_the_line() -> None:
+    good = parse_catalog("schema = 1\n" + GOOD_ENTRY + RECIPE).get("test-q4")
+    assert good.build is not None and good.build.repo is None
+    assert good.build_sources() == ("someone/Test-Model",)
+    for broken, words in (
+        (RECIPE.replace('"qwen2"', '"mixtral"'), "build.architecture must be one of"),
+        (RECIPE.replace("time_s = 3_900", "time_s = 0"), "build.time_s must be a positive"),
+        (RECIPE.replace("time_s", "minutes"), "unknown key build.minutes"),
+        (RECIPE.replace("{ ", '{ repo = "no-slash", '), "build.repo is not of the form"),
+    ):
+        text = "schema = 1\n" + GOOD_ENTRY + broken
+        message = _error(text)
+        assert words in message, message
+        assert f"line {text.count(chr(10))}:" in message, message  # the build line

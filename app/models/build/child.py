@@ -1,6 +1,7 @@
 """The build's child process: llama.cpp's quantizer and the verifying load, out of the window.
 
-Run as ``python -m app.models.build.child quantize IN OUT QUANT [--threads N]`` or
+Run as ``python -m app.models.build.child quantize IN OUT FTYPE [--threads N]`` (FTYPE:
+llama.cpp's file type number, 15 for Q4_K_M) or
 ``python -m app.models.build.child verify REQUEST.json``. A crash or an abort inside
 llama.cpp ends this process only; the parent (:mod:`app.models.build.quantize`,
 :mod:`app.models.build.verify`) reads one JSON object per line on stdout:
@@ -66,10 +67,8 @@ def _disk_full(out: Path) -> bool:
         return False
 
 
-def quantize(src: Path, out: Path, quant: str, threads: int) -> int:
+def quantize(src: Path, out: Path, ftype: int, threads: int) -> int:
     import llama_cpp
-
-    from app.models.build.estimate import quant_ftype
 
     lines: list[str] = []
     buffer = [""]
@@ -90,7 +89,7 @@ def quantize(src: Path, out: Path, quant: str, threads: int) -> int:
     callback = llama_cpp.llama_log_callback(on_log)
     llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
     params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = quant_ftype(quant)  # checked by the plan
+    params.ftype = ftype
     params.nthread = threads
     started = time.perf_counter()
     status = llama_cpp.llama_model_quantize(
@@ -148,14 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     q = sub.add_parser("quantize")
     q.add_argument("src", type=Path)
     q.add_argument("out", type=Path)
-    q.add_argument("quant")
+    q.add_argument("ftype", type=int)
     q.add_argument("--threads", type=int, default=0)
     v = sub.add_parser("verify")
     v.add_argument("request", type=Path)
     args = parser.parse_args(argv)
     _watch_parent()
     if args.command == "quantize":
-        return quantize(args.src, args.out, args.quant, args.threads)
+        return quantize(args.src, args.out, args.ftype, args.threads)
     return verify(args.request)
 
 

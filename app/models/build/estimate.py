@@ -13,7 +13,8 @@ matrix), the quantization and the number of CPU cores. The formulas::
                   + params / (quant_rate_per_core × cores)                    (quantize)
                   + result / read_rate + result / hash_rate + gen_tokens × result / mem_rate
     memory        = max(convert: vocab + one 64 MiB block ≈ 0.6 GB,
-                        quantize: largest tensor × (source + 4 + out bytes per weight) + 0.5 GB,
+                        quantize: largest tensor × (4 + out bytes per weight) + 0.2 GB
+                                  (its f32 copy and its output; the input file is mapped),
                         verify:   result + 0.5 GB (the model is read for a short generation))
 
 The rates are :class:`Rates`: measured on the development machine by
@@ -60,7 +61,7 @@ class Rates:
     convert_bps: float = 400e6  # writing the intermediate GGUF
     read_bps: float = 500e6  # loading the result for the short generation
     mem_bps: float = 10e9  # reading the weights once per generated token (CPU)
-    quant_params_per_core_s: float = 40e6  # llama_model_quantize, bf16 → k-quants
+    quant_params_per_core_s: float = 15e6  # llama_model_quantize, bf16 → Q4_K_M, per CPU-second
     gen_tokens: int = 8
 
 
@@ -123,7 +124,7 @@ def estimate_build(
     result = result_bytes if result_bytes is not None else result_bytes_for(params, quant)
     intermediate = int(weight_bytes * 1.001) + 16_000_000  # + vocabulary and metadata
     out_per_weight = OUT_BYTES_PER_WEIGHT.get(quant.upper(), 1.0625)
-    quant_ram = int(largest_tensor * (bytes_per_weight + 4 + out_per_weight)) + 500_000_000
+    quant_ram = int(largest_tensor * (4 + out_per_weight)) + 200_000_000
     ram = max(600_000_000, quant_ram, result + 500_000_000)
     seconds: dict[Stage, float] = {
         "download": download_bytes / rates.net_bps if needs_download else 0.0,

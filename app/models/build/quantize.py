@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.models.build.estimate import quant_ftype
 from app.models.errors import GGUFError, ModelError
 from app.models.gguf.header import read_gguf
 
@@ -98,7 +99,7 @@ def run_quantize(
         "quantize",
         str(src),
         str(part),
-        quant,
+        str(quant_ftype(quant)),
         "--threads",
         str(threads),
     ]

@@ -9,7 +9,10 @@ and one button downloads it (or uses it, once installed) — the first-run path 
 with no model.
 For the selected row: "find" asks the hub where the file is and shows it (repository,
 size, SHA-256) before anything is downloaded; "download" opens a
-:class:`~app.ui.models.download_dialog.DownloadDialog`; "use a GGUF file I already have"
+:class:`~app.ui.models.download_dialog.DownloadDialog`; "build it on this computer"
+(entries with a build recipe, for when no GGUF is published) shows the build's plan and
+makes the GGUF from the original weights (:mod:`app.ui.models.build.offer`), and
+resumes an unfinished build; "use a GGUF file I already have"
 reads the file's header and shows it before accepting; "delete" forgets a model (and
 deletes the files the app downloaded — never a user's own file).
 
@@ -25,10 +28,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -40,18 +40,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.models.build.state import BuildState
 from app.models.catalog import Catalog, CatalogEntry
 from app.models.download import Downloader
 from app.models.errors import HubUnreachableError, ModelError
 from app.models.fit import Recommendation, assess, recommend
-from app.models.gguf.header import GGUFInfo
 from app.models.machine import MachineInfo
-from app.models.registry import InstalledModel, ModelKind, ModelRegistry
+from app.models.registry import InstalledModel, ModelRegistry
 from app.models.resolve import ResolvedModel, Resolver
 from app.models.units import format_bytes
 from app.ui.folders import RecentFolders, ask_open_file
 from app.ui.i18n import Tr
+from app.ui.models.build.offer import BuildOffer
 from app.ui.models.download_dialog import DownloadDialog, run_in_daemon_thread
+from app.ui.models.local_file import LocalModelDialog
 from app.ui.workers import FutureRelay
 
 ROLE_KEY = Qt.ItemDataRole.UserRole
@@ -62,83 +64,6 @@ def _error_text(exc: BaseException, tr: Tr) -> str:
     if isinstance(exc, ModelError):
         return exc.message(tr.language)
     return tr(f"出错了：{type(exc).__name__}: {exc}", f"Error: {type(exc).__name__}: {exc}")
-
-
-class LocalModelDialog(QDialog):
-    """Shows what a GGUF file's header says and asks how to use it."""
-
-    def __init__(self, info: GGUFInfo, tr: Tr, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.info = info
-        self._tr = tr
-        self.setWindowTitle(tr("使用已有的 GGUF 文件", "Use a GGUF file I already have"))
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
-        yes, no = tr("有", "yes"), tr("无", "no")
-        rows = [
-            (tr("文件", "File"), str(info.path)),
-            (tr("分卷", "Parts"), str(len(info.parts))),
-            (tr("名称", "Name"), info.name),
-            (tr("架构", "Architecture"), info.architecture or "?"),
-            (tr("量化", "Quantization"), info.quantization),
-            (tr("层数", "Layers"), str(info.block_count or "?")),
-            (tr("上下文长度", "Context length"), str(info.context_length or "?")),
-            (
-                tr("注意力头 / KV 头", "Heads / KV heads"),
-                f"{info.head_count} / {info.head_count_kv}",
-            ),
-            (tr("词表大小", "Vocabulary"), str(info.vocab_size or "?")),
-            (tr("权重大小", "Weights"), format_bytes(info.tensor_bytes)),
-            (tr("对话模板", "Chat template"), yes if info.has_chat_template else no),
-        ]
-        self.fields: dict[str, str] = {}
-        for label, value in rows:
-            shown = QLabel(value)
-            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            form.addRow(label, shown)
-            self.fields[label] = value
-        self.kind_box = QComboBox()
-        self.kind_box.addItem(
-            tr("格律诗专用模型（QPM / 雅韵）", "Poetry model (QPM / Yayun)"), "poetry"
-        )
-        self.kind_box.addItem(tr("通用模型", "General model"), "general")
-        self.style_box = QComboBox()
-        self.style_box.addItem(tr("思考/作答格式（qpm-r1）", "think/answer (qpm-r1)"), "qpm-r1")
-        self.style_box.addItem(tr("通用对话（ChatML）", "general chat (ChatML)"), "chatml-general")
-        self.style_box.addItem(
-            tr("Qwen3 思考（可开关）", "Qwen3 thinking (switchable)"), "qwen3-think"
-        )
-        looks_poetic = any(w in info.name.lower() for w in ("qpm", "yayun", "xunzi"))
-        self.kind_box.setCurrentIndex(0 if looks_poetic else 1)
-        qwen3 = info.architecture.startswith("qwen3") and not looks_poetic
-        self.style_box.setCurrentIndex(0 if looks_poetic else 2 if qwen3 else 1)
-        form.addRow(tr("用途", "Use as"), self.kind_box)
-        form.addRow(tr("提示格式", "Prompt style"), self.style_box)
-        layout.addLayout(form)
-        if not info.has_chat_template:
-            warn = QLabel(
-                tr(
-                    "注意：文件中没有对话模板，将使用所选的提示格式。",
-                    "Note: the file has no chat template; the chosen prompt style is used.",
-                )
-            )
-            warn.setWordWrap(True)
-            layout.addWidget(warn)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    @property
-    def kind(self) -> ModelKind:
-        value = self.kind_box.currentData()
-        return "poetry" if value == "poetry" else "general"
-
-    @property
-    def prompt_style(self) -> str:
-        return str(self.style_box.currentData())
 
 
 class ModelManagerDialog(QDialog):
@@ -168,6 +93,7 @@ class ModelManagerDialog(QDialog):
         parent: QWidget | None = None,
         *,
         folders: RecentFolders | None = None,
+        build_options: dict[str, object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.folders = folders
@@ -182,6 +108,10 @@ class ModelManagerDialog(QDialog):
         self._pending_download: str | None = None
         self._relay = FutureRelay(self)
         self.offline: HubUnreachableError | None = None  # the hub could not be reached
+        self.builds = BuildOffer(registry, resolver, tr, self, builder_options=build_options)
+        self.builds.installed.connect(self._on_installed)
+        self.builds.failed.connect(self._on_failed)
+        self.builds.opened.connect(lambda _dialog: self.message.clear())
         self.recommendation: Recommendation | None = recommend(catalog, self.machine)
         self._build()
         self.refresh()
@@ -255,6 +185,9 @@ class ModelManagerDialog(QDialog):
         self.resolve_button.clicked.connect(self.resolve_selected)
         self.download_button = QPushButton(tr("下载", "Download"))
         self.download_button.clicked.connect(self.download_selected)
+        self.build_button = QPushButton(tr("在本机制作…", "Build it on this computer…"))
+        self.build_button.setObjectName("model-build")
+        self.build_button.clicked.connect(self.build_selected)
         self.use_button = QPushButton(tr("使用此模型", "Use this model"))
         self.use_button.clicked.connect(self.use_selected)
         self.local_button = QPushButton(tr("使用已有的 GGUF 文件…", "Use a GGUF file I have…"))
@@ -266,6 +199,7 @@ class ModelManagerDialog(QDialog):
         for button in (
             self.resolve_button,
             self.download_button,
+            self.build_button,
             self.use_button,
             self.local_button,
             self.delete_button,
@@ -283,8 +217,12 @@ class ModelManagerDialog(QDialog):
         self.tree.clear()
         installed = {m.entry_id: m for m in self.registry.models() if m.entry_id}
         entries = self.catalog.poetry_models() + self.catalog.general_models()
+        unfinished = self.builds.unfinished()
+        building = {s.plan.entry_id: s for s in unfinished if s.plan.entry_id}
         for entry in entries:
             model = installed.get(entry.id)
+            state = building.get(entry.id)
+            status = self.builds.status(state) if state and not model else self._status_text(model)
             vram, ram = format_bytes(entry.vram_bytes), format_bytes(entry.ram_bytes)
             item = QTreeWidgetItem(
                 [
@@ -293,7 +231,7 @@ class ModelManagerDialog(QDialog):
                     format_bytes(entry.size_bytes),
                     tr(f"显存 {vram} / 内存 {ram}", f"VRAM {vram} / RAM {ram}"),
                     self._fit_text(entry),
-                    self._status_text(model),
+                    status,
                 ]
             )
             item.setData(0, ROLE_KEY, f"entry:{entry.id}")
@@ -317,6 +255,10 @@ class ModelManagerDialog(QDialog):
                 ]
             )
             item.setData(0, ROLE_KEY, f"model:{model.key}")
+            self.tree.addTopLevelItem(item)
+        for key, columns in self.builds.folder_rows(unfinished):  # builds from a folder
+            item = QTreeWidgetItem(columns)
+            item.setData(0, ROLE_KEY, key)
             self.tree.addTopLevelItem(item)
         for column in range(1, COLUMNS):
             self.tree.resizeColumnToContents(column)
@@ -397,6 +339,8 @@ class ModelManagerDialog(QDialog):
             return tr("文件缺失或已改变", "files missing or changed")
         if model.source == "local":
             return tr("本地文件", "local file")
+        if model.source == "built":
+            return tr("本机制作 ✓", "built here ✓")
         return tr("已下载 ✓", "downloaded ✓")
 
     def rows(self) -> list[tuple[str, list[str]]]:
@@ -441,6 +385,10 @@ class ModelManagerDialog(QDialog):
             return self.registry.for_entry(ident)
         return self.registry.get(ident)
 
+    def selected_build(self) -> BuildState | None:
+        """The unfinished build of the selected row (a catalog entry's or a folder's)."""
+        return self.builds.for_row(self.selected_key() or "")
+
     def _selection_changed(self) -> None:
         tr = self._tr
         entry = self.selected_entry()
@@ -457,6 +405,11 @@ class ModelManagerDialog(QDialog):
         rec = self.recommendation
         if rec is not None and self.registry.for_entry(rec.entry.id) is None:
             self.recommend_button.setEnabled(online)
+        build = self.selected_build()
+        self.build_button.setEnabled(  # a new build asks the hub for its plan; a saved one not
+            model is None and (build is not None or (self.builds.can_build(entry) and online))
+        )
+        self.build_button.setText(self.builds.button_text(build))
         self.use_button.setEnabled(model is not None and not self.registry.problems(model))
         self.delete_button.setEnabled(model is not None)
         parts: list[str] = []
@@ -474,6 +427,8 @@ class ModelManagerDialog(QDialog):
                 )
             if entry.id in self.found:
                 parts.append(self.found[entry.id].describe(tr.language))
+            if entry.build is not None and model is None:
+                parts.append(self.builds.estimate_text(entry))
         if model is not None:
             parts.append(tr(f"文件：{model.path}", f"File: {model.path}"))
             for problem in self.registry.problems(model):
@@ -504,6 +459,10 @@ class ModelManagerDialog(QDialog):
 
     def _on_failed(self, exc: BaseException) -> None:
         text = _error_text(exc, self._tr)
+        hint = self.builds.no_gguf_hint(exc, self.selected_entry())
+        if hint:
+            text += hint
+            self.build_button.setDefault(True)
         self._pending_download = None
         self.message.setText(text)
         if isinstance(exc, HubUnreachableError):
@@ -557,6 +516,12 @@ class ModelManagerDialog(QDialog):
     def _on_installed(self, model: object) -> None:
         self.refresh()
         self.models_changed.emit()
+
+    def build_selected(self) -> None:
+        """Show the plan of building the selected entry (or resume its unfinished build)."""
+        if self.builds.open(self.selected_build(), self.selected_entry()):  # asks the hub
+            self.message.setText(self._tr("正在向模型仓库查询原始权重…", "Asking the hub…"))
+            self.build_button.setEnabled(False)
 
     def use_selected(self) -> None:
         model = self.selected_model()
