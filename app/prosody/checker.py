@@ -27,6 +27,7 @@ from app.prosody.forms import (
     LineType,
     Scheme,
 )
+from app.prosody.frame import frame_lines
 from app.prosody.groups import RhymeGroup
 from app.prosody.linerules import (
     GPING,
@@ -39,7 +40,7 @@ from app.prosody.linerules import (
 from app.prosody.rhyme import RhymeSlot, rhyme_findings
 from app.prosody.scheme_vote import first_line_judge, is_ze_yun, vote_scheme
 from app.prosody.settings import CheckSettings
-from app.prosody.text import TextLine, split_lines
+from app.prosody.text import TextLine
 from app.prosody.tones import RU_BIT, UNCERTAIN_BIT, Level, Source
 
 if TYPE_CHECKING:
@@ -397,7 +398,7 @@ def _finding_order(f: Finding) -> tuple[int, int, int]:
 
 # ------------------------------------------------------------------ shape
 def _split(text: str) -> list[TextLine]:
-    lines = split_lines(text)
+    lines = list(frame_lines(text).verse)  # the verse only: no title, author or notes
     if len(lines) == 1 and len(lines[0].chars) in _RUN_SHAPES:
         run = lines[0]
         width = _RUN_SHAPES[len(run.chars)]

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from app.prosody.checker import Checker
 from app.prosody.forms import PING, ZE, Form
+from app.prosody.frame import frame_lines
 from app.prosody.settings import CheckSettings
 from app.prosody.suggest import Suggester
 from app.prosody.text import is_han, split_lines
@@ -42,7 +43,12 @@ def test_any_text_is_analysed(checker: Checker, text: str, form: Form | None,
                               options: CheckSettings) -> None:  # fmt: skip
     a = checker.analyze(text, form=form, settings=options)
     han = [i for i, ch in enumerate(text) if is_han(ch)]
-    assert [c.offset for c in a.chars] == han
+    frame = frame_lines(text)
+    verse = [o for tl in frame.verse for o in tl.offsets]
+    assert [c.offset for c in a.chars] == verse  # every verse character, in order
+    framed = {o for part in frame.parts for o in range(part.start, part.end)}
+    assert set(han) == set(verse) | (set(han) & framed)  # the rest is title, author, notes
+    assert not set(verse) & framed
     assert all(text[c.offset] == c.char for c in a.chars)
     for f in a.findings:
         assert f.message("zh") and f.message("en")

@@ -39,6 +39,7 @@ from app.ui.library import ops
 from app.ui.library.panel import LibraryPanel
 from app.ui.window.autosave import Autosaver, text_digest
 from app.ui.window.backups import BackupKeeper
+from app.ui.window.frame_offer import FrameOffer
 from app.ui.window.menus import build_menus
 from app.ui.window.meta_bar import PoemMetaBar
 from app.ui.window.startup import StartupRecovery, error_text
@@ -170,6 +171,7 @@ class MainWindow(QMainWindow):
         self.library_panel.new_requested.connect(self.new_document)
         self.trash = TrashFlow(self)
         self.backups = BackupKeeper(self)
+        self.frame_offer = FrameOffer(self)  # title/author/note lines → their fields
         self.library_panel.failed.connect(self.show_error)
         self._connect_actions()
 
