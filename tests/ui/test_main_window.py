@@ -193,6 +193,10 @@ def test_every_save_keeps_a_revision_and_restoring_one_is_undoable(
     qtbot.waitUntil(lambda: window.pane.text() == changed, timeout=10_000)
     assert call(window, ops.get, first.id).text == changed
     assert call(window, ops.revisions, first.id)[0].reason == "restore"
+    # the log has the restore and its undoing
+    assert events(window, "revision_restored")[-1]["poem_id"] == first.id
+    qtbot.waitUntil(lambda: bool(events(window, "revision_restore_undone")), timeout=10_000)
+    assert events(window, "revision_restore_undone")[-1]["poem_id"] == first.id
 
 
 def test_restoring_saves_unsaved_edits_first(qtbot: QtBot, tmp_path: Path, book: RhymeBook) -> None:
@@ -286,6 +290,25 @@ def test_several_drafts_the_newest_is_shown_the_others_listed(
     assert [a.text().split(" — ")[0] for a in menu.actions()] == ["春眠不觉晓"]
     menu.actions()[0].trigger()
     assert again.pane.text() == "春眠不觉晓"
+
+
+def test_deletes_emptying_the_trash_and_shown_errors_are_logged(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_window(qtbot, tmp_path, book)
+    window.pane.set_text(CHUNXIAO)
+    record = save_and_wait(qtbot, window)
+    with qtbot.waitSignal(window.library_panel.trashed, timeout=10_000):
+        window.trash.delete_current()
+    assert events(window, "poems_trashed")[-1]["poem_ids"] == [record.id]
+    window.library_panel.confirm = lambda _question: True  # the question's answer: yes
+    with qtbot.waitSignal(window.library_panel.trash_emptied, timeout=10_000):
+        window.library_panel.empty_trash()
+    qtbot.waitUntil(lambda: bool(events(window, "trash_emptied")), timeout=10_000)
+    assert events(window, "trash_emptied")[-1]["poems"] == 1
+    window.show_error(OSError(28, "No space left on device"))
+    shown = events(window, "error_shown")
+    assert shown and "No space left" in shown[-1]["error"]
 
 
 def test_deleting_the_open_poem_moves_it_to_the_trash_and_clears_the_editor(

@@ -30,7 +30,7 @@ from app.ui.library import ops
 from tests.support import assign_pdftools as pdf
 from tests.support.assign_class import BAIDI, CHU_SAI, frontier_assignment, make_class_folder
 from tests.support.editor_pane import char_format
-from tests.support.shell_window import call, save_and_wait, type_text
+from tests.support.shell_window import call, events, save_and_wait, type_text
 from tests.support.window_app import open_app_window
 
 pytestmark = pytest.mark.timeout(180)
@@ -163,6 +163,13 @@ def test_set_write_grade_and_print_an_assignment_from_the_menus(
     assert result is not None and pdf.page_count(result.path) == result.pages
     assert "李白" in pdf.text(result.path) and "王昌龄" in pdf.text(result.path)
     dialog.reject()
+    # every grading run and export is in the log
+    runs = events(window, "grading_finished")
+    assert [r["submissions"] for r in runs] == [len(expected), 2]
+    assert runs[0]["assignment_id"] == record.id and runs[0]["statuses"]["graded"] >= 1
+    assert len(events(window, "grading_started")) == 2
+    assert events(window, "gradebook_exported")[0]["rows"] == len(expected)
+    assert events(window, "report_pdf_exported")[0]["pages"] == result.pages
 
     # -- the assignment sheet
     sheet_path = tmp_path / "out" / "边塞七绝-作业纸"

@@ -322,6 +322,13 @@ def test_remote_server_chosen_in_the_settings_dialog(
         assert srv.headers[0].get("Authorization") == "Bearer sk-secret"
         poem = panel.result.poem()
         assert poem is not None and poem.lines[0] == "床前明月光"
+        # the run is in the log: what was asked, what came back (never the poet's words)
+        started = events(window, "generation_started")[-1]
+        assert started["form"] == "五绝" and started["candidates"] == 1
+        assert started["rhyme_group"] == group_id("下平七阳")
+        finished = events(window, "generation_finished")[-1]
+        assert finished["poems"] == 1 and finished["candidates"] == 1
+        assert finished["model"].startswith("qpm-1k-32b-r1@") and finished["failures"] == []
         type_text(window.pane.editor, "春眠不觉晓")  # the poet's own lines, not yet saved
         panel.result.insert_button.click()
         assert window.pane.text().startswith("床前明月光")

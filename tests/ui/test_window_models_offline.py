@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.prosody.rhymebook import RhymeBook
 from app.settings import HubSettings, Settings
+from tests.support.fake_hub import FakeHub
 from tests.support.shell_window import events
 from tests.support.window_app import open_app_window
 
@@ -49,3 +50,20 @@ def test_an_unreachable_hub_is_logged_and_the_mirror_is_one_click_away(
     assert manager.resolver.hub.url == "https://hf-mirror.example"
     assert manager.download_button.isEnabled() and not manager.offline_bar.isVisible()
     dialog.close()
+
+
+def test_a_lookup_that_fails_for_any_reason_is_logged(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+    with FakeHub() as hub:  # a hub that answers, but has none of the catalog's repositories
+        settings = replace(Settings(), hub=HubSettings(endpoint=hub.url))
+        window = open_app_window(qtbot, tmp_path, book, settings=settings)
+        manager = window.models_ui.open_manager()
+        manager.select_entry("qpm-1k-32b-r1-q4_k_m")
+        with qtbot.waitSignal(manager.failed, timeout=30_000):
+            manager.resolve_button.click()
+    logged = events(window, "model_resolve_failed")
+    assert logged and logged[-1]["entry"] == "qpm-1k-32b-r1-q4_k_m"
+    assert logged[-1]["error"] and logged[-1]["message"]
+    assert not events(window, "hub_unreachable")  # the hub answered: not an offline error

@@ -300,6 +300,7 @@ class AssignmentFeature(QObject):
             library=w.services.library,
             assignment_id=assignment_id,
             folders=w.services.folders,
+            log=w.log,
             parent=w.widget(),
         )
         self.grading = dialog

@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QEventLoop, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent
@@ -50,6 +50,9 @@ from app.prosody.checker import Checker
 from app.ui.folders import RecentFolders, ask_folder, ask_save_path
 from app.ui.i18n import Tr
 from app.ui.workers import GeneratorWorker
+
+if TYPE_CHECKING:
+    from app.ui.logging_setup import EventLog
 
 
 class LibraryAccess(Protocol):
@@ -163,10 +166,12 @@ class GradingDialog(QDialog):
         assignment_id: int | None = None,
         font_lookup: FontLookup = find_cjk_family,
         folders: RecentFolders | None = None,
+        log: EventLog | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._folders = folders
+        self._log = log  # grading runs and exports are logged (the window's event log)
         self.setObjectName("gradingDialog")
         self.setWindowTitle(tr(f"批改：{assignment.title}", f"Grade: {assignment.title}"))
         self._assignment = assignment
@@ -364,6 +369,7 @@ class GradingDialog(QDialog):
         self.progress.setRange(0, max(expected, 1))
         self.progress.setValue(0)
         self._say(self._tr("正在批改…", "Grading…"))
+        self._event("grading_started", submissions=expected)
         worker = GeneratorWorker(job, parent=self)
         worker.yielded_batch.connect(self._on_batch)
         worker.errored.connect(self._on_error)
@@ -380,7 +386,13 @@ class GradingDialog(QDialog):
         self.progress.setValue(len(self._reports))
 
     def _on_error(self, exc: BaseException) -> None:
+        if self._log is not None:
+            self._log.failure("grading_failed", exc, assignment_id=self._assignment_id)
         self._say(self._tr(f"批改出错：{exc}", f"Grading failed: {exc}"))
+
+    def _event(self, name: str, **fields: Any) -> None:
+        if self._log is not None:
+            self._log.event(name, assignment_id=self._assignment_id, **fields)
 
     def _on_finished(self) -> None:
         worker, self._worker = self._worker, None
@@ -389,6 +401,18 @@ class GradingDialog(QDialog):
             self._last_worker = worker
         self._show_summary()
         self._update_buttons()
+        reports = self._reports
+        graded = [r.grade for r in reports if r.grade is not None]
+        statuses: dict[str, int] = {}
+        for r in reports:
+            statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
+        self._event(
+            "grading_finished",
+            submissions=len(reports),
+            expected=self._expected,
+            statuses=statuses,
+            mean=round(sum(graded) / len(graded), 1) if graded else None,
+        )
         self.grading_finished.emit(list(self._reports))
 
     def cancel(self) -> None:
@@ -477,6 +501,7 @@ class GradingDialog(QDialog):
 
     def export_csv(self, path: Path) -> Path:
         out = write_gradebook(path, self._reports, self._lang)
+        self._event("gradebook_exported", rows=len(self._reports))
         self._say(self._tr(f"成绩表已导出：{out}", f"Gradebook written: {out}"))
         return out
 
@@ -520,10 +545,15 @@ class GradingDialog(QDialog):
             self._say(exc.message.text(self._lang))
             return None
         except OSError as exc:
+            if self._log is not None:
+                self._log.failure("report_pdf_failed", exc, assignment_id=self._assignment_id)
             self._say(self._tr(f"无法写入：{exc}", f"Cannot write: {exc}"))
             return None
         finally:
             QGuiApplication.restoreOverrideCursor()
+        results = result if isinstance(result, list) else [result]
+        self._event("report_pdf_exported", files=len(results),
+                    pages=sum(getattr(r, "pages", 0) for r in results))  # fmt: skip
         self._say(self._tr("PDF 已导出。", "PDF written."))
         return result
 

@@ -206,6 +206,7 @@ class ComposeFeature(QObject):
         engine = self.models.settings.engine
         panel.form.set_thinking(engine.thinking, engine.think_budget)
         panel.form.generate_requested.connect(self._remember_thinking)
+        panel.form.generate_requested.connect(self._log_started)
         panel.setObjectName("compose-panel")
         panel.insert_requested.connect(self.insert)
         panel.save_requested.connect(self.save)
@@ -303,7 +304,35 @@ class ComposeFeature(QObject):
         if panel is not None:
             self.models.save_thinking(*panel.form.thinking_choice())
 
+    def _log_started(self, request: object) -> None:
+        """A generation run begins: what was asked (never the poet's own words)."""
+        panel = self.panel
+        form = getattr(request, "form", None)
+        self.w.log.event(
+            "generation_started",
+            form=getattr(form, "value", str(form)),
+            rhyme_group=getattr(request, "rhyme_group", None),
+            candidates=getattr(request, "candidates", 1),
+            strict=bool(panel is not None and panel.form.strict_metre),
+            model=self.models.backend().model_id,
+        )
+
     def _run_finished(self) -> None:
+        panel = self.panel
+        if panel is not None and panel.runs:
+            runs = panel.runs
+            self.w.log.event(
+                "generation_finished",
+                model=runs[0].model_id,
+                candidates=len(runs),
+                poems=sum(1 for r in runs if r.poem() is not None),
+                tokens=[r.stats.completion_tokens if r.stats else r.n_tokens for r in runs],
+                finish=[
+                    r.stats.finish_reason if r.stats else ("failed" if r.failure else "")
+                    for r in runs
+                ],
+                failures=[type(r.failure).__name__ for r in runs if r.failure is not None],
+            )
         if self._pending_backend:
             self._apply_backend()
 

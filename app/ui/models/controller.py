@@ -338,6 +338,7 @@ class ModelController(QObject):
         dialog.model_chosen.connect(self._chosen_in_manager)
         dialog.models_changed.connect(self._models_changed)
         dialog.hub_unreachable.connect(self._hub_unreachable)
+        dialog.resolve_failed.connect(self._resolve_failed)
         dialog.mirror_requested.connect(self.open_mirror_settings)
         current = self.current()
         if current is not None and current.key and not dialog.select_key(f"model:{current.key}"):
@@ -349,6 +350,15 @@ class ModelController(QObject):
     def _select_entry(self, dialog: ModelManagerDialog, current: CurrentModel) -> bool:
         model = self.w.services.models.registry().get(current.key)
         return bool(model is not None and model.entry_id and dialog.select_entry(model.entry_id))
+
+    def _resolve_failed(self, entry: object, exc: object) -> None:
+        """Every failed hub lookup goes to the log: which entry, what kind of error, why."""
+        self.w.log.warn_event(
+            "model_resolve_failed",
+            entry=getattr(entry, "id", ""),
+            error=type(exc).__name__,
+            message=str(exc)[:500],
+        )
 
     def _hub_unreachable(self, exc: object) -> None:
         self.w.log.warn_event(

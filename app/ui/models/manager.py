@@ -80,6 +80,7 @@ class ModelManagerDialog(QDialog):
     resolved = Signal(object)
     failed = Signal(str)
     hub_unreachable = Signal(object)  # the HubUnreachableError (its detail is for the log)
+    resolve_failed = Signal(object, object)  # the catalog entry, the exception (for the log)
     mirror_requested = Signal()  # the poet wants to set a mirror (settings → 模型)
 
     def __init__(
@@ -445,7 +446,11 @@ class ModelManagerDialog(QDialog):
         self.message.setText(tr("正在查找…", "Looking on the hub…"))
         self.resolve_button.setEnabled(False)
         future = run_in_daemon_thread(self.resolver.resolve, entry, name="model-resolve")
-        self._relay.watch(future, lambda found: self._on_resolved(entry, found), self._on_failed)
+        self._relay.watch(
+            future,
+            lambda found: self._on_resolved(entry, found),
+            lambda exc: self._on_resolve_failed(entry, exc),
+        )
 
     def _on_resolved(self, entry: CatalogEntry, found: object) -> None:
         assert isinstance(found, ResolvedModel)
@@ -456,6 +461,10 @@ class ModelManagerDialog(QDialog):
         if self._pending_download == entry.id:
             self._pending_download = None
             self._open_download(entry, found)
+
+    def _on_resolve_failed(self, entry: CatalogEntry, exc: BaseException) -> None:
+        self.resolve_failed.emit(entry, exc)
+        self._on_failed(exc)
 
     def _on_failed(self, exc: BaseException) -> None:
         text = _error_text(exc, self._tr)

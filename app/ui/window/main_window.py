@@ -397,6 +397,8 @@ class MainWindow(QMainWindow):
         self.show_error(exc, prefix=self.tr_("草稿没能自动保存：", "The draft was not autosaved: "))
 
     def show_error(self, exc: BaseException, prefix: str = "") -> None:
+        """Tell the user in a notice; the log keeps the error with its traceback."""
+        self.log.failure("error_shown", exc)
         self.notices.show_notice(
             "error", prefix + error_text(exc, self.tr_.language), level="error"
         )

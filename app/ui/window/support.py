@@ -149,6 +149,7 @@ class WindowSupport:
 
     def _undone(self, record: PoemRecord, _undo_to: int | None) -> None:
         w = self.w
+        w.log.event("revision_restore_undone", poem_id=record.id)
         if w.doc.poem_id != record.id:
             return
         w._loading = True

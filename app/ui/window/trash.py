@@ -28,6 +28,7 @@ class TrashFlow:
         panel = window.library_panel
         panel.poem_deleted.connect(self._poem_deleted)
         panel.trashed.connect(self._poems_trashed)
+        panel.trash_emptied.connect(lambda n: window.log.event("trash_emptied", poems=n))
         panel.before_delete = self._before_delete
 
     def delete_current(self) -> None:
