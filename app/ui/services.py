@@ -223,15 +223,10 @@ def build_services(
 ) -> Services:
     """Build the services (the library starts opening only when ``library.start()`` is
     called; the model services are built on first use)."""
-    from app.storage.db import LibraryOptions
     from app.ui.library.client import LibraryClient
 
     book = book if book is not None else RhymeBook.load()
     checker = Checker(book, check_settings_from(settings.checker))
-    # Search in either script finds both: 長江 finds 长江 (and 长江 finds 長江).
-    library_options = dataclasses.replace(
-        library_options or LibraryOptions(), script_forms=book.script_forms
-    )
     built: list[Services] = []  # the model services read the settings current at the time
     models = ModelServices(
         paths,
@@ -250,7 +245,8 @@ def build_services(
             book=book,
             checker=checker,
             suggester=Suggester(book),
-            library=LibraryClient(paths, library_options),
+            # a search in either script finds both: 長江 finds 长江, 汉阳 finds 漢陽
+            library=LibraryClient(paths, library_options, script_forms=book.script_forms),
             models=models,
             default_data_dir=default_data_dir,
             folders=RecentFolders(paths.config / RECENT_FOLDERS_FILE),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -61,11 +62,15 @@ class LibraryClient(QObject):
         paths: AppPaths,
         options: LibraryOptions | None = None,
         *,
+        script_forms: Callable[[str], str] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._paths = paths
         self._options = options
+        # searches in either script (LibraryOptions.script_forms), set where the library
+        # opens: the storage layer (SQLAlchemy) is never imported on the GUI thread
+        self._script_forms = script_forms
         self._lock = threading.Lock()
         self._worker: LibraryWorker | None = None
         self._failure: BaseException | None = None
@@ -86,9 +91,13 @@ class LibraryClient(QObject):
 
     def _open(self) -> None:
         try:
+            from app.storage.db import LibraryOptions
             from app.storage.worker import LibraryWorker
 
-            worker = LibraryWorker(self._paths, self._options)
+            options = self._options
+            if self._script_forms is not None and (options is None or options.script_forms is None):
+                options = replace(options or LibraryOptions(), script_forms=self._script_forms)
+            worker = LibraryWorker(self._paths, options)
         except BaseException as exc:  # an import error is a failure to open, too
             self._fail(exc)
             return
