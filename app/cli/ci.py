@@ -21,7 +21,7 @@ from app.prosody.ci.checker import CiSettings
 from app.prosody.findings import Severity
 from app.prosody.forms import EITHER, PING, ZE
 from app.prosody.rhymebook import RhymeBook
-from app.prosody.rhymebook.cilin import CilinBook, bu_name
+from app.prosody.rhymebook.cilin import CilinBook
 
 
 def add_parsers(sub: Any) -> None:
@@ -136,7 +136,7 @@ def to_json(a: CiAnalysis) -> dict[str, Any]:
             {
                 "group": g.letter,
                 "bu": g.bu,
-                "bu_name": bu_name(g.bu) if g.bu else None,
+                "bu_name": g.bu_name or None,
                 "kinds": g.kinds,
             }
             for g in a.groups

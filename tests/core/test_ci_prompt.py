@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.compose.ci_prompt import CiRequest, build_ci_user_prompt, ci_messages, template_lines
+from app.compose.ci.prompt import CiRequest, build_ci_user_prompt, ci_messages, template_lines
 from app.compose.prompt import REASONING_SYSTEM_PROMPT, PromptStyle
 from app.prosody.ci import CipuTable
 from app.prosody.rhymebook.cilin import CilinBook

@@ -33,6 +33,8 @@ import numpy.typing as npt
 
 from app.compose.constraint.automaton import MetreAutomaton
 from app.compose.constraint.chars import CharPolicy, CharTable, book_universe
+from app.compose.constraint.ci.rules import CiRhymeTable
+from app.compose.constraint.ci.spec import CiSpec, is_ci_spec
 from app.compose.constraint.masks import Ids, MaskTable
 from app.compose.constraint.poem import PoemRules, PoemState
 from app.compose.constraint.spec import (
@@ -43,10 +45,13 @@ from app.compose.constraint.spec import (
 )
 from app.compose.constraint.steps import MaskSteps
 from app.compose.vocab.index import VocabIndex
+from app.prosody.ci.books import CiBookKind, ci_book
 
 if TYPE_CHECKING:
     from app.engine.requests import Sampling
+    from app.prosody.books.shelf import Shelf
     from app.prosody.rhymebook import RhymeBook
+    from app.prosody.rhymebook.cilin import CilinBook
 
 __all__ = [
     "ConstraintError",
@@ -310,6 +315,11 @@ class ConstraintFactory:
         self.last: TokenConstraint | None = None  # the latest request's (for tools and tests)
         self._tables: dict[CharPolicy, MaskTable] = {}
         self._automata: dict[tuple[object, ...], MetreAutomaton] = {}
+        # 词: each 体's automaton and usable 部 per request settings; rhyme tables per book
+        self.ci_plans: dict[tuple[object, ...], Any] = {}
+        self._ci_tables: dict[tuple[object, ...], CiRhymeTable] = {}
+        self._cilin: CilinBook | None = None
+        self._shelf: Shelf | None = None
 
     def table(self, policy: CharPolicy) -> MaskTable:
         got = self._tables.get(policy)
@@ -327,11 +337,36 @@ class ConstraintFactory:
             self._tables[policy] = got
         return got
 
+    def ci_rhymes(self, kind: CiBookKind, policy: CharPolicy, chars: CharTable) -> CiRhymeTable:
+        """The 部 of every character of ``chars`` in the 词 rhyme book ``kind`` (built once
+        per book and character policy)."""
+        key = (kind, policy)
+        got = self._ci_tables.get(key)
+        if got is None:
+            if self._shelf is None:
+                from app.prosody.books.shelf import Shelf
+
+                self._shelf = Shelf(self.book)
+            if kind is CiBookKind.CILIN and self._cilin is None:
+                from app.prosody.rhymebook.cilin import CilinBook
+
+                self._cilin = CilinBook.load()
+            book = ci_book(kind, self._shelf, self._cilin)
+            got = self._ci_tables[key] = CiRhymeTable(chars, book.rhymes)
+        return got
+
     def build(
-        self, spec: dict[str, Any] | ConstraintSpec, *, max_tokens: int | None = None
+        self, spec: dict[str, Any] | ConstraintSpec | CiSpec, *, max_tokens: int | None = None
     ) -> TokenConstraint:
-        """A fresh constraint for one request; :class:`ConstraintError` if it cannot be met
-        (also when ``max_tokens`` cannot hold a whole poem)."""
+        """A fresh constraint for one request (a 诗, or a 词 for a spec of kind ``ci``);
+        :class:`ConstraintError` if it cannot be met (also when ``max_tokens`` cannot hold
+        a whole poem)."""
+        if is_ci_spec(spec):
+            from app.compose.constraint.ci.decoder import build_ci
+
+            assert not isinstance(spec, ConstraintSpec)
+            return build_ci(self, CiSpec.from_dict(spec), max_tokens=max_tokens)
+        assert not isinstance(spec, CiSpec)
         parsed = ConstraintSpec.from_dict(spec)
         table = self.table(parsed.policy)
         key = (parsed.form, parsed.metre, parsed.group.id, parsed.policy)
@@ -352,7 +387,7 @@ class ConstraintFactory:
         return constraint
 
     def token_source(
-        self, spec: dict[str, Any] | ConstraintSpec, sampling: Sampling
+        self, spec: dict[str, Any] | ConstraintSpec | CiSpec, sampling: Sampling
     ) -> ConstrainedSource:
         """The engine's hook: ``tokens -> Iterator[int]`` generating under ``spec``
         (checked now, so an impossible request fails before the prompt is processed)."""
@@ -398,11 +433,15 @@ class ConstrainedSource:
         )
 
 
-def default_cache_dir(spec: dict[str, Any] | ConstraintSpec | None = None) -> Path:
+def default_cache_dir(spec: dict[str, Any] | ConstraintSpec | CiSpec | None = None) -> Path:
     """Where vocabulary indexes live: the spec's ``cache_dir``, else the app's cache
     folder (``$SHIJIAN_BASEDIR`` honoured) / ``constraint``."""
     if spec is not None:
-        parsed = ConstraintSpec.from_dict(spec)
+        parsed: ConstraintSpec | CiSpec = (
+            CiSpec.from_dict(spec)  # type: ignore[arg-type]
+            if is_ci_spec(spec)
+            else ConstraintSpec.from_dict(spec)  # type: ignore[arg-type]
+        )
         if parsed.cache_dir:
             return Path(parsed.cache_dir)
     from app.paths import resolve_paths

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +29,7 @@ import numpy.typing as npt
 from app.compose.constraint.automaton import MetreAutomaton, MetreState, ToneClass
 from app.compose.constraint.chars import EXCLUDED, CharTable
 from app.compose.constraint.pieces import Continuations
-from app.compose.constraint.poem import CharBytes, PoemRules, PoemState
+from app.compose.constraint.poem import CharBytes, PoemRules, PoemState, RhymeSet
 from app.compose.vocab.index import VocabIndex
 
 __all__ = ["Ids", "MaskTable", "Move", "SigGroup", "SigMove", "keep_only"]
@@ -39,8 +40,9 @@ _POS_INF = np.float32(np.inf)
 Ids = npt.NDArray[np.intp]  # token ids: numpy's own index type, the fastest to index with
 _EMPTY: Ids = np.zeros(0, dtype=np.intp)
 _MAX_CACHED = 4096
-# where a token leads from a position (rhyme characters it takes), None: it does not fit
-Move = tuple[MetreState, bytes, frozenset[str]] | None
+# where a token leads from a position (rhyme characters it takes, in order), None: it does
+# not fit
+Move = tuple[MetreState, bytes, tuple[str, ...]] | None
 # where a signature leads from a position, and which of its units take a rhyme character
 SigMove = tuple[MetreState, tuple[int, ...]] | None
 
@@ -84,6 +86,8 @@ class _CondSet:
     by_char: dict[int, Ids]  # char id → tokens whose rhyme character it is
     leads: frozenset[int]  # the group's lead pieces among ``extra``
     lead_bits: int  # tone classes of the group characters those leads begin
+    group: Hashable  # the key of the rhyme set it was built for
+    member: npt.NDArray[np.bool_]  # that set's characters (a used one of another set frees none)
 
 
 class MaskTable:
@@ -143,12 +147,12 @@ class MaskTable:
             self.lead_by_class.append(np.asarray(sorted(ids), dtype=np.intp))
         self.pieces_of_chars = Continuations(self.chars, vocab)
         self._lead_union: dict[int, Ids] = {}
-        self._lead_counts: dict[tuple[int, int], Counter[int]] = {}
-        self._lead_arrays: dict[tuple[int, int], Ids] = {}
+        self._lead_counts: dict[tuple[Hashable, int], Counter[int]] = {}
+        self._lead_arrays: dict[tuple[Hashable, int], Ids] = {}
         self._plans: dict[tuple[object, ...], dict[MetreState, _Plan]] = {}
         self._cond: dict[tuple[object, ...], dict[MetreState, _CondSet]] = {}
         self._bases: dict[bytes, Ids] = {}
-        self._moves: dict[tuple[object, ...], dict[tuple[MetreState, bytes, int], Move]] = {}
+        self._moves: dict[tuple[object, ...], dict[tuple[object, ...], Move]] = {}
         self._sig_moves: dict[
             tuple[object, ...], dict[tuple[MetreState, tuple[int, ...]], SigMove]
         ] = {}
@@ -273,24 +277,28 @@ class MaskTable:
         got = self.extra(rules, state, plan)
         return (plan.base, got) if len(got) else (plan.base,)
 
-    def conds_for(self, rules: PoemRules) -> dict[MetreState, _CondSet]:
-        """The rhyme-dependent sets of one automaton and group, by state."""
-        key = (rules.automaton.key, rules.group_id)
+    def conds_for(self, rules: PoemRules, rhyme: RhymeSet) -> dict[MetreState, _CondSet]:
+        """The rhyme-dependent sets of one automaton and rhyme set, by state."""
+        key = (rules.automaton.key, rhyme.key)
         got = self._cond.get(key)
         if got is None:
             got = self._cond[key] = {}
         return got
 
-    def cond_set(self, rules: PoemRules, metre: MetreState, plan: _Plan) -> _CondSet:
-        """The :class:`_CondSet` of a conditional plan and the rules' group."""
-        conds = self.conds_for(rules)
+    def cond_set(
+        self, rules: PoemRules, metre: MetreState, plan: _Plan, rhyme: RhymeSet
+    ) -> _CondSet:
+        """The :class:`_CondSet` of a conditional plan and a rhyme set."""
+        conds = self.conds_for(rules, rhyme)
         got = conds.get(metre)
         if got is None:
-            got = conds[metre] = self._build_cond(rules, metre, plan)
+            got = conds[metre] = self._build_cond(rules, metre, plan, rhyme)
         return got
 
-    def _build_cond(self, rules: PoemRules, metre: MetreState, plan: _Plan) -> _CondSet:
-        member = rules.member
+    def _build_cond(
+        self, rules: PoemRules, metre: MetreState, plan: _Plan, rhyme: RhymeSet
+    ) -> _CondSet:
+        member = rhyme.member
         ids = np.concatenate([t[member[c]] for _k, t, c in plan.by_offset] or [_EMPTY])
         cids = np.concatenate(
             [c[member[c]] for _k, _t, c in plan.by_offset] or [np.zeros(0, dtype=np.int32)]
@@ -300,7 +308,7 @@ class MaskTable:
             by_char[cid].append(tid)
         leads = _EMPTY
         if plan.rhyme_leads:
-            every_lead = self._rhyme_leads(rules, PoemState(metre), plan.rhyme_leads)
+            every_lead = self._rhyme_leads(rhyme, frozenset(), plan.rhyme_leads)
             plain = self._leads(rules.automaton.slot(metre).plain)
             leads = every_lead[~np.isin(every_lead, plain)]
         extra = np.sort(np.concatenate([ids.astype(np.intp), leads])).astype(np.intp)
@@ -311,9 +319,11 @@ class MaskTable:
             {cid: np.asarray(t, dtype=np.intp) for cid, t in by_char.items()},
             frozenset(leads.tolist()),
             plan.rhyme_leads,
+            rhyme.key,
+            rhyme.member,
         )
 
-    def removed(self, rules: PoemRules, cond: _CondSet, used: frozenset[str]) -> Ids:
+    def removed(self, cond: _CondSet, used: frozenset[str]) -> Ids:
         """The tokens of ``cond.extra`` the used rhyme characters take away."""
         index = self.chars.table.index
         parts: list[Ids] = []
@@ -325,10 +335,10 @@ class MaskTable:
             got = cond.by_char.get(cid)
             if got is not None:
                 parts.append(got)
-            if cond.leads and cond.lead_bits >> self.chars.classes[cid] & 1:
+            if cond.leads and cond.member[cid] and cond.lead_bits >> self.chars.classes[cid] & 1:
                 gone.update(self._char_leads(cid) & cond.leads)
         if gone:
-            counts = self._lead_counts[rules.group_id, cond.lead_bits]
+            counts = self._lead_counts[cond.group, cond.lead_bits]
             dropped = [tid for tid, n in gone.items() if counts[tid] <= n]
             if dropped:
                 parts.append(np.asarray(dropped, dtype=np.intp))
@@ -338,14 +348,15 @@ class MaskTable:
 
     def extra(self, rules: PoemRules, state: PoemState, plan: _Plan) -> Ids:
         """The rhyme-dependent part of a conditional plan, given the used characters."""
-        cond = self.cond_set(rules, state.metre, plan)
+        rhyme = rules.rhyme_set(state)
+        cond = self.cond_set(rules, state.metre, plan, rhyme)
         extra = cond.extra
         if state.used:
-            gone = self.removed(rules, cond, state.used)
+            gone = self.removed(cond, state.used)
             if len(gone):
                 extra = extra[~np.isin(extra, gone)]
-        if plan.multi:
-            extra = np.concatenate([extra, self._multi(rules, state, plan)]).astype(np.intp)
+        if plan.multi and not rules.one_rhyme_per_token:
+            extra = np.concatenate([extra, self._multi(rhyme, state, plan)]).astype(np.intp)
         return extra
 
     def allowed(self, rules: PoemRules, state: PoemState) -> Ids:
@@ -423,18 +434,19 @@ class MaskTable:
             metre = got[0]
         return metre, tuple(rhymes)
 
-    def moves_for(self, rules: PoemRules) -> dict[tuple[MetreState, bytes, int], Move]:
-        """The table of moves of one automaton and rhyme group."""
+    def moves_for(self, rules: PoemRules) -> dict[tuple[object, ...], Move]:
+        """The table of moves of one automaton and rhyme group (rules whose rhyme set
+        varies key each move by the set as well)."""
         key = (rules.automaton.key, rules.group_id)
         got = self._moves.get(key)
         if got is None:
             got = self._moves[key] = {}
         return got
 
-    def _multi(self, rules: PoemRules, state: PoemState, plan: _Plan) -> Ids:
+    def _multi(self, rhyme: RhymeSet, state: PoemState, plan: _Plan) -> Ids:
         """Tokens with two rhyme positions (a whole line and more): both unused, different."""
         parts: list[Ids] = []
-        available = rules.member.copy()
+        available = rhyme.member.copy()
         index = self.chars.table.index
         for ch in state.used:
             cid = index.get(ch)
@@ -451,14 +463,14 @@ class MaskTable:
                 parts.append(group.ids[ok])
         return np.concatenate(parts).astype(np.intp) if parts else _EMPTY
 
-    def _rhyme_leads(self, rules: PoemRules, state: PoemState, bits: int) -> Ids:
+    def _rhyme_leads(self, rhyme: RhymeSet, used: frozenset[str], bits: int) -> Ids:
         """Lead pieces of the group's characters of classes ``bits`` not used yet."""
-        key = (rules.group_id, bits)
+        key = (rhyme.key, bits)
         counts = self._lead_counts.get(key)
         classes = self.chars.classes
         if counts is None:  # lead token → how many of the group's characters it starts
             counts = Counter()
-            for cid in rules.rhyme_ids:
+            for cid in rhyme.ids:
                 if bits >> classes[cid] & 1:
                     counts.update(self._char_leads(cid))
             self._lead_counts[key] = counts
@@ -467,9 +479,9 @@ class MaskTable:
             every = self._lead_arrays[key] = np.asarray(sorted(counts), dtype=np.intp)
         gone: Counter[int] = Counter()
         index = self.chars.table.index
-        for ch in state.used:
+        for ch in used:
             used_id = index.get(ch)
-            if used_id is not None and rules.member[used_id] and bits >> classes[used_id] & 1:
+            if used_id is not None and rhyme.member[used_id] and bits >> classes[used_id] & 1:
                 gone.update(self._char_leads(used_id))
         dropped = [tid for tid, n in gone.items() if counts[tid] <= n]
         return every[~np.isin(every, dropped)] if dropped else every

@@ -13,6 +13,7 @@ other character of the group still needs).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Hashable
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +38,7 @@ class Continuations:
         )
         self._conts_of: dict[int, dict[bytes, set[int]]] = {}
         self._union: dict[tuple[bytes, int], Ids] = {}
-        self._rhyme: dict[tuple[int, int], defaultdict[bytes, Counter[int]]] = {}
+        self._rhyme: dict[tuple[Hashable, int], defaultdict[bytes, Counter[int]]] = {}
         # (pending bytes, tone class) → continuation pieces toward a character of that class
         self._index: dict[tuple[bytes, int], set[int]] = defaultdict(set)
         for cid, cls in enumerate(chars.classes):
@@ -59,12 +60,13 @@ class Continuations:
             plain = self._union[key] = np.asarray(sorted(found), dtype=np.intp)
         if not slot.rhyme:
             return plain
-        gkey = (rules.group_id, slot.rhyme)
+        rhyme = rules.rhyme_set(state)
+        gkey = (rhyme.key, slot.rhyme)
         by_pending = self._rhyme.get(gkey)
         if by_pending is None:  # pending bytes → continuation → how many group chars it serves
             by_pending = defaultdict(Counter)
             classes = self.chars.classes
-            for cid in rules.rhyme_ids:
+            for cid in rhyme.ids:
                 if slot.rhyme >> classes[cid] & 1:
                     for prefix, conts in self.of_char(cid).items():
                         by_pending[prefix].update(conts)
@@ -76,7 +78,7 @@ class Continuations:
         index = self.chars.table.index
         for ch in state.used:
             used_id = index.get(ch)
-            if used_id is not None and rules.member[used_id]:
+            if used_id is not None and rhyme.member[used_id]:
                 gone.update(self.of_char(used_id).get(pending, ()))
         more = [tid for tid, n in counts.items() if n > gone[tid]]
         return np.union1d(plain, np.asarray(more, dtype=np.intp)).astype(np.intp)

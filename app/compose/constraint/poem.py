@@ -16,23 +16,40 @@ never reaches a dead end half-way through a character.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-from typing import NamedTuple
+from collections.abc import Collection, Hashable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from app.compose.constraint.automaton import MetreAutomaton, MetreState, ToneClass
+from app.compose.constraint.automaton import ToneClass
 from app.compose.constraint.chars import EXCLUDED, CharTable
 from app.compose.vocab.index import utf8_len
 
-__all__ = ["CharBytes", "PoemRules", "PoemState"]
+__all__ = ["CharBytes", "PoemRules", "PoemState", "RhymeSet"]
 
 
 class PoemState(NamedTuple):
-    metre: MetreState
+    metre: Any  # the automaton's state (MetreState for 诗, CiState for 词)
     used: frozenset[str] = frozenset()  # rhyme characters already used
     pending: bytes = b""  # the first bytes of a character not yet complete
+    rhymes: tuple[str, ...] = ()  # the rhyme characters in order (when the rules track them)
+
+
+class RhymeSet:
+    """The characters that may take the next rhyme position: a rhyme group's members.
+
+    ``key`` identifies the set (masks and tables built for it are kept under it); a 诗
+    has one set for the whole poem, a 词 one per rhyme group and 部 still possible."""
+
+    __slots__ = ("ids", "key", "member", "member_list")
+
+    def __init__(self, key: Hashable, member: npt.NDArray[np.bool_]) -> None:
+        self.key = key
+        self.member = member
+        self.ids: tuple[int, ...] = tuple(int(i) for i in np.flatnonzero(member))
+        # a plain list: the per-token walk reads single items, which numpy arrays do slowly
+        self.member_list: list[bool] = member.tolist()
 
 
 def segmentable(rest: bytes, pieces: Collection[bytes]) -> bool:
@@ -79,17 +96,30 @@ class CharBytes:
 
 
 class PoemRules:
-    """Strict metre for one request: form and settings (the automaton), rhyme group."""
+    """Strict metre for one request: form and settings (the automaton), rhyme group.
 
-    def __init__(self, automaton: MetreAutomaton, chars: CharBytes, group_id: int) -> None:
+    The rhyme characters allowed next are :meth:`rhyme_set` of the state: one group for a
+    诗 (``varies`` False: every state has the same set); rules whose set depends on the
+    rhymes written so far (a 词's groups and 部) override it, set ``varies`` and
+    ``one_rhyme_per_token`` (a token may then fill at most one rhyme position, whose set
+    is known before the token)."""
+
+    varies = False
+    one_rhyme_per_token = False
+
+    def __init__(self, automaton: Any, chars: CharBytes, group_id: int) -> None:
         self.automaton = automaton
         self.chars = chars
         self.group_id = group_id
-        self.member: npt.NDArray[np.bool_] = chars.table.rhymes_in(group_id)
-        self.rhyme_ids: tuple[int, ...] = tuple(int(i) for i in np.flatnonzero(self.member))
+        self.fixed = RhymeSet(group_id, chars.table.rhymes_in(group_id))
+        self.member: npt.NDArray[np.bool_] = self.fixed.member
+        self.rhyme_ids: tuple[int, ...] = self.fixed.ids
         # plain lists: the per-token walk reads single items, which numpy arrays do slowly
         self._classes: list[int] = chars.classes
-        self._member: list[bool] = self.member.tolist()
+
+    def rhyme_set(self, state: PoemState) -> RhymeSet:
+        """The characters the next rhyme position may take (before removing used ones)."""
+        return self.fixed
 
     # ------------------------------------------------------------------ states
     def start(self) -> PoemState:
@@ -107,22 +137,23 @@ class PoemRules:
         cls = self._classes[cid]
         if cls == EXCLUDED:
             return None
-        rhyme_ok = self._member[cid] and ch not in state.used
+        rhyme_ok = self.rhyme_set(state).member_list[cid] and ch not in state.used
         got = self.automaton.step(state.metre, cls, rhyme_ok)
         if got is None:
             return None
         metre, as_rhyme = got
-        used = state.used | {ch} if as_rhyme else state.used
-        return PoemState(metre, used)
+        if not as_rhyme:
+            return PoemState(metre, state.used, b"", state.rhymes)
+        return PoemState(metre, state.used | {ch}, b"", (*state.rhymes, ch))
 
     def add_break(self, state: PoemState) -> PoemState | None:
         metre = self.automaton.newline(state.metre)
-        return None if metre is None else PoemState(metre, state.used)
+        return None if metre is None else PoemState(metre, state.used, b"", state.rhymes)
 
     def rhyme_available(self, state: PoemState) -> Iterator[int]:
         """Char ids of the group's characters not used yet."""
         table = self.chars.table
-        for cid in self.rhyme_ids:
+        for cid in self.rhyme_set(state).ids:
             if table.chars[cid] not in state.used:
                 yield cid
 
@@ -155,14 +186,16 @@ class PoemRules:
             need = utf8_len(full[0])
             if len(full) > need:
                 return None
-            base = PoemState(state.metre, state.used)
+            base = PoemState(state.metre, state.used, b"", state.rhymes)
             if len(full) == need:
                 try:
                     ch = full.decode("utf-8")
                 except UnicodeDecodeError:
                     return None
                 return self.add_char(base, ch)
-            return PoemState(state.metre, state.used, full) if self.prefix_ok(base, full) else None
+            if not self.prefix_ok(base, full):
+                return None
+            return PoemState(state.metre, state.used, full, state.rhymes)
         try:
             text = piece.decode("utf-8")
         except UnicodeDecodeError:
@@ -171,11 +204,13 @@ class PoemRules:
                 return None  # not a lone lead piece: a mixed token is never allowed
             if not self.prefix_ok(state, piece):
                 return None
-            return PoemState(state.metre, state.used, piece)
+            return PoemState(state.metre, state.used, piece, state.rhymes)
         got: PoemState | None = state
         for ch in text:
             assert got is not None
             got = self.add_break(got) if ch == "\n" else self.add_char(got, ch)
             if got is None:
                 return None
+        if got is not None and self.one_rhyme_per_token and len(got.rhymes) > len(state.rhymes) + 1:
+            return None  # the second rhyme's set depends on the first: one token, one rhyme
         return got

@@ -31,14 +31,15 @@ _MAX_SEEN = 100_000
 class MaskSteps:
     """The masks for one automaton and rhyme group (one request, or several alike)."""
 
-    __slots__ = ("conds", "moves", "plans", "rules", "sig_moves", "table")
+    __slots__ = ("conds", "moves", "plans", "rules", "sig_moves", "table", "varies")
 
     def __init__(self, table: MaskTable, rules: PoemRules) -> None:
         self.table = table
         self.rules = rules
+        self.varies = rules.varies  # the rhyme set depends on the state (a 词's groups)
         self.plans = table.plans_for(rules.automaton)
         self.moves = table.moves_for(rules)
-        self.conds = table.conds_for(rules)
+        self.conds = table.conds_for(rules, rules.rhyme_set(rules.start()))
         self.sig_moves = table.sig_moves_for(rules.automaton)
 
     def mask(self, state: PoemState, logits: npt.NDArray[np.float32]) -> None:
@@ -59,9 +60,15 @@ class MaskSteps:
         if plan.multi:  # a token with two rhyme positions (none in real vocabularies)
             keep_only(logits, table.allowed_parts(self.rules, state))
             return
-        cond = self.conds.get(state.metre)
-        if cond is None:
-            cond = table.cond_set(self.rules, state.metre, plan)
+        if self.varies:
+            cond = table.cond_set(self.rules, state.metre, plan, self.rules.rhyme_set(state))
+        else:
+            got = self.conds.get(state.metre)
+            cond = (
+                got
+                if got is not None
+                else table.cond_set(self.rules, state.metre, plan, self.rules.fixed)
+            )
         cap = table.rhyme_caps.get(cond.key)
         if cap is None and cond.key in table.seen:  # asked for before: worth a cap
             every = np.concatenate([cond.base, cond.extra])
@@ -69,7 +76,7 @@ class MaskSteps:
         if cap is not None:
             np.minimum(logits, cap, out=logits)
             if state.used:
-                gone = table.removed(self.rules, cond, state.used)
+                gone = table.removed(cond, state.used)
                 if len(gone):
                     logits[gone] = _NEG_INF
             return
@@ -107,12 +114,21 @@ class MaskSteps:
                 return None
             metre, at = cast(tuple[MetreState, tuple[int, ...]], smove)
             if not at:
-                return PoemState(metre, state.used)
-            rhymed = frozenset(text[k] for k in at)
+                return PoemState(metre, state.used, b"", state.rhymes)
+            ordered = tuple(text[k] for k in at)
+            rhymed = frozenset(ordered)
             if len(rhymed) < len(at) or rhymed & state.used:
                 return None  # only a token outside the mask gets here
-            return PoemState(metre, state.used | rhymed)
-        key = (state.metre, state.pending, token)
+            return PoemState(metre, state.used | rhymed, b"", state.rhymes + ordered)
+        if self.varies:  # where a token leads depends on the rhyme set it meets
+            key: tuple[object, ...] = (
+                state.metre,
+                state.pending,
+                token,
+                self.rules.rhyme_set(state).key,
+            )
+        else:
+            key = (state.metre, state.pending, token)
         got = self.moves.get(key, _UNSEEN)
         if got is not _UNSEEN:
             move = cast(Move, got)
@@ -121,17 +137,24 @@ class MaskSteps:
             nxt = (
                 None
                 if piece is None
-                else self.rules.walk(PoemState(state.metre, frozenset(), state.pending), piece)
+                else self.rules.walk(
+                    PoemState(state.metre, frozenset(), state.pending, state.rhymes), piece
+                )
             )
-            move = (nxt.metre, nxt.pending, nxt.used) if nxt is not None else None
+            move = (
+                (nxt.metre, nxt.pending, nxt.rhymes[len(state.rhymes) :])
+                if nxt is not None
+                else None
+            )
             if len(self.moves) >= _MAX_MOVES:
                 self.moves.clear()
             self.moves[key] = move
         if move is None:
             return None
-        metre, pending, rhymed = move
-        if not rhymed:
-            return PoemState(metre, state.used, pending)
+        metre, pending, new = move
+        if not new:
+            return PoemState(metre, state.used, pending, state.rhymes)
+        rhymed = frozenset(new)
         if rhymed & state.used:
             return None  # only a token outside the mask gets here
-        return PoemState(metre, state.used | rhymed, pending)
+        return PoemState(metre, state.used | rhymed, pending, state.rhymes + new)

@@ -37,6 +37,7 @@ class RhymeGroupResult:
     bu: int | None  # the 部 of the 词林正韵 most of its rhymes share
     kinds: str  # the tones its positions need: 平, 仄 or 平仄 (叶)
     slots: tuple[tuple[int, int], ...]  # (line, pos) of its rhyme positions in the text
+    bu_name: str = ""  # the 部 as its book names it (第七部, 下平七阳, 通韵十三昂)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,7 @@ class CiAnalysis(PoemAnalysis):
         parts = [self.choice.form.label_zh]
         for g in self.groups:
             if g.bu is not None:
-                from app.prosody.rhymebook.cilin import bu_name
-
-                parts.append(f"{g.letter}韵押{bu_name(g.bu)}{_kind_zh(g.kinds)}")
+                parts.append(f"{g.letter}韵押{g.bu_name}{_kind_zh(g.kinds)}")
         n_err = len(self.errors)
         parts.append(f"{n_err}处错误" if n_err else "合谱")
         return "，".join(parts)
@@ -77,7 +76,7 @@ class CiAnalysis(PoemAnalysis):
         parts = [self.choice.form.label_en]
         for g in self.groups:
             if g.bu is not None:
-                parts.append(f"rhyme {g.letter} in 部 {g.bu}")
+                parts.append(f"rhyme {g.letter} in {g.bu_name}")
         n_err = len(self.errors)
         parts.append(f"{n_err} error(s)" if n_err else "keeps the pattern")
         return ", ".join(parts)

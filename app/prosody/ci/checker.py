@@ -17,6 +17,7 @@ from app.prosody.analysis import CharResult, LineResult, RhymeMark
 from app.prosody.chars import CharInfo
 from app.prosody.ci.align import Pair, char_map, fits
 from app.prosody.ci.analysis import CiAnalysis, FormChoice
+from app.prosody.ci.books import CiBook, CiBookKind, CilinRhymes, CiRhymes
 from app.prosody.ci.choose import choose_form
 from app.prosody.ci.messages import (
     die_finding,
@@ -31,12 +32,13 @@ from app.prosody.ci.table import CiForm, CipuTable, Tune
 from app.prosody.findings import Finding, Rule, Severity
 from app.prosody.forms import EITHER, PING, UNKNOWN, ZE
 from app.prosody.linerules import GPING, GZE
+from app.prosody.rhymebook.cilin import CilinBook
 from app.prosody.text import TextLine, split_lines
 from app.prosody.tones import UNCERTAIN_BIT, Level, Source
 
 if TYPE_CHECKING:
-    from app.prosody.rhymebook import RhymeBook
-    from app.prosody.rhymebook.cilin import CilinBook, ToneClass
+    from app.prosody.books.protocol import Book
+    from app.prosody.rhymebook.cilin import ToneClass
 
 _CODE_OF_MASK = (UNKNOWN, PING, ZE, EITHER)
 _LEVEL_OF_MARK = {"平": Level.PING, "仄": Level.ZE, "中": Level.FREE, "？": Level.FREE}
@@ -50,17 +52,34 @@ class CiSettings:
 
 
 class CiChecker:
-    """The 词 checker as a service: the rhyme books, the 词谱 and per-character caches."""
+    """The 词 checker as a service: the rhyme books, the 词谱 and per-character caches.
 
-    __slots__ = ("_codes", "_infos", "_memo", "book", "cilin", "table")
+    ``book`` gives the tones; ``rhymes`` judges the rhymes (a :class:`CilinBook` is the
+    词林正韵; any :class:`~app.prosody.ci.books.CiRhymes` another book)."""
 
-    def __init__(self, book: RhymeBook, cilin: CilinBook, table: CipuTable) -> None:
+    __slots__ = ("_codes", "_infos", "_memo", "book", "rhymes", "table")
+
+    def __init__(self, book: Book, rhymes: CilinBook | CiRhymes, table: CipuTable) -> None:
         self.book = book
-        self.cilin = cilin
+        self.rhymes: CiRhymes = CilinRhymes(rhymes) if isinstance(rhymes, CilinBook) else rhymes
         self.table = table
         self._codes: dict[str, int] = {}
         self._infos: dict[str, CharInfo | None] = {}
         self._memo: dict[tuple[object, ...], object] = {}
+
+    @classmethod
+    def of(cls, book: CiBook, table: CipuTable) -> CiChecker:
+        return cls(book.tones, book.rhymes, table)
+
+    @property
+    def book_kind(self) -> CiBookKind:
+        return self.rhymes.kind
+
+    def with_book(self, book: CiBook) -> CiChecker:
+        """A checker of the same 词谱 with another book (this one when it is the same)."""
+        if book.tones is self.book and book.rhymes.kind is self.rhymes.kind:
+            return self
+        return CiChecker(book.tones, book.rhymes, self.table)
 
     def code(self, ch: str) -> int:
         """PING / ZE / EITHER / UNKNOWN, or GPING / GZE for a reading that is only a guess."""
@@ -184,7 +203,7 @@ def _report(
                           kind, zh, en)
             )  # fmt: skip
     slots.sort(key=lambda s: (s.line, s.pos))
-    groups, rhyme_findings, rhyme_marks = rhyme_groups(slots, checker.cilin)
+    groups, rhyme_findings, rhyme_marks = rhyme_groups(slots, checker.rhymes)
     findings.extend(rhyme_findings)
 
     # ------------------------------------------------ 叠句

@@ -1,9 +1,11 @@
-"""The rhymes of a 词 by the 词林正韵: one 部 per rhyme group of the 体.
+"""The rhymes of a 词: one 部 per rhyme group of the 体, by the 词林正韵 or another book.
 
 Each rhyme position of a 体 belongs to a group (A, B …: a 换韵 tune has several) and needs a
 tone (平, or 仄 = 上去入; a 叶 position needs the other tone of its group). A group's 部 is
 the one most of its positions' characters can rhyme in; ties go to the 部 of the group's
-first rhyme, where the poet set out. A character outside that 部 is 出韵.
+first rhyme, where the poet set out. A character outside that 部 is 出韵. The book judges
+what a 部 is (:mod:`app.prosody.ci.books`); where its 部 do not hold both tones (the 平水韵),
+a group's 平 and 仄 positions are judged as two groups.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from dataclasses import dataclass
 
 from app.prosody.analysis import RhymeMark
 from app.prosody.ci.analysis import RhymeGroupResult
+from app.prosody.ci.books import CiBookKind, CiRhymes
 from app.prosody.findings import Finding, Need, Rule, Severity
-from app.prosody.rhymebook.cilin import CilinBook, ToneClass, bu_name
+from app.prosody.rhymebook.cilin import ToneClass
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +35,20 @@ class RhymeSlot:
 
 
 def rhyme_groups(
-    slots: list[RhymeSlot], cilin: CilinBook, pinned_bu: dict[str, int] | None = None
+    slots: list[RhymeSlot], rhymes: CiRhymes, pinned_bu: dict[str, int] | None = None
 ) -> tuple[list[RhymeGroupResult], list[Finding], dict[tuple[int, int], RhymeMark]]:
     """Each group's 部, the 出韵 findings and a mark per rhyme position."""
-    by_letter: dict[str, list[RhymeSlot]] = {}
+    by_letter: dict[tuple[str, str], list[RhymeSlot]] = {}
+    joined = rhymes.joins_tones
     for s in slots:
-        by_letter.setdefault(s.letter, []).append(s)
+        by_letter.setdefault((s.letter, "" if joined else s.kind), []).append(s)
     results: list[RhymeGroupResult] = []
     findings: list[Finding] = []
     marks: dict[tuple[int, int], RhymeMark] = {}
-    for letter in sorted(by_letter):
-        group = by_letter[letter]
-        options = [cilin.bu_of(s.char, s.kind) for s in group]
+    for key in sorted(by_letter):
+        letter = key[0]
+        group = by_letter[key]
+        options = [rhymes.bu_of(s.char, s.kind) for s in group]
         votes: Counter[int] = Counter(bu for opts in options for bu in opts)
         bu: int | None = (pinned_bu or {}).get(letter)
         if bu is None and votes:
@@ -52,15 +57,18 @@ def rhyme_groups(
             tied = sorted(b for b, n in votes.items() if n == top)
             bu = next((b for b in tied if b in first), tied[0])
         kinds = "".join(k for k in "平仄" if any(s.kind == k for s in group))
-        results.append(RhymeGroupResult(letter, bu, kinds, tuple((s.line, s.pos) for s in group)))
+        name = rhymes.bu_name(bu) if bu is not None else ""
+        results.append(
+            RhymeGroupResult(letter, bu, kinds, tuple((s.line, s.pos) for s in group), name)
+        )
         for s, opts in zip(group, options, strict=True):
             cell = (s.line, s.pos)
             if not opts:
                 marks[cell] = RhymeMark.UNKNOWN
-                findings.append(_unknown(s))
+                findings.append(_unknown(s, rhymes.kind))
             elif bu is not None and bu not in opts:
                 marks[cell] = RhymeMark.OUT
-                findings.append(_out(s, bu, opts))
+                findings.append(_out(s, bu, opts, rhymes))
             else:
                 marks[cell] = RhymeMark.IN
     return results, findings, marks
@@ -70,15 +78,17 @@ def _kind_zh(kind: str) -> str:
     return "平声" if kind == "平" else "仄声"
 
 
-def _out(s: RhymeSlot, bu: int, opts: frozenset[int]) -> Finding:
+def _out(s: RhymeSlot, bu: int, opts: frozenset[int], rhymes: CiRhymes) -> Finding:
+    bu_name = rhymes.bu_name
     theirs = "、".join(bu_name(b) for b in sorted(opts))
     zh = (
         f"{s.where_zh}韵脚「{s.char}」属{theirs}，本词{s.letter}韵押{bu_name(bu)}"
-        f"{_kind_zh(s.kind)}（出韵）。"
+        f"{_kind_zh(s.kind)}（{rhymes.kind.zh}，出韵）。"
     )
     en = (
         f"{s.where_en}: the rhyme 「{s.char}」 is in {theirs}, but rhyme {s.letter} of this ci "
-        f"is in {bu_name(bu)} ({'level' if s.kind == '平' else 'oblique'}): out of rhyme (出韵)."
+        f"is in {bu_name(bu)} ({'level' if s.kind == '平' else 'oblique'}; "
+        f"{rhymes.kind.en}): out of rhyme (出韵)."
     )
     return Finding(
         Rule.CHU_YUN,
@@ -95,14 +105,14 @@ def _out(s: RhymeSlot, bu: int, opts: frozenset[int]) -> Finding:
     )
 
 
-def _unknown(s: RhymeSlot) -> Finding:
+def _unknown(s: RhymeSlot, book: CiBookKind) -> Finding:
     zh = (
-        f"{s.where_zh}韵脚「{s.char}」在词林正韵中查不到可押的{_kind_zh(s.kind)}韵部，"
+        f"{s.where_zh}韵脚「{s.char}」在{book.zh}中查不到可押的{_kind_zh(s.kind)}韵部，"
         "无法确认押韵。"
     )
     en = (
         f"{s.where_en}: the rhyme 「{s.char}」 has no {'level' if s.kind == '平' else 'oblique'} "
-        "reading with a 部 in the 词林正韵; the rhyme cannot be confirmed."
+        f"reading with a rhyme group in the {book.zh}; the rhyme cannot be confirmed."
     )
     return Finding(
         Rule.UNCERTAIN,

@@ -34,7 +34,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.bundled import resource
 
@@ -331,31 +331,50 @@ def _matches(tune: Tune, q: str) -> bool:
     return flat.startswith(q) or q in flat or tune.initials.startswith(q)
 
 
+def form_from_json(name: str, index: int, raw: dict[str, Any]) -> CiForm:
+    """One 体 from its JSON object (the table's ``forms`` entries); ValueError if malformed."""
+    segments: list[Segment] = []
+    sections = raw["sections"]
+    if not isinstance(sections, list):
+        raise ValueError(f"{name} form {index + 1}: sections must be a list")
+    for section, seg_list in enumerate(sections):
+        if not isinstance(seg_list, list):
+            raise ValueError(f"{name} form {index + 1}: a section must be a list")
+        segments.extend(Segment.decode(str(s), section) for s in seg_list)
+    if not segments:
+        raise ValueError(f"{name} form {index + 1} has no segments")
+    for i, s in enumerate(segments):
+        if s.repeat >= i:
+            raise ValueError(f"{name} form {index + 1}: segment {i} repeats a later one")
+    return CiForm(
+        name,
+        index,
+        str(raw.get("author", "")),
+        int(raw.get("chars") or sum(s.length for s in segments)),
+        str(raw.get("heading", "")),
+        tuple(segments),
+        str(raw.get("note", "")),
+    )
+
+
+def form_to_json(form: CiForm) -> dict[str, object]:
+    sections: list[list[str]] = [[] for _ in range(form.n_sections)]
+    for s in form.segments:
+        sections[s.section].append(s.encode())
+    return {
+        "author": form.author,
+        "chars": form.chars,
+        "heading": form.heading,
+        "sections": sections,
+        "note": form.note,
+    }
+
+
 def tune_from_json(data: dict[str, object]) -> Tune:
     name = str(data["name"])
-    forms: list[CiForm] = []
     raw_forms = data.get("forms") or []
     assert isinstance(raw_forms, list)
-    for index, raw in enumerate(raw_forms):
-        segments: list[Segment] = []
-        for section, seg_list in enumerate(raw["sections"]):
-            segments.extend(Segment.decode(s, section) for s in seg_list)
-        if not segments:
-            raise ValueError(f"{name} form {index + 1} has no segments")
-        for i, s in enumerate(segments):
-            if s.repeat >= i:
-                raise ValueError(f"{name} form {index + 1}: segment {i} repeats a later one")
-        forms.append(
-            CiForm(
-                name,
-                index,
-                str(raw.get("author", "")),
-                int(raw.get("chars") or sum(s.length for s in segments)),
-                str(raw.get("heading", "")),
-                tuple(segments),
-                str(raw.get("note", "")),
-            )
-        )
+    forms = [form_from_json(name, index, raw) for index, raw in enumerate(raw_forms)]
     return Tune(
         name,
         str(data.get("simplified") or name),
@@ -372,20 +391,7 @@ def _strings(value: object) -> list[str]:
 
 
 def tune_to_json(tune: Tune) -> dict[str, object]:
-    forms = []
-    for form in tune.forms:
-        sections: list[list[str]] = [[] for _ in range(form.n_sections)]
-        for s in form.segments:
-            sections[s.section].append(s.encode())
-        forms.append(
-            {
-                "author": form.author,
-                "chars": form.chars,
-                "heading": form.heading,
-                "sections": sections,
-                "note": form.note,
-            }
-        )
+    forms = [form_to_json(form) for form in tune.forms]
     return {
         "name": tune.name,
         "simplified": tune.simplified,

@@ -14,7 +14,6 @@ from app.prosody.analysis import PoemAnalysis
 from app.prosody.ci.analysis import CiAnalysis
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS, PING_GROUPS, RhymeGroup
-from app.prosody.rhymebook.cilin import bu_name
 from app.ui.elided_label import ElidedLabel
 from app.ui.i18n import Tr
 
@@ -212,7 +211,7 @@ class HeaderStrip(QWidget):
             "" if choice is None or choice.exact else tr("句式不全合", "shape differs")
         )
         self.first_label.setText("")
-        rhymes = "、".join(f"{g.letter}{bu_name(g.bu)}" for g in a.groups if g.bu is not None)
+        rhymes = "、".join(f"{g.letter}{g.bu_name}" for g in a.groups if g.bu is not None)
         self.group_label.setText(tr(f"押{rhymes}", f"rhymes {rhymes}") if rhymes else "")
         n_err = len(a.errors)
         self.verdict_label.setText(

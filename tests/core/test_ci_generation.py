@@ -1,0 +1,250 @@
+"""Strict-metre 词 on the tiny qwen2 model through the real llama-cpp-python: the masks
+against the reference walk over the whole vocabulary, constrained 词 the 词 checker passes
+(a single-rhyme tune, 换韵 tunes, a 叠句), in-process and through the engine process."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.compose.ci.text import format_answer, matches_form
+from app.compose.constraint import ConstraintFactory
+from app.compose.constraint.chars import CharPolicy, CharTable, book_universe
+from app.compose.constraint.ci.automaton import CiAutomaton
+from app.compose.constraint.ci.decoder import CiTokenConstraint
+from app.compose.constraint.ci.rules import CiRhymeTable, CiRules
+from app.compose.constraint.ci.spec import CiSpec, ci_spec, plan_rhymes
+from app.compose.constraint.masks import MaskTable
+from app.compose.stream import parse_text
+from app.compose.vocab.llama import load_vocab_index, token_pieces
+from app.engine.client import EngineClient
+from app.engine.events import Done, EngineError, Token
+from app.engine.generation import run_generation
+from app.engine.requests import ChatMessage, GenerateRequest, Sampling
+from app.prosody.books.shelf import Shelf
+from app.prosody.ci import CiChecker, CiForm, CipuTable
+from app.prosody.ci.books import CiBookKind, ci_book
+from app.prosody.findings import Severity
+from app.prosody.rhymebook import RhymeBook
+from app.prosody.rhymebook.cilin import CilinBook
+from tests.support.cipu_fixture import fixture_table
+from tests.support.constraint_tools import vocab_llama_fixture  # noqa: F401
+from tests.support.engine_fixtures import (  # noqa: F401
+    collect,
+    engine_fixture,
+    qwen2_vocab_fixture,
+    tiny_model_fixture,
+)
+
+pytestmark = [pytest.mark.model, pytest.mark.timeout(600)]
+
+PROMPT = "<|im_start|>user\n填一首词<|im_end|>\n<|im_start|>assistant\n"
+# a single-rhyme tune; two 换韵 tunes (菩萨蛮: 仄平仄平, four groups; 清平乐: 仄 then 平);
+# a 叠句 (采桑子, 李清照's 体)
+CASES = [("水调歌头", 1), ("菩萨蛮", 0), ("清平乐", 0), ("采桑子", 1)]
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> CipuTable:
+    return fixture_table(tmp_path_factory.mktemp("cipu"))
+
+
+@pytest.fixture(scope="module")
+def cilin() -> CilinBook:
+    return CilinBook.load()
+
+
+@pytest.fixture(scope="module")
+def llama(tiny_model: Path) -> Iterator[Any]:
+    import llama_cpp
+
+    model = llama_cpp.Llama(model_path=str(tiny_model), n_ctx=2048, verbose=False)
+    yield model
+    model.close()
+
+
+@pytest.fixture(scope="module")
+def factory(
+    llama: Any, book: RhymeBook, tmp_path_factory: pytest.TempPathFactory
+) -> ConstraintFactory:
+    return ConstraintFactory(llama, book=book, cache_dir=tmp_path_factory.mktemp("constraint"))
+
+
+def _form(table: CipuTable, tune: str, index: int = 0) -> CiForm:
+    found = table.find(tune)
+    assert found is not None
+    return found.forms[index]
+
+
+def _generate(
+    llama: Any, factory: ConstraintFactory, spec: dict[str, Any], sampling: Sampling
+) -> tuple[str, Any]:
+    tokens = llama.tokenize(PROMPT.encode(), add_bos=False, special=True)
+    out: list[str] = []
+    stats = run_generation(
+        llama,
+        tokens,
+        sampling,
+        ("<|im_end|>",),
+        threading.Event(),
+        lambda text, _n, *_tag: out.append(text),
+        token_source=factory.token_source(spec, sampling),
+    )
+    return "".join(out), stats
+
+
+def _problems(checker: CiChecker, text: str, form: CiForm) -> list[str]:
+    analysis = checker.analyze(text, form=form)
+    return [f.message() for f in analysis.findings if f.severity >= Severity.WARNING]
+
+
+@pytest.mark.parametrize(("tune", "index"), CASES, ids=[t for t, _ in CASES])
+def test_constrained_ci_pass_the_checker(
+    llama: Any,
+    factory: ConstraintFactory,
+    table: CipuTable,
+    book: RhymeBook,
+    cilin: CilinBook,
+    tune: str,
+    index: int,
+) -> None:
+    form = _form(table, tune, index)
+    checker = CiChecker(book, cilin, table)
+    automaton = CiAutomaton(form)
+    for seed in (1, 2):
+        spec = ci_spec(form, think_budget=16)
+        text, stats = _generate(llama, factory, spec, Sampling(max_tokens=900, seed=seed))
+        assert stats.finish_reason == "stop", text
+        result = parse_text(text)
+        assert result.saw_think_close and result.saw_answer and result.answer_closed
+        assert matches_form(result.lines, form), result.lines
+        poem = format_answer(result.lines, form)
+        assert _problems(checker, poem, form) == [], poem
+        rhymes = [result.lines[r.seg][-1] for r in automaton.rhymes]
+        assert len(set(rhymes)) == len(rhymes)  # no rhyme character twice
+        for j, seg in enumerate(form.segments):  # 叠句 repeat what they repeat
+            if seg.repeat >= 0:
+                assert result.lines[j] == result.lines[seg.repeat]
+        constraint = factory.last
+        assert isinstance(constraint, CiTokenConstraint) and constraint.substitutions == 0
+
+
+def test_the_free_model_writes_no_ci(
+    llama: Any, table: CipuTable, book: RhymeBook, cilin: CilinBook
+) -> None:
+    """The control: the same random model without the constraint writes no 菩萨蛮."""
+    form = _form(table, "菩萨蛮")
+    out = llama.create_completion(PROMPT, max_tokens=120, seed=1, temperature=0.6)
+    text = out["choices"][0]["text"]
+    analysis = CiChecker(book, cilin, table).analyze(text, form=form)
+    assert any(f.severity is Severity.ERROR for f in analysis.findings)
+
+
+@pytest.mark.parametrize("kind", [CiBookKind.PINGSHUI, CiBookKind.CILIN])
+def test_a_pinned_bu_and_another_book(
+    llama: Any,
+    factory: ConstraintFactory,
+    table: CipuTable,
+    shelf: Shelf,
+    cilin: CilinBook,
+    kind: CiBookKind,
+) -> None:
+    """清平乐 with its 平 group pinned (第七部 of the 词林正韵, 下平一先 of the 平水韵): the
+    rhymes of that group are all in it, and the checker of that book passes the 词."""
+    form = _form(table, "清平乐")
+    bu: int | str = 7 if kind is CiBookKind.CILIN else "下平一先"
+    spec = ci_spec(form, book=kind, bu={"B": bu}, think_budget=0)
+    text, stats = _generate(llama, factory, spec, Sampling(max_tokens=600, seed=5))
+    assert stats.finish_reason == "stop"
+    result = parse_text(text, assume_think=False)
+    poem = format_answer(result.lines, form)
+    ci_checker = CiChecker.of(ci_book(kind, shelf, cilin), table)
+    assert _problems(ci_checker, poem, form) == [], poem
+    groups = {g.letter: g for g in ci_checker.analyze(poem, form=form).groups}
+    expected = 7 if kind is CiBookKind.CILIN else 15  # 下平一先 is group 15
+    assert groups["B"].bu == expected
+
+
+@pytest.mark.slow
+def test_masks_equal_the_reference_walk_over_the_whole_vocabulary(
+    vocab_llama: Any, book: RhymeBook, cilin: CilinBook, table: CipuTable, tmp_path: Path
+) -> None:
+    """At states along random token walks of a 换韵 tune (the rhyme set changes with each
+    group and narrows with each rhyme), the masks allow exactly what
+    :meth:`CiRules.walk` accepts over all 151,936 tokens."""
+    loaded = load_vocab_index(vocab_llama, tmp_path)
+    chars = CharTable.build(book, loaded.index.han_chars | book_universe(book), CharPolicy())
+    masks = MaskTable(loaded.index, chars)
+    pieces = token_pieces(vocab_llama, special=True)
+    rhymes = CiRhymeTable(chars, ci_book(CiBookKind.CILIN, Shelf(book), cilin).rhymes)
+    rng = random.Random(5)
+    rng_np = np.random.default_rng(5)
+    leads = set(loaded.index.lead_ids.tolist())
+    compared = 0
+    for tune in ("菩萨蛮", "清平乐"):
+        spec = CiSpec.from_dict(ci_spec(_form(table, tune)))
+        automaton, allowed = plan_rhymes(spec, rhymes)
+        rules = CiRules(automaton, masks.chars, rhymes, allowed, ("walk", tune))
+        state = rules.start()
+        step = 0
+        while not rules.is_final(state):
+            ids = masks.allowed(rules, state)
+            near_rhyme = rules.automaton.slot(state.metre).rhyme or state.pending
+            if step % 5 == 0 or near_rhyme:
+                reference = {i for i, p in enumerate(pieces) if rules.walk(state, p) is not None}
+                assert set(ids.tolist()) == reference, state
+                assert len(ids) == len(reference)
+                logits = rng_np.standard_normal(len(pieces)).astype(np.float32)
+                masks.mask_logits(rules, state, logits)
+                assert set(np.flatnonzero(np.isfinite(logits)).tolist()) == reference
+                compared += 1
+            pick = [i for i in ids.tolist() if i in leads]
+            tid = rng.choice(pick if pick and step % 4 == 1 else ids.tolist())
+            nxt = rules.walk(state, pieces[tid])
+            assert nxt is not None and masks.advance(rules, state, tid) == nxt
+            state = nxt
+            step += 1
+    assert compared >= 20
+
+
+# ---------------------------------------------------------------- through the engine process
+def _request(spec: dict[str, Any], *, max_tokens: int = 700, seed: int = 3) -> GenerateRequest:
+    return GenerateRequest(
+        messages=(
+            ChatMessage(
+                "system", "Respond in the following format:<think>...</think><answer>...</answer>"
+            ),
+            ChatMessage("user", "请依词牌《菩萨蛮》填一首词"),
+        ),
+        sampling=Sampling(max_tokens=max_tokens, seed=seed),
+        constraint=spec,
+    )
+
+
+def test_engine_process_writes_a_strict_ci(
+    engine: EngineClient, table: CipuTable, book: RhymeBook, cilin: CilinBook, tmp_path: Path
+) -> None:
+    form = _form(table, "菩萨蛮")
+    spec = ci_spec(form, think_budget=24, cache_dir=str(tmp_path))
+    text, events = collect(engine.generate(_request(spec)))
+    done = events[-1]
+    assert isinstance(done, Done) and done.stats.finish_reason == "stop", events[-1]
+    poem = format_answer(parse_text(text).lines, form)
+    assert _problems(CiChecker(book, cilin, table), poem, form) == [], text
+
+
+def test_engine_refuses_an_impossible_ci_before_generating(
+    engine: EngineClient, table: CipuTable, tmp_path: Path
+) -> None:
+    spec = {**ci_spec(_form(table, "菩萨蛮"), cache_dir=str(tmp_path)), "bu": {"A": "第二十部"}}
+    _text, events = collect(engine.generate(_request(spec)))
+    assert not [e for e in events if isinstance(e, Token)]
+    err = events[-1]
+    assert isinstance(err, EngineError) and err.code == "unknown_group"
+    assert "没有这个韵部" in err.zh and "no such rhyme group" in err.en
