@@ -251,10 +251,16 @@ def test_scores_of_a_ci(ci: CiChecker) -> None:
     lexicon = Lexicon(ci.book)
     clean = score(ci.analyze(PUSAMAN, tune="菩萨蛮"), lexicon)
     assert clean.as_dict() == {
-        "tones": 100.0, "rhymes": 100.0, "antithesis": 100.0, "length": 100.0, "total": 100.0
+        "tones": 100.0, "rhymes": 100.0, "antithesis": 100.0, "length": 100.0,
+        "weighted": 100.0, "errors": 0, "deducted": 0.0, "total": 100.0,
     }  # fmt: skip
     assert clean.rhyme_units == (8, 8) and clean.tone_units == (44, 44)
+    assert not clean.applies[2]  # a 词 asks for no 对仗: its weight is left out
     wrong = score(ci.analyze(PUSAMAN.replace("长亭更短亭", "长亭更短天"), tune="菩萨蛮"), lexicon)
     assert wrong.rhyme_units == (7, 8) and wrong.tones == 100.0
+    # one 出韵 in a 44-character 词: 4 points × 56 ÷ 44, and the cap under 优秀
+    assert wrong.errors == 1 and wrong.deducted == pytest.approx(4 * 56 / 44)
+    base = (0.4 * 100 + 0.3 * 87.5 + 0.1 * 100) / 0.8
+    assert wrong.total == pytest.approx(min(base - 4 * 56 / 44, 89.0))
     short = score(ci.analyze(PUSAMAN.replace("宿鸟归飞急。", ""), tune="菩萨蛮"), lexicon)
     assert short.line_units == (7, 8) and short.rhyme_units[0] < 8

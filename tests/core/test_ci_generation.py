@@ -38,6 +38,7 @@ from tests.support.constraint_tools import vocab_llama_fixture  # noqa: F401
 from tests.support.engine_fixtures import (  # noqa: F401
     collect,
     engine_fixture,
+    engine_process_fixture,
     qwen2_vocab_fixture,
     tiny_model_fixture,
 )
