@@ -18,6 +18,7 @@ them.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import re
@@ -239,6 +240,31 @@ def rotate_backups(folder: Path, policy: BackupPolicy) -> tuple[Path, ...]:
     stale = temp_pattern("library-*.sqlite3", _PARTIAL_TAG)  # "*" covers a -journal too
     removed.extend(remove_stale_temps(folder, stale, older_than_s=_STALE_PARTIAL_S))
     if removed:
+        fsync_dir(folder)
+    return tuple(removed)
+
+
+def remove_stale_copies(database: Path, backups: Path) -> tuple[Path, ...]:
+    """Delete the half-written copies that killed start-ups and backups leave behind:
+    backup copies in ``backups``, a restored or newly built library beside ``database``.
+    A copy whose writer has ended goes at once (see
+    :func:`~app.storage.files.remove_stale_temps`), however young; another's after an hour.
+    """
+    name = glob.escape(database.name)
+    removed = [
+        *remove_stale_temps(
+            backups,
+            temp_pattern("library-*.sqlite3", _PARTIAL_TAG),
+            older_than_s=_STALE_PARTIAL_S,
+        ),
+        *remove_stale_temps(
+            database.parent, temp_pattern(name, _PARTIAL_TAG), older_than_s=_STALE_PARTIAL_S
+        ),
+        *remove_stale_temps(
+            database.parent, temp_pattern(name, "new"), older_than_s=_STALE_PARTIAL_S
+        ),
+    ]
+    for folder in {path.parent for path in removed}:
         fsync_dir(folder)
     return tuple(removed)
 

@@ -22,7 +22,13 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event
 
 from app import __version__
 from app.paths import AppPaths
-from app.storage.backup import BackupPolicy, BackupResult, make_backup, rotate_backups
+from app.storage.backup import (
+    BackupPolicy,
+    BackupResult,
+    make_backup,
+    remove_stale_copies,
+    rotate_backups,
+)
 from app.storage.errors import StorageError, from_os_error, from_sqlite
 from app.storage.files import (
     fsync_dir,
@@ -39,7 +45,7 @@ from app.storage.migrations import MIGRATIONS, Migration, MigrationResult, migra
 from app.storage.recovery import RecoveryReport, diagnose, missing_with_backups, recover
 from app.storage.repository import Library
 from app.storage.spool import DraftSpool, spool_folders_for
-from app.storage.sqlite_tools import connect_raw, user_version
+from app.storage.sqlite_tools import APPLICATION_ID, application_id, connect_raw, user_version
 
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 
@@ -73,6 +79,7 @@ class OpenReport:
     recovery: RecoveryReport | None  # the file was damaged or missing and was replaced
     backup: BackupResult | None  # the start-up backup
     warnings: tuple[Message, ...] = ()
+    cleaned: tuple[Path, ...] = ()  # half-written copies left by killed start-ups, removed
 
     @property
     def needs_attention(self) -> bool:
@@ -99,6 +106,13 @@ class OpenReport:
             )
         found.extend(self.warnings)
         return [message.text(lang) for message in found]
+
+
+def library_spool_folders(paths: AppPaths, options: LibraryOptions) -> tuple[Path, ...]:
+    """Where drafts go when the database cannot take them (see :mod:`app.storage.spool`)."""
+    return options.spool_folders or spool_folders_for(
+        paths.data, paths.cache, paths.database, Path(tempfile.gettempdir())
+    )
 
 
 def make_engine(
@@ -170,6 +184,8 @@ def _migrate_existing(
     try:
         version = user_version(conn)
         if version == latest:
+            if application_id(conn) != APPLICATION_ID:  # a library from before the mark
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             return None, None, version
         backup_path = None
         if version < latest:
@@ -203,6 +219,7 @@ def open_library(
     latest = options.migrations[-1].version
     try:
         database.parent.mkdir(parents=True, exist_ok=True)  # backups: made when first needed
+        cleaned = remove_stale_copies(database, paths.backups)  # left by killed start-ups
         damage = diagnose(database, latest, timeout_s=timeout_s) or missing_with_backups(
             database, paths.backups
         )
@@ -238,9 +255,6 @@ def open_library(
                     f"The automatic start-up backup did not succeed: {exc.message.en}",
                 )
             )
-    spool_folders = options.spool_folders or spool_folders_for(
-        paths.data, paths.cache, database, Path(tempfile.gettempdir())
-    )
     library = Library(
         make_engine(
             database,
@@ -249,7 +263,7 @@ def open_library(
         ),
         database=database,
         backups=paths.backups,
-        spool=DraftSpool(spool_folders),
+        spool=DraftSpool(library_spool_folders(paths, options)),
         clock=options.clock,
         backup_policy=options.backup_policy,
         schema_version=version,
@@ -266,5 +280,6 @@ def open_library(
         recovery=recovery,
         backup=backup,
         warnings=tuple(warnings),
+        cleaned=cleaned,
     )
     return library, report

@@ -144,6 +144,7 @@ _SQLITE_TEXTS: tuple[tuple[str, type[StorageError]], ...] = (
     ("database is locked", DatabaseLockedError),
     ("malformed", DatabaseCorruptError),
     ("not a database", DatabaseCorruptError),
+    ("unsupported file format", DatabaseCorruptError),  # a damaged schema-format field
     ("disk i/o error", StorageIOError),
     ("unable to open database file", StorageIOError),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -96,18 +97,41 @@ def temp_pattern(target_glob: str, tag: str = "tmp") -> str:
     return f".{target_glob}.{tag}-*"
 
 
-def remove_stale_temps(folder: Path, pattern: str, *, older_than_s: float) -> list[Path]:
-    """Delete files matching ``pattern`` (see :func:`temp_pattern`) older than ``older_than_s``.
+_WRITER = re.compile(r"\.[a-z]+-(?P<pid>\d+)-[0-9a-f]{8}(?:-[a-z]+)?$")
 
-    They are what a writer killed mid-way leaves behind; a younger one may
-    belong to a writer still at work, so it is left alone.
+
+def writer_gone(path: Path) -> bool:
+    """Whether the process that named the temporary file ``path`` (see :func:`temp_name`:
+    its pid is in the name) has ended — on POSIX, where that can be asked without harm;
+    elsewhere never assumed."""
+    match = _WRITER.search(path.name)
+    if match is None or os.name != "posix":
+        return False
+    pid = int(match["pid"])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, someone else's
+        return False
+    return False
+
+
+def remove_stale_temps(folder: Path, pattern: str, *, older_than_s: float) -> list[Path]:
+    """Delete files matching ``pattern`` (see :func:`temp_name`, :func:`temp_pattern`) that
+    were left by a writer that has ended, or are older than ``older_than_s``.
+
+    They are what a writer killed mid-way leaves behind; a young one whose writer is
+    still running may be in use, so it is left alone.
     """
     gone: list[Path] = []
     cutoff = time.time() - older_than_s
     with contextlib.suppress(OSError):
         for entry in folder.glob(pattern):
             with contextlib.suppress(OSError):
-                if entry.stat().st_mtime < cutoff:
+                if writer_gone(entry) or entry.stat().st_mtime < cutoff:
                     entry.unlink()
                     gone.append(entry)
     return gone

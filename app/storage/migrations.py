@@ -39,7 +39,13 @@ from app.storage.errors import (
     from_sqlite,
     sqlite_error_class,
 )
-from app.storage.sqlite_tools import integrity_problems, read_meta, table_names, user_version
+from app.storage.sqlite_tools import (
+    APPLICATION_ID,
+    integrity_problems,
+    read_meta,
+    table_names,
+    user_version,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +281,7 @@ def migrate(
             for step in pending:
                 step.apply(conn)
             conn.execute(f"PRAGMA user_version = {int(target)}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             if app_version and "meta" in table_names(conn):
                 conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('app_version', ?)",

@@ -1,11 +1,15 @@
 """Start-up diagnosis of the library file, and recovery from a damaged one.
 
-Only positive evidence of damage sets a file aside: a zero-length file, a wrong
-header, SQLite reporting the file as corrupt or not a database, or a failing
-``PRAGMA integrity_check``. A locked database, a read-only folder or an I/O
-error raise their typed error instead — moving a healthy file aside because
-another program held a lock would be worse than not starting. A database from a
-newer app version is refused untouched (:class:`NewerSchemaError`).
+Only positive evidence sets a file aside: a zero-length file, a wrong or impossible
+header (a schema format, page size or file format version SQLite never writes),
+SQLite reporting the file as corrupt or not a database, a failing ``PRAGMA
+integrity_check`` — or a sound SQLite database that is not a 诗笺 library (another
+program's, or an empty one: not marked with the library's ``application_id`` and not
+a library from before the mark), which is moved aside untouched as
+``library.sqlite3.foreign-<stamp>`` and never written to. A locked database, a
+read-only folder or an I/O error raise their typed error instead — moving a healthy
+file aside because another program held a lock would be worse than not starting. A
+database from a newer app version is refused untouched (:class:`NewerSchemaError`).
 
 Recovery renames the damaged file and its ``-wal``/``-shm``/``-journal`` to
 ``library.sqlite3.damaged-<UTC stamp>[-wal|-shm|-journal]`` (kept, never
@@ -26,19 +30,25 @@ from app.storage.files import move_database_aside, stamp
 from app.storage.messages import Message
 from app.storage.migrations import newer_schema_error
 from app.storage.sqlite_tools import (
+    APPLICATION_ID,
+    LIBRARY_TABLES,
+    application_id,
     connect_raw,
     has_sqlite_header,
+    header_problems,
     integrity_problems,
+    table_names,
     user_version,
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Damage:
-    """What is wrong with a library file."""
+    """Why the file in the library's place cannot be opened as the library."""
 
     message: Message
     detail: str
+    label: str = "damaged"  # the name it is set aside under: library.sqlite3.<label>-<stamp>
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +61,8 @@ class RecoveryReport:
     @property
     def message(self) -> Message:
         where = self.moved_to[0] if self.moved_to else None
-        moved_zh = f"损坏的文件已移到 {where}。" if where else ""
-        moved_en = f"The damaged file was moved to {where}." if where else ""
+        moved_zh = f"原文件已原样移到 {where}。" if where else ""
+        moved_en = f"The file was moved, untouched, to {where}." if where else ""
         skipped_zh = (
             f"有 {len(self.skipped_backups)} 个较新的备份也已损坏，已跳过。"
             if self.skipped_backups
@@ -90,6 +100,31 @@ _EMPTY = Message("诗库文件是空的（长度为零）。", "The library file
 _NOT_SQLITE = Message("诗库文件不是 SQLite 数据库。", "The library file is not an SQLite database.")
 _CORRUPT = Message("诗库文件已损坏。", "The library file is damaged.")
 _INTEGRITY = Message("诗库文件未通过完整性检查。", "The library file failed its integrity check.")
+_HEADER = Message("诗库文件的文件头已损坏。", "The library file's header is damaged.")
+_FOREIGN = Message(
+    "诗库的位置上不是诗笺的诗库，而是别的程序的数据库。",
+    "The file in the library's place is not a 诗笺 library but another program's database.",
+)
+_EMPTY_DB = Message(
+    "诗库的位置上是一个空的 SQLite 数据库，不是诗笺的诗库。",
+    "The file in the library's place is an empty SQLite database, not a 诗笺 library.",
+)
+
+
+def _identify(conn: sqlite3.Connection, app_id: int, version: int) -> Damage | None:
+    """``None`` when the database is a 诗笺 library — marked with its application id, or
+    from before the mark (versioned, with the library's tables); else why it is not."""
+    if app_id == APPLICATION_ID:
+        return None
+    tables = table_names(conn)
+    listed = ", ".join(sorted(tables)[:8]) or "none"
+    if app_id != 0:
+        return Damage(_FOREIGN, f"application_id {app_id:#010x}; tables: {listed}", "foreign")
+    if version >= 1 and tables >= LIBRARY_TABLES:
+        return None
+    if not tables:
+        return Damage(_EMPTY_DB, f"user_version {version}, no tables", "foreign")
+    return Damage(_FOREIGN, f"user_version {version}; tables: {listed}", "foreign")
 
 
 def diagnose(database: Path, supported_version: int, *, timeout_s: float = 5.0) -> Damage | None:
@@ -105,6 +140,9 @@ def diagnose(database: Path, supported_version: int, *, timeout_s: float = 5.0) 
             return Damage(_EMPTY, "zero-length file")
         if not has_sqlite_header(database):
             return Damage(_NOT_SQLITE, "the file does not start with the SQLite header")
+        problems = header_problems(database)
+        if problems:
+            return Damage(_HEADER, "impossible header fields: " + "; ".join(problems))
     except OSError as exc:
         raise from_os_error(exc, database) from exc
     # With a write-ahead log present, look read-only: a read-write connection would
@@ -117,6 +155,9 @@ def diagnose(database: Path, supported_version: int, *, timeout_s: float = 5.0) 
         return _damage_or_raise(exc)
     try:
         version = user_version(conn)
+        not_ours = _identify(conn, application_id(conn), version)
+        if not_ours is not None:
+            return not_ours
         if version > supported_version:
             raise newer_schema_error(conn, version, supported_version)
         problems = integrity_problems(conn)
@@ -152,7 +193,7 @@ def recover(
 ) -> RecoveryReport:
     """Set the damaged ``database`` aside and put the newest sound backup in its place."""
     try:
-        moved = move_database_aside(database, f"damaged-{stamp(now)}")
+        moved = move_database_aside(database, f"{damage.label}-{stamp(now)}")
     except OSError as exc:
         raise from_os_error(exc, database) from exc
     restored, skipped = newest_sound_backup(backups)

@@ -12,6 +12,12 @@ from pathlib import Path
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
+# The library's own mark in the file header (PRAGMA application_id, "ShJn"): set when a
+# library is built or upgraded, so another program's database is never taken for one.
+APPLICATION_ID = 0x53684A6E
+# What a library from before the mark holds (every version since 1).
+LIBRARY_TABLES = frozenset({"poems", "tags", "poem_tags"})
+
 
 def connect_raw(
     path: Path, *, timeout_s: float = 5.0, read_only: bool = False
@@ -37,6 +43,37 @@ def integrity_problems(conn: sqlite3.Connection, *, limit: int = 20) -> list[str
 
 def user_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def application_id(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA application_id").fetchone()[0])
+
+
+def header_problems(path: Path) -> list[str]:
+    """What is impossible in the 100-byte SQLite header of ``path`` (empty: nothing found).
+
+    SQLite refuses some of these with a plain "unsupported file format" (no corruption
+    code), opens others read-only; both are damage to a file SQLite itself wrote.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(100)
+    if len(head) < 100 or head[:16] != SQLITE_MAGIC:
+        return ["the SQLite header is missing or cut short"]
+    found: list[str] = []
+    page_size = int.from_bytes(head[16:18], "big")
+    if page_size != 1 and not (512 <= page_size <= 32768 and page_size & (page_size - 1) == 0):
+        found.append(f"page size {page_size}")
+    if head[18] not in (1, 2) or head[19] not in (1, 2):
+        found.append(f"file format versions {head[18]}/{head[19]}")
+    if head[21:24] != bytes((64, 32, 32)):
+        found.append(f"payload fractions {tuple(head[21:24])}")
+    schema_format = int.from_bytes(head[44:48], "big")
+    if schema_format > 4:
+        found.append(f"schema format {schema_format}")
+    encoding = int.from_bytes(head[56:60], "big")
+    if encoding > 3:
+        found.append(f"text encoding {encoding}")
+    return found
 
 
 def has_sqlite_header(path: Path) -> bool:

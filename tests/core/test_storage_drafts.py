@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from app.storage.errors import DatabaseLockedError, DiskFullError
 from app.storage.records import DraftData, PoemData, PoemQuery, new_poem_slot, poem_slot
 from app.storage.repository import Library
 from tests.support.storage_options import library_options
+from tests.support.unprivileged import without_privileges
 
 
 @pytest.fixture
@@ -198,16 +198,6 @@ except StorageError as exc:
 """
 
 
-def _without_privileges(command: list[str]) -> list[str]:
-    """Run ``command`` so that file modes apply, even when the tests run as root."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return command
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root, and setpriv is not there to drop the privileges")
-    return [setpriv, "--bounding-set=-all", "--inh-caps=-all", "--", *command]
-
-
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 def test_a_read_only_data_folder_gives_a_typed_error_and_moves_nothing(
     paths: AppPaths, tmp_path: Path
@@ -221,7 +211,7 @@ def test_a_read_only_data_folder_gives_a_typed_error_and_moves_nothing(
     try:
         command = [sys.executable, "-c", _READ_ONLY_PROBE, str(paths.data.parent), str(tmp_path)]
         done = subprocess.run(
-            _without_privileges(command),
+            without_privileges(command),
             cwd=Path(__file__).resolve().parents[2],
             capture_output=True,
             text=True,

@@ -23,7 +23,7 @@ from app.storage.migrations import (
 )
 from app.storage.records import DraftData, PoemData, PoemQuery, new_poem_slot
 from app.storage.schema import Base
-from app.storage.sqlite_tools import integrity_problems
+from app.storage.sqlite_tools import APPLICATION_ID, integrity_problems
 from tests.support.storage_options import library_options
 
 
@@ -95,16 +95,19 @@ def test_a_new_library_is_at_the_latest_version_with_wal_and_a_version_stamp(
     assert list(paths.data.glob(".library*")) == []  # the temporary build file is gone
 
 
-def test_a_version_0_database_is_brought_up_to_date(tmp_path: Path) -> None:
+def test_an_empty_sqlite_file_is_not_taken_for_a_library(tmp_path: Path) -> None:
+    """An empty, unversioned SQLite file in the library's place is moved aside untouched
+    (it was once adopted: the library's tables were written into it)."""
     paths = AppPaths.under(tmp_path).ensure()
     conn = sqlite3.connect(paths.database)
-    conn.execute("PRAGMA user_version = 0")  # an empty, unversioned SQLite file
+    conn.execute("PRAGMA user_version = 0")
     conn.close()
+    before = _digest(paths.database)
     library, report = open_library(paths, library_options(tmp_path))
-    assert not report.created
-    assert report.migration is not None
-    assert (report.migration.from_version, report.migration.to_version) == (0, LATEST_VERSION)
-    assert report.migration_backup is not None and report.migration_backup.exists()
+    assert report.created and report.migration is None
+    assert report.recovery is not None and "empty SQLite database" in report.messages("en")[0]
+    [aside] = report.recovery.moved_to
+    assert aside.name.startswith("library.sqlite3.foreign-") and _digest(aside) == before
     saved = library.save_poem(PoemData(title="新", text="甲"))
     assert library.get(saved.id).title == "新"
     library.close()
@@ -188,6 +191,7 @@ def test_a_database_from_a_newer_version_is_refused_untouched(tmp_path: Path) ->
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     conn.execute("INSERT INTO meta VALUES ('app_version', '9.1.0')")
     conn.execute("PRAGMA user_version = 99")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # a library, from a later 诗笺
     conn.commit()
     conn.close()
     before = _digest(paths.database)

@@ -14,6 +14,7 @@ from app.paths import AppPaths
 from app.storage.errors import LibraryClosedError, NewerSchemaError, PoemNotFoundError
 from app.storage.records import PoemData, PoemRecord
 from app.storage.repository import Library
+from app.storage.sqlite_tools import APPLICATION_ID
 from app.storage.worker import LibraryWorker
 from tests.support.storage_options import library_options
 
@@ -103,6 +104,7 @@ def test_a_failure_to_open_is_reported_by_every_call(tmp_path: Path) -> None:
     paths.data.mkdir(parents=True)
     conn = sqlite3.connect(paths.database)
     conn.execute("PRAGMA user_version = 42")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # a library of a later 诗笺
     conn.close()
     with _worker(tmp_path) as worker:
         with pytest.raises(NewerSchemaError):

@@ -10,6 +10,11 @@ exists, so nothing typed in the first second is lost or reordered.
 All database work still runs on the worker's single thread (the client never
 touches a :class:`~app.storage.repository.Library`); results come back to the
 GUI thread through :func:`app.ui.workers.watch_future`.
+
+When the library cannot be opened yet (a lock held by another program, a read-only
+data folder …) the worker keeps trying: ``waiting`` says why, drafts given to
+:meth:`LibraryClient.save_draft` go to the draft spool meanwhile, other calls fail
+with the reason, and ``opened`` comes when the library is there.
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ from app.ui.workers import watch_future
 
 if TYPE_CHECKING:
     from app.storage.db import LibraryOptions
+    from app.storage.records import DraftData, DraftRecord
     from app.storage.repository import Library
-    from app.storage.worker import LibraryWorker
+    from app.storage.worker import LibraryWorker, WorkerState
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -50,11 +56,13 @@ class LibraryClient(QObject):
     """Submit library work from the GUI thread; the library opens in the background.
 
     Signals (GUI thread): ``opened(OpenReport)`` once the library is usable,
-    ``open_failed(BaseException)`` when it could not be opened (every queued and
-    later call then fails with the same error).
+    ``waiting(StorageError)`` when it cannot be opened yet and is being retried (again
+    with each new reason), ``open_failed(BaseException)`` when it could not be opened for
+    good (every queued and later call then fails with the same error).
     """
 
     opened = Signal(object)
+    waiting = Signal(object)
     open_failed = Signal(object)
 
     def __init__(
@@ -74,8 +82,8 @@ class LibraryClient(QObject):
         self._lock = threading.Lock()
         self._worker: LibraryWorker | None = None
         self._failure: BaseException | None = None
-        self._pending: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any], Future[Any]]]
-        self._pending = []
+        # work asked for before the worker exists: how to hand it over, and its future
+        self._pending: list[tuple[Callable[[LibraryWorker], Future[Any]], Future[Any]]] = []
         self._closing = False
         self._thread: threading.Thread | None = None
         self._report: Any = None
@@ -101,27 +109,35 @@ class LibraryClient(QObject):
         except BaseException as exc:  # an import error is a failure to open, too
             self._fail(exc)
             return
+        worker.add_listener(self._worker_state)
+        if worker.state == "waiting":  # it may have started waiting before we listened
+            self.waiting.emit(worker.reason)
         with self._lock:
             self._worker = worker
             pending, self._pending = self._pending, []
-            for fn, args, kwargs, outer in pending:
+            for hand_over, outer in pending:
                 try:
-                    _chain(worker.submit(fn, *args, **kwargs), outer)
+                    _chain(hand_over(worker), outer)
                 except BaseException as exc:
                     outer.set_exception(exc)
         try:
             report = worker.opened.result()
         except BaseException as exc:
-            self._fail(exc)
+            if not self._closing:
+                self._fail(exc)
             return
         self._report = report
         self.opened.emit(report)
+
+    def _worker_state(self, state: WorkerState, reason: BaseException | None) -> None:
+        if state == "waiting" and not self._closing:
+            self.waiting.emit(reason)
 
     def _fail(self, exc: BaseException) -> None:
         with self._lock:
             self._failure = exc
             pending, self._pending = self._pending, []
-        for *_, outer in pending:
+        for _, outer in pending:
             outer.set_exception(exc)
         self.open_failed.emit(exc)
 
@@ -151,6 +167,14 @@ class LibraryClient(QObject):
         self, fn: Callable[Concatenate[Library, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> Future[T]:
         """Run ``fn(library, *args, **kwargs)`` on the library's thread (queued until open)."""
+        return self._hand_over(lambda worker: worker.submit(fn, *args, **kwargs))
+
+    def save_draft(self, draft: DraftData) -> Future[DraftRecord]:
+        """An autosave: into the library, or into the draft spool while the library is
+        being waited for (queued, like any call, until the worker exists)."""
+        return self._hand_over(lambda worker: worker.save_draft(draft))
+
+    def _hand_over(self, hand_over: Callable[[LibraryWorker], Future[T]]) -> Future[T]:
         with self._lock:
             if self._closing:
                 raise LibraryClosedError
@@ -159,9 +183,9 @@ class LibraryClient(QObject):
                 failed.set_exception(self._failure)
                 return failed
             if self._worker is not None:
-                return self._worker.submit(fn, *args, **kwargs)
+                return hand_over(self._worker)
             outer: Future[T] = Future()
-            self._pending.append((fn, args, dict(kwargs), outer))
+            self._pending.append((hand_over, outer))
             return outer
 
     def call(
@@ -189,14 +213,20 @@ class LibraryClient(QObject):
 
     # ------------------------------------------------------------------ closing
     def shutdown(self, timeout_s: float = 60.0) -> None:
-        """Finish everything submitted, close the library. Safe to call more than once."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout_s)
+        """Finish everything submitted, close the library. Safe to call more than once.
+
+        A library still being waited for is given up."""
         with self._lock:
             if self._closing:
                 return
             self._closing = True
             worker = self._worker
         if worker is not None:
-            worker.shutdown()
+            worker.shutdown()  # also ends the wait of the opening thread
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout_s)
+        with self._lock:
+            late = self._worker if worker is None else None
+        if late is not None:  # made while we were closing
+            late.shutdown()

@@ -159,7 +159,7 @@ class Autosaver(QObject):
     def _submit(self, draft: DraftData) -> Future[Any]:
         if is_empty_draft(draft):
             return self._library.submit(ops.clear_draft, draft.slot)
-        return self._library.submit(ops.save_draft, draft)
+        return self._library.save_draft(draft)  # into the spool while the library is away
 
     def _landed(self, draft: DraftData, value: Any) -> None:
         if self._in_flight_draft is draft:

@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         self.pane.pinned_changed.connect(self.sync_pinned_form)
         self.startup = StartupRecovery(self)
         self.library.opened.connect(self.startup.library_opened)
+        self.library.waiting.connect(self.startup.library_waiting)
         self.library.open_failed.connect(self.startup.library_failed)
         self.library_panel.open_requested.connect(self.open_poem)
         self.library_panel.new_requested.connect(self.new_document)

@@ -32,6 +32,26 @@ def error_text(exc: BaseException, lang: str) -> str:
 class StartupRecovery:
     def __init__(self, window: MainWindow) -> None:
         self.w = window
+        self.waited = False  # the library could not be opened at first
+
+    def library_waiting(self, reason: BaseException) -> None:
+        """The library cannot be opened yet (locked by another program, a read-only
+        folder …): say why, and that what is typed is kept meanwhile."""
+        w = self.w
+        self.waited = True
+        w.log.warn_event("library_waiting", error=repr(reason))
+        w.notices.show_notice(
+            "library",
+            w.tr_("诗库暂时打不开：", "The library cannot be opened just now: ")
+            + error_text(reason, w.tr_.language)
+            + w.tr_(
+                "\n诗笺会一直重试。这期间写的内容照常自动保存为草稿（放在备用文件夹里），"
+                "诗库可用时会自动收回。",
+                "\n诗笺 keeps trying. Meanwhile what you write is still autosaved as drafts "
+                "(in a fallback folder) and taken back once the library is available.",
+            ),
+            level="warning",
+        )
 
     def library_opened(self, report: Any) -> None:
         w = self.w
@@ -41,6 +61,16 @@ class StartupRecovery:
             created=report.created,
             schema=report.schema_version,
         )
+        if self.waited:
+            self.waited = False
+            w.notices.show_notice(
+                "library",
+                w.tr_(
+                    "诗库已可用；这期间的草稿都在，照常可以恢复。",
+                    "The library is available now; the drafts written meanwhile are kept.",
+                ),
+                timeout_ms=10000,
+            )
         w.support.report_open(report)
         w.library.call(ops.drafts_to_restore, on_result=self.offer, on_error=w.show_error)
         w.library_panel.refresh_now()
