@@ -42,7 +42,7 @@ MAX_LEADING = 3  # a title, an author, one note
 _BRACKETS = {"（": "）", "(": ")", "【": "】", "〔": "〕", "[": "]", "［": "］", "〈": "〉"}
 _TITLE_MARKS = ("《", "》")
 _NEWLINES = re.compile(r"\r\n|[\n\r\u2028\u2029]")
-_PUNCT = frozenset("，。？！；：、,.?!;:")
+_PUNCT_RE = re.compile("[，。？！；：、,.?!;:]")
 _PIECES = re.compile(r"[\s，。？！；：、,.?!;:·・•．/—\-－～~]+")
 _DYNASTIES = (
     "先秦|秦|西汉|东汉|汉|三国|魏|蜀|吴|西晋|东晋|晋|南北朝|南朝|北朝|刘宋|齐|梁|陈|北魏|北齐|北周|"
@@ -60,6 +60,9 @@ _DYNASTY_MARK = re.compile(
     rf"|[〔【（(\[［]\s*(?:{_DYNASTIES})\s*[〕】）)\]］]$"
 )
 _NOT_CHAR = re.compile(f"[^{_HAN}□]")
+_PLAIN_LINE = re.compile(f"[{_HAN}，。？！；：、,.?!;:]*")
+_SPECIAL = re.compile(r"[^\n\r\u2028\u2029\S]|[《》（）()【】〔〕\[\]［］〈〉·・•．/—\-－～~：:□]")
+_ANY_BRACKET = re.compile("[" + re.escape("".join(_BRACKETS)) + "]")
 _DYNASTY_ONLY = re.compile(rf"^\s*(?:{_DYNASTIES})\s*$")
 _SIGNATURE = re.compile(r"^\s*(?:——|—|－－|--|-)\s*")
 _NOTE_MARK = re.compile(
@@ -119,6 +122,8 @@ def _note_spans(text: str) -> list[tuple[int, int]]:
     """Bracketed spans (opening to closing bracket, inclusive), not nested, in order; a
     bracketed dynasty (〔唐〕柳宗元) belongs to the author, not to the notes."""
     spans: list[tuple[int, int]] = []
+    if _ANY_BRACKET.search(text) is None:
+        return spans  # the common case
     i = 0
     while i < len(text):
         close = _BRACKETS.get(text[i])
@@ -149,15 +154,18 @@ def _physical_lines(text: str, blanked: str) -> list[_Line]:
     lines: list[_Line] = []
     start = 0
     ends = [(m.start(), m.end()) for m in _NEWLINES.finditer(text)] + [(len(text), len(text))]
+    all_segments = split_lines(blanked)  # line breaks end segments: each is in one line
+    k = 0
     for stop, after in ends:
         raw = blanked[start:stop]
-        segments = [
-            TextLine(tl.chars, tuple(start + o for o in tl.offsets), start + tl.start,
-                     start + tl.end)
-            for tl in split_lines(raw)
-        ]  # fmt: skip
-        # (□ stands for a character lost from the source: it counts for the shape)
-        pieces = [len(_NOT_CHAR.sub("", p)) for p in _PIECES.split(raw)]
+        first = k
+        while k < len(all_segments) and all_segments[k].start < stop:
+            k += 1
+        segments = all_segments[first:k]
+        if _PLAIN_LINE.fullmatch(raw):  # Han and sentence punctuation only: pieces = segments
+            pieces = [len(seg.chars) for seg in segments]
+        else:  # (□ stands for a character lost from the source: it counts for the shape)
+            pieces = [len(_NOT_CHAR.sub("", p)) for p in _PIECES.split(raw)]
         lines.append(
             _Line(
                 start,
@@ -165,7 +173,7 @@ def _physical_lines(text: str, blanked: str) -> list[_Line]:
                 text[start:stop],
                 segments,
                 [n for n in pieces if n],
-                any(ch in _PUNCT for ch in raw),
+                _PUNCT_RE.search(raw) is not None,
             )
         )
         start = after
@@ -192,8 +200,35 @@ def _complete(n: int) -> bool:
     return n in (4, 8) or (n >= 10 and n % 2 == 0)
 
 
+def _plain_verse(text: str) -> tuple[TextLine, ...] | None:
+    """The common case, cheaply (the checker runs on every keystroke): Han characters and
+    sentence punctuation only, every line of the poem's length but the last (being typed)
+    — nothing can be a frame, the lines are the verse. None when that cannot be told so."""
+    if _SPECIAL.search(text) is not None:
+        return None
+    segments = split_lines(text)
+    if not segments:
+        return ()
+    lengths = [_as_lines(len(seg.chars)) for seg in segments]
+    fives, sevens = lengths.count(5), lengths.count(7)
+    if not fives and not sevens:
+        return None
+    length = 7 if sevens > fives else 5
+    if any(n != length for n in lengths[:-1]) or lengths[-1] > length:
+        return None  # a line of another length (but the one being typed): look closer
+    n = len(segments)
+    first_break = text.find("\n")
+    lone_title = first_break >= 0 and _PUNCT_RE.search(text, 0, first_break) is None
+    if lone_title and _complete(n - 1) and not _complete(n):
+        return None  # 「次北固山下」 before a 五律: the slow path decides
+    return tuple(segments)
+
+
 def frame_lines(text: str) -> PoemFrame:
     """Split ``text`` into its verse lines and the title, author and notes around them."""
+    plain = _plain_verse(text)
+    if plain is not None:
+        return PoemFrame(plain)
     notes = _note_spans(text)
     lines = _physical_lines(text, _blank(text, notes))
     length = _line_length(lines)
@@ -203,6 +238,12 @@ def frame_lines(text: str) -> PoemFrame:
     ]
     if length is None or not any(verse_like):
         return _plain(text, notes)
+    if not notes and all(ok or not ln.segments for ok, ln in zip(verse_like, lines, strict=True)):
+        # every line is a verse line (the common case): only a title of the lines' own
+        # length, alone before punctuated verse, can be the frame
+        head = lines[0]
+        if head.has_punct or len(lines) < 3 or not all(ln.has_punct for ln in lines[1:]):
+            return PoemFrame(tuple(seg for ln in lines for seg in ln.segments))
     first = verse_like.index(True)
     last = len(lines) - 1 - verse_like[::-1].index(True)
     last = _verse_after(lines, last, length)
