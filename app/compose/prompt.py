@@ -22,9 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 
 from app.engine.requests import ChatMessage, GenerateRequest, Sampling
+
+if TYPE_CHECKING:
+    from app.compose.ci.prompt import CiRequest
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS, RhymeGroup
 from app.prosody.tones import Tone
@@ -166,11 +169,14 @@ def build_user_prompt(
     return "\n".join(out)
 
 
-@dataclass(frozen=True, slots=True)
-class PromptPlan:
-    """Messages, sampling and stops for one compose request."""
+Asked = TypeVar("Asked", "ComposeRequest", "CiRequest")
 
-    request: ComposeRequest
+
+@dataclass(frozen=True, slots=True)
+class PromptPlan(Generic[Asked]):
+    """Messages, sampling and stops for one compose request (a 诗's or a 词's)."""
+
+    request: Asked
     style: PromptStyle
     messages: tuple[ChatMessage, ...]
     sampling: Sampling = field(default_factory=Sampling)
@@ -207,12 +213,23 @@ def build_prompt(
     style: PromptStyle | str = PromptStyle.REASONING,
     sampling: Sampling | None = None,
     n_rhyme_chars: int = DEFAULT_RHYME_CHARS,
-) -> PromptPlan:
+) -> PromptPlan[ComposeRequest]:
     """Everything the engine needs to compose ``request`` with a model of ``style``.
 
     ``sampling`` overrides the style's own (Qwen's advice for the mode)."""
-    style = PromptStyle(style)
-    user = ChatMessage("user", build_user_prompt(request, book, n_rhyme_chars=n_rhyme_chars))
+    user = build_user_prompt(request, book, n_rhyme_chars=n_rhyme_chars)
+    return plan_for(request, user, PromptStyle(style), sampling)
+
+
+def plan_for(
+    request: Asked,
+    user_text: str,
+    style: PromptStyle,
+    sampling: Sampling | None,
+) -> PromptPlan[Asked]:
+    """The plan for a request (a 诗's or a 词's) whose user message is ``user_text``: the
+    system prompt, the thinking switch and budget, and the sampling of ``style``."""
+    user = ChatMessage("user", user_text)
     thinking: bool | None = None
     budget = request.think_budget
     if style is PromptStyle.REASONING:

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.compose.ci.prompt import CiRequest
+from app.compose.ci.text import format_answer
 from app.compose.prompt import PromptPlan
 from app.compose.stream import Delta, ParseResult, ThinkAnswerParser
 from app.engine.events import (
@@ -27,6 +29,7 @@ from app.engine.events import (
 from app.engine.requests import GenerateRequest
 
 THINK_BUDGET = "think_budget"  # Token.forced: the engine closed thinking at the budget
+CI_FORM = "词"  # ComposedPoem.form of a 词
 
 __all__ = ["CandidateRun", "ComposedPoem"]
 
@@ -35,25 +38,29 @@ __all__ = ["CandidateRun", "ComposedPoem"]
 class ComposedPoem:
     """A generated poem with everything needed to keep or reproduce it."""
 
-    text: str  # the verse lines joined by newlines
+    text: str  # the verse lines joined by newlines (a 词: punctuated as its 体's template)
     lines: tuple[str, ...]
     model_id: str
     sampling: dict[str, Any]
     reasoning: str
     theme: str
     title: str
-    form: str  # 五绝 / 七绝 / 五律 / 七律
+    form: str  # 五绝 / 七绝 / 五律 / 七律, or 词
     rhyme_group: int | None
     candidate: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
     raw_answer: str = ""
+    # a 词: its tune, its 体 (the 词谱's key, 菩薩蠻#0) and its rhyme book (CiBookKind)
+    tune: str = ""
+    ci_form: str = ""
+    ci_book: str = ""
 
 
 class CandidateRun:
     """Tracks one candidate's stream: parser, final result, stats or failure."""
 
     def __init__(
-        self, index: int, plan: PromptPlan, request: GenerateRequest, model_id: str
+        self, index: int, plan: PromptPlan[Any], request: GenerateRequest, model_id: str
     ) -> None:
         self.index = index
         self.plan = plan
@@ -125,6 +132,24 @@ class CandidateRun:
         if result is None or not result.lines:
             return None
         req = self.plan.request
+        if isinstance(req, CiRequest):
+            return ComposedPoem(
+                text=format_answer(result.lines, req.form),
+                lines=result.lines,
+                model_id=self.model_id,
+                sampling=self.request.sampling.to_dict(),
+                reasoning=result.think,
+                theme=req.theme,
+                title=req.title,
+                form=CI_FORM,
+                rhyme_group=None,
+                candidate=self.index,
+                stats=self.stats.to_dict() if self.stats is not None else {},
+                raw_answer=result.answer,
+                tune=req.form.tune,
+                ci_form=req.form.key,
+                ci_book=req.book.value,
+            )
         return ComposedPoem(
             text=result.poem,
             lines=result.lines,

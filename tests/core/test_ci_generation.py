@@ -249,3 +249,32 @@ def test_engine_refuses_an_impossible_ci_before_generating(
     err = events[-1]
     assert isinstance(err, EngineError) and err.code == "unknown_group"
     assert "没有这个韵部" in err.zh and "no such rhyme group" in err.en
+
+
+def test_a_compose_run_through_the_engine_gives_a_ci(
+    engine: EngineClient, table: CipuTable, book: RhymeBook, cilin: CilinBook, tmp_path: Path
+) -> None:
+    """What the compose panel does for a 词: the prompt by 词牌 and 体, the strict spec, the
+    real engine, the candidate's events; the poem is punctuated as the 体 and marked as a
+    词 of that tune, 体 and book, and the checker pinned to the 体 passes it."""
+    from dataclasses import replace
+
+    from app.compose.ci.prompt import CiRequest, build_ci_prompt
+    from app.compose.session import CandidateRun
+
+    form = _form(table, "虞美人")
+    request = CiRequest("春愁", form, think_budget=8)
+    plan = build_ci_prompt(request, cilin, sampling=Sampling(max_tokens=600))
+    generate = replace(
+        plan.generate_requests(base_seed=2)[0],
+        constraint=ci_spec(form, cache_dir=str(tmp_path)),
+    )
+    run = CandidateRun(0, plan, generate, "tiny-qwen2")
+    run.consume(engine.generate(generate))
+    poem = run.poem()
+    assert run.failure is None and poem is not None
+    assert poem.form == "词" and poem.tune == "虞美人" and poem.ci_form == "虞美人#0"
+    assert poem.ci_book == "cilin" and poem.rhyme_group is None
+    assert poem.text.count("\n") == 1 and poem.text.endswith("。")  # two 段, punctuated
+    assert "、" in poem.text  # the 讀 of the last 句 of each 段
+    assert _problems(CiChecker(book, cilin, table), poem.text, form) == [], poem.text

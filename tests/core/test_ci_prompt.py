@@ -49,3 +49,32 @@ def test_bad_requests_are_refused(table: CipuTable) -> None:
         CiRequest("春", form, bu={"C": 7})
     with pytest.raises(ValueError, match="部 20"):
         CiRequest("春", form, bu={"A": 20})
+
+
+def test_the_plan_for_a_ci_request(table: CipuTable) -> None:
+    from app.compose.ci.prompt import build_ci_prompt
+    from app.engine.requests import Sampling
+    from app.prosody.books.shelf import Shelf
+    from app.prosody.ci.books import CiBookKind, ci_book
+    from app.prosody.rhymebook import RhymeBook
+
+    form = table.find("清平乐").forms[0]  # type: ignore[union-attr]
+    request = CiRequest("春别", form, candidates=3, think_budget=200)
+    plan = build_ci_prompt(request, CilinBook.load(), style="qwen3", sampling=Sampling(seed=4))
+    assert plan.request is request and plan.think_budget == 200 and plan.thinking is True
+    assert [r.sampling.seed for r in plan.generate_requests()] == [4, 5, 6]
+    assert "依词牌《清平樂》填一首词" in plan.messages[0].content
+    off = build_ci_prompt(CiRequest("春别", form, thinking=False), CilinBook.load(), style="qwen3")
+    assert off.thinking is False and off.think_budget is None and off.sampling.top_p == 0.8
+    # another rhyme book: its name and its group's characters in the prompt
+    pingshui = ci_book(CiBookKind.PINGSHUI, Shelf(RhymeBook.load()))
+    text = (
+        build_ci_prompt(
+            CiRequest("春别", form, bu={"B": 15}, book=CiBookKind.PINGSHUI), pingshui.rhymes
+        )
+        .messages[1]
+        .content
+    )
+    assert "B韵押《平水韵》下平一先（平声）" in text and "B韵（下平一先）可用韵脚字：年天" in text
+    with pytest.raises(ValueError, match="candidates"):
+        CiRequest("春", form, candidates=0)

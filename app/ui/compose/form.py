@@ -370,7 +370,7 @@ class ComposePanel(QWidget):
         self.result.save_requested.connect(self.save_requested)
         self.status.restart_requested.connect(self.restart_engine)
 
-        self._plan: PromptPlan | None = None
+        self._plan: PromptPlan[Any] | None = None
         self._requests: list[GenerateRequest] = []
         self._runs: list[CandidateRun] = []
         self._worker: GeneratorWorker | None = None
