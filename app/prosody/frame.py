@@ -124,13 +124,22 @@ def _note_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if _ANY_BRACKET.search(text) is None:
         return spans  # the common case
+    # The next closing bracket of each kind and the next line break, found once and kept
+    # while still ahead: i only moves forward, so the text is searched once per kind
+    # (searching afresh at every unclosed bracket took time growing with its square).
+    ahead: dict[str, int] = {}  # closing bracket → its next position after i (-1: none)
+    newline_at = -1  # the next line break after i (len(text): none)
     i = 0
     while i < len(text):
         close = _BRACKETS.get(text[i])
         if close is not None:
-            j = text.find(close, i + 1)
-            newline = _NEWLINES.search(text, i + 1)
-            if j > i and (newline is None or j < newline.start() or text[i] in "（(【〔"):
+            j = ahead.get(close)
+            if j is None or 0 <= j <= i:
+                j = ahead[close] = text.find(close, i + 1)
+            if newline_at <= i:
+                found = _NEWLINES.search(text, i + 1)
+                newline_at = found.start() if found is not None else len(text)
+            if j > i and (j < newline_at or text[i] in "（(【〔"):
                 if not _DYNASTY_ONLY.match(text[i + 1 : j]):
                     spans.append((i, j + 1))
                 i = j + 1

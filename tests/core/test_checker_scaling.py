@@ -14,15 +14,18 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import sys
 import tracemalloc
 from types import FrameType
 from typing import Any, cast
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.cli.jsonout import write_json
+from app.prosody import frame
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.checker import Checker
 from app.prosody.rhymebook import RhymeBook
@@ -217,3 +220,47 @@ def test_streamed_json_takes_iterators_lazily() -> None:
         tracemalloc.stop()
     assert sink.written > 4_000_000
     assert peak < 1_000_000, f"{peak:,} bytes held to write {sink.written:,} characters"
+
+
+# ------------------------------------------------------------------ brackets
+class _ScanCounting(str):
+    """A text that adds up how much of it ``find`` reads."""
+
+    scanned = 0
+
+    def find(self, sub: str, *args: Any) -> int:
+        start = args[0] if args else 0
+        found = super().find(sub, *args)
+        _ScanCounting.scanned += (found if found >= 0 else len(self)) - start
+        return found
+
+
+class _CountingPattern:
+    """A compiled pattern that adds up how much of the text its ``search`` reads."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.scanned = 0
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        found = self.pattern.search(text, pos)
+        self.scanned += (found.start() if found else len(text)) - pos
+        return found
+
+    def __getattr__(self, name: str) -> Any:  # finditer and the rest: not counted
+        return getattr(self.pattern, name)
+
+
+@pytest.mark.parametrize("opening", ["（", "〔", "("])
+def test_unclosed_brackets_are_searched_past_once(
+    monkeypatch: pytest.MonkeyPatch, opening: str
+) -> None:
+    """Finding the notes of a text read the rest of it again at every unclosed bracket:
+    40,000 of them took 51 s. Now the text is searched once per kind of bracket."""
+    newlines = _CountingPattern(frame._NEWLINES)
+    monkeypatch.setattr(frame, "_NEWLINES", newlines)
+    text = _ScanCounting((opening + "月") * 4000 + "\n明月光")
+    _ScanCounting.scanned = 0
+    frame.frame_lines(text)
+    assert _ScanCounting.scanned <= 2 * len(text)
+    assert newlines.scanned <= 2 * len(text)
