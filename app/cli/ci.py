@@ -1,6 +1,6 @@
 """``shijian ci`` (check a 词 against the 词谱) and ``shijian build-cipu`` (build the 词谱).
 
-    shijian ci "平林漠漠烟如织，寒山一带伤心碧。……" [--tune 菩萨蛮] [--form 2] [--json]
+    shijian ci "平林漠漠烟如织，……" [--tune 菩萨蛮] [--form 2] [--book 平水韵] [--json]
     shijian build-cipu FOLDER [--out DIR] [--corpus songci.jsonl]
 
 The 词谱 is built from the text of 《御定詞譜》, which the app does not ship: without a built
@@ -16,12 +16,13 @@ from typing import Any
 
 from app.cli.common import CliError, language, read_poem_argument
 from app.paths import resolve_paths
+from app.prosody.books.shelf import Shelf
 from app.prosody.ci import CiAnalysis, CiChecker, CipuError, CipuTable, load_installed
+from app.prosody.ci.books import CiBookKind, ci_book
 from app.prosody.ci.checker import CiSettings
 from app.prosody.findings import Severity
 from app.prosody.forms import EITHER, PING, ZE
 from app.prosody.rhymebook import RhymeBook
-from app.prosody.rhymebook.cilin import CilinBook
 
 
 def add_parsers(sub: Any) -> None:
@@ -36,6 +37,11 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--tune", help="the 词牌 (name or alias); without it the tune is inferred")
     p.add_argument("--form", type=int, help="the 体 of the tune: 1 = 正体, 2 … = 又一体")
     p.add_argument("--cipu", help="a folder with a built 词谱 table")
+    p.add_argument(
+        "--book",
+        help="the rhyme book: 词林正韵 (cilin, the default), 平水韵 (pingshui), 中华新韵 "
+        "(xinyun), 中华通韵 (tongyun)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run)
 
@@ -77,7 +83,13 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(
                 f"《{tune.name}》只有{len(tune.forms)}体 / {tune.name} has {len(tune.forms)} forms"
             )
-    checker = CiChecker(RhymeBook.load(), CilinBook.load(), table)
+    kind = CiBookKind.from_name(args.book) if args.book else CiBookKind.CILIN
+    if kind is None:
+        raise CliError(
+            f"不认识的韵书 / unknown rhyme book: {args.book} "
+            "(词林正韵 cilin, 平水韵 pingshui, 中华新韵 xinyun, 中华通韵 tongyun)"
+        )
+    checker = CiChecker.of(ci_book(kind, Shelf(RhymeBook.load())), table)
     analysis = checker.analyze(text, tune=tune, form=form, settings=CiSettings())
     if not analysis.chars:
         raise CliError("没有汉字，无从检查 / no Chinese characters to check")

@@ -166,12 +166,9 @@ def score(analysis: PoemAnalysis, lexicon: Lexicon) -> PoemScore:
     from app.prosody.ci.analysis import CiAnalysis
 
     if isinstance(analysis, CiAnalysis):
-        from app.prosody.ci.score import ci_units
+        from app.prosody.ci.score import ci_score
 
-        t, r, c, ln = ci_units(analysis)
-        chars = analysis.ci_form.chars if analysis.ci_form is not None else 0
-        errors = counted_errors(analysis.findings)
-        return PoemScore(_pct(*t), _pct(*r), _pct(*c), _pct(*ln), t, r, c, ln, errors, chars)
+        return ci_score(analysis)
     form = analysis.form
     if form is None or not analysis.lines:
         return PoemScore(0.0, 0.0, 0.0, 0.0, (0, 0), (0, 0), (0, 0), (0, 0))

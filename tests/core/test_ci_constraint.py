@@ -281,3 +281,20 @@ def test_no_table_needed_in_the_engine(table: CipuTable, tmp_path: Path) -> None
     data = ci_spec(_form(table, "清平乐"))
     sections = data["form"]["sections"]
     assert len(sections) == 2 and all("|" in s for part in sections for s in part)
+
+
+def test_a_remote_server_is_not_asked_for_a_strict_ci(table: CipuTable, book: RhymeBook) -> None:
+    """A grammar cannot follow a 词's changing rhyme sets and 叠句: refused with both messages
+    before anything is sent."""
+    from app.engine.remote import RemoteBackend
+    from tests.support.engine_fixtures import chat_request, collect
+    from tests.support.engine_http import ScriptedServer
+
+    spec = ci_spec(_form(table, "菩萨蛮"))
+    with ScriptedServer("poem") as server:
+        backend = RemoteBackend(server.url, "m", constraint_mode="gbnf", rhyme_book=book)
+        _text, events = collect(backend.generate(chat_request(constraint=spec)))
+        err = events[-1]
+        assert getattr(err, "code", None) == "constraint_unsupported"
+        assert "本机模型" in getattr(err, "zh", "") and "local model" in getattr(err, "en", "")
+        assert not server.requests

@@ -24,7 +24,7 @@ import numpy as np
 
 from app.compose.constraint.automaton import MetreAutomaton, MetreState, ToneClass
 from app.compose.constraint.chars import CharTable, book_universe
-from app.compose.constraint.spec import ConstraintSpec, plan_automaton
+from app.compose.constraint.spec import ConstraintError, ConstraintSpec, plan_automaton
 from app.prosody.forms import SCHEMES
 
 if TYPE_CHECKING:
@@ -369,7 +369,16 @@ def remote_constraint_fields(
     server (GBNF, thinking allowed before the answer); ``structured_outputs`` with a
     ``grammar`` or ``regex`` for vLLM ≥ 0.10.2, or the older ``guided_regex``. vLLM
     applies them to the answer after its reasoning parser, so they hold no thinking.
-    ``tables`` caches character tables between requests."""
+    ``tables`` caches character tables between requests. A 词's spec (kind ``ci``) is
+    refused: its rhyme sets change with what is written and its 叠句 repeat it, which a
+    grammar cannot follow."""
+    if isinstance(spec, dict) and spec.get("kind") == "ci":
+        raise ConstraintError(
+            "constraint_unsupported",
+            "词的严格格律只能用本机模型生成，远程服务器的语法约束做不到（换韵、叠句）",
+            "strict metre for a ci works with a local model only: a remote server's grammar "
+            "cannot follow its changes of rhyme and repeated lines",
+        )
     parsed = ConstraintSpec.from_dict(spec)
     table = tables.get(parsed.policy) if tables is not None else None
     if table is None:

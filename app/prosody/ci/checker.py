@@ -46,9 +46,12 @@ _LEVEL_OF_MARK = {"平": Level.PING, "仄": Level.ZE, "中": Level.FREE, "？": 
 
 @dataclass(frozen=True, slots=True)
 class CiSettings:
-    """How a 词 is read. ``partial``: still being written (the end is not missing yet)."""
+    """How a 词 is read. ``partial``: still being written (the end is not missing yet).
+    ``bu``: a 部 pinned per rhyme group letter (an assignment's): the group's rhymes are
+    judged against it rather than the 部 most of them share."""
 
     partial: bool = False
+    bu: tuple[tuple[str, int], ...] = ()
 
 
 class CiChecker:
@@ -203,7 +206,9 @@ def _report(
                           kind, zh, en)
             )  # fmt: skip
     slots.sort(key=lambda s: (s.line, s.pos))
-    groups, rhyme_findings, rhyme_marks = rhyme_groups(slots, checker.rhymes)
+    groups, rhyme_findings, rhyme_marks = rhyme_groups(
+        slots, checker.rhymes, dict(settings.bu) if settings.bu else None
+    )
     findings.extend(rhyme_findings)
 
     # ------------------------------------------------ 叠句

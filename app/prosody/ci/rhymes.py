@@ -51,6 +51,8 @@ def rhyme_groups(
         options = [rhymes.bu_of(s.char, s.kind) for s in group]
         votes: Counter[int] = Counter(bu for opts in options for bu in opts)
         bu: int | None = (pinned_bu or {}).get(letter)
+        if bu is not None and not joined and bu not in rhymes.all_bu(group[0].kind):
+            bu = None  # a 平 group pinned: this group's 仄 positions (叶) keep their vote
         if bu is None and votes:
             top = max(votes.values())
             first = next((opts for opts in options if opts), frozenset())
@@ -65,7 +67,9 @@ def rhyme_groups(
             cell = (s.line, s.pos)
             if not opts:
                 marks[cell] = RhymeMark.UNKNOWN
-                findings.append(_unknown(s, rhymes.kind))
+                other: ToneClass = "仄" if s.kind == "平" else "平"
+                if not rhymes.bu_of(s.char, other):  # of the other tone: a tone error says so
+                    findings.append(_unknown(s, rhymes.kind))
             elif bu is not None and bu not in opts:
                 marks[cell] = RhymeMark.OUT
                 findings.append(_out(s, bu, opts, rhymes))

@@ -7,6 +7,10 @@
 * **对仗** — 词 require none: 100.
 * **字数** — unit: a segment (句 or 讀) of the 体; wrong when a length finding names it
   (characters missing or extra, or the whole piece missing).
+
+The total (:func:`ci_score`) is the 诗's: the weights 0.4 / 0.3 / 0.1 over 平仄, 押韵 and 字数
+(对仗 does not apply), less 4 points per counted error scaled by 56 ÷ the 体's characters,
+at most 89 with an error.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from app.prosody.analysis import RhymeMark
 from app.prosody.ci.analysis import CiAnalysis
 from app.prosody.findings import Rule, Severity
+from app.prosody.scorer import PoemScore, counted_errors
 
 _TONE_RULES = frozenset({Rule.TONE, Rule.LINE_END})
 
@@ -44,3 +49,13 @@ def ci_units(
     bad = sum(1 for f in analysis.findings if f.rule is Rule.LENGTH)
     line_units = (max(segments - bad, 0), segments)
     return tone_units, rhyme_units, (0, 0), line_units
+
+
+def ci_score(analysis: CiAnalysis) -> PoemScore:
+    """The four scores of a 词 against its 体, its counted errors and its 体's characters."""
+    t, r, c, ln = ci_units(analysis)
+    chars = analysis.ci_form.chars if analysis.ci_form is not None else 0
+    return PoemScore(
+        _pct(*t), _pct(*r), _pct(*c), _pct(*ln), t, r, c, ln,
+        counted_errors(analysis.findings), chars,
+    )  # fmt: skip
