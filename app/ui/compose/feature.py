@@ -136,10 +136,17 @@ def sampling_text(sampling: Mapping[str, Any] | None) -> str:
 
 
 def generated_data(poem: ComposedPoem) -> PoemData:
-    """What the library keeps of a generated poem (title: the poem's, else its theme)."""
+    """What the library keeps of a generated poem (title: the poem's, else its theme); a 词
+    keeps its 词牌 and 体, and opens in 词 mode."""
+    from app.compose.session import CI_FORM
+
+    ci = poem.form == CI_FORM and bool(poem.tune)
     return PoemData(
         title=poem.title or poem.theme,
         text=poem.text,
+        form=CI_FORM if ci else None,
+        tune=poem.tune if ci else None,
+        ci_form=(poem.ci_form or None) if ci else None,
         origin="generated",
         model_id=poem.model_id or None,
         sampling=dict(poem.sampling),
@@ -202,6 +209,7 @@ class ComposeFeature(QObject):
             client=local.client,
             style=PromptStyle(self.models.prompt_style()),
             think_budget=self.models.default_think_budget(),
+            ci_checker=w.pane.ci_checker,
         )
         engine = self.models.settings.engine
         panel.form.set_thinking(engine.thinking, engine.think_budget)
@@ -227,6 +235,12 @@ class ComposeFeature(QObject):
         if panel is None:
             return
         pane = self.w.pane
+        target = pane.ci_target()
+        if target is not None:  # 词 mode: a 词 of the editor's 体 (or its tune's 正体)
+            chosen = target.form or (target.tune.forms[0] if target.tune is not None else None)
+            if chosen is not None:
+                panel.form.select_ci(chosen, target.checker.book_kind)
+            return
         analysis = pane.analysis()
         form = pane.pinned_form() or (analysis.form if analysis is not None else None)
         if form is not None:
@@ -310,7 +324,7 @@ class ComposeFeature(QObject):
         form = getattr(request, "form", None)
         self.w.log.event(
             "generation_started",
-            form=getattr(form, "value", str(form)),
+            form=getattr(form, "value", None) or "词",
             rhyme_group=getattr(request, "rhyme_group", None),
             candidates=getattr(request, "candidates", 1),
             strict=bool(panel is not None and panel.form.strict_metre),

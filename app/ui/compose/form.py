@@ -1,7 +1,9 @@
 """Ask the model for a poem: the compose form, and the panel that runs it.
 
-:class:`ComposeForm` collects a :class:`~app.compose.prompt.ComposeRequest`:
-theme and title, form (五绝 七绝 五律 七律), the rhyme group (the 106 groups,
+:class:`ComposeForm` collects a :class:`~app.compose.prompt.ComposeRequest` (or, for a 词,
+a :class:`~app.compose.ci.prompt.CiRequest`: the 词牌 and 体, the rhyme book and a 部 per
+group, from :class:`~app.ui.compose.tune_fields.CiFields`):
+theme and title, form (五绝 七绝 五律 七律, 词), the rhyme group (the 106 groups,
 平声 first, each with its most used characters), imagery words, free
 instructions, the number of candidates, "strict metre" (enabled only when
 the constrained-decoding module ``app.compose.constraint`` is installed), and
@@ -24,7 +26,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -45,18 +47,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.compose.ci.prompt import CiRequest, build_ci_prompt
 from app.compose.prompt import COMPOSE_FORMS, ComposeRequest, PromptPlan, PromptStyle, build_prompt
-from app.compose.session import CandidateRun
+from app.compose.session import CI_FORM, CandidateRun, ComposedPoem
 from app.compose.stream import Part
 from app.engine.backend import Backend, EventStream
 from app.engine.events import EngineCrashed, EngineError, EngineEvent
 from app.engine.requests import GenerateRequest, Sampling
+from app.prosody.analysis import PoemAnalysis
+from app.prosody.books.shelf import Shelf
 from app.prosody.checker import Checker
+from app.prosody.ci.books import CiBookKind
+from app.prosody.ci.checker import CiChecker, CiSettings
+from app.prosody.ci.table import CiForm
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS
 from app.prosody.rhymebook import RhymeBook
 from app.ui.compose.reasoning import ReasoningPanel
 from app.ui.compose.result_view import ResultView
+from app.ui.compose.tune_fields import CiFields
 from app.ui.i18n import Tr
 from app.ui.models.engine_status import EngineStatus
 from app.ui.workers import GeneratorWorker
@@ -76,7 +85,9 @@ def constraint_available() -> bool:
 
 
 class ComposeForm(QWidget):
-    """The compose form. ``generate_requested(ComposeRequest)``, ``stop_requested()``."""
+    """The compose form. ``generate_requested(ComposeRequest | CiRequest)``,
+    ``stop_requested()``. ``ci_checker`` (the 词 checker, None when no 词谱 is installed)
+    adds 词 to the forms."""
 
     generate_requested = Signal(object)
     stop_requested = Signal()
@@ -88,6 +99,7 @@ class ComposeForm(QWidget):
         parent: QWidget | None = None,
         *,
         strict_available: bool | None = None,
+        ci_checker: Callable[[], CiChecker | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._tr = tr
@@ -101,6 +113,12 @@ class ComposeForm(QWidget):
         for f in COMPOSE_FORMS:
             self.form.addItem(f.value if not tr.is_en else f"{f.value} ({f.en})", f)
         self.form.setCurrentIndex(1)  # 七绝
+        self.ci: CiFields | None = None
+        if ci_checker is not None:
+            self.form.addItem(tr("词（按词牌）", "词 (ci, by tune)"), CI_FORM)
+            self.ci = CiFields(tr, ci_checker, Shelf(book), self)
+            self.ci.setObjectName("compose-ci")
+            self.ci.changed.connect(self._update_buttons)
         self.rhyme = QComboBox()
         self.rhyme.addItem(tr("不限（任一平声韵）", "Any level-tone group"), None)
         for ping in (True, False):
@@ -175,6 +193,8 @@ class ComposeForm(QWidget):
         fields.addRow(tr("主题", "Theme"), self.theme)
         fields.addRow(tr("体裁", "Form"), self.form)
         fields.addRow(tr("韵部", "Rhyme group"), self.rhyme)
+        if self.ci is not None:
+            fields.addRow(self.ci)
         fields.addRow(self.more_button)
         fields.addRow(tr("意象", "Imagery"), self.imagery)
         fields.addRow(tr("要求", "Instructions"), self.instructions)
@@ -204,6 +224,30 @@ class ComposeForm(QWidget):
         self.can_switch_thinking = True
         self._update_buttons()
         self._show_more(False)
+        self.form.currentIndexChanged.connect(self._on_form)
+        self._on_form()
+
+    # ------------------------------------------------------------------ 词
+    @property
+    def is_ci(self) -> bool:
+        """The form asks for a 词 (by 词牌)."""
+        return self.ci is not None and self.form.currentData() == CI_FORM
+
+    def _on_form(self, _index: int = 0) -> None:
+        ci = self.is_ci
+        self._fields.setRowVisible(self.rhyme, not ci)
+        if self.ci is not None:
+            self._fields.setRowVisible(self.ci, ci)
+        self._update_buttons()
+
+    def select_ci(self, form: CiForm | None, book: CiBookKind | None = None) -> bool:
+        """Write a 词 of ``form`` (a 体) in ``book`` — the editor's 词."""
+        if self.ci is None:
+            return False
+        self.form.setCurrentIndex(self.form.findData(CI_FORM))
+        if form is not None:
+            self.ci.set_form(form, book)
+        return True
 
     def _show_more(self, shown: bool) -> None:
         for field in (self.imagery, self.instructions, self.candidates):
@@ -262,9 +306,27 @@ class ComposeForm(QWidget):
     def _update_thinking(self) -> None:
         self.budget.setEnabled(self.thinks)
 
-    def request(self) -> ComposeRequest:
-        """The request the form describes (ValueError if it lacks a theme and a title)."""
+    def request(self) -> ComposeRequest | CiRequest:
+        """The request the form describes (ValueError if it lacks a theme and a title, or
+        a 词 its tune)."""
         words = tuple(w for w in _WORD_SPLIT.split(self.imagery.text()) if w)
+        if self.is_ci:
+            assert self.ci is not None
+            form = self.ci.form()
+            if form is None:
+                raise ValueError("a ci needs a tune")
+            return CiRequest(
+                theme=self.theme.text().strip(),
+                form=form,
+                bu=self.ci.bu(),
+                title=self.title.text().strip(),
+                imagery=words,
+                instructions=self.instructions.toPlainText().strip(),
+                book=self.ci.book_kind(),
+                candidates=self.candidates.value(),
+                thinking=self.thinks,
+                think_budget=self.think_budget() if self.thinks else None,
+            )
         return ComposeRequest(
             theme=self.theme.text().strip(),
             form=Form(self.form.currentData()),
@@ -292,11 +354,20 @@ class ComposeForm(QWidget):
 
     def _update_buttons(self) -> None:
         has_topic = bool(self.theme.text().strip() or self.title.text().strip())
-        self.generate_button.setEnabled(has_topic and not self._running)
+        tune_missing = self.is_ci and self.ci is not None and self.ci.form() is None
+        ready = has_topic and not tune_missing
+        self.generate_button.setEnabled(ready and not self._running)
         self.stop_button.setEnabled(self._running)
         # say why 生成 cannot be pressed (a disabled button alone says nothing)
-        self.hint.setVisible(not has_topic)
-        self.generate_button.setToolTip("" if has_topic else self.hint.text())
+        tr = self._tr
+        if tune_missing:
+            self.hint.setText(tr("先选一个词牌，才能生成。", "Choose a tune to generate."))
+        else:
+            self.hint.setText(
+                tr("先填写主题或诗题，才能生成。", "Fill in a theme or a title to generate.")
+            )
+        self.hint.setVisible(not ready)
+        self.generate_button.setToolTip("" if ready else self.hint.text())
 
     def select_form(self, form: Form) -> bool:
         """Choose ``form`` (a form the editor holds) if it is one the model writes."""
@@ -335,6 +406,7 @@ class ComposePanel(QWidget):
         sampling: Sampling | None = None,
         batch_ms: int = 40,
         think_budget: int = 1024,
+        ci_checker: Callable[[], CiChecker | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._tr = tr
@@ -344,10 +416,11 @@ class ComposePanel(QWidget):
         self.prompt_style = style
         self._sampling = sampling  # None: the style's own (Qwen's advice per thinking mode)
         self._batch_ms = batch_ms
-        self.form = ComposeForm(tr, book, self)
+        self.form = ComposeForm(tr, book, self, ci_checker=ci_checker)
         self.form.set_model_thinking(style, think_budget)
         self.reasoning = ReasoningPanel(tr, self, flush_ms=batch_ms)
         self.result = ResultView(tr, checker, self, flush_ms=batch_ms)
+        self.result.ci_analyze = self._analyze_ci
         self.status = EngineStatus(tr, self)
         if client is not None:
             self.status.attach(client)
@@ -416,9 +489,12 @@ class ComposePanel(QWidget):
             think_budget if think_budget is not None else self.form.default_budget,
         )
 
-    def start(self, request: ComposeRequest) -> None:
+    def start(self, request: ComposeRequest | CiRequest) -> None:
         """Compose ``request``: its candidates run one after another."""
         if self.running:
+            return
+        if isinstance(request, CiRequest):
+            self._start_ci(request)
             return
         plan = build_prompt(request, self._book, style=self.prompt_style, sampling=self._sampling)
         self._plan = plan
@@ -432,6 +508,39 @@ class ComposePanel(QWidget):
                 "group": request.rhyme_group,
             }
             requests = [replace(r, constraint=spec) for r in requests]
+        self._run_all(requests)
+
+    def _start_ci(self, request: CiRequest) -> None:
+        """A 词 by 词牌 and 体: its prompt, and its strict spec (app.compose.constraint.ci)."""
+        from app.compose.constraint.ci import ci_spec
+
+        book = self.form.ci.ci_book() if self.form.ci is not None else None
+        if book is None:  # no 词谱 installed (the window says how to build one)
+            return
+        plan = build_ci_prompt(
+            request, book.rhymes, style=self.prompt_style, sampling=self._sampling
+        )
+        self._plan = plan
+        requests = plan.generate_requests()
+        if self.form.strict_metre:
+            spec = ci_spec(request.form, book=request.book, bu=dict(request.bu or {}))
+            requests = [replace(r, constraint=spec) for r in requests]
+        self._run_all(requests)
+
+    def _analyze_ci(self, poem: ComposedPoem) -> PoemAnalysis | None:
+        """A generated 词 checked against the 体 and in the book it was asked for."""
+        plan = self._plan
+        request = plan.request if plan is not None else None
+        book = self.form.ci.ci_book() if self.form.ci is not None else None
+        if not isinstance(request, CiRequest) or book is None or self.form.ci is None:
+            return None
+        checker = self.form.ci.checker()
+        if checker is None:
+            return None
+        settings = CiSettings(bu=tuple(sorted((request.bu or {}).items())))
+        return checker.with_book(book).analyze(poem.text, form=request.form, settings=settings)
+
+    def _run_all(self, requests: list[GenerateRequest]) -> None:
         self._requests = requests
         self._runs = []
         self._stopping = False

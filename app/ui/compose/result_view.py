@@ -12,6 +12,7 @@ reasoning).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.compose.session import ComposedPoem
+from app.compose.session import CI_FORM, ComposedPoem
 from app.prosody.analysis import PoemAnalysis, RhymeMark
 from app.prosody.checker import Checker
 from app.prosody.findings import Severity
@@ -67,6 +68,8 @@ class ResultView(QWidget):
         super().__init__(parent)
         self._tr = tr
         self._checker = checker
+        # a generated 词 is checked against its 体 by this (set by the panel)
+        self.ci_analyze: Callable[[ComposedPoem], PoemAnalysis | None] | None = None
         self._candidates: list[_Candidate] = []
         self._streaming: int | None = None
 
@@ -145,7 +148,9 @@ class ResultView(QWidget):
             cand.message = self._tr(
                 "回答中没有找到诗句。", "No verse lines were found in the answer."
             )
-        if poem is not None and self._checker is not None:
+        if poem is not None and poem.form == CI_FORM:
+            cand.analysis = self.ci_analyze(poem) if self.ci_analyze is not None else None
+        elif poem is not None and self._checker is not None:
             gid = poem.rhyme_group
             cand.analysis = self._checker.analyze(
                 poem.text,
