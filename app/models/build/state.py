@@ -21,7 +21,6 @@ from typing import Literal, cast
 
 from app.models.build.errors import STAGES, Stage
 from app.models.build.plan import WORK_FOLDER, BuildPlan
-from app.models.catalog import LocalText
 from app.models.errors import ModelError
 
 STATE_FILE = "build.json"
@@ -125,15 +124,3 @@ def find_builds(models_dir: Path) -> list[BuildState]:
         with contextlib.suppress(ModelError):
             found.append(BuildState.load(path))
     return found
-
-
-def describe_state(state: BuildState) -> LocalText:
-    """One line: which model, which stage, and any error (for lists of builds)."""
-    plan = state.plan
-    stage = state.next_stage
-    zh_stage = {"pending": "待继续", "running": "已中断", "failed": "失败", "done": "完成"}
-    status = state.stages[stage] if stage else "done"
-    return LocalText(
-        f"{plan.name.zh}：{zh_stage[status]}（{stage or '全部'}）",
-        f"{plan.name.en}: {status} ({stage or 'all'})",
-    )
