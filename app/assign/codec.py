@@ -16,6 +16,7 @@ import math
 from datetime import date
 from typing import Any
 
+from app.assign.ci import CiAssignment
 from app.assign.model import (
     DEFAULT_COUNTED_RULES,
     Assignment,
@@ -47,7 +48,7 @@ def to_dict(a: Assignment) -> dict[str, Any]:
     return {
         "v": CODEC_VERSION,
         "title": a.title,
-        "form": a.form.value,
+        "form": a.form_name,
         "instructions": a.instructions,
         "rhyme_group": g.name if g is not None else None,
         "first_line": a.rhyme.first_line.value,
@@ -59,6 +60,7 @@ def to_dict(a: Assignment) -> dict[str, Any]:
         "forbidden_chars": a.forbidden_chars,
         "due": a.due.isoformat() if a.due is not None else None,
         "tag": a.tag,
+        **({"ci": a.ci.to_dict()} if a.ci is not None else {}),
         "policy": {
             "strict_135": p.strict_135,
             "warn_san_ze_wei": p.warn_san_ze_wei,
@@ -165,7 +167,13 @@ def _version(raw: dict[str, Any]) -> int:
 def from_dict(raw: Any) -> Assignment:
     if not isinstance(raw, dict):
         raise AssignmentFormatError("not an object")
-    form = Form.from_name(_str(raw, "form"))
+    ci = None
+    if raw.get("ci") is not None:
+        try:
+            ci = CiAssignment.from_dict(raw["ci"])
+        except ValueError as exc:
+            raise AssignmentFormatError(str(exc)) from exc
+    form = Form.QIJUE if ci is not None else Form.from_name(_str(raw, "form"))
     if form is None:
         raise AssignmentFormatError(f"unknown form {raw.get('form')!r}")
     group_name = raw.get("rhyme_group")
@@ -210,6 +218,7 @@ def from_dict(raw: Any) -> Assignment:
         policy=_policy(raw.get("policy"), _version(raw)),
         due=due,
         tag=_str(raw, "tag"),
+        ci=ci,
     )
 
 

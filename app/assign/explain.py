@@ -65,16 +65,21 @@ def grade_steps(r: StudentReport, policy: GradingPolicy, lang: str = "zh") -> li
             steps.append(f"{d.label.zh}：{d.count}{unit} × {_n(each)} = −{_n(d.points)}。")
     if policy.scale_errors and any(d.label.zh in ("错误", "注意") for d in r.deductions):
         form = r.analysis.form if r.analysis is not None else None
+        ci_form = getattr(r.analysis, "ci_form", None)
+        name, chars = "", 0
         if form is not None:
-            chars = (form.n_lines or 0) * form.line_len
+            name, chars = form.value, (form.n_lines or 0) * form.line_len
+        elif ci_form is not None:  # a 词: its 体's characters
+            name, chars = f"《{ci_form.tune}》", ci_form.chars
+        if chars:
             if en:
                 steps.append(
                     f"(An error costs {policy.error_points:g} in a 七律 of 56 characters; "
-                    f"a {form.value} has {chars}, so ×56÷{chars}.)"
+                    f"a {name} has {chars}, so ×56÷{chars}.)"
                 )
             else:
                 steps.append(
-                    f"（七律56字每处错误扣{policy.error_points:g}分；{form.value}{chars}字，"
+                    f"（七律56字每处错误扣{policy.error_points:g}分；{name}{chars}字，"
                     f"按56÷{chars}折算。）"
                 )
     if r.cap is not None:

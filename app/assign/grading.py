@@ -19,11 +19,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.assign.ci import ci_wrong_form
 from app.assign.intake import Submission
 from app.assign.model import Assignment, GradingPolicy, band_of
 from app.assign.requirements import RequirementResult, check_requirements, wrong_form
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.checker import Checker
+from app.prosody.ci.checker import CiChecker, CiSettings
+from app.prosody.ci.score import ci_score
 from app.prosody.findings import Finding, Severity
 from app.prosody.forms import Form
 from app.prosody.scorer import PoemScore, capped_grade, counted_errors, score, weighted_mean
@@ -102,8 +105,9 @@ def deductions_for(
     analysis: PoemAnalysis,
     requirements: tuple[RequirementResult, ...],
     policy: GradingPolicy,
-    form: Form,
+    form: Form | int,
 ) -> tuple[Deduction, ...]:
+    """The deductions of a graded poem; ``form`` is its form, or a 体's characters."""
     counted = [f for f in analysis.findings if f.rule in policy.counted_rules]
     n_err = sum(1 for f in counted if f.severity is Severity.ERROR)
     n_warn = sum(1 for f in counted if f.severity is Severity.WARNING)
@@ -134,9 +138,16 @@ def counted_error_count(analysis: PoemAnalysis, policy: GradingPolicy) -> int:
 
 
 def grade_submission(
-    submission: Submission, assignment: Assignment, checker: Checker
+    submission: Submission, assignment: Assignment, checker: Checker | CiChecker
 ) -> StudentReport:
-    """Grade one submission (never raises for bad content: the status says what happened)."""
+    """Grade one submission (never raises for bad content: the status says what happened).
+    A 词 assignment is graded with the 词 checker in the assignment's rhyme book."""
+    if assignment.ci is not None and not (
+        isinstance(checker, CiChecker) and checker.book_kind is assignment.ci.book
+    ):
+        raise ValueError(f"a ci assignment is graded with the ci checker of {assignment.ci.book}")
+    if assignment.ci is None and isinstance(checker, CiChecker):
+        raise ValueError("an assignment of 诗 is graded with the 诗 checker")
     if submission.text is None:
         return StudentReport(submission, Status.UNREADABLE, submission.problem)
     text = submission.text
@@ -147,6 +158,8 @@ def grade_submission(
             Message("没有写诗（没有汉字）。", "No poem (no Chinese characters)."),
         )
     policy = assignment.policy
+    if isinstance(checker, CiChecker):
+        return _grade_ci(submission, assignment, checker, text)
     settings = policy.check_settings()
     as_written = checker.analyze(text, settings=settings, per_char=False)
     problem = wrong_form(assignment, as_written)
@@ -157,7 +170,35 @@ def grade_submission(
     )
     s = score(analysis, checker.lexicon)
     reqs = check_requirements(assignment, analysis, checker.book, final=True)
-    deductions = deductions_for(analysis, reqs, policy, assignment.form)
+    return _graded(submission, assignment, analysis, s, reqs)
+
+
+def _grade_ci(
+    submission: Submission, assignment: Assignment, checker: CiChecker, text: str
+) -> StudentReport:
+    """A 词 against the assignment's 体: another shape is the wrong form; the 体 pinned
+    (and the 部 the assignment pins), the 词's scores, its requirements."""
+    ci = assignment.ci
+    assert ci is not None
+    problem = ci_wrong_form(ci, text, checker)
+    if problem is not None:
+        as_written = checker.analyze(text, form=ci.form)
+        return StudentReport(submission, Status.WRONG_FORM, problem, analysis=as_written)
+    analysis = checker.analyze(text, form=ci.form, settings=CiSettings(bu=ci.bu))
+    reqs = check_requirements(assignment, analysis, checker.book, final=True)
+    return _graded(submission, assignment, analysis, ci_score(analysis), reqs)
+
+
+def _graded(
+    submission: Submission,
+    assignment: Assignment,
+    analysis: PoemAnalysis,
+    s: PoemScore,
+    reqs: tuple[RequirementResult, ...],
+) -> StudentReport:
+    policy = assignment.policy
+    chars = assignment.ci.form.chars if assignment.ci is not None else assignment.form
+    deductions = deductions_for(analysis, reqs, policy, chars)
     base = weighted_base(s, policy)
     deducted = sum(d.points for d in deductions)
     n_err = counted_error_count(analysis, policy)
@@ -178,7 +219,7 @@ def grade_submission(
 
 
 def grade_all(
-    submissions: Iterable[Submission], assignment: Assignment, checker: Checker
+    submissions: Iterable[Submission], assignment: Assignment, checker: Checker | CiChecker
 ) -> Iterator[StudentReport]:
     """Grade each submission in turn (a generator: run it on a worker thread)."""
     for sub in submissions:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from app.assign.ci import CiAssignment
+from app.prosody.ci.table import CiForm
 from app.prosody.findings import Rule
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS, RhymeGroup
@@ -126,14 +128,12 @@ class GradingPolicy:
     scale_errors: bool = True
     error_cap: float | None = ERROR_CAP
 
-    def error_cost(self, form: Form) -> float:
-        """What one counted error costs in ``form``."""
-        return error_cost((form.n_lines or 0) * form.line_len, self.error_points,
-                          scaled=self.scale_errors)  # fmt: skip
+    def error_cost(self, form: Form | int) -> float:
+        """What one counted error costs in ``form`` (or a 体 of that many characters)."""
+        return error_cost(_chars(form), self.error_points, scaled=self.scale_errors)
 
-    def warning_cost(self, form: Form) -> float:
-        return error_cost((form.n_lines or 0) * form.line_len, self.warning_points,
-                          scaled=self.scale_errors)  # fmt: skip
+    def warning_cost(self, form: Form | int) -> float:
+        return error_cost(_chars(form), self.warning_points, scaled=self.scale_errors)
 
     def check_settings(self, *, partial: bool = False) -> CheckSettings:
         return CheckSettings(
@@ -147,18 +147,24 @@ class GradingPolicy:
             partial=partial,
         )
 
-    def describe(self, lang: str = "zh", form: Form | None = None) -> list[str]:
+    def describe(self, lang: str = "zh", form: Form | CiForm | None = None) -> list[str]:
         """The policy in sentences, for the assignment sheet and the wizard
-        (with ``form``, the cost of an error in that form is spelled out)."""
+        (with ``form`` — a form of 诗, or a 词's 体 —, the cost of an error in it is
+        spelled out)."""
         w = self.weights
         total = sum(w) or 1.0
         pct = [round(100 * x / total) for x in w]
-        cost = f"{self.error_cost(form):g}" if form is not None else ""
+        if isinstance(form, CiForm):
+            cost = f"{self.error_cost(form.chars):g}"
+            name = f"《{form.tune}》"
+        else:
+            cost = f"{self.error_cost(form):g}" if form is not None else ""
+            name = form.value if form is not None else ""
         if lang == "en":
             per_error = f"{self.error_points:g} per error"
             if self.scale_errors:
                 per_error += " in a 七律, more in shorter forms (×56 ÷ the form's characters"
-                per_error += f": {cost} in a {form.value})" if form is not None else ")"
+                per_error += f": {cost} in a {name})" if form is not None else ")"
             out = [
                 f"Base: tones {pct[0]}%, rhymes {pct[1]}%, antithesis {pct[2]}%, "
                 f"length {pct[3]}% of the scores the form asks for (a quatrain has no "
@@ -202,9 +208,14 @@ class GradingPolicy:
         return out
 
 
+def _chars(form: Form | int) -> int:
+    return form if isinstance(form, int) else (form.n_lines or 0) * form.line_len
+
+
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """One assignment: what the student writes, and how it is graded."""
+    """One assignment: what the student writes, and how it is graded. A 词 assignment
+    names its 词牌 and 体 in ``ci`` (then ``form``, ``rhyme`` and ``qi`` do not apply)."""
 
     title: str
     form: Form
@@ -219,10 +230,25 @@ class Assignment:
     policy: GradingPolicy = field(default_factory=GradingPolicy)
     due: date | None = None
     tag: str = ""  # the library tag that marks submissions; "" = default_tag()
+    ci: CiAssignment | None = None  # a 词: the 体 (and book, 部) it sets
 
     @property
     def library_tag(self) -> str:
         return self.tag or default_tag(self.title)
+
+    @property
+    def form_name(self) -> str:
+        """五绝 … 七律, or 词 (stored with the assignment, shown in lists)."""
+        return "词" if self.ci is not None else self.form.value
+
+    @property
+    def form_label(self) -> str:
+        """七律, or 词·菩薩蠻·正体（44字）."""
+        return f"词·{self.ci.name()}" if self.ci is not None else self.form.value
+
+    def error_cost(self) -> float:
+        """What one counted error costs in this assignment's form (or 体)."""
+        return self.policy.error_cost(self.ci.form.chars if self.ci is not None else self.form)
 
     @property
     def imagery_needed(self) -> int:
@@ -234,7 +260,17 @@ class Assignment:
         out: list[Message] = []
         if not self.title.strip():
             out.append(Message("请填写作业标题。", "The assignment needs a title."))
-        if self.form not in ASSIGNMENT_FORMS:
+        if self.ci is not None:
+            out.extend(self.ci.problems())
+            if self.rhyme.group is not None or self.qi is not None:
+                out.append(
+                    Message(
+                        "词的押韵按词牌的韵组指定，不设近体诗的韵部或平起仄起。",
+                        "A ci rhymes by its tune's rhyme groups: set no rhyme group or start "
+                        "of regulated verse.",
+                    )
+                )
+        elif self.form not in ASSIGNMENT_FORMS:
             out.append(
                 Message(
                     f"作业只能设为五绝、七绝、五律或七律，不能是{self.form.value}。",

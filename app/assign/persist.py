@@ -32,7 +32,7 @@ def assignment_data(a: Assignment) -> AssignmentData:
     fixed = replace(a, tag=a.library_tag)
     return AssignmentData(
         title=a.title,
-        form=a.form.value,
+        form=a.form_name,
         tag=fixed.tag,
         spec=to_json(fixed),
         due=a.due.isoformat() if a.due is not None else None,

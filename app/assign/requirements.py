@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from app.assign.ci import CiAssignment
 from app.assign.model import Assignment, FirstLine
 from app.prosody.analysis import PoemAnalysis, RhymeMark
 from app.prosody.findings import Finding, Rule, Severity
@@ -387,12 +388,19 @@ def check_requirements(
     """
     if final is None:
         final = analysis.complete
-    out: list[RequirementResult] = [_form_result(assignment, analysis)]
-    if analysis.lines:
-        out.append(_rhyme_result(assignment, analysis))
+    if assignment.ci is not None:  # a 词: its 体 and the 部 the assignment pins
+        out = [_ci_form_result(assignment.ci, analysis, final)]
+        if analysis.lines:
+            out.extend(_ci_rhyme_results(assignment.ci, analysis))
+    else:
+        out = [_form_result(assignment, analysis)]
+        if analysis.lines:
+            out.append(_rhyme_result(assignment, analysis))
     for maybe in (
-        _first_line_result(assignment, analysis) if analysis.lines else None,
-        _qi_result(assignment, analysis),
+        _first_line_result(assignment, analysis)
+        if analysis.lines and assignment.ci is None
+        else None,
+        _qi_result(assignment, analysis) if assignment.ci is None else None,
         _imagery_result(assignment, analysis, book, final),
         _required_result(assignment, analysis, book, final),
         _forbidden_result(assignment, analysis, book),
@@ -400,6 +408,50 @@ def check_requirements(
         if maybe is not None:
             out.append(maybe)
     return tuple(out)
+
+
+def _ci_form_result(ci: CiAssignment, analysis: PoemAnalysis, final: bool) -> RequirementResult:
+    """The 体's length: within a quarter (and four characters) of it, the 词 is this 体 with
+    faults (the checker's length findings say which); further off, another shape."""
+    kind = RequirementKind.FORM
+    want = ci.form.chars
+    wanted = Message(f"《{ci.form.tune}》{ci.name()}", ci.name("en"))
+    n = len(analysis.chars)
+    found = Message(f"{n}字", f"{n} characters")
+    slack = max(4, want // 4)
+    if n - want > slack or (final and want - n > slack):
+        msg = Message(
+            f"本题为{ci.name()}，共{want}字；此稿{n}字。",
+            f"The assignment is {ci.name('en')}, {want} characters; this text has {n}.",
+        )
+        f = _finding(kind, Severity.ERROR, msg, expected=str(want), found=str(n))
+        return RequirementResult(kind, False, wanted, found, (f,))
+    return RequirementResult(kind, True, wanted, found)
+
+
+def _ci_rhyme_results(ci: CiAssignment, analysis: PoemAnalysis) -> list[RequirementResult]:
+    """One result per rhyme group whose 部 the assignment pins (the checker, given the
+    pins, paints every rhyme outside it as 出韵: no second finding here)."""
+    pinned = dict(ci.bu)
+    out: list[RequirementResult] = []
+    status = dict(zip(analysis.rhyme_slots, analysis.rhyme_status, strict=True))
+    for group in getattr(analysis, "groups", ()):
+        if group.letter not in pinned:
+            continue
+        name = group.bu_name or str(pinned[group.letter])
+        wanted = Message(f"{group.letter}韵押{name}", f"rhyme {group.letter} in {name}")
+        bad = [
+            analysis.lines[line].text.chars[pos]
+            for line, pos in group.slots
+            if status.get((line, pos)) is RhymeMark.OUT and line < len(analysis.lines)
+        ]
+        if not bad:
+            out.append(RequirementResult(RequirementKind.RHYME_GROUP, True, wanted, wanted))
+            continue
+        chars = "".join(bad)
+        found = Message(f"「{chars}」不在{name}", f"「{chars}」 not in {name}")
+        out.append(RequirementResult(RequirementKind.RHYME_GROUP, False, wanted, found))
+    return out
 
 
 def requirement_findings(results: Sequence[RequirementResult]) -> list[Finding]:

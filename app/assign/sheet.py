@@ -19,12 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app.assign.ci import CiAssignment, ci_sheet_lines
 from app.assign.model import Assignment, FirstLine, Qi
 from app.prosody.forms import SCHEMES, LineType, Scheme
 from app.prosody.tones import PING_BIT, UNCERTAIN_BIT, ZE_BIT, Level
 
 if TYPE_CHECKING:
     from app.prosody.books.protocol import Book
+    from app.prosody.ci.books import CiRhymes
 
 RHYME_CHARS_SHOWN = 40
 
@@ -88,6 +90,7 @@ def safe_rhyme_chars(
 class SheetLine:
     templates: tuple[str, ...]  # one per start shown (SheetContent.qis): ⊙平⊙仄仄平平 …
     rhymes: bool  # ends on a rhyme
+    pause: bool = False  # a 词's 讀: the 句 goes on in the next row
 
     @property
     def template(self) -> str:
@@ -110,8 +113,16 @@ class SheetContent:
 
 
 def sheet_content(
-    assignment: Assignment, book: Book | None = None, lang: str = "zh"
+    assignment: Assignment,
+    book: Book | None = None,
+    lang: str = "zh",
+    *,
+    ci_rhymes: CiRhymes | None = None,
 ) -> SheetContent:
+    """What the sheet shows. A 词 assignment: the 体's rows (``ci_rhymes``, the book of the
+    词, names its pinned 部 and gives their characters)."""
+    if assignment.ci is not None:
+        return _ci_content(assignment, assignment.ci, ci_rhymes, lang)
     form = assignment.form
     schemes = sheet_schemes(assignment)
     n = form.n_lines or 8
@@ -132,25 +143,7 @@ def sheet_content(
     reqs.append(("Rhyme: " if en else "用韵：") + assignment.rhyme.label(lang))
     if assignment.qi is not None:
         reqs.append(("Start: " if en else "起式：") + (assignment.qi.en if en else assignment.qi))
-    if assignment.theme.strip():
-        reqs.append(("Theme: " if en else "题材：") + assignment.theme.strip())
-    if assignment.imagery:
-        need = assignment.imagery_needed
-        words = (", " if en else "、").join(assignment.imagery)
-        if en:
-            extra = "" if need == len(assignment.imagery) else f" (at least {need})"
-            reqs.append(f"Images to use: {words}{extra}")
-        else:
-            extra = "" if need == len(assignment.imagery) else f"（至少用{need}个）"
-            reqs.append(f"须用意象：{words}{extra}")
-    if assignment.required_chars.strip():
-        reqs.append(
-            ("Characters to use: " if en else "必用字：") + assignment.required_chars.strip()
-        )
-    if assignment.forbidden_chars.strip():
-        reqs.append(
-            ("Characters not to use: " if en else "禁用字：") + assignment.forbidden_chars.strip()
-        )
+    reqs.extend(_extras(assignment, en))
     g = assignment.rhyme.group
     chars = ""
     if g is not None and book is not None:
@@ -170,6 +163,74 @@ def sheet_content(
     )
 
 
+def _extras(assignment: Assignment, en: bool) -> list[str]:
+    """The theme, images and characters an assignment asks for, as sheet sentences."""
+    reqs: list[str] = []
+    if assignment.theme.strip():
+        reqs.append(("Theme: " if en else "题材：") + assignment.theme.strip())
+    if assignment.imagery:
+        need = assignment.imagery_needed
+        words = (", " if en else "、").join(assignment.imagery)
+        if en:
+            extra = "" if need == len(assignment.imagery) else f" (at least {need})"
+            reqs.append(f"Images to use: {words}{extra}")
+        else:
+            extra = "" if need == len(assignment.imagery) else f"（至少用{need}个）"
+            reqs.append(f"须用意象：{words}{extra}")
+    if assignment.required_chars.strip():
+        reqs.append(
+            ("Characters to use: " if en else "必用字：") + assignment.required_chars.strip()
+        )
+    if assignment.forbidden_chars.strip():
+        reqs.append(
+            ("Characters not to use: " if en else "禁用字：") + assignment.forbidden_chars.strip()
+        )
+    return reqs
+
+
+def _ci_content(
+    assignment: Assignment, ci: CiAssignment, rhymes: CiRhymes | None, lang: str
+) -> SheetContent:
+    en = lang == "en"
+    lines = tuple(
+        SheetLine((row.template,), row.rhymes, row.pause) for row in ci_sheet_lines(ci.form)
+    )
+    per = "、".join(f"{n}句" for n in ci.form.sentences_per_section())
+    reqs = [
+        f"Ci: {ci.name('en')}, {ci.form.n_sections} stanza(s)"
+        if en
+        else f"词牌：{ci.name()}，{ci.form.n_sections}段（{per}）",
+        ("Rhyme: " if en else "用韵：") + ci.rhyme_label(rhymes, lang),
+    ]
+    reqs.extend(_extras(assignment, en))
+    chars = ""
+    pinned = dict(ci.bu)
+    group = ""
+    if rhymes is not None and pinned:
+        letter = next(iter(sorted(pinned)))
+        bu = pinned[letter]
+        kind = next(
+            (s.rhyme_kind for s in ci.form.segments if s.rhyme and s.rhyme_group == letter), "平"
+        )
+        banned = set(assignment.forbidden_chars)
+        chars = "".join(c for c in rhymes.members(bu, "平" if kind == "平" else "仄")
+                        if c not in banned)[:RHYME_CHARS_SHOWN]  # fmt: skip
+        group = f"{letter}韵{rhymes.bu_name(bu)}" if not en else f"{rhymes.bu_name(bu)}"
+    return SheetContent(
+        title=assignment.title,
+        form=assignment.form_label,
+        line_len=0,
+        lines=lines,
+        qis=(ci.name(lang),),
+        instructions=assignment.instructions.strip(),
+        requirements=tuple(reqs),
+        rhyme_group=group,
+        rhyme_chars=chars,
+        due=assignment.due.isoformat() if assignment.due is not None else "",
+        lang=lang,
+    )
+
+
 def sheet_text(content: SheetContent) -> str:
     """The sheet as plain text (the wizard's live preview)."""
     en = content.lang == "en"
@@ -180,12 +241,15 @@ def sheet_text(content: SheetContent) -> str:
         out += ["", content.instructions]
     out += ["", *content.requirements, ""]
     head = "Tone template" if en else "平仄格式"
+    if not content.line_len:
+        head = "Pattern" if en else "词谱"
     for k, qi in enumerate(content.qis):
         out.append(f"{head} ({qi}):" if en else f"{head}（{qi}）：")
         for i, line in enumerate(content.lines, 1):
             mark = (" (rhyme)" if en else "（韵）") if line.rhymes else ""
+            mark = mark or ((" (pause)" if en else "、") if line.pause else "")
             out.append(f"{i:>2}. {line.templates[k]}{mark}")
-    out.append(gu_ping_note(content.line_len, content.lang))
+    out.append(template_note(content.line_len, content.lang))
     if content.rhyme_chars:
         out += [
             "",
@@ -193,6 +257,16 @@ def sheet_text(content: SheetContent) -> str:
              f"{content.rhyme_group}常用字：") + content.rhyme_chars,
         ]  # fmt: skip
     return "\n".join(out)
+
+
+def template_note(line_len: int, lang: str = "zh") -> str:
+    """The note under the templates: for 诗 why a B line's first free character is shown
+    平 (:func:`gu_ping_note`); for a 词 what the marks mean."""
+    if line_len in (5, 7):
+        return gu_ping_note(line_len, lang)
+    if lang == "en":
+        return "⊙ either tone; (rhyme) a rhyme position; (pause) a pause inside the line (讀)."
+    return "⊙ 可平可仄；（韵）为韵脚；、为句中的读（停顿）。"
 
 
 def gu_ping_note(line_len: int, lang: str = "zh") -> str:

@@ -9,13 +9,13 @@ used characters close the sheet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from app.assign.model import Assignment
-from app.assign.sheet import SheetContent, gu_ping_note, sheet_content
+from app.assign.sheet import SheetContent, gu_ping_note, sheet_content, template_note
 from app.export.canvas import (
     ExportResult,
     FontSet,
@@ -32,6 +32,7 @@ from app.export.flow import Block, PageStack, join, text_block
 from app.export.fonts import FontLookup, find_cjk_family, resolve_family
 
 if TYPE_CHECKING:
+    from app.prosody.ci.books import CiBookKind, CiRhymes
     from app.prosody.rhymebook import RhymeBook
 
 GridStyle = Literal["tianzige", "fangge"]
@@ -55,10 +56,11 @@ def _label(lang: str, zh: str, en: str) -> str:
 
 def grid_row(
     fonts: FontSet, templates: Sequence[str], rhymes: bool, width: float, options: SheetOptions,
-    number: int, labels: Sequence[str] = (),
+    number: int, labels: Sequence[str] = (), pause: bool = False,
 ) -> Block:  # fmt: skip
     """One verse line: its template(s) over a row of writing cells; with several
-    templates (平起 and 仄起 both allowed) each row of levels is labelled."""
+    templates (平起 and 仄起 both allowed) each row of levels is labelled. ``pause``: a 词's
+    讀 (the 句 goes on in the next row), labelled 读."""
     em = fonts.size(Role.BODY)
     cell = em * 2.2
     n = len(templates[0])
@@ -83,8 +85,10 @@ def grid_row(
         if options.grid == "tianzige":
             items.append(Shape(ShapeKind.DASHED, x + cell / 2, y, 0, cell, GRID_GREY, 0.4))
             items.append(Shape(ShapeKind.DASHED, x, y + cell / 2, cell, 0, GRID_GREY, 0.4))
-    if rhymes:
-        label = _label(options.lang, "韵", "rhyme")
+    if rhymes or pause:
+        label = (
+            _label(options.lang, "韵", "rhyme") if rhymes else _label(options.lang, "读", "pause")
+        )
         items.append(Text(x0 + n * cell + em * 0.4, y, em * 3, cell, label, Role.SMALL,
                           color="#505050"))  # fmt: skip
     return Block(y + cell + em * 0.5, items)
@@ -123,7 +127,8 @@ def sheet_pages(
     if options.show_grading:
         stack.space(em * 0.3)
         stack.place(text_block(fonts, Role.HEADING, _label(lang, "评分", "Grading"), width))
-        for line in assignment.policy.describe(lang, assignment.form):
+        form = assignment.ci.form if assignment.ci is not None else assignment.form
+        for line in assignment.policy.describe(lang, form):
             stack.place(text_block(fonts, Role.SMALL, line, width, indent=em))
     stack.space(em)
     starts = "、".join(content.qis) if lang != "en" else " or ".join(content.qis)
@@ -133,12 +138,18 @@ def sheet_pages(
         f"平仄格式（{starts}{'任选其一' if either else ''}）与书写格",
         f"Tone template ({starts}{', either' if either else ''}) and writing grid",
     )
-    rows = [grid_row(fonts, ln.templates, ln.rhymes, width, options, i, content.qis)
+    if assignment.ci is not None:  # a 词: its 体, a row per 句 and 讀
+        heading = _label(lang, f"词谱（{starts}）与书写格", f"Pattern ({starts}) and writing grid")
+    rows = [grid_row(fonts, ln.templates, ln.rhymes, width, options, i, content.qis, ln.pause)
             for i, ln in enumerate(content.lines, 1)]  # fmt: skip
     stack.place(join(text_block(fonts, Role.HEADING, heading, width), Block(em * 0.3), rows[0]))
     for row in rows[1:]:
         stack.place(row)
-    legend = _label(lang, "⊙ 可平可仄。", "⊙ either tone. ") + gu_ping_note(content.line_len, lang)
+    legend = (
+        _label(lang, "⊙ 可平可仄。", "⊙ either tone. ") + gu_ping_note(content.line_len, lang)
+        if content.line_len
+        else template_note(0, lang)
+    )
     stack.place(text_block(fonts, Role.SMALL, legend, width))
     if content.rhyme_chars:
         stack.space(em * 0.5)
@@ -151,18 +162,29 @@ def sheet_pages(
 
 
 class SheetExporter:
-    """Writes assignment sheets. ``book`` supplies the rhyme group's characters."""
+    """Writes assignment sheets. ``book`` supplies the rhyme group's characters;
+    ``ci_rhymes`` (a 词 assignment's book) the pinned 部's."""
 
-    def __init__(self, book: RhymeBook, *, font_lookup: FontLookup = find_cjk_family) -> None:
+    def __init__(
+        self,
+        book: RhymeBook,
+        *,
+        font_lookup: FontLookup = find_cjk_family,
+        ci_rhymes: Callable[[CiBookKind], CiRhymes | None] | None = None,
+    ) -> None:
         self._book = book
         self._lookup = font_lookup
+        self._ci_rhymes = ci_rhymes
 
     def export(
         self, assignment: Assignment, path: Path, options: SheetOptions | None = None
     ) -> ExportResult:
         options = options or SheetOptions()
         family = resolve_family(self._lookup, options.font_family)
-        content = sheet_content(assignment, self._book, options.lang)
+        rhymes = None
+        if assignment.ci is not None and self._ci_rhymes is not None:
+            rhymes = self._ci_rhymes(assignment.ci.book)
+        content = sheet_content(assignment, self._book, options.lang, ci_rhymes=rhymes)
         writer = new_writer(path, options.page, assignment.title)
         fonts = FontSet(family, options.font_pt, writer)
         stack = sheet_pages(content, assignment, fonts, options.page.area(), options)

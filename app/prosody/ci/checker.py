@@ -292,12 +292,14 @@ class CiTarget:
     checker: CiChecker
     tune: Tune | None = None
     form: CiForm | None = None
+    bu: tuple[tuple[str, int], ...] = ()  # a 部 pinned per rhyme group (an assignment's)
 
     def analyze(
         self, text: str, *, partial: bool, pins: Mapping[int, int] | None = None
     ) -> CiAnalysis:
+        settings = CiSettings(partial=partial, bu=self.bu)
         return self.checker.analyze(
-            text, tune=self.tune, form=self.form, settings=CiSettings(partial=partial), pins=pins
+            text, tune=self.tune, form=self.form, settings=settings, pins=pins
         )
 
     @property
