@@ -34,6 +34,10 @@ from app.ui.document import PoemDocument
 if TYPE_CHECKING:
     from app.assign.model import Assignment
     from app.export.canvas import ExportResult
+    from app.prosody.books.shelf import Shelf
+    from app.prosody.checker import Checker
+    from app.prosody.ci.books import CiBookKind, CiRhymes
+    from app.prosody.ci.checker import CiChecker
     from app.storage.assignments import AssignmentRecord
     from app.storage.repository import Library
     from app.ui.assignments.grading_dialog import GradingDialog
@@ -124,6 +128,7 @@ class AssignmentFeature(QObject):
         self.requirements: RequirementsPanel | None = None
         self.assignment: Assignment | None = None
         self.assignment_id: int | None = None
+        self._shelf: Shelf | None = None
         window.on_document_loaded(self._document_loaded)
 
     # ------------------------------------------------------------------ setting
@@ -134,7 +139,8 @@ class AssignmentFeature(QObject):
         from app.ui.assignments.wizard import AssignmentWizard
 
         w = self.w
-        wizard = AssignmentWizard(w.services.book, w.tr_, assignment=assignment, parent=w.widget())
+        wizard = AssignmentWizard(w.services.book, w.tr_, assignment=assignment, parent=w.widget(),
+                                  ci_checker=w.pane.ci_checker)  # fmt: skip
         wizard.accepted.connect(lambda: self._store(wizard.assignment(), assignment_id))
         self.wizard = wizard
         wizard.open()
@@ -232,8 +238,9 @@ class AssignmentFeature(QObject):
         self.end_session(quiet=True)
         w = self.w
         tr = w.tr_
+        ci = self.ci_checker(a.ci.book) if a.ci is not None else None
         w.new_document()
-        session = write_against(w.pane, a, w.services.book)
+        session = write_against(w.pane, a, w.services.book, ci)
         panel = RequirementsPanel(tr)
         panel.follow(session)
         self.session, self.requirements = session, panel
@@ -247,9 +254,13 @@ class AssignmentFeature(QObject):
         w.notices.show_notice(
             "assignment",
             tr(
-                f"正在按作业《{a.title}》写诗：诗体与韵部已锁定，要求逐条检查；保存时标上「{a.library_tag}」。",
-                f"Writing against “{a.title}”: form and rhyme are locked, the requirements "
-                f"are checked as you type; saved poems are tagged 「{a.library_tag}」.",
+                f"正在按作业《{a.title}》写{'词' if a.ci else '诗'}："
+                f"{'按' + a.form_label + '检查' if a.ci else '诗体与韵部已锁定'}，"
+                f"要求逐条检查；保存时标上「{a.library_tag}」。",
+                f"Writing against “{a.title}”: "
+                f"{'checked against ' + a.form_label if a.ci else 'form and rhyme are locked'}"
+                f", the requirements are checked as you type; saved poems are tagged "
+                f"「{a.library_tag}」.",
             ),
             actions=[(tr("结束作业", "Stop"), self.end_session)],
         )
@@ -286,16 +297,39 @@ class AssignmentFeature(QObject):
         self.session_changed.emit(None)
 
     # ------------------------------------------------------------------ grading, the sheet
-    def grade(self, assignment_id: int, a: Assignment) -> GradingDialog:
+    def ci_checker(self, kind: CiBookKind) -> CiChecker | None:
+        """The 词 checker in the book ``kind`` (None, with the window's notice on how to
+        build one, when no 词谱 is installed)."""
+        base = self.w.pane.ci_checker()
+        if base is None:
+            return None
+        from app.prosody.books.shelf import Shelf
+        from app.prosody.ci.books import ci_book
+
+        if self._shelf is None:
+            self._shelf = Shelf(self.w.services.book)
+        return base.with_book(ci_book(kind, self._shelf, getattr(base.rhymes, "cilin", None)))
+
+    def _ci_rhymes(self, kind: CiBookKind) -> CiRhymes | None:
+        checker = self.ci_checker(kind)
+        return checker.rhymes if checker is not None else None
+
+    def grade(self, assignment_id: int, a: Assignment) -> GradingDialog | None:
         from app.ui.assignments.grading_dialog import GradingDialog
 
         w = self.w
         old = self.grading
         if old is not None and old.is_running():
             old.cancel()
+        checker: Checker | CiChecker = w.services.checker
+        if a.ci is not None:  # a 词: its 体 in its book (no 词谱 installed: a notice says so)
+            ci = self.ci_checker(a.ci.book)
+            if ci is None:
+                return None
+            checker = ci
         dialog = GradingDialog(
             a,
-            w.services.checker,
+            checker,
             w.tr_,
             library=w.services.library,
             assignment_id=assignment_id,
@@ -325,9 +359,8 @@ class AssignmentFeature(QObject):
         from app.export.sheet_pdf import SheetExporter, SheetOptions
 
         try:
-            result = SheetExporter(w.services.book).export(
-                a, path, SheetOptions(lang=w.tr_.language)
-            )
+            exporter = SheetExporter(w.services.book, ci_rhymes=self._ci_rhymes)
+            result = exporter.export(a, path, SheetOptions(lang=w.tr_.language))
         except NoCjkFontError as exc:
             w.notices.show_notice("export", exc.message.text(w.tr_.language), level="error")
             return None

@@ -47,6 +47,7 @@ from app.export.canvas import ExportResult
 from app.export.fonts import FontLookup, NoCjkFontError, find_cjk_family
 from app.export.report_pdf import ReportExporter, ReportOptions
 from app.prosody.checker import Checker
+from app.prosody.ci.checker import CiChecker
 from app.ui.folders import RecentFolders, ask_folder, ask_save_path
 from app.ui.i18n import Tr
 from app.ui.workers import GeneratorWorker
@@ -159,7 +160,7 @@ class GradingDialog(QDialog):
     def __init__(
         self,
         assignment: Assignment,
-        checker: Checker,
+        checker: Checker | CiChecker,
         tr: Tr,
         *,
         library: LibraryAccess | None = None,

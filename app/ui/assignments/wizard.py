@@ -3,12 +3,15 @@
 Every step shows, beside its fields, what the student will see: the sheet's text
 with the 平仄 template of every line, refreshed as the fields change. The last
 step lists anything that keeps the assignment from being saved, and Finish stays
-refused until it is fixed.
+refused until it is fixed. With a 词谱 installed, 词 is a form too: the rhyme step then
+asks for the 词牌 and 体, the rhyme book and the 部 of any group
+(:class:`~app.ui.tune_fields.CiFields`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -32,6 +35,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from app.assign.ci import CiAssignment
 from app.assign.model import (
     ASSIGNMENT_FORMS,
     Assignment,
@@ -41,14 +45,18 @@ from app.assign.model import (
     RhymeRequirement,
 )
 from app.assign.sheet import sheet_content, sheet_text
+from app.prosody.books.shelf import Shelf
+from app.prosody.ci.checker import CiChecker
 from app.prosody.findings import Rule
 from app.prosody.forms import Form
 from app.prosody.groups import PING_GROUPS
 from app.prosody.rhymebook import RhymeBook
 from app.ui.i18n import Tr
+from app.ui.tune_fields import CiFields
 
 _SPLIT = re.compile(r"[、，,;；\s]+")
 _RULE_ROLE = 256
+CI_ITEM = "词"  # the form combo's 词 (by 词牌)
 
 
 class _StepPage(QWizardPage):
@@ -105,10 +113,12 @@ class AssignmentWizard(QWizard):
         *,
         assignment: Assignment | None = None,
         parent: QWidget | None = None,
+        ci_checker: Callable[[], CiChecker | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("assignmentWizard")
         self._book = book
+        self._ci_checker = ci_checker
         self._tr = tr
         self._lang = "en" if tr.is_en else "zh"
         self._base = assignment
@@ -140,6 +150,8 @@ class AssignmentWizard(QWizard):
         for f in ASSIGNMENT_FORMS:
             self.form_combo.addItem(f.value if not tr.is_en else f"{f.value} — {f.en}", f)
         self.form_combo.setCurrentIndex(ASSIGNMENT_FORMS.index(ASSIGNMENT_FORMS[1]))
+        if self._ci_checker is not None:
+            self.form_combo.addItem(tr("词（按词牌）", "词 (ci, by tune)"), CI_ITEM)
         self.instructions_edit = QPlainTextEdit()
         self.instructions_edit.setPlaceholderText(tr("给学生的说明", "Instructions for students"))
         self.due_check = QCheckBox(tr("设截止日期", "Due date"))
@@ -183,7 +195,35 @@ class AssignmentWizard(QWizard):
         page.form.addRow(tr("起式", "Start"), self.qi_combo)
         for combo in (self.group_combo, self.first_combo, self.qi_combo):
             combo.currentIndexChanged.connect(self.refresh)
+        self.ci_fields: CiFields | None = None
+        if self._ci_checker is not None:
+            self.ci_fields = CiFields(
+                tr,
+                self._ci_checker,
+                Shelf(self._book),
+                page,
+                open_label=("不限（同组同部即可）", "any (one per group)"),
+            )
+            self.ci_fields.setObjectName("assignmentCi")
+            self.ci_fields.changed.connect(self.refresh)
+            page.form.addRow(self.ci_fields)
+        self.form_combo.currentIndexChanged.connect(self._show_form_rows)
         self.rhyme_page = page
+        self._show_form_rows()
+
+    @property
+    def is_ci(self) -> bool:
+        return self.ci_fields is not None and self.form_combo.currentData() == CI_ITEM
+
+    def _show_form_rows(self, _index: int = 0) -> None:
+        """A 词 sets its 词牌 and 体 instead of a rhyme group, line 1 and a start."""
+        ci = self.is_ci
+        form = self.rhyme_page.form
+        for combo in (self.group_combo, self.first_combo, self.qi_combo):
+            form.setRowVisible(combo, not ci)
+        if self.ci_fields is not None:
+            form.setRowVisible(self.ci_fields, ci)
+        self.refresh()
 
     def _build_content(self) -> None:
         tr = self._tr
@@ -288,9 +328,20 @@ class AssignmentWizard(QWizard):
         return spin
 
     # ------------------------------------------------------------------ value
+    def _ci(self) -> CiAssignment | None:
+        fields = self.ci_fields
+        if not self.is_ci or fields is None or fields.form() is None:
+            return None
+        form = fields.form()
+        assert form is not None
+        return CiAssignment(form, fields.book_kind(), tuple(sorted(fields.bu().items())))
+
     def assignment(self) -> Assignment:
         """The assignment as the fields now describe it."""
-        form = Form(self.form_combo.currentData())  # Qt hands str enums back as plain str
+        ci = self._ci()
+        data = self.form_combo.currentData()
+        base_form = self._base.form if self._base is not None else ASSIGNMENT_FORMS[1]
+        form = base_form if data == CI_ITEM else Form(data)  # Qt hands str enums back as str
         qi_data = self.qi_combo.currentData()
         qd = self.due_edit.date()
         due = date(qd.year(), qd.month(), qd.day()) if self.due_check.isChecked() else None
@@ -318,9 +369,10 @@ class AssignmentWizard(QWizard):
             form=form,
             instructions=self.instructions_edit.toPlainText().strip(),
             rhyme=RhymeRequirement(
-                self.group_combo.currentData(), FirstLine(self.first_combo.currentData())
+                None if ci is not None else self.group_combo.currentData(),
+                FirstLine(self.first_combo.currentData()),
             ),
-            qi=None if qi_data is None else Qi(qi_data),
+            qi=None if qi_data is None or ci is not None else Qi(qi_data),
             theme=self.theme_edit.text().strip(),
             imagery=tuple(w for w in _SPLIT.split(self.imagery_edit.text()) if w),
             imagery_min=self.imagery_min_spin.value(),
@@ -328,12 +380,17 @@ class AssignmentWizard(QWizard):
             forbidden_chars=self.forbidden_edit.text().strip(),
             policy=policy,
             due=due,
+            ci=ci,
         )
 
     def load(self, a: Assignment) -> None:
         """Fill the fields from ``a`` (editing an assignment)."""
         self.title_edit.setText(a.title)
-        self.form_combo.setCurrentIndex(max(0, self.form_combo.findData(a.form)))
+        form_item = CI_ITEM if a.ci is not None and self.ci_fields is not None else a.form
+        self.form_combo.setCurrentIndex(max(0, self.form_combo.findData(form_item)))
+        if a.ci is not None and self.ci_fields is not None:
+            self.ci_fields.set_form(a.ci.form, a.ci.book)
+            self.ci_fields.set_bu(dict(a.ci.bu))
         self.instructions_edit.setPlainText(a.instructions)
         self.due_check.setChecked(a.due is not None)
         if a.due is not None:
@@ -366,12 +423,19 @@ class AssignmentWizard(QWizard):
     def problems(self) -> list[str]:
         a = self.assignment()
         out = [m.text(self._lang) for m in a.problems()]
+        if self.is_ci and a.ci is None:
+            out.append(self._tr("请选择词牌。", "Choose the tune (词牌)."))
         if sum(a.policy.weights) <= 0:
             out.append(self._tr("四项权重不能都为零。", "The four weights cannot all be zero."))
         return out
 
     def preview_text(self) -> str:
-        return sheet_text(sheet_content(self.assignment(), self._book, self._lang))
+        a = self.assignment()
+        if self.is_ci and a.ci is None:
+            return self._tr("（先选择词牌）", "(choose the tune first)")
+        book = self.ci_fields.ci_book() if a.ci is not None and self.ci_fields else None
+        rhymes = book.rhymes if book is not None else None
+        return sheet_text(sheet_content(a, self._book, self._lang, ci_rhymes=rhymes))
 
     def refresh(self) -> None:
         """Recompute the preview on every step (cheap: a few dozen lines of text)."""

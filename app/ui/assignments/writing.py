@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 from app.assign.model import Assignment
 from app.assign.requirements import RequirementChecker, RequirementResult
 from app.prosody.analysis import PoemAnalysis
+from app.prosody.ci.checker import CiChecker, CiTarget
 from app.prosody.forms import Form
 from app.prosody.groups import RhymeGroup
 from app.prosody.rhymebook import RhymeBook
@@ -34,17 +35,23 @@ class AssignmentSession(QObject):
     results_changed = Signal(object)
 
     def __init__(
-        self, pane: PoemEditorPane, assignment: Assignment, book: RhymeBook | None = None
+        self,
+        pane: PoemEditorPane,
+        assignment: Assignment,
+        book: RhymeBook | None = None,
+        ci: CiChecker | None = None,
     ) -> None:
         super().__init__(pane)
         self.pane = pane
         self.assignment = assignment
-        self.checker = RequirementChecker(assignment, book)
+        self.checker = RequirementChecker(assignment, ci.book if ci is not None else book)
+        self._ci = ci  # a 词 assignment: the 词 checker in its book
         self._before: tuple[Form | None, RhymeGroup | None, CheckSettings] = (
             pane.pinned_form(),
             pane.pinned_group(),
             pane.check_settings(),
         )
+        self._before_ci: CiTarget | None = pane.ci_target()
         self._results: tuple[RequirementResult, ...] = ()
         self._attached = False
 
@@ -56,7 +63,12 @@ class AssignmentSession(QObject):
         pane.analysis_ready.connect(self._on_analysis)
         pane.set_check_settings(self.assignment.policy.check_settings())
         pane.set_extra_findings(self.checker)
-        pane.set_locked(self.assignment.form, self.assignment.rhyme.group)
+        ci = self.assignment.ci
+        if ci is not None and self._ci is not None:  # 词 mode against the assignment's 体
+            tune = self._ci.table.find(ci.form.tune)
+            pane.set_ci_target(CiTarget(self._ci, tune, ci.form, ci.bu))
+        else:
+            pane.set_locked(self.assignment.form, self.assignment.rhyme.group)
 
     def detach(self) -> None:
         """Unlock the editor and restore its form, group and checker settings."""
@@ -71,6 +83,8 @@ class AssignmentSession(QObject):
         pane.set_pinned_form(form)
         pane.set_pinned_group(group)
         pane.set_check_settings(settings)
+        if self.assignment.ci is not None:
+            pane.set_ci_target(self._before_ci)
 
     @property
     def attached(self) -> bool:
@@ -92,11 +106,15 @@ class AssignmentSession(QObject):
 
 
 def write_against(
-    pane: PoemEditorPane, assignment: Assignment, book: RhymeBook | None = None
+    pane: PoemEditorPane,
+    assignment: Assignment,
+    book: RhymeBook | None = None,
+    ci: CiChecker | None = None,
 ) -> AssignmentSession:
-    """Lock ``pane`` to ``assignment`` (form, rhyme group, checker settings) and check its
-    requirements live through the pane's extra-findings hook."""
-    session = AssignmentSession(pane, assignment, book)
+    """Lock ``pane`` to ``assignment`` (form, rhyme group, checker settings; a 词: its 体 in
+    its book, through ``ci``) and check its requirements live through the pane's
+    extra-findings hook."""
+    session = AssignmentSession(pane, assignment, book, ci)
     session.attach()
     pane.analyze_now()
     return session
@@ -120,8 +138,8 @@ class RequirementsPanel(QWidget):
     def follow(self, session: AssignmentSession) -> None:
         a = session.assignment
         tr = self._tr
-        self.heading.setText(tr(f"作业：{a.title}（{a.form.value}）", f"Assignment: {a.title} "
-                                f"({a.form.value})"))  # fmt: skip
+        self.heading.setText(tr(f"作业：{a.title}（{a.form_label}）", f"Assignment: {a.title} "
+                                f"({a.form_label})"))  # fmt: skip
         session.results_changed.connect(self.show_results)
         self.show_results(session.results())
 

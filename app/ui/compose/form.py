@@ -2,7 +2,7 @@
 
 :class:`ComposeForm` collects a :class:`~app.compose.prompt.ComposeRequest` (or, for a 词,
 a :class:`~app.compose.ci.prompt.CiRequest`: the 词牌 and 体, the rhyme book and a 部 per
-group, from :class:`~app.ui.compose.tune_fields.CiFields`):
+group, from :class:`~app.ui.tune_fields.CiFields`):
 theme and title, form (五绝 七绝 五律 七律, 词), the rhyme group (the 106 groups,
 平声 first, each with its most used characters), imagery words, free
 instructions, the number of candidates, "strict metre" (enabled only when
@@ -65,9 +65,9 @@ from app.prosody.groups import GROUPS
 from app.prosody.rhymebook import RhymeBook
 from app.ui.compose.reasoning import ReasoningPanel
 from app.ui.compose.result_view import ResultView
-from app.ui.compose.tune_fields import CiFields
 from app.ui.i18n import Tr
 from app.ui.models.engine_status import EngineStatus
+from app.ui.tune_fields import CiFields
 from app.ui.workers import GeneratorWorker
 
 if TYPE_CHECKING:

@@ -1,15 +1,16 @@
-"""词 in the compose form: the 词牌 and its 体, the rhyme book, and a 部 per rhyme group.
+"""词 fields shared by the compose form and the assignment wizard: the 词牌 and its 体, the
+rhyme book, and a 部 per rhyme group.
 
-:class:`CiFields` stands in the compose form where the 诗 rhyme group stands when the form
-asks for a 词: a button opens the 词牌 picker (:class:`~app.ui.editor.tune_picker.
-TunePickerDialog`; a 体 left to the shape means the 正体), a combo chooses the rhyme book
-(词林正韵 by default, or a book of 诗), and one combo per rhyme group of the 体 (A, B … ; a
-换韵 tune has several) pins its 部 or leaves it to the model.
+:class:`CiFields` stands where the 诗 rhyme group stands when a 词 is asked for: a button
+opens the 词牌 picker (:class:`~app.ui.editor.tune_picker.TunePickerDialog`; a 体 left to
+the shape means the 正体), a combo chooses the rhyme book (词林正韵 by default, or a book of
+诗), and one combo per rhyme group of the 体 (A, B … ; a 换韵 tune has several) pins its 部
+or leaves it open ("the model's choice" in the compose form, "any" in an assignment).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -47,12 +48,15 @@ class CiFields(QWidget):
         checker: Callable[[], CiChecker | None],
         shelf: Shelf,
         parent: QWidget | None = None,
+        *,
+        open_label: tuple[str, str] = ("由模型选择", "the model's choice"),
     ) -> None:
         super().__init__(parent)
         self._tr = tr
         self._checker = checker
         self._shelf = shelf
         self._form: CiForm | None = None
+        self._open_label = open_label
         self._books: dict[CiBookKind, CiBook] = {}
         self.tune_button = QPushButton(tr("选择词牌…", "Choose a tune…"), self)
         self.tune_button.setObjectName("compose-tune")
@@ -102,6 +106,11 @@ class CiFields(QWidget):
             for letter, combo in self.combos.items()
             if combo.currentData() is not None
         }
+
+    def set_bu(self, bu: Mapping[str, int]) -> None:
+        """Pin these 部 (groups not named are left open)."""
+        for letter, combo in self.combos.items():
+            combo.setCurrentIndex(max(0, combo.findData(bu.get(letter))))
 
     def ci_book(self) -> CiBook | None:
         """The chosen book (tones and rhymes), or None when no 词谱 is installed."""
@@ -171,7 +180,7 @@ class CiFields(QWidget):
         for letter, tones in kinds.items():
             combo = QComboBox(self)
             combo.setObjectName(f"compose-bu-{letter}")
-            combo.addItem(tr("由模型选择", "the model's choice"), None)
+            combo.addItem(tr(*self._open_label), None)
             kind: ToneClass = "平" if tones[0] == "平" else "仄"
             for bu in rhymes.all_bu(kind):
                 if len(tones) > 1 and bu not in rhymes.all_bu("仄" if kind == "平" else "平"):
