@@ -23,6 +23,7 @@ from app.export.canvas import ExportResult, PageSetup, new_writer
 from app.export.fonts import FontLookup, find_cjk_family, resolve_family
 from app.export.tounicode import fix_tounicode
 from app.prosody.findings import Severity
+from app.prosody.scorer import PoemScore
 
 _SEVERITY_COLOR = {
     Severity.ERROR: "#b00020",
@@ -59,6 +60,11 @@ def _t(lang: str, zh: str, en: str) -> str:
 
 def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
+
+
+def _antithesis(s: PoemScore | None) -> float | None:
+    """The 对仗 score, or None (shown —) where the form asks for no couplet (a 绝句)."""
+    return s.antithesis if s is not None and s.applies[2] else None
 
 
 def _poem_html(r: StudentReport) -> str:
@@ -108,7 +114,7 @@ def student_html(r: StudentReport, a: Assignment, lang: str, *, break_before: bo
              ("等第", "Band"))  # fmt: skip
     heads = [_t(lang, zh, en) for zh, en in pairs]
     deducted = sum(d.points for d in r.deductions)
-    values = [_num(s.tones), _num(s.rhymes), _num(s.antithesis), _num(s.length), _num(s.total),
+    values = [_num(s.tones), _num(s.rhymes), _num(_antithesis(s)), _num(s.length), _num(s.total),
               _num(r.base), _num(deducted), _num(r.grade), _e(r.band(lang))]  # fmt: skip
     parts.append(
         _TABLE
@@ -176,7 +182,7 @@ def class_html(
         s = r.score
         cells = [_e(r.student), _e(r.submission.source), _e(r.status.label(lang)),
                  _num(s.tones if s else None), _num(s.rhymes if s else None),
-                 _num(s.antithesis if s else None), _num(s.length if s else None),
+                 _num(_antithesis(s)), _num(s.length if s else None),
                  _num(s.total if s else None), _num(r.grade), _e(r.band(lang))]  # fmt: skip
         # names and files may wrap; a figure, a status or a band is never broken
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells[:2])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from app.assign.sheet import sheet_content
 from app.assign.summary import summarize
 from app.export.canvas import PageSetup
 from app.export.fonts import NoCjkFontError, find_cjk_family
-from app.export.report_pdf import BAR_COLOR, ReportExporter, ReportOptions
+from app.export.report_pdf import BAR_COLOR, ReportExporter, ReportOptions, student_html
 from app.export.sheet_pdf import SheetExporter, SheetOptions
 from app.prosody.checker import Checker
 from app.prosody.forms import Form
@@ -105,6 +106,9 @@ def test_class_and_student_reports(ready: None, book: RhymeBook, tmp_path: Path)
             assert r.submission.text is not None
             assert r.submission.text.split("\n")[0] in text.replace(" ", "")
             assert f"{r.grade:.1f}" in text
+            # a 七绝 asks for no couplet: its 对仗 is shown as —, not a free 100
+            scores = re.findall(r">([^<]*)</td>", student_html(r, a, "zh", break_before=False))
+            assert scores[2] == "—" and scores[0] != "—"
             # how the grade was reached, step by step
             assert "成绩怎样算出" in text and "基础分" in text
             assert text.replace(" ", "").count("成绩") >= 2

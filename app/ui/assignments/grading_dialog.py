@@ -436,7 +436,8 @@ class GradingDialog(QDialog):
 
         values = [r.student, r.submission.source, r.status.label(lang),
                   num(s.tones if s else None), num(s.rhymes if s else None),
-                  num(s.antithesis if s else None), num(s.length if s else None),
+                  "—" if s and not s.applies[2] else num(s.antithesis if s else None),
+                  num(s.length if s else None),
                   num(s.total if s else None), num(r.grade), r.band(lang),
                   r.reason.text(lang) if r.reason else ""]  # fmt: skip
         # How the grade was reached, on every cell of the row.
