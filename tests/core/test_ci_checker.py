@@ -258,6 +258,9 @@ def test_scores_of_a_ci(ci: CiChecker) -> None:
     assert not clean.applies[2]  # a 词 asks for no 对仗: its weight is left out
     wrong = score(ci.analyze(PUSAMAN.replace("长亭更短亭", "长亭更短天"), tune="菩萨蛮"), lexicon)
     assert wrong.rhyme_units == (7, 8) and wrong.tones == 100.0
+    # an error costs a 词 as it does a poem of its length (4 × 56 ÷ 44), and caps it at 89
+    assert wrong.errors >= 1 and wrong.total <= 89.0
+    assert wrong.deducted == pytest.approx(wrong.errors * 4 * 56 / 44)
     # one 出韵 in a 44-character 词: 4 points × 56 ÷ 44, and the cap under 优秀
     assert wrong.errors == 1 and wrong.deducted == pytest.approx(4 * 56 / 44)
     base = (0.4 * 100 + 0.3 * 87.5 + 0.1 * 100) / 0.8
