@@ -50,6 +50,10 @@ class Suggester:
         # worked out once per analysis: suggesting for each of a long text's findings
         # stays linear in its length.
         self._context: tuple[PoemAnalysis, Script, frozenset[str]] | None = None
+        # Ranked answers by their whole context (pool, neighbours, the character replaced,
+        # rhymes taken, limit): ranking reads every Tang neighbour of both neighbours, and
+        # a long text asks again and again for the same few thousand contexts.
+        self._ranked: dict[tuple[object, ...], tuple[Suggestion, ...]] = {}
         self._after: dict[str, dict[str, int]] | None = None
         self._before: dict[str, dict[str, int]] | None = None
 
@@ -106,15 +110,25 @@ class Suggester:
             group = analysis.rhyme_group
             if group is None:
                 return []
+            pool_key: tuple[int, int, Script] = (1, group.id, script)
             pool: tuple[str, ...] = self.book.group_chars(group.id, script)
-            allowed = self._allowed_set((1, group.id, script), pool)
             wanted = PING_BIT
         else:
             wanted = PING_BIT if finding.need is Need.PING else ZE_BIT
+            pool_key = (0, wanted, script)
             pool = self._pool(wanted, script)
-            allowed = self._allowed_set((0, wanted, script), pool)
             rhyme_chars = frozenset()
-        return self._rank(pool, allowed, wanted, left, right, exclude, rhyme_chars, limit)
+        key = (pool_key, left, right, line[pos], rhyme_chars, limit)
+        ranked = self._ranked.get(key)
+        if ranked is None:
+            allowed = self._allowed_set(pool_key, pool)
+            ranked = tuple(
+                self._rank(pool, allowed, wanted, left, right, exclude, rhyme_chars, limit)
+            )
+            if len(self._ranked) >= 8192:
+                self._ranked.clear()
+            self._ranked[key] = ranked
+        return list(ranked)
 
     def for_char(
         self, analysis: PoemAnalysis, line: int, pos: int, limit: int = 12
