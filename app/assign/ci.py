@@ -20,7 +20,6 @@ from app.prosody.ci.table import CiForm, form_from_json, form_to_json
 from app.storage.messages import Message
 
 if TYPE_CHECKING:
-    from app.prosody.ci.analysis import CiAnalysis
     from app.prosody.ci.books import CiRhymes
     from app.prosody.ci.checker import CiChecker
 
@@ -146,14 +145,6 @@ def ci_wrong_form(ci: CiAssignment, text: str, checker: CiChecker) -> Message | 
             f"The assignment is {ci.form.tune}; this text keeps the shape of {choice.form.tune}.",
         )
     return None
-
-
-def ci_form_problem(ci: CiAssignment, analysis: CiAnalysis) -> Message | None:
-    """What the checker's reading says of the shape while the 词 is being written."""
-    choice = analysis.choice
-    if choice is None or choice.exact:
-        return None
-    return Message(choice.why_zh, choice.why_en)
 
 
 # ---------------------------------------------------------------- the sheet

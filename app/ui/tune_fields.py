@@ -120,8 +120,7 @@ class CiFields(QWidget):
             checker = self._checker()
             if checker is None:
                 return None
-            cilin = getattr(checker.rhymes, "cilin", None)
-            got = self._books[kind] = ci_book(kind, self._shelf, cilin)
+            got = self._books[kind] = ci_book(kind, self._shelf, checker.cilin)
         return got
 
     # ------------------------------------------------------------------ choosing

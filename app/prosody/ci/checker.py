@@ -78,6 +78,11 @@ class CiChecker:
     def book_kind(self) -> CiBookKind:
         return self.rhymes.kind
 
+    @property
+    def cilin(self) -> CilinBook | None:
+        """The 词林正韵 this checker judges by (None when it judges by another book)."""
+        return self.rhymes.cilin if isinstance(self.rhymes, CilinRhymes) else None
+
     def with_book(self, book: CiBook) -> CiChecker:
         """A checker of the same 词谱 with another book (this one when it is the same)."""
         if book.tones is self.book and book.rhymes.kind is self.rhymes.kind:

@@ -308,7 +308,7 @@ class AssignmentFeature(QObject):
 
         if self._shelf is None:
             self._shelf = Shelf(self.w.services.book)
-        return base.with_book(ci_book(kind, self._shelf, getattr(base.rhymes, "cilin", None)))
+        return base.with_book(ci_book(kind, self._shelf, base.cilin))
 
     def _ci_rhymes(self, kind: CiBookKind) -> CiRhymes | None:
         checker = self.ci_checker(kind)
