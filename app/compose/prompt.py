@@ -25,12 +25,14 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 
 from app.engine.requests import ChatMessage, GenerateRequest, Sampling
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.tables import ALL_GROUPS, book_of_group
+from app.prosody.forms import Form
+from app.prosody.groups import RhymeGroup
+from app.prosody.tones import Tone
 
 if TYPE_CHECKING:
     from app.compose.ci.prompt import CiRequest
-from app.prosody.forms import Form
-from app.prosody.groups import GROUPS, RhymeGroup
-from app.prosody.tones import Tone
 
 __all__ = [
     "COMPOSE_FORMS",
@@ -64,7 +66,8 @@ _EXAMPLE = ("白日依山尽", "黄河入海流", "欲穷千里目", "更上一�
 
 
 class RhymeChars(Protocol):
-    """What the builder needs from the rhyme book (``app.prosody.rhymebook.RhymeBook``)."""
+    """What the builder needs from the rhyme book of the request's group (any
+    ``app.prosody.books.Book``: the 平水韵 or a modern book)."""
 
     def group_chars(
         self, group_id: int, script: Literal["simplified", "traditional"] = "simplified"
@@ -94,20 +97,24 @@ class ComposeRequest:
 
     theme: str
     form: Form = Form.QIJUE
-    rhyme_group: int | None = None  # index into app.prosody.groups.GROUPS
+    rhyme_group: int | None = None  # a group id of any rhyme book (app.prosody.books)
     title: str = ""
     imagery: tuple[str, ...] = ()
     instructions: str = ""
     candidates: int = 1
     thinking: bool = True  # think before answering (models that can switch it: Qwen3)
     think_budget: int | None = None  # most thinking tokens (None: no limit)
+    book: BookKind = BookKind.PINGSHUI  # the rhyme book (a chosen group's book wins)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "form", Form(self.form))  # accept "七绝" as well as Form.QIJUE
         if self.form not in COMPOSE_FORMS:
             raise ValueError(f"composing supports 五绝/七绝/五律/七律, not {self.form.value}")
-        if self.rhyme_group is not None and not 0 <= self.rhyme_group < len(GROUPS):
-            raise ValueError(f"no rhyme group {self.rhyme_group}")
+        if self.rhyme_group is not None:
+            if not 0 <= self.rhyme_group < len(ALL_GROUPS):
+                raise ValueError(f"no rhyme group {self.rhyme_group}")
+            object.__setattr__(self, "book", book_of_group(ALL_GROUPS[self.rhyme_group]))
+        object.__setattr__(self, "book", BookKind(self.book))
         if not 1 <= self.candidates <= 16:
             raise ValueError("candidates must be between 1 and 16")
         if not (self.theme.strip() or self.title.strip()):
@@ -117,7 +124,7 @@ class ComposeRequest:
 
     @property
     def group(self) -> RhymeGroup | None:
-        return GROUPS[self.rhyme_group] if self.rhyme_group is not None else None
+        return ALL_GROUPS[self.rhyme_group] if self.rhyme_group is not None else None
 
 
 def _tone_name(group: RhymeGroup) -> str:
@@ -140,11 +147,12 @@ def build_user_prompt(
         out.append("你是一位精通唐诗的AI。")
     out.append(f"请严格按照以下要求创作一首{_POEM_TYPE[form]}：")
     out.append(f"1. 诗歌主题：{theme}")
+    named = f"《{request.book.zh}》"  # the published template names 《平水韵》
     if group is not None:
         rhyme = f"「{group.rep}」韵（{_tone_name(group)}）"
-        out.append(f"2. 押韵要求：{_RHYME_LINES[n_lines]}必须押《平水韵》{rhyme}")
+        out.append(f"2. 押韵要求：{_RHYME_LINES[n_lines]}必须押{named}{rhyme}")
     else:
-        out.append(f"2. 押韵要求：{_RHYME_LINES[n_lines]}必须押《平水韵》同一平声韵部")
+        out.append(f"2. 押韵要求：{_RHYME_LINES[n_lines]}必须押{named}同一平声韵部")
     out.append("3. 格式规范：")
     out.append("- 每句单独一行，不加任何标点")
     out.append("- 绝句必须4行，律诗必须8行")

@@ -39,6 +39,7 @@ from app.engine.requests import GenerateRequest
 
 if TYPE_CHECKING:
     from app.compose.constraint.grammar import RemoteMode
+    from app.prosody.books.shelf import Shelf
     from app.prosody.rhymebook import RhymeBook
 
 __all__ = ["Endpoint", "RemoteBackend", "RemoteStream"]
@@ -120,6 +121,7 @@ class RemoteBackend:
         # "off" refuses constrained requests. See app.compose.constraint.grammar.
         self.constraint_mode: RemoteMode = constraint_mode
         self.rhyme_book = rhyme_book
+        self._shelf: Shelf | None = None  # every rhyme book, made from rhyme_book on first use
         self._grammar_tables: dict[object, Any] = {}
         self._grammar_fields: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -189,12 +191,16 @@ class RemoteBackend:
         with self._lock:
             got = self._grammar_fields.get(key)
         if got is None:
-            if self.rhyme_book is None:
-                from app.prosody.rhymebook import RhymeBook
+            if self._shelf is None:
+                from app.prosody.books.shelf import Shelf
 
-                self.rhyme_book = RhymeBook.load()
+                if self.rhyme_book is None:
+                    from app.prosody.rhymebook import RhymeBook
+
+                    self.rhyme_book = RhymeBook.load()
+                self._shelf = Shelf(self.rhyme_book)
             got = remote_constraint_fields(
-                spec, self.rhyme_book, self.constraint_mode, tables=self._grammar_tables
+                spec, self._shelf, self.constraint_mode, tables=self._grammar_tables
             )
             with self._lock:
                 self._grammar_fields[key] = got

@@ -40,7 +40,7 @@ def test_the_compose_panels_spec_and_the_defaults() -> None:
     [
         ({"form": "七绝", "group": "上声一董"}, "ze_group", "仄声韵部", "oblique-tone group"),
         ({"form": "七绝", "group": 40}, "ze_group", "上声", "level-tone group"),
-        ({"form": "七绝", "group": 106}, "unknown_group", "没有这个韵部", "no such rhyme group"),
+        ({"form": "七绝", "group": 999}, "unknown_group", "没有这个韵部", "no such rhyme group"),
         ({"form": "七绝", "group": "不存在"}, "unknown_group", "不存在", "no such rhyme group"),
         ({"form": "七绝"}, "no_group", "韵部", "needs a rhyme group"),
         (

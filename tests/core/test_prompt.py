@@ -156,7 +156,7 @@ def test_candidates_become_requests_with_distinct_seeds(book: RhymeBook) -> None
     "kwargs",
     [
         {"theme": "春", "form": Form.WUPAI},
-        {"theme": "春", "rhyme_group": 106},
+        {"theme": "春", "rhyme_group": 999},
         {"theme": "春", "candidates": 0},
         {"theme": "  "},
     ],
@@ -180,3 +180,23 @@ def test_the_published_example_answer_parses_to_its_lines() -> None:
     answer = "金乌西坠暮云扬 万顷霞光映水漾\n山染丹青浮翠嶂 江吞赤焰化银浪"
     result = parse_text(f"<think>思考</think><answer>{answer}</answer>")
     assert result.lines == ("金乌西坠暮云扬", "万顷霞光映水漾", "山染丹青浮翠嶂", "江吞赤焰化银浪")
+
+
+def test_a_modern_rhyme_group_names_its_book_and_retrieves_from_it(book: RhymeBook) -> None:
+    """The rhyme list comes from the group's own book; the template names that book."""
+    from app.prosody.books import BookKind
+    from app.prosody.books.shelf import Shelf
+
+    tongyun = Shelf(book).book(BookKind.TONGYUN)
+    ang = tongyun.find_group("十三昂")
+    assert ang is not None
+    req = ComposeRequest("还乡", Form.QIJUE, ang.id)
+    assert req.book is BookKind.TONGYUN and req.group is ang
+    text = build_user_prompt(req, tongyun)
+    listed = text.split("可用韵脚字：")[1].split("\n")[0]
+    assert listed == "".join(tongyun.group_chars(ang.id)[:20])
+    assert "必须押《中华通韵》「昂」韵（平声）" in text
+    assert "《平水韵》" not in text
+    # without a group the book still decides the wording
+    free = build_user_prompt(ComposeRequest("春", Form.QIJUE, None, book=BookKind.XINYUN), book)
+    assert "必须押《中华新韵》同一平声韵部" in free

@@ -1,8 +1,10 @@
 """Characters as the metre automaton sees them: a tone class and rhyme-group membership.
 
-The rhyme book decides (meter-spec §1): a character with only 平 readings is
-``P``, only 仄 ``Z``, both ``E`` (a polyphone, admissible wherever one reading
-fits). Readings the book only *guessed* (Cantonese or Mandarin tone) make ``U``:
+The rhyme book decides (meter-spec §1; 平水韵, 中华新韵 or 中华通韵, whichever the
+request's rhyme group belongs to): a character with only 平 readings is ``P``, only 仄
+``Z``, both ``E`` (a polyphone, admissible wherever one reading fits; in a modern book,
+where the words around it may settle its reading, ``U``). Readings the book only
+*guessed* (Cantonese or Mandarin tone) make ``U``:
 such a character may stand only where either tone would do. Readings derived from
 《廣韻》 count as known unless ``admit_derived`` is off (then they are ``U`` too).
 A character outside the chosen script (see :func:`_script_filter`) is not admitted
@@ -29,13 +31,12 @@ import numpy as np
 import numpy.typing as npt
 
 from app.compose.constraint.automaton import ToneClass
-from app.prosody.groups import GROUPS, PING_GROUPS
 from app.prosody.rhymebook.han import is_compatibility
 from app.prosody.tones import PING_BIT, ZE_BIT, Source, Tone
 
 if TYPE_CHECKING:
+    from app.prosody.books.protocol import Book
     from app.prosody.chars import CharInfo
-    from app.prosody.rhymebook import RhymeBook
 
 __all__ = [
     "EXCLUDED",
@@ -48,8 +49,12 @@ __all__ = [
 
 Script = Literal["simplified", "traditional", "any"]
 EXCLUDED = -1  # the class of a character that is never admitted
-TABLE_VERSION = 3
-_PING_INDEX = {g.id: i for i, g in enumerate(PING_GROUPS)}
+TABLE_VERSION = 4
+
+
+def ping_index(book: Book) -> dict[int, int]:
+    """Group id → its bit in a table's ``ping_groups`` (the book's 平声 groups in order)."""
+    return {g.id: i for i, g in enumerate(book.ping_groups)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +72,14 @@ class CharPolicy:
         return f"{self.script}-{int(self.admit_derived)}"
 
 
-def _classify(info: CharInfo | None, policy: CharPolicy) -> tuple[int, int]:
-    """(tone class, bit mask over PING_GROUPS of trusted 平 readings)."""
+def _classify(
+    info: CharInfo | None, policy: CharPolicy, index: dict[int, int], settles: bool = False
+) -> tuple[int, int]:
+    """(tone class, bit mask over the book's 平 groups of trusted 平 readings).
+
+    ``settles``: the book lets the words around a polyphone settle its reading (the modern
+    books), which a mask cannot see, so a polyphone is ``U`` there (only where either tone
+    would do) rather than ``E``."""
     if info is None or not info.readings:
         return EXCLUDED, 0
     mask = 0
@@ -78,8 +89,8 @@ def _classify(info: CharInfo | None, policy: CharPolicy) -> tuple[int, int]:
             continue
         if r.tone is Tone.PING:
             mask |= PING_BIT
-            if r.group_id in _PING_INDEX:
-                groups |= 1 << _PING_INDEX[r.group_id]
+            if r.group_id in index:
+                groups |= 1 << index[r.group_id]
         else:
             mask |= ZE_BIT
     if mask == PING_BIT:
@@ -87,26 +98,27 @@ def _classify(info: CharInfo | None, policy: CharPolicy) -> tuple[int, int]:
     if mask == ZE_BIT:
         return ToneClass.Z, 0
     if mask == PING_BIT | ZE_BIT:
-        return ToneClass.E, groups
+        return (ToneClass.U, 0) if settles else (ToneClass.E, groups)
     return ToneClass.U, 0  # only guessed (or untrusted) readings
 
 
-def book_universe(book: RhymeBook) -> set[str]:
+def book_universe(book: Book) -> set[str]:
     """Every character the book lists in a group (both scripts)."""
     out: set[str] = set()
-    for g in GROUPS:
+    for g in book.groups:
         out.update(book.group_chars(g.id, "simplified"))
         out.update(book.group_chars(g.id, "traditional"))
     return out
 
 
-def book_fingerprint(book: RhymeBook) -> str:
-    """A digest of the rhyme book's data as seen through its public API (its group
-    lists in both scripts and its counts): it changes whenever the table is rebuilt
+def book_fingerprint(book: Book) -> str:
+    """A digest of the rhyme book's data as seen through its public API (which book, its
+    group lists in both scripts and its counts): it changes whenever the table is rebuilt
     with different content."""
     h = hashlib.sha256()
+    h.update(book.kind.value.encode())
     h.update(json.dumps(book.stats, sort_keys=True).encode())
-    for g in GROUPS:
+    for g in book.groups:
         h.update("".join(book.group_chars(g.id, "simplified")).encode())
         h.update(b"|")
         h.update("".join(book.group_chars(g.id, "traditional")).encode())
@@ -122,7 +134,7 @@ def _encodable(ch: str, codec: str) -> bool:
     return True
 
 
-def _script_filter(book: RhymeBook, script: Script) -> Callable[[str], bool]:
+def _script_filter(book: Book, script: Script) -> Callable[[str], bool]:
     """Which characters belong to ``script``. Compatibility ideographs (``U+F900``…,
     look-alikes of ordinary characters) never do. A simplified character is one the
     book's traditional→simplified table leaves alone and that GB 2312 or the book's
@@ -133,7 +145,7 @@ def _script_filter(book: RhymeBook, script: Script) -> Callable[[str], bool]:
         return lambda ch: not is_compatibility(ch)
     simplified = script == "simplified"
     listed: set[str] = set()
-    for g in GROUPS:
+    for g in book.groups:
         listed.update(book.group_chars(g.id, "simplified" if simplified else "traditional"))
     codec = "gb2312" if simplified else "big5"
     convert = book.to_simplified if simplified else book.to_traditional
@@ -151,7 +163,7 @@ class CharTable:
 
     def __init__(
         self,
-        book: RhymeBook,
+        book: Book,
         chars: tuple[str, ...],
         classes: npt.NDArray[np.int8],
         ping_groups: npt.NDArray[np.int32],
@@ -162,25 +174,28 @@ class CharTable:
         self.chars = chars
         self.index: dict[str, int] = {ch: i for i, ch in enumerate(chars)}
         self.classes = classes
-        self.ping_groups = ping_groups  # bit i: a trusted 平 reading in PING_GROUPS[i]
+        self.ping_groups = ping_groups  # bit i: a trusted 平 reading in book.ping_groups[i]
+        self._index = ping_index(book)
         self._groups: dict[int, npt.NDArray[np.bool_]] = {}
 
     @classmethod
-    def build(cls, book: RhymeBook, chars: Iterable[str], policy: CharPolicy) -> CharTable:
+    def build(cls, book: Book, chars: Iterable[str], policy: CharPolicy) -> CharTable:
         """Classify ``chars`` with the rhyme book."""
         ordered = tuple(sorted(set(chars)))
         classes = np.full(len(ordered), EXCLUDED, dtype=np.int8)
         groups = np.zeros(len(ordered), dtype=np.int32)
         script_ok = _script_filter(book, policy.script)
+        index = ping_index(book)
+        settles = book.kind.is_modern
         for i, ch in enumerate(ordered):
             if script_ok(ch):
-                classes[i], groups[i] = _classify(book.lookup(ch), policy)
+                classes[i], groups[i] = _classify(book.lookup(ch), policy, index, settles)
         return cls(book, ordered, classes, groups, policy)
 
     @classmethod
     def cached(
         cls,
-        book: RhymeBook,
+        book: Book,
         chars: Iterable[str],
         policy: CharPolicy,
         cache_dir: Path | None,
@@ -238,7 +253,7 @@ class CharTable:
         got = self._groups.get(group_id)
         if got is not None:
             return got
-        bit = _PING_INDEX.get(group_id)
+        bit = self._index.get(group_id)
         if bit is None:
             member = np.zeros(len(self.chars), dtype=np.bool_)
         else:

@@ -45,6 +45,7 @@ from app.compose.constraint.spec import (
 )
 from app.compose.constraint.steps import MaskSteps
 from app.compose.vocab.index import VocabIndex
+from app.prosody.books.kinds import BookKind
 from app.prosody.ci.books import CiBookKind, ci_book
 
 if TYPE_CHECKING:
@@ -284,8 +285,9 @@ def _incomplete_utf8(data: bytes) -> bool:
 class ConstraintFactory:
     """What is built once per loaded model: vocabulary index, character tables, masks.
 
-    ``llama`` is a ``llama_cpp.Llama``; the rhyme book is passed in (or the bundled one
-    is loaded). ``timings`` records how long each part took (seconds).
+    ``llama`` is a ``llama_cpp.Llama``; the rhyme books are passed in as a ``shelf`` (or
+    made from ``book``, the 平水韵, or the bundled one is loaded): a request keeps the
+    book of its rhyme group. ``timings`` records how long each part took (seconds).
     """
 
     def __init__(
@@ -293,16 +295,22 @@ class ConstraintFactory:
         llama: Any,
         *,
         book: RhymeBook | None = None,
+        shelf: Shelf | None = None,
         cache_dir: Path | None = None,
     ) -> None:
         from app.compose.constraint.loop import llama_io
         from app.compose.vocab.llama import load_vocab_index
 
-        if book is None:
-            from app.prosody.rhymebook import RhymeBook
+        if shelf is None:
+            from app.prosody.books.shelf import Shelf
 
-            book = RhymeBook.load()
-        self.book = book
+            if book is None:
+                from app.prosody.rhymebook import RhymeBook
+
+                book = RhymeBook.load()
+            shelf = Shelf(book)
+        self.shelf = shelf
+        self.book = shelf.pingshui
         self.llama = llama
         loaded = load_vocab_index(llama, cache_dir)
         self.vocab: VocabIndex = loaded.index
@@ -313,28 +321,30 @@ class ConstraintFactory:
         self.cache_dir = cache_dir
         self.chars_cache_hit = False
         self.last: TokenConstraint | None = None  # the latest request's (for tools and tests)
-        self._tables: dict[CharPolicy, MaskTable] = {}
+        self._tables: dict[tuple[CharPolicy, BookKind], MaskTable] = {}
         self._automata: dict[tuple[object, ...], MetreAutomaton] = {}
         # 词: each 体's automaton and usable 部 per request settings; rhyme tables per book
         self.ci_plans: dict[tuple[object, ...], Any] = {}
         self._ci_tables: dict[tuple[object, ...], CiRhymeTable] = {}
         self._cilin: CilinBook | None = None
-        self._shelf: Shelf | None = None
+        self._shelf: Shelf | None = shelf
 
-    def table(self, policy: CharPolicy) -> MaskTable:
-        got = self._tables.get(policy)
+    def table(self, policy: CharPolicy, kind: BookKind = BookKind.PINGSHUI) -> MaskTable:
+        """The token masks of one character policy in one rhyme book (built once each)."""
+        got = self._tables.get((policy, kind))
         if got is None:
             t0 = time.perf_counter()
-            universe = self.vocab.han_chars | book_universe(self.book)
+            book = self.shelf.book(kind)
+            universe = self.vocab.han_chars | book_universe(book)
             chars, hit = CharTable.cached(
-                self.book, universe, policy, self.cache_dir, key=f"vocab/{self.vocab.digest}"
+                book, universe, policy, self.cache_dir, key=f"vocab/{self.vocab.digest}"
             )
             self.chars_cache_hit = hit
             t1 = time.perf_counter()
             got = MaskTable(self.vocab, chars)
             self.timings["chars_s"] = t1 - t0
             self.timings["masks_s"] = time.perf_counter() - t1
-            self._tables[policy] = got
+            self._tables[policy, kind] = got
         return got
 
     def ci_rhymes(self, kind: CiBookKind, policy: CharPolicy, chars: CharTable) -> CiRhymeTable:
@@ -368,7 +378,7 @@ class ConstraintFactory:
             return build_ci(self, CiSpec.from_dict(spec), max_tokens=max_tokens)
         assert not isinstance(spec, CiSpec)
         parsed = ConstraintSpec.from_dict(spec)
-        table = self.table(parsed.policy)
+        table = self.table(parsed.policy, parsed.book)
         key = (parsed.form, parsed.metre, parsed.group.id, parsed.policy)
         automaton = self._automata.get(key)
         if automaton is None:  # kept: its memos make the next request's steps cheap

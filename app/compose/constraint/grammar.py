@@ -28,7 +28,8 @@ from app.compose.constraint.spec import ConstraintError, ConstraintSpec, plan_au
 from app.prosody.forms import SCHEMES
 
 if TYPE_CHECKING:
-    from app.prosody.rhymebook import RhymeBook
+    from app.prosody.books.protocol import Book
+    from app.prosody.books.shelf import Shelf
 
 __all__ = [
     "RemoteMode",
@@ -360,7 +361,7 @@ def _post_dominators(plan: GrammarPlan) -> list[int]:
 # ---------------------------------------------------------------- remote requests
 def remote_constraint_fields(
     spec: dict[str, Any] | ConstraintSpec,
-    book: RhymeBook,
+    book: Book | Shelf,
     mode: RemoteMode,
     *,
     tables: dict[object, CharTable] | None = None,
@@ -369,9 +370,12 @@ def remote_constraint_fields(
     server (GBNF, thinking allowed before the answer); ``structured_outputs`` with a
     ``grammar`` or ``regex`` for vLLM ≥ 0.10.2, or the older ``guided_regex``. vLLM
     applies them to the answer after its reasoning parser, so they hold no thinking.
-    ``tables`` caches character tables between requests. A 词's spec (kind ``ci``) is
+    ``tables`` caches character tables between requests. ``book``: the rhyme book of the
+    spec's group, or a shelf of books to take it from. A 词's spec (kind ``ci``) is
     refused: its rhyme sets change with what is written and its 叠句 repeat it, which a
     grammar cannot follow."""
+    from app.prosody.books.shelf import Shelf
+
     if isinstance(spec, dict) and spec.get("kind") == "ci":
         raise ConstraintError(
             "constraint_unsupported",
@@ -380,11 +384,19 @@ def remote_constraint_fields(
             "cannot follow its changes of rhyme and repeated lines",
         )
     parsed = ConstraintSpec.from_dict(spec)
-    table = tables.get(parsed.policy) if tables is not None else None
+    the_book = book.book(parsed.book) if isinstance(book, Shelf) else book
+    if the_book.kind is not parsed.book:
+        raise ConstraintError(
+            "wrong_book",
+            f"{parsed.group.name}不在{the_book.kind.zh}里",
+            f"{parsed.group.name} is not a group of {the_book.kind.en}",
+        )
+    key = (parsed.policy, parsed.book)
+    table = tables.get(key) if tables is not None else None
     if table is None:
-        table = CharTable.build(book, book_universe(book), parsed.policy)
+        table = CharTable.build(the_book, book_universe(the_book), parsed.policy)
         if tables is not None:
-            tables[parsed.policy] = table
+            tables[key] = table
     if mode == "gbnf":
         return {"grammar": metre_gbnf(parsed, table, think=True)}
     if mode == "vllm-grammar":

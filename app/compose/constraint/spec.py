@@ -6,7 +6,10 @@ A request carries the spec as a plain JSON object (``GenerateRequest.constraint`
      "first_rhymes": null, "qi": null, "aojiu": true, "san_ze_wei": true,
      "script": "simplified", "admit_derived": true, "think_budget": 1024}
 
-``group`` is a group id (0–105) or a name (``上平一东``, ``一东``, ``东``);
+``group`` is a group id of any rhyme book (0–105 the 平水韵, then 中华新韵 and 中华通韵:
+app.prosody.books.tables) or a name (``上平一东``, ``一东``, ``东``; ``通韵十三昂``; with
+``"book": "tongyun"`` also ``十三昂``, ``昂``); the group names its book, whose tones and
+rhymes the poem then keeps;
 ``first_rhymes`` (首句入韵) and ``qi`` (``平起``/``仄起``) may be left to the model
 (``null``); ``think_budget`` is the most tokens of ``<think>`` before the answer is
 forced (0: answer at once, no thinking). Optional: ``cache_dir``, where the
@@ -22,8 +25,10 @@ from typing import Any
 
 from app.compose.constraint.automaton import MetreAutomaton, MetreSettings, Qi
 from app.compose.constraint.chars import CharPolicy, CharTable, Script
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.tables import ALL_GROUPS, book_of_group, find_group
 from app.prosody.forms import SCHEMES, Form
-from app.prosody.groups import GROUPS, RhymeGroup, group_by_name
+from app.prosody.groups import RhymeGroup
 
 __all__ = [
     "COMPOSE_FORMS",
@@ -73,7 +78,13 @@ class ConstraintSpec:
                 "bad_spec", f"不认识的约束类型：{kind}", f"unknown constraint kind: {kind}"
             )
         form = _form(data.get("form"))
-        group = _group(data.get("group"))
+        book = data.get("book")
+        kind = BookKind.from_name(book) if isinstance(book, str) else None
+        if book is not None and kind is None:
+            raise ConstraintError(
+                "bad_spec", f"不认识的韵书：{book}", f"unknown rhyme book: {book}"
+            )
+        group = _group(data.get("group"), kind)
         first = data.get("first_rhymes")
         qi = data.get("qi")
         if first is not None and not isinstance(first, bool):
@@ -127,11 +138,17 @@ class ConstraintSpec:
             grammar_chars=grammar_chars,
         )
 
+    @property
+    def book(self) -> BookKind:
+        """The rhyme book the poem keeps: the group's."""
+        return book_of_group(self.group)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "kind": "metre",
             "form": self.form.value,
             "group": self.group.id,
+            "book": self.book.value,
             **asdict(self.metre),
             **asdict(self.policy),
             "think_budget": self.think_budget,
@@ -155,8 +172,10 @@ def metre_spec(
     admit_derived: bool = True,
     think_budget: int = DEFAULT_THINK_BUDGET,
     cache_dir: str | None = None,
+    book: BookKind | str | None = None,
 ) -> dict[str, Any]:
-    """The JSON spec for ``GenerateRequest.constraint`` (checked as it is built)."""
+    """The JSON spec for ``GenerateRequest.constraint`` (checked as it is built). ``book``
+    says which rhyme book a group *name* is looked up in (a group id names its book)."""
     data: dict[str, Any] = {
         "kind": "metre",
         "form": form.value if isinstance(form, Form) else form,
@@ -169,6 +188,8 @@ def metre_spec(
         "admit_derived": admit_derived,
         "think_budget": think_budget,
     }
+    if book is not None:
+        data["book"] = book.value if isinstance(book, BookKind) else book
     if cache_dir:
         data["cache_dir"] = cache_dir
     return ConstraintSpec.from_dict(data).to_dict()
@@ -185,7 +206,7 @@ def _form(value: object) -> Form:
     return form
 
 
-def _group(value: object) -> RhymeGroup:
+def _group(value: object, kind: BookKind | None = None) -> RhymeGroup:
     if value is None or value == "":
         raise ConstraintError(
             "no_group",
@@ -194,9 +215,11 @@ def _group(value: object) -> RhymeGroup:
         )
     group: RhymeGroup | None = None
     if isinstance(value, int) and not isinstance(value, bool):
-        group = GROUPS[value] if 0 <= value < len(GROUPS) else None
+        group = ALL_GROUPS[value] if 0 <= value < len(ALL_GROUPS) else None
+        if group is not None and kind is not None and book_of_group(group) is not kind:
+            group = None
     elif isinstance(value, str):
-        group = group_by_name(value)
+        group = find_group(value, kind)
     if group is None:
         raise ConstraintError(
             "unknown_group",
@@ -206,9 +229,9 @@ def _group(value: object) -> RhymeGroup:
     if not group.is_ping:
         raise ConstraintError(
             "ze_group",
-            f"{group.name}是仄声韵部；近体诗押平声韵，请选上平或下平的韵部",
+            f"{group.name}是仄声韵部；近体诗押平声韵，请选平声韵部",
             f"{group.name} ({group.name_en}) is an oblique-tone group; regulated verse rhymes "
-            "in a level-tone group (上平 or 下平)",
+            "in a level-tone group",
         )
     return group
 

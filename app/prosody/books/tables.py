@@ -176,3 +176,19 @@ def modern_group_by_name(kind: BookKind, name: str) -> ModernGroup | None:
                 found = _names(kind).get(key[len(section) :])
                 break
     return found
+
+
+def find_group(name: str, kind: BookKind | None = None) -> RhymeGroup | None:
+    """A group by name in ``kind``'s book; with no book, a 平水 name (下平七阳, 阳) or a
+    modern name that says its book (新韵十一庚, 通韵十三昂)."""
+    from app.prosody.groups import group_by_name
+
+    if kind is BookKind.PINGSHUI:
+        return group_by_name(name)
+    if kind is not None:
+        return modern_group_by_name(kind, name)
+    key = name.strip().replace("韻", "韵")
+    for modern, (section, _trad) in _SECTION.items():
+        if key.startswith(section):
+            return modern_group_by_name(modern, key)
+    return group_by_name(name)

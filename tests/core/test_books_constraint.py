@@ -1,0 +1,107 @@
+"""Strict metre in the modern rhyme books, on the tiny model: the poem keeps the tones and
+rhymes of the book its rhyme group belongs to (中华通韵, 中华新韵), not the 平水韵's."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.compose.constraint import ConstraintFactory, metre_spec
+from app.compose.constraint.spec import ConstraintError
+from app.compose.stream import parse_text
+from app.engine.generation import run_generation
+from app.engine.requests import Sampling
+from app.prosody.books import BookKind
+from app.prosody.books.shelf import Shelf
+from app.prosody.checker import Checker
+from app.prosody.findings import Severity
+from app.prosody.forms import Form
+from tests.support.engine_fixtures import (  # noqa: F401
+    qwen2_vocab_fixture,
+    tiny_model_fixture,
+)
+
+pytestmark = [pytest.mark.model, pytest.mark.timeout(300)]
+
+PROMPT = "<|im_start|>user\n写一首诗<|im_end|>\n<|im_start|>assistant\n"
+
+
+@pytest.fixture(scope="module")
+def llama(tiny_model: Path) -> Iterator[Any]:
+    import llama_cpp
+
+    model = llama_cpp.Llama(model_path=str(tiny_model), n_ctx=2048, verbose=False)
+    yield model
+    model.close()
+
+
+@pytest.fixture(scope="module")
+def factory(
+    llama: Any, shelf: Shelf, tmp_path_factory: pytest.TempPathFactory
+) -> ConstraintFactory:
+    return ConstraintFactory(llama, shelf=shelf, cache_dir=tmp_path_factory.mktemp("constraint"))
+
+
+def _generate(llama: Any, factory: ConstraintFactory, spec: dict[str, Any], seed: int) -> str:
+    tokens = llama.tokenize(PROMPT.encode(), add_bos=False, special=True)
+    out: list[str] = []
+    stats = run_generation(
+        llama,
+        tokens,
+        Sampling(max_tokens=600, seed=seed),
+        ("<|im_end|>",),
+        threading.Event(),
+        lambda text, *_rest: out.append(text),
+        token_source=factory.token_source(spec, Sampling(max_tokens=600, seed=seed)),
+    )
+    assert stats.finish_reason == "stop"
+    return "".join(out)
+
+
+CASES = [
+    (BookKind.TONGYUN, "十三昂", Form.QIJUE),
+    (BookKind.TONGYUN, "四衣", Form.WULV),
+    (BookKind.XINYUN, "十一庚", Form.WUJUE),
+]
+
+
+@pytest.mark.parametrize(("kind", "name", "form"), CASES, ids=[f"{k}-{n}" for k, n, _ in CASES])
+def test_strict_metre_keeps_the_modern_books_rhymes(
+    llama: Any, factory: ConstraintFactory, shelf: Shelf, kind: BookKind, name: str, form: Form
+) -> None:
+    book = shelf.book(kind)
+    group = book.find_group(name)
+    assert group is not None
+    checker = Checker(book)
+    for seed in (1, 2):
+        spec = metre_spec(form, group.id, think_budget=16)
+        assert spec["book"] == kind.value
+        result = parse_text(_generate(llama, factory, spec, seed))
+        assert len(result.lines) == form.n_lines
+        assert all(len(line) == form.line_len for line in result.lines)
+        analysis = checker.analyze(result.poem, form=form, group=group)
+        bad = [f.message() for f in analysis.findings if f.severity >= Severity.WARNING]
+        assert bad == [], result.poem
+        rhymes = [result.lines[i][-1] for i in range(1, form.n_lines, 2)]
+        for ch in rhymes:  # every rhyme is read 平 today and sits in the book's group
+            info = book.lookup(ch)
+            assert info is not None and group.id in info.ping_groups, (ch, result.poem)
+        assert len(set(rhymes)) == len(rhymes)
+        assert factory.last is not None and factory.last.substitutions == 0
+
+
+def test_a_modern_group_by_name_needs_its_book(shelf: Shelf) -> None:
+    spec = metre_spec(Form.QIJUE, "通韵十三昂")
+    assert spec["book"] == "tongyun"
+    assert metre_spec(Form.QIJUE, "十一庚", book="xinyun")["group"] == (
+        shelf.book(BookKind.XINYUN).find_group("十一庚").id  # type: ignore[union-attr]
+    )
+    with pytest.raises(ConstraintError):
+        metre_spec(Form.QIJUE, "十三昂")  # no book given: a 平水 name, and there is none
+    with pytest.raises(ConstraintError) as info:
+        metre_spec(Form.QIJUE, "通韵十三昂（仄）")
+    assert info.value.code == "ze_group"
