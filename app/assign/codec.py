@@ -25,9 +25,10 @@ from app.assign.model import (
     Qi,
     RhymeRequirement,
 )
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.tables import find_group
 from app.prosody.findings import Rule
 from app.prosody.forms import Form
-from app.prosody.groups import group_by_name
 from app.prosody.scorer import ERROR_CAP, ERROR_POINTS
 from app.storage.messages import Message
 
@@ -51,6 +52,7 @@ def to_dict(a: Assignment) -> dict[str, Any]:
         "form": a.form_name,
         "instructions": a.instructions,
         "rhyme_group": g.name if g is not None else None,
+        "book": a.book.value,
         "first_line": a.rhyme.first_line.value,
         "qi": a.qi.value if a.qi is not None else None,
         "theme": a.theme,
@@ -176,12 +178,16 @@ def from_dict(raw: Any) -> Assignment:
     form = Form.QIJUE if ci is not None else Form.from_name(_str(raw, "form"))
     if form is None:
         raise AssignmentFormatError(f"unknown form {raw.get('form')!r}")
+    book_raw = raw.get("book", BookKind.PINGSHUI.value)  # older files: the 平水韵
+    book = BookKind.from_name(book_raw) if isinstance(book_raw, str) else None
+    if book is None:
+        raise AssignmentFormatError(f"unknown rhyme book {book_raw!r}")
     group_name = raw.get("rhyme_group")
     group_id = None
     if group_name is not None:
         if not isinstance(group_name, str):
             raise AssignmentFormatError("rhyme_group must be text")
-        g = group_by_name(group_name)
+        g = find_group(group_name, book)
         if g is None:
             raise AssignmentFormatError(f"unknown rhyme group {group_name!r}")
         group_id = g.id
@@ -219,6 +225,7 @@ def from_dict(raw: Any) -> Assignment:
         due=due,
         tag=_str(raw, "tag"),
         ci=ci,
+        book=book,
     )
 
 

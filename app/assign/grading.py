@@ -141,13 +141,18 @@ def grade_submission(
     submission: Submission, assignment: Assignment, checker: Checker | CiChecker
 ) -> StudentReport:
     """Grade one submission (never raises for bad content: the status says what happened).
-    A 词 assignment is graded with the 词 checker in the assignment's rhyme book."""
+    A 词 assignment is graded with the 词 checker in the assignment's rhyme book; a 诗
+    or 对联 one with the checker of its ``book``."""
     if assignment.ci is not None and not (
         isinstance(checker, CiChecker) and checker.book_kind is assignment.ci.book
     ):
         raise ValueError(f"a ci assignment is graded with the ci checker of {assignment.ci.book}")
     if assignment.ci is None and isinstance(checker, CiChecker):
         raise ValueError("an assignment of 诗 is graded with the 诗 checker")
+    if isinstance(checker, Checker) and checker.book.kind is not assignment.book:
+        raise ValueError(
+            f"a {assignment.book.value} assignment graded with a {checker.book.kind.value} checker"
+        )
     if submission.text is None:
         return StudentReport(submission, Status.UNREADABLE, submission.problem)
     text = submission.text

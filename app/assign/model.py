@@ -11,10 +11,12 @@ from datetime import date
 from enum import StrEnum
 
 from app.assign.ci import CiAssignment
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.tables import book_of_group, group_by_id
 from app.prosody.ci.table import CiForm
 from app.prosody.findings import Rule
 from app.prosody.forms import Form
-from app.prosody.groups import GROUPS, RhymeGroup
+from app.prosody.groups import RhymeGroup
 from app.prosody.scorer import COUNTED_RULES, ERROR_CAP, ERROR_POINTS, error_cost
 from app.prosody.settings import CheckSettings
 from app.storage.messages import Message
@@ -51,14 +53,15 @@ class Qi(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RhymeRequirement:
-    """Which rhyme the poem must use: one 平水韵 group, or any 平声 group."""
+    """Which rhyme the poem must use: one group (of the assignment's rhyme book), or any
+    平声 group."""
 
     group_id: int | None = None  # None: any 平声 group
     first_line: FirstLine = FirstLine.OPTIONAL
 
     @property
     def group(self) -> RhymeGroup | None:
-        return None if self.group_id is None else GROUPS[self.group_id]
+        return None if self.group_id is None else group_by_id(self.group_id)
 
     def label(self, lang: str = "zh") -> str:
         g = self.group
@@ -231,6 +234,7 @@ class Assignment:
     due: date | None = None
     tag: str = ""  # the library tag that marks submissions; "" = default_tag()
     ci: CiAssignment | None = None  # a 词: the 体 (and book, 部) it sets
+    book: BookKind = BookKind.PINGSHUI  # the rhyme book the teacher chose
 
     @property
     def library_tag(self) -> str:
@@ -279,6 +283,13 @@ class Assignment:
                 )
             )
         g = self.rhyme.group
+        if g is not None and book_of_group(g) is not self.book:
+            out.append(
+                Message(
+                    f"韵部{g.name}不属于{self.book.zh}。",
+                    f"The rhyme group {g.name} is not in {self.book.en}.",
+                )
+            )
         if g is not None and not g.is_ping:
             out.append(
                 Message(

@@ -140,12 +140,20 @@ def sheet_content(
         if en
         else f"诗体：{form.value}，{n}句，每句{form.line_len}字"
     )
+    kind = assignment.book
+    if en:
+        reqs.append(f"Rhyme book: {kind.en}" + ("; today's tones" if kind.is_modern else ""))
+    else:
+        modern = "（今音：阴平、阳平为平，上声、去声为仄，无入声）" if kind.is_modern else ""
+        reqs.append(f"韵书：{kind.zh}{modern}")
     reqs.append(("Rhyme: " if en else "用韵：") + assignment.rhyme.label(lang))
     if assignment.qi is not None:
         reqs.append(("Start: " if en else "起式：") + (assignment.qi.en if en else assignment.qi))
     reqs.extend(_extras(assignment, en))
     g = assignment.rhyme.group
     chars = ""
+    if book is not None and book.kind is not assignment.book:
+        raise ValueError(f"the sheet of a {assignment.book.zh} assignment needs that book")
     if g is not None and book is not None:
         chars = safe_rhyme_chars(book, g.id, assignment.forbidden_chars)
     return SheetContent(

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from app.export.canvas import PageSetup
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.tables import find_group
 from app.prosody.forms import Form
-from app.prosody.groups import RhymeGroup, group_by_name
+from app.prosody.groups import RhymeGroup
 
 if TYPE_CHECKING:
     from app.storage.records import PoemRecord
@@ -17,7 +19,8 @@ LayoutName = Literal["horizontal", "vertical"]
 
 @dataclass(frozen=True, slots=True)
 class PoemDoc:
-    """One poem to print. ``form``/``group`` pin the analysis behind marks and the group line."""
+    """One poem to print. ``form``/``group`` pin the analysis behind marks and the group line;
+    ``book`` is the rhyme book it is checked against (its marks and group are that book's)."""
 
     title: str
     text: str
@@ -25,13 +28,15 @@ class PoemDoc:
     date: str = ""  # printed as given (2024-05-01, 甲辰春 …)
     form: Form | None = None
     group: RhymeGroup | None = None
+    book: BookKind = BookKind.PINGSHUI
 
     @classmethod
     def from_record(cls, rec: PoemRecord, *, date: str | None = None) -> PoemDoc:
         form = Form.from_name(rec.form) if rec.form else None
-        group = group_by_name(rec.rhyme_group) if rec.rhyme_group else None
+        book = BookKind.from_name(rec.rhyme_book) or BookKind.PINGSHUI
+        group = find_group(rec.rhyme_group, book) if rec.rhyme_group else None
         when = date if date is not None else rec.created_at.date().isoformat()
-        return cls(rec.title, rec.text, rec.author, when, form, group)
+        return cls(rec.title, rec.text, rec.author, when, form, group, book)
 
 
 @dataclass(frozen=True, slots=True)

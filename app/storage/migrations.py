@@ -231,12 +231,25 @@ def _v5_ci(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v6_rhyme_book(conn: sqlite3.Connection) -> None:
+    """The rhyme book a poem is checked against (pingshui / xinyun / tongyun; NULL: the
+    default, 平水韵), on poems and on each revision."""
+    _execute_all(
+        conn,
+        (
+            "ALTER TABLE poems ADD COLUMN rhyme_book TEXT",
+            "ALTER TABLE revisions ADD COLUMN rhyme_book TEXT",
+        ),
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "poems and tags", _v1_library),
     Migration(2, "revisions, one per existing poem", _v2_revisions),
     Migration(3, "drafts, meta, list indexes", _v3_drafts_meta_indexes),
     Migration(4, "assignments and graded submissions", _v4_assignments),
     Migration(5, "词: a poem's 词牌 and 体", _v5_ci),
+    Migration(6, "a poem's rhyme book (平水韵, 中华新韵, 中华通韵)", _v6_rhyme_book),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

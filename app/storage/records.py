@@ -18,7 +18,9 @@ from app.storage.errors import InvalidPoemError
 from app.storage.messages import Message
 from app.storage.text import clean_optional, clean_text
 
-FORMS: tuple[str, ...] = ("五绝", "七绝", "五律", "七律", "排律", "词", "other")
+FORMS: tuple[str, ...] = ("五绝", "七绝", "五律", "七律", "排律", "词", "对联", "other")
+# the rhyme books a poem may be checked against (app.prosody.books.BookKind values)
+RHYME_BOOKS: tuple[str, ...] = ("pingshui", "xinyun", "tongyun")
 ORIGINS: tuple[str, ...] = ("written", "generated")
 
 SortKey = Literal["updated", "created", "title", "score"]
@@ -49,6 +51,7 @@ class PoemData:
     notes: str = ""
     form: str | None = None  # one of FORMS
     rhyme_group: str | None = None  # canonical name such as 上平一东
+    rhyme_book: str | None = None  # one of RHYME_BOOKS; None: the default (pingshui)
     tune: str | None = None  # 词: the 词牌, as the 词谱 names it (菩薩蠻)
     ci_form: str | None = None  # 词: the 体, as its key (菩薩蠻#0 is the 正体)
     tags: tuple[str, ...] = ()
@@ -78,6 +81,11 @@ class PoemData:
                 Message(f"未知的来源：{self.origin}", f"Unknown origin: {self.origin}"),
                 detail=f"origin must be one of {ORIGINS}",
             )
+        if self.rhyme_book is not None and self.rhyme_book not in RHYME_BOOKS:
+            raise InvalidPoemError(
+                Message(f"未知的韵书：{self.rhyme_book}", f"Unknown rhyme book: {self.rhyme_book}"),
+                detail=f"rhyme_book must be one of {RHYME_BOOKS} or None",
+            )
         for value in self.scores.as_tuple():
             if value is not None and not math.isfinite(value):
                 raise InvalidPoemError(
@@ -95,6 +103,7 @@ class PoemData:
             notes=clean_text(self.notes),
             form=self.form,
             rhyme_group=clean_optional(self.rhyme_group),
+            rhyme_book=self.rhyme_book,
             tune=clean_optional(self.tune),
             ci_form=clean_optional(self.ci_form),
             tags=tags,
@@ -116,6 +125,7 @@ class PoemData:
         return replace(
             self,
             form=self.form if self.form in FORMS else None,
+            rhyme_book=_book(self.rhyme_book),
             origin=self.origin if self.origin in ORIGINS else "written",
             sampling=sampling,
             scores=self.scores if finite else Scores(),
@@ -143,6 +153,7 @@ class PoemRecord:
     notes: str
     form: str | None
     rhyme_group: str | None
+    rhyme_book: str | None
     tune: str | None
     ci_form: str | None
     tags: tuple[str, ...]
@@ -176,6 +187,7 @@ class PoemRecord:
             notes=self.notes,
             form=self.form,
             rhyme_group=self.rhyme_group,
+            rhyme_book=self.rhyme_book,
             tune=self.tune,
             ci_form=self.ci_form,
             tags=self.tags,
@@ -202,6 +214,7 @@ class RevisionRecord:
     notes: str
     form: str | None
     rhyme_group: str | None
+    rhyme_book: str | None
     tune: str | None
     ci_form: str | None
     tags: tuple[str, ...]
@@ -286,6 +299,7 @@ def poem_data_to_json(data: PoemData) -> str:
             "notes": data.notes,
             "form": data.form,
             "rhyme_group": data.rhyme_group,
+            "rhyme_book": data.rhyme_book,
             "tune": data.tune,
             "ci_form": data.ci_form,
             "tags": list(data.tags),
@@ -310,6 +324,11 @@ def _opt_str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _book(value: object) -> str | None:
+    """A known rhyme book's key, else None (the default book)."""
+    return value if isinstance(value, str) and value in RHYME_BOOKS else None
+
+
 def _opt_float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
@@ -330,6 +349,7 @@ def poem_data_from_json(text: str) -> PoemData:
         notes=str(raw.get("notes") or ""),
         form=_opt_str(raw.get("form")),
         rhyme_group=_opt_str(raw.get("rhyme_group")),
+        rhyme_book=_book(raw.get("rhyme_book")),
         tune=_opt_str(raw.get("tune")),
         ci_form=_opt_str(raw.get("ci_form")),
         tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),

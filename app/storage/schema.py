@@ -92,6 +92,7 @@ class Poem(Base):
     author: Mapped[str] = mapped_column(Text, default="")
     form: Mapped[str | None] = mapped_column(Text)
     rhyme_group: Mapped[str | None] = mapped_column(Text)
+    rhyme_book: Mapped[str | None] = mapped_column(Text)  # pingshui/xinyun/tongyun; NULL: 平水
     tune: Mapped[str | None] = mapped_column(Text)  # 词: the 词牌
     ci_form: Mapped[str | None] = mapped_column(Text)  # 词: the 体 (菩薩蠻#0)
     text: Mapped[str] = mapped_column(Text, default="")
@@ -130,6 +131,7 @@ class Revision(Base):
     author: Mapped[str] = mapped_column(Text, default="")
     form: Mapped[str | None] = mapped_column(Text)
     rhyme_group: Mapped[str | None] = mapped_column(Text)
+    rhyme_book: Mapped[str | None] = mapped_column(Text)  # pingshui/xinyun/tongyun; NULL: 平水
     tune: Mapped[str | None] = mapped_column(Text)  # 词: the 词牌
     ci_form: Mapped[str | None] = mapped_column(Text)  # 词: the 体 (菩薩蠻#0)
     text: Mapped[str] = mapped_column(Text, default="")

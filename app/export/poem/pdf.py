@@ -13,7 +13,7 @@ is drawn with one embedded CJK face; without one, :class:`NoCjkFontError`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,20 +29,33 @@ from app.export.poem.layout import (
     layout_vertical,
 )
 from app.prosody.analysis import PoemAnalysis
+from app.prosody.books.kinds import BookKind
 from app.prosody.checker import Checker
 
 
 class PoemExporter:
-    """Writes poem PDFs. ``checker`` gives the marks and the rhyme group line."""
+    """Writes poem PDFs. ``checker`` gives the marks and the rhyme group line;
+    ``checker_for`` the checker of another rhyme book, for a poem stored with one (by
+    default such a poem is checked with ``checker``)."""
 
-    def __init__(self, checker: Checker, *, font_lookup: FontLookup = find_cjk_family) -> None:
+    def __init__(
+        self,
+        checker: Checker,
+        *,
+        font_lookup: FontLookup = find_cjk_family,
+        checker_for: Callable[[BookKind], Checker] | None = None,
+    ) -> None:
         self._checker = checker
         self._lookup = font_lookup
+        self._checker_for = checker_for
 
     def _analyse(self, doc: PoemDoc) -> PoemAnalysis | None:
         if not doc.text.strip():
             return None
-        return self._checker.analyze(doc.text, form=doc.form, group=doc.group)
+        checker = self._checker
+        if doc.book is not checker.book.kind and self._checker_for is not None:
+            checker = self._checker_for(doc.book)
+        return checker.analyze(doc.text, form=doc.form, group=doc.group)
 
     def export(self, poems: Sequence[PoemDoc], path: Path, options: PdfOptions) -> ExportResult:
         """Write ``poems`` to ``path``; raises NoCjkFontError before writing anything."""
