@@ -53,6 +53,8 @@ def to_dict(a: Assignment) -> dict[str, Any]:
         "instructions": a.instructions,
         "rhyme_group": g.name if g is not None else None,
         "book": a.book.value,
+        "couplet_first": a.couplet_first,
+        "couplet_length": a.couplet_length,
         "first_line": a.rhyme.first_line.value,
         "qi": a.qi.value if a.qi is not None else None,
         "theme": a.theme,
@@ -109,6 +111,13 @@ def _num(raw: dict[str, Any], key: str, default: float) -> float:
     if value < 0:
         raise AssignmentFormatError(f"{key} must not be negative")
     return float(value)
+
+
+def _whole(raw: dict[str, Any], key: str, default: int) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise AssignmentFormatError(f"{key} must be a whole number")
+    return value
 
 
 def _cap(raw: dict[str, Any], default: float | None) -> float | None:
@@ -226,6 +235,8 @@ def from_dict(raw: Any) -> Assignment:
         tag=_str(raw, "tag"),
         ci=ci,
         book=book,
+        couplet_first=_str(raw, "couplet_first"),
+        couplet_length=_whole(raw, "couplet_length", 7),
     )
 
 

@@ -47,7 +47,7 @@ def rows(reports: Sequence[StudentReport], lang: str = "zh") -> list[list[str]]:
                 _cell(r.submission.source),
                 _cell(r.status.label(lang)),
                 _cell(s.tones if s else None),
-                _cell(s.rhymes if s else None),
+                _cell(s.rhymes_or_none if s else None),
                 _cell(s.antithesis if s else None),
                 _cell(s.length if s else None),
                 _cell(s.total if s else None),

@@ -22,7 +22,8 @@ from app.prosody.settings import CheckSettings
 from app.storage.messages import Message
 
 # The forms an assignment can set (排律 is out of a classroom's scope).
-ASSIGNMENT_FORMS: tuple[Form, ...] = (Form.WUJUE, Form.QIJUE, Form.WULV, Form.QILV)
+ASSIGNMENT_FORMS: tuple[Form, ...] = (Form.WUJUE, Form.QIJUE, Form.WULV, Form.QILV, Form.DUILIAN)
+COUPLET_LENGTHS = range(4, 12)  # a 对联 assignment without a given 上联: 4–11 characters
 
 
 class FirstLine(StrEnum):
@@ -235,6 +236,8 @@ class Assignment:
     tag: str = ""  # the library tag that marks submissions; "" = default_tag()
     ci: CiAssignment | None = None  # a 词: the 体 (and book, 部) it sets
     book: BookKind = BookKind.PINGSHUI  # the rhyme book the teacher chose
+    couplet_first: str = ""  # 对联: the 上联 (出句) the student answers; "" = write both
+    couplet_length: int = 7  # 对联 without a given 上联: characters a side
 
     @property
     def library_tag(self) -> str:
@@ -282,6 +285,8 @@ class Assignment:
                     f"not {self.form.value}.",
                 )
             )
+        if self.form is Form.DUILIAN:
+            out.extend(self._couplet_problems())
         g = self.rhyme.group
         if g is not None and book_of_group(g) is not self.book:
             out.append(
@@ -315,6 +320,22 @@ class Assignment:
             )
         if any(not w.strip() for w in self.imagery):
             out.append(Message("意象词不能为空。", "An image word cannot be empty."))
+        return out
+
+    def _couplet_problems(self) -> list[Message]:
+        out: list[Message] = []
+        if self.rhyme.group is not None:
+            out.append(
+                Message("对联不押韵，不必指定韵部。", "A couplet does not rhyme: set no group.")
+            )
+        first = "".join(ch for ch in self.couplet_first if "\u3400" <= ch <= "\u9fff")
+        if self.couplet_first.strip() and len(first) < 2:
+            out.append(Message("出句（上联）至少要有两个汉字。",
+                               "The given first line needs at least two characters."))  # fmt: skip
+        if not first and self.couplet_length not in COUPLET_LENGTHS:
+            out.append(Message(f"对联每边{self.couplet_length}字？应为4到11字。",
+                               f"A couplet of {self.couplet_length} characters a side? "
+                               "4 to 11."))  # fmt: skip
         return out
 
 

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from app.assign.ci import CiAssignment
+from app.assign.couplet import given_line_finding, wrong_couplet_form
 from app.assign.model import Assignment, FirstLine
 from app.prosody.analysis import PoemAnalysis, RhymeMark
 from app.prosody.findings import Finding, Rule, Severity
@@ -38,6 +39,7 @@ class RequirementKind(StrEnum):
     IMAGERY = "imagery"
     REQUIRED_CHARS = "required_chars"
     FORBIDDEN_CHARS = "forbidden_chars"
+    GIVEN_LINE = "given_line"  # 对联: the given 上联 copied as it is
 
     def label(self, lang: str = "zh") -> str:
         zh, en = _KIND_LABELS[self]
@@ -52,6 +54,7 @@ _KIND_LABELS = {
     RequirementKind.IMAGERY: ("意象", "imagery"),
     RequirementKind.REQUIRED_CHARS: ("必用字", "required characters"),
     RequirementKind.FORBIDDEN_CHARS: ("禁用字", "forbidden characters"),
+    RequirementKind.GIVEN_LINE: ("出句", "given first line"),
 }
 
 
@@ -117,6 +120,8 @@ def wrong_form(assignment: Assignment, analysis: PoemAnalysis) -> Message | None
     """
     if not analysis.lines:
         return None
+    if Form.DUILIAN in (assignment.form, analysis.form):
+        return wrong_couplet_form(assignment, analysis)
     length, n = _shape(analysis)
     shape = Form.for_shape(length, n)
     want = assignment.form
@@ -388,6 +393,8 @@ def check_requirements(
     """
     if final is None:
         final = analysis.complete
+    if assignment.form is Form.DUILIAN and assignment.ci is None:
+        return _couplet_requirements(assignment, analysis, book, final)
     if assignment.ci is not None:  # a 词: its 体 and the 部 the assignment pins
         out = [_ci_form_result(assignment.ci, analysis, final)]
         if analysis.lines:
@@ -452,6 +459,40 @@ def _ci_rhyme_results(ci: CiAssignment, analysis: PoemAnalysis) -> list[Requirem
         found = Message(f"「{chars}」不在{name}", f"「{chars}」 not in {name}")
         out.append(RequirementResult(RequirementKind.RHYME_GROUP, False, wanted, found))
     return out
+
+
+def _couplet_requirements(
+    assignment: Assignment, analysis: PoemAnalysis, book: Book | None, final: bool
+) -> tuple[RequirementResult, ...]:
+    """A couplet: the form, the given 上联, and the content requirements (no rhyme)."""
+    kind = RequirementKind.FORM
+    wanted = Message("对联", "a couplet")
+    found = Message(
+        analysis.form.value if analysis.form else "空",
+        analysis.form.en if analysis.form else "empty",
+    )
+    out: list[RequirementResult] = []
+    problem = wrong_couplet_form(assignment, analysis) if analysis.lines else None
+    if problem is None:
+        out.append(RequirementResult(kind, bool(analysis.lines), wanted, found))
+    else:
+        severity = Severity.ERROR if final else Severity.HINT
+        f = _finding(kind, severity, problem, expected="对联", found=found.zh)
+        out.append(RequirementResult(kind, False, wanted, found, (f,)))
+    if assignment.couplet_first.strip() and analysis.form is Form.DUILIAN:
+        ok, got, finding = given_line_finding(assignment, analysis, book)
+        given = Message(f"出句「{assignment.couplet_first.strip()}」",
+                        f"the given 「{assignment.couplet_first.strip()}」")  # fmt: skip
+        out.append(RequirementResult(RequirementKind.GIVEN_LINE, ok, given, got,
+                                     () if finding is None else (finding,)))  # fmt: skip
+    for maybe in (
+        _imagery_result(assignment, analysis, book, final),
+        _required_result(assignment, analysis, book, final),
+        _forbidden_result(assignment, analysis, book),
+    ):
+        if maybe is not None:
+            out.append(maybe)
+    return tuple(out)
 
 
 def requirement_findings(results: Sequence[RequirementResult]) -> list[Finding]:

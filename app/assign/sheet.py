@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.assign.ci import CiAssignment, ci_sheet_lines
+from app.assign.couplet import answer_template, couplet_template, given_clauses
 from app.assign.model import Assignment, FirstLine, Qi
-from app.prosody.forms import SCHEMES, LineType, Scheme
+from app.prosody.forms import SCHEMES, Form, LineType, Scheme
 from app.prosody.tones import PING_BIT, UNCERTAIN_BIT, ZE_BIT, Level
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class SheetLine:
     templates: tuple[str, ...]  # one per start shown (SheetContent.qis): ⊙平⊙仄仄平平 …
     rhymes: bool  # ends on a rhyme
     pause: bool = False  # a 词's 讀: the 句 goes on in the next row
+    given: str = ""  # 对联: the given 上联's characters, printed in the cells
 
     @property
     def template(self) -> str:
@@ -112,6 +114,59 @@ class SheetContent:
     lang: str
 
 
+def _couplet_lines(assignment: Assignment, book: Book | None) -> tuple[SheetLine, ...]:
+    """上联 then 下联: a given 上联 printed in its cells over its template, the 下联's
+    template opposed to it; without one, two templates of the set length."""
+    given = given_clauses(assignment)
+    if given:
+        first = tuple(SheetLine((couplet_template(len(c), 0),), False, given=c) for c in given)
+        second = tuple(SheetLine((answer_template(c, book),), False) for c in given)
+        return first + second
+    n = assignment.couplet_length
+    return (
+        SheetLine((couplet_template(n, 0),), False),
+        SheetLine((couplet_template(n, 1),), False),
+    )
+
+
+def _couplet_content(assignment: Assignment, book: Book | None, lang: str) -> SheetContent:
+    """A 对联 assignment's sheet: the rules, the given 上联, the templates and cells."""
+    en = lang == "en"
+    given = "".join(given_clauses(assignment))
+    size = len(given) if given else assignment.couplet_length
+    reqs = [
+        f"Form: a couplet (对联), {size} characters a side: the first line ends oblique, "
+        "the second level, tones opposed at the rhythm points, parallel"
+        if en
+        else f"诗体：对联，上下联各{size}字；上联仄收、下联平收，节奏点平仄相对，对仗工整"
+    ]
+    if given:
+        reqs.append(
+            f"Given first line: 「{given}」 — write the second" if en
+            else f"出句（上联）：「{given}」，请对出下联"
+        )  # fmt: skip
+    kind = assignment.book
+    if en:
+        reqs.append(f"Rhyme book: {kind.en}" + ("; today's tones" if kind.is_modern else ""))
+    else:
+        modern = "（今音：阴平、阳平为平，上声、去声为仄，无入声）" if kind.is_modern else ""
+        reqs.append(f"韵书：{kind.zh}{modern}")
+    reqs += _extras(assignment, en)
+    return SheetContent(
+        title=assignment.title,
+        form=assignment.form.value,
+        line_len=size,
+        lines=_couplet_lines(assignment, book),
+        qis=("对联",),
+        instructions=assignment.instructions.strip(),
+        requirements=tuple(reqs),
+        rhyme_group="",
+        rhyme_chars="",
+        due=assignment.due.isoformat() if assignment.due is not None else "",
+        lang=lang,
+    )
+
+
 def sheet_content(
     assignment: Assignment,
     book: Book | None = None,
@@ -123,6 +178,10 @@ def sheet_content(
     词, names its pinned 部 and gives their characters)."""
     if assignment.ci is not None:
         return _ci_content(assignment, assignment.ci, ci_rhymes, lang)
+    if book is not None and book.kind is not assignment.book:
+        raise ValueError(f"the sheet of a {assignment.book.zh} assignment needs that book")
+    if assignment.form is Form.DUILIAN:
+        return _couplet_content(assignment, book, lang)
     form = assignment.form
     schemes = sheet_schemes(assignment)
     n = form.n_lines or 8
@@ -152,8 +211,6 @@ def sheet_content(
     reqs.extend(_extras(assignment, en))
     g = assignment.rhyme.group
     chars = ""
-    if book is not None and book.kind is not assignment.book:
-        raise ValueError(f"the sheet of a {assignment.book.zh} assignment needs that book")
     if g is not None and book is not None:
         chars = safe_rhyme_chars(book, g.id, assignment.forbidden_chars)
     return SheetContent(
@@ -256,8 +313,10 @@ def sheet_text(content: SheetContent) -> str:
         for i, line in enumerate(content.lines, 1):
             mark = (" (rhyme)" if en else "（韵）") if line.rhymes else ""
             mark = mark or ((" (pause)" if en else "、") if line.pause else "")
-            out.append(f"{i:>2}. {line.templates[k]}{mark}")
-    out.append(template_note(content.line_len, content.lang))
+            given = f"  {line.given}" if line.given else ""
+            out.append(f"{i:>2}. {line.templates[k]}{mark}{given}")
+    if content.form != Form.DUILIAN.value:
+        out.append(template_note(content.line_len, content.lang))
     if content.rhyme_chars:
         out += [
             "",

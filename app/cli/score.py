@@ -23,7 +23,7 @@ from app.prosody.rhymebook import RhymeBook
 from app.prosody.scorer import WEIGHTS, Aggregate, PoemScore, aggregate_by, score
 from app.prosody.settings import CheckSettings
 
-_ORDER = ["五绝", "七绝", "五律", "七律", "五言排律", "七言排律", "全部"]
+_ORDER = ["五绝", "七绝", "五律", "七律", "五言排律", "七言排律", "对联", "全部"]
 
 
 def add_parser(sub: Any) -> None:

@@ -44,6 +44,7 @@ __all__ = [
     "RhymeChars",
     "build_prompt",
     "build_user_prompt",
+    "couplet_user_prompt",
 ]
 
 REASONING_SYSTEM_PROMPT = "Respond in the following format:<think>...</think><answer>...</answer>"
@@ -129,6 +130,23 @@ class ComposeRequest:
 
 def _tone_name(group: RhymeGroup) -> str:
     return "平声" if group.tone is Tone.PING else f"{group.tone.zh}声"
+
+
+def couplet_user_prompt(first: str, book: BookKind = BookKind.PINGSHUI) -> str:
+    """The user message asking for the 下联 of ``first`` (meter-spec §10); the answer is
+    the 下联 alone, one clause a line, as the poem prompt asks for one line a line."""
+    named = f"《{book.zh}》"
+    return "\n".join(
+        [
+            "你是一位精通对联的AI。",
+            f"上联：{first.strip()}",
+            "请对出下联，要求：",
+            "1. 字数与上联相同，分句与上联一一对应",
+            f"2. 按{named}论平仄：上联仄收、下联平收，节奏点上与上联平仄相对，不犯三平尾",
+            "3. 对仗工整：词性相当，结构相同，不与上联重字",
+            "4. 输出限制：仅输出下联，每个分句单独一行，不加标点",
+        ]
+    )
 
 
 def build_user_prompt(

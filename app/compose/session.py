@@ -48,6 +48,7 @@ class ComposedPoem:
     form: str  # 五绝 / 七绝 / 五律 / 七律, or 词
     rhyme_group: int | None
     candidate: int = 0
+    book: str = "pingshui"  # the rhyme book it was written in (app.prosody.books.BookKind)
     stats: dict[str, Any] = field(default_factory=dict)
     raw_answer: str = ""
     # a 词: its tune, its 体 (the 词谱's key, 菩薩蠻#0) and its rhyme book (CiBookKind)
@@ -161,6 +162,7 @@ class CandidateRun:
             form=req.form.value,
             rhyme_group=req.rhyme_group,
             candidate=self.index,
+            book=req.book.value,
             stats=self.stats.to_dict() if self.stats is not None else {},
             raw_answer=result.answer,
         )

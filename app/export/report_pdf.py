@@ -114,8 +114,9 @@ def student_html(r: StudentReport, a: Assignment, lang: str, *, break_before: bo
              ("等第", "Band"))  # fmt: skip
     heads = [_t(lang, zh, en) for zh, en in pairs]
     deducted = sum(d.points for d in r.deductions)
-    values = [_num(s.tones), _num(s.rhymes), _num(_antithesis(s)), _num(s.length), _num(s.total),
-              _num(r.base), _num(deducted), _num(r.grade), _e(r.band(lang))]  # fmt: skip
+    values = [_num(s.tones), _num(s.rhymes_or_none), _num(_antithesis(s)), _num(s.length),
+              _num(s.total), _num(r.base), _num(deducted), _num(r.grade),
+              _e(r.band(lang))]  # fmt: skip
     parts.append(
         _TABLE
         + "<tr>"
@@ -181,7 +182,7 @@ def class_html(
     for r in reports:
         s = r.score
         cells = [_e(r.student), _e(r.submission.source), _e(r.status.label(lang)),
-                 _num(s.tones if s else None), _num(s.rhymes if s else None),
+                 _num(s.tones if s else None), _num(s.rhymes_or_none if s else None),
                  _num(_antithesis(s)), _num(s.length if s else None),
                  _num(s.total if s else None), _num(r.grade), _e(r.band(lang))]  # fmt: skip
         # names and files may wrap; a figure, a status or a band is never broken

@@ -32,8 +32,8 @@ from app.export.flow import Block, PageStack, join, text_block
 from app.export.fonts import FontLookup, find_cjk_family, resolve_family
 
 if TYPE_CHECKING:
+    from app.prosody.books.protocol import Book
     from app.prosody.ci.books import CiBookKind, CiRhymes
-    from app.prosody.rhymebook import RhymeBook
 
 GridStyle = Literal["tianzige", "fangge"]
 GRID_GREY = "#9a9a9a"
@@ -56,11 +56,12 @@ def _label(lang: str, zh: str, en: str) -> str:
 
 def grid_row(
     fonts: FontSet, templates: Sequence[str], rhymes: bool, width: float, options: SheetOptions,
-    number: int, labels: Sequence[str] = (), pause: bool = False,
+    number: int, labels: Sequence[str] = (), pause: bool = False, given: str = "",
 ) -> Block:  # fmt: skip
     """One verse line: its template(s) over a row of writing cells; with several
     templates (平起 and 仄起 both allowed) each row of levels is labelled. ``pause``: a 词's
-    讀 (the 句 goes on in the next row), labelled 读."""
+    讀 (the 句 goes on in the next row), labelled 读. ``given``: characters printed in the
+    cells (a 对联's given 上联)."""
     em = fonts.size(Role.BODY)
     cell = em * 2.2
     n = len(templates[0])
@@ -85,6 +86,8 @@ def grid_row(
         if options.grid == "tianzige":
             items.append(Shape(ShapeKind.DASHED, x + cell / 2, y, 0, cell, GRID_GREY, 0.4))
             items.append(Shape(ShapeKind.DASHED, x, y + cell / 2, cell, 0, GRID_GREY, 0.4))
+        if k < len(given):
+            items.append(Text(x, y, cell, cell, given[k], Role.BODY, align="center"))
     if rhymes or pause:
         label = (
             _label(options.lang, "韵", "rhyme") if rhymes else _label(options.lang, "读", "pause")
@@ -140,16 +143,17 @@ def sheet_pages(
     )
     if assignment.ci is not None:  # a 词: its 体, a row per 句 and 讀
         heading = _label(lang, f"词谱（{starts}）与书写格", f"Pattern ({starts}) and writing grid")
-    rows = [grid_row(fonts, ln.templates, ln.rhymes, width, options, i, content.qis, ln.pause)
+    rows = [grid_row(fonts, ln.templates, ln.rhymes, width, options, i, content.qis, ln.pause,
+                     ln.given)
             for i, ln in enumerate(content.lines, 1)]  # fmt: skip
     stack.place(join(text_block(fonts, Role.HEADING, heading, width), Block(em * 0.3), rows[0]))
     for row in rows[1:]:
         stack.place(row)
-    legend = (
-        _label(lang, "⊙ 可平可仄。", "⊙ either tone. ") + gu_ping_note(content.line_len, lang)
-        if content.line_len
-        else template_note(0, lang)
-    )
+    legend = _label(lang, "⊙ 可平可仄。", "⊙ either tone. ")
+    if not content.line_len:
+        legend = template_note(0, lang)
+    elif content.form != "对联":  # the 孤平 note is about a poem's 平平仄仄平 lines
+        legend += gu_ping_note(content.line_len, lang)
     stack.place(text_block(fonts, Role.SMALL, legend, width))
     if content.rhyme_chars:
         stack.space(em * 0.5)
@@ -167,7 +171,7 @@ class SheetExporter:
 
     def __init__(
         self,
-        book: RhymeBook,
+        book: Book,
         *,
         font_lookup: FontLookup = find_cjk_family,
         ci_rhymes: Callable[[CiBookKind], CiRhymes | None] | None = None,

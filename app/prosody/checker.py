@@ -59,7 +59,9 @@ class Checker:
 
     Construct one per app (or per test) and call :meth:`analyze` per keystroke. ``others``
     are the rhyme books a poem that breaks ``book``'s rules is also tried against: when it
-    keeps one of them, the analysis says so in one note (按中华通韵合律).
+    keeps one of them, the analysis says so in one note (按中华通韵合律). It may be a
+    function returning them, called the first time they are needed (so the modern books
+    are not built until a poem with errors asks for them).
     """
 
     __slots__ = (
@@ -84,11 +86,11 @@ class Checker:
         book: Book,
         settings: CheckSettings = DEFAULT_SETTINGS,
         *,
-        others: Sequence[Book] = (),
+        others: Sequence[Book] | Callable[[], Sequence[Book]] = (),
     ) -> None:
         self.book = book
         self.settings = settings
-        self.others = tuple(b for b in others if b.kind is not book.kind)
+        self.others = others
         self._other_checkers: list[Checker] | None = None
         self._settles = book.kind.is_modern  # phrase context settles polyphones
         self._context: dict[tuple[int, str, int], Finding] = {}  # settled-reading hints
@@ -140,10 +142,54 @@ class Checker:
         if group is not None and book_of_group(group) is not self.book.kind:
             group = None
         use = settings or self.settings
-        analysis = _analyze(self, text, use, form, group, pins, per_char)
-        if self.others and analysis.complete and not use.partial and analysis.errors:
+        analysis = self._couplet(text, form, use, pins, per_char)
+        if analysis is None:
+            analysis = _analyze(self, text, use, form, group, pins, per_char)
+        if (
+            analysis.errors
+            and analysis.complete
+            and not use.partial
+            and (callable(self.others) or self.others)
+        ):
             analysis = self._try_others(analysis, text, use, form, pins)
         return analysis
+
+    def code(self, ch: str) -> int:
+        """The tone code of one character (PING, ZE, EITHER, UNKNOWN; GPING/GZE a guess)."""
+        code = self._codes.get(ch)
+        return self._entry(ch)[0] if code is None else code
+
+    def info(self, ch: str) -> CharInfo | None:
+        if ch not in self._infos:
+            self._entry(ch)
+        return self._infos[ch]
+
+    def _couplet(
+        self,
+        text: str,
+        form: Form | None,
+        settings: CheckSettings,
+        pins: Mapping[int, int] | None,
+        per_char: bool,
+    ) -> PoemAnalysis | None:
+        """A couplet's analysis when the form is 对联 or the text reads as one, else None."""
+        if form is not None and not form.is_couplet:
+            return None
+        from app.prosody.couplet.checker import analyze_couplet
+        from app.prosody.couplet.shape import find_shape, recognise
+
+        if form is None:
+            shape = recognise(text, settings.partial, lambda ch: self.code(ch) == ZE)
+            if shape is None:
+                return None
+        else:
+            shape = find_shape(text, pinned=True)
+            if shape is None:  # nothing to read yet
+                return PoemAnalysis(text, form, True, None, None, False, (), (), (),
+                                    book=self.book.kind)  # fmt: skip
+        return analyze_couplet(text, shape, self.book, self.lexicon, self.code, self.info,
+                               settings, pins, pinned=form is not None,
+                               per_char=per_char)  # fmt: skip
 
     def _try_others(
         self,
@@ -155,7 +201,9 @@ class Checker:
     ) -> PoemAnalysis:
         """Add one note when the poem keeps the rules of another book (meter-spec §9)."""
         if self._other_checkers is None:
-            self._other_checkers = [Checker(b, self.settings) for b in self.others]
+            books = self.others() if callable(self.others) else self.others
+            kind = self.book.kind
+            self._other_checkers = [Checker(b, self.settings) for b in books if b.kind is not kind]
         keeps = [
             other.book.kind
             for other in self._other_checkers

@@ -55,6 +55,8 @@ class Rule(StrEnum):
     CI_FORM = "ci_form"  # 词: no 体 fits exactly; names the closest
     CONTEXT_READING = "context_reading"  # the words around a polyphone settle its reading
     OTHER_BOOK = "other_book"  # the poem breaks the chosen book's rules but keeps another's
+    COUPLET_TONE = "couplet_tone"  # 对联: the two sides not opposed at a rhythm point
+    MA_TI = "ma_ti"  # 对联: 分句 endings out of the 马蹄韵 order
 
     @property
     def zh(self) -> str:
@@ -100,6 +102,8 @@ _RULE_ZH = {
     Rule.CI_FORM: "词体",
     Rule.CONTEXT_READING: "词语定音",
     Rule.OTHER_BOOK: "他韵合律",
+    Rule.COUPLET_TONE: "平仄相对",
+    Rule.MA_TI: "马蹄韵",
 }
 _RULE_EN = {
     Rule.TONE: "tone",
@@ -131,6 +135,8 @@ _RULE_EN = {
     Rule.CI_FORM: "form of the ci (词体)",
     Rule.CONTEXT_READING: "reading settled by the words around it",
     Rule.OTHER_BOOK: "keeps the rules of another rhyme book",
+    Rule.COUPLET_TONE: "tones not opposed (平仄相对)",
+    Rule.MA_TI: "clause endings out of order (马蹄韵)",
 }
 _TONAL = frozenset(
     {
@@ -143,6 +149,8 @@ _TONAL = frozenset(
         Rule.SAN_ZE_WEI,
         Rule.DA_AO,
         Rule.TE_AO,
+        Rule.COUPLET_TONE,
+        Rule.MA_TI,
     }
 )
 

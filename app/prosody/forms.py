@@ -111,6 +111,7 @@ class Form(StrEnum):
     QILV = "七律"
     WUPAI = "五言排律"
     QIPAI = "七言排律"
+    DUILIAN = "对联"  # a couplet: two lines of equal length, any length (app.prosody.couplet)
 
     @property
     def line_len(self) -> int:
@@ -124,7 +125,12 @@ class Form(StrEnum):
     @property
     def is_lv(self) -> bool:
         """律诗 (and 排律): the middle couplets must be parallel."""
-        return _N_LINES[self] != 4
+        return _N_LINES[self] not in (4, 2)
+
+    @property
+    def is_couplet(self) -> bool:
+        """对联: checked by app.prosody.couplet, not as regulated verse."""
+        return self is Form.DUILIAN
 
     @property
     def en(self) -> str:
@@ -148,9 +154,11 @@ class Form(StrEnum):
 
 
 # Per form, looked up by the properties above (these are called per line and per poem).
-_LINE_LEN = {Form.WUJUE: 5, Form.QIJUE: 7, Form.WULV: 5, Form.QILV: 7, Form.WUPAI: 5, Form.QIPAI: 7}
+# a couplet's lines are as long as its 上联 (line_len 0: no fixed length)
+_LINE_LEN = {Form.WUJUE: 5, Form.QIJUE: 7, Form.WULV: 5, Form.QILV: 7, Form.WUPAI: 5, Form.QIPAI: 7,
+             Form.DUILIAN: 0}  # fmt: skip
 _N_LINES = {Form.WUJUE: 4, Form.QIJUE: 4, Form.WULV: 8, Form.QILV: 8, Form.WUPAI: None,
-            Form.QIPAI: None}  # fmt: skip
+            Form.QIPAI: None, Form.DUILIAN: 2}  # fmt: skip
 _EN = {
     Form.WUJUE: "five-character quatrain",
     Form.QIJUE: "seven-character quatrain",
@@ -158,6 +166,7 @@ _EN = {
     Form.QILV: "seven-character regulated verse",
     Form.WUPAI: "five-character extended regulated verse",
     Form.QIPAI: "seven-character extended regulated verse",
+    Form.DUILIAN: "antithetical couplet",
 }
 _BY_NAME: dict[str, Form] = {
     **{form.value: form for form in Form},
@@ -177,6 +186,12 @@ _BY_NAME: dict[str, Form] = {
     "qijue": Form.QIJUE,
     "wulv": Form.WULV,
     "qilv": Form.QILV,
+    "對聯": Form.DUILIAN,
+    "楹联": Form.DUILIAN,
+    "楹聯": Form.DUILIAN,
+    "联": Form.DUILIAN,
+    "duilian": Form.DUILIAN,
+    "couplet": Form.DUILIAN,
 }
 
 

@@ -31,6 +31,11 @@ Two figures sum them up:
   ``ERROR_POINTS`` in a 七律 and proportionally more in a shorter form, where it is
   a larger part of the poem), and a poem with any error stays at or below
   ``ERROR_CAP``, under the 90 of 优秀. See docs/scoring.md.
+
+A couplet (对联, :func:`score_couplet`): 平仄 counts the rhythm points of every clause of
+both sides (its 2nd, 4th … character and its last); 押韵 does not apply (``rhymes_apply``
+False, the figure is None), so ``base`` is the weighted mean of the other three:
+(0.4·平仄 + 0.2·对仗 + 0.1·字数) / 0.7; 对仗 and 字数 count the clause pairs.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.prosody.analysis import PoemAnalysis, RhymeMark
+from app.prosody.couplet.analysis import CoupletAnalysis
+from app.prosody.couplet.rules import rhythm_points
 from app.prosody.duizhang import Lexicon, couplet_score, required_couplets
 from app.prosody.findings import Finding, Rule, Severity
 
@@ -107,6 +114,7 @@ class PoemScore:
     line_units: tuple[int, int]
     errors: int = 0  # counted errors (COUNTED_RULES)
     form_chars: int = 0  # the form's characters: lines × characters per line
+    rhymes_apply: bool = True  # False for a couplet (对联): 押韵 does not apply
 
     @property
     def values(self) -> tuple[float, float, float, float]:
@@ -114,12 +122,19 @@ class PoemScore:
 
     @property
     def applies(self) -> tuple[bool, bool, bool, bool]:
-        """Which scores the form asks for (a 绝句 requires no couplet)."""
-        return (True, True, self.couplet_units[1] > 0, True)
+        """Which scores the form asks for (a 绝句 requires no couplet, a 对联 no rhyme)."""
+        return (True, self.rhymes_apply, self.couplet_units[1] > 0, True)
+
+    @property
+    def rhymes_or_none(self) -> float | None:
+        return self.rhymes if self.rhymes_apply else None
 
     @property
     def weighted(self) -> float:
-        """The model card's formula over all four scores."""
+        """The model card's formula over all four scores (a couplet, which has no rhyme
+        score, over the three it has: its ``base``)."""
+        if not self.rhymes_apply:
+            return self.base
         return (
             WEIGHTS["tones"] * self.tones
             + WEIGHTS["rhymes"] * self.rhymes
@@ -143,10 +158,10 @@ class PoemScore:
         """The poem's score: ``base`` less the errors' cost, capped when there are errors."""
         return capped_grade(self.base, self.deducted, errors=self.errors, cap=ERROR_CAP)
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, float | None]:
         return {
             "tones": round(self.tones, 2),
-            "rhymes": round(self.rhymes, 2),
+            "rhymes": round(self.rhymes, 2) if self.rhymes_apply else None,
             "antithesis": round(self.antithesis, 2),
             "length": round(self.length, 2),
             "weighted": round(self.weighted, 2),
@@ -169,6 +184,8 @@ def score(analysis: PoemAnalysis, lexicon: Lexicon) -> PoemScore:
         from app.prosody.ci.score import ci_score
 
         return ci_score(analysis)
+    if isinstance(analysis, CoupletAnalysis):
+        return score_couplet(analysis, lexicon)
     form = analysis.form
     if form is None or not analysis.lines:
         return PoemScore(0.0, 0.0, 0.0, 0.0, (0, 0), (0, 0), (0, 0), (0, 0))
@@ -234,6 +251,48 @@ def score(analysis: PoemAnalysis, lexicon: Lexicon) -> PoemScore:
     )
 
 
+def score_couplet(analysis: CoupletAnalysis, lexicon: Lexicon) -> PoemScore:
+    """A couplet's scores (see the module notes)."""
+    lines = analysis.lines
+    split = analysis.split
+    ka, kb = split, len(lines) - split
+    k = max(ka, kb)
+    # 字数: a clause pair of equal lengths (a clause without its partner is wrong)
+    pairs = analysis.pairs
+    equal = sum(1 for a, b in pairs if len(lines[a].text.chars) == len(lines[b].text.chars))
+    line_units = (equal, k)
+    # 平仄: the rhythm points of every clause of both sides
+    wrong = {
+        cell
+        for f in analysis.findings
+        if f.severity is Severity.ERROR and f.rule.is_tonal
+        for cell in f.marks
+    }
+    cells = {(i, p) for i, ln in enumerate(lines) for p in rhythm_points(len(ln.text.chars))}
+    tone_units = (len(cells - wrong), len(cells))
+    # 对仗: each clause pair at least half parallel (the poem checker's scorer)
+    parallel = 0
+    for a, b in pairs:
+        x, y = lines[a].text.chars, lines[b].text.chars
+        if len(x) == len(y) and couplet_score(x, y, lexicon)[0] >= 0.5:
+            parallel += 1
+    couplet_units = (parallel, k)
+    chars = sum(len(ln.text.chars) for ln in lines)
+    return PoemScore(
+        tones=_pct(*tone_units),
+        rhymes=100.0,
+        antithesis=_pct(*couplet_units),
+        length=_pct(*line_units),
+        tone_units=tone_units,
+        rhyme_units=(0, 0),
+        couplet_units=couplet_units,
+        line_units=line_units,
+        errors=counted_errors(analysis.findings),
+        form_chars=chars,
+        rhymes_apply=False,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Aggregate:
     """Mean scores over a collection (per poem, unweighted)."""
@@ -263,10 +322,11 @@ def aggregate(scores: Iterable[PoemScore]) -> Aggregate:
     n = len(items)
     if not n:
         return Aggregate(0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    rhymed = [s.rhymes for s in items if s.rhymes_apply]  # couplets have no rhyme score
     return Aggregate(
         n,
         sum(s.tones for s in items) / n,
-        sum(s.rhymes for s in items) / n,
+        sum(rhymed) / len(rhymed) if rhymed else 100.0,
         sum(s.antithesis for s in items) / n,
         sum(s.length for s in items) / n,
         sum(s.total for s in items) / n,

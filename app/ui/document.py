@@ -49,10 +49,11 @@ def storage_form(form: Form | None) -> str | None:
     return form.value
 
 
-def editable(data: PoemData) -> tuple[str, str, str, str, tuple[str, ...]]:
-    """The fields a user edits (what makes a document dirty), normalised like a save."""
+def editable(data: PoemData) -> tuple[str, str, str, str, tuple[str, ...], str | None]:
+    """The fields a user edits (what makes a document dirty), normalised like a save: the
+    text, its metadata and the rhyme book it is checked against."""
     clean = data.cleaned(strict=False)
-    return (clean.title, clean.text, clean.author, clean.notes, clean.tags)
+    return (clean.title, clean.text, clean.author, clean.notes, clean.tags, clean.rhyme_book)
 
 
 @dataclass
@@ -104,6 +105,7 @@ class PoemDocument:
             author=current.author,
             notes=current.notes,
             tags=current.tags,
+            rhyme_book=current.rhyme_book,
             form=form,
             rhyme_group=group,
             tune=tune,

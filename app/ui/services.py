@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.paths import AppPaths
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.shelf import Shelf
 from app.prosody.checker import Checker
 from app.prosody.rhymebook import RhymeBook
 from app.prosody.settings import CheckSettings
@@ -168,6 +170,8 @@ class Services:
     default_data_dir: Path | None = None  # the data folder when the settings name none
     folders: RecentFolders | None = None  # where each kind of file dialog opens
     _ci: CiChecker | None = None
+    shelf: Shelf | None = None  # every rhyme book (the modern ones built on first use)
+    _checkers: dict[BookKind, Checker] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def lang(self) -> Language:
@@ -183,6 +187,26 @@ class Services:
             table = load_installed(self.paths.data)
             self._ci = CiChecker(self.book, CilinBook.load(), table)
         return self._ci
+
+    def books(self) -> Shelf:
+        """The rhyme books: ``book`` (平水韵) and the modern ones, each built once."""
+        if self.shelf is None:
+            self.shelf = Shelf(self.book)
+        return self.shelf
+
+    def checker_for(self, kind: BookKind) -> Checker:
+        """The checker of a rhyme book, with the current checker settings (one per book;
+        ``checker`` is the 平水韵's)."""
+        if kind is BookKind.PINGSHUI:
+            return self.checker
+        got = self._checkers.get(kind)
+        if got is None:
+            shelf = self.books()
+            got = self._checkers[kind] = Checker(
+                shelf.book(kind), self.checker.settings, others=lambda: shelf.others(kind)
+            )
+        got.settings = self.checker.settings
+        return got
 
     def save_settings(self, settings: Settings) -> None:
         """Persist ``settings`` and make them current (raises a StorageError on failure)."""
@@ -226,7 +250,12 @@ def build_services(
     from app.ui.library.client import LibraryClient
 
     book = book if book is not None else RhymeBook.load()
-    checker = Checker(book, check_settings_from(settings.checker))
+    shelf = Shelf(book)
+    checker = Checker(
+        book,
+        check_settings_from(settings.checker),
+        others=lambda: shelf.others(BookKind.PINGSHUI),  # built when a poem first asks
+    )
     built: list[Services] = []  # the model services read the settings current at the time
     models = ModelServices(
         paths,
@@ -250,6 +279,7 @@ def build_services(
             models=models,
             default_data_dir=default_data_dir,
             folders=RecentFolders(paths.config / RECENT_FOLDERS_FILE),
+            shelf=shelf,
         )
     )
     return built[0]

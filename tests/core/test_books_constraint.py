@@ -105,3 +105,35 @@ def test_a_modern_group_by_name_needs_its_book(shelf: Shelf) -> None:
     with pytest.raises(ConstraintError) as info:
         metre_spec(Form.QIJUE, "通韵十三昂（仄）")
     assert info.value.code == "ze_group"
+
+
+# ---------------------------------------------------------------- a couplet's 下联
+COUPLET_FIRSTS = [
+    (BookKind.PINGSHUI, "书山有路勤为径"),
+    (BookKind.TONGYUN, "海内存知己"),
+    (BookKind.PINGSHUI, "有志者，事竟成，破釜沉舟，百二秦关终属楚"),
+]
+
+
+@pytest.mark.parametrize(("kind", "first"), COUPLET_FIRSTS, ids=["shushan", "hainei", "long"])
+def test_strict_metre_writes_a_second_line_that_answers_the_first(
+    llama: Any, factory: ConstraintFactory, shelf: Shelf, kind: BookKind, first: str
+) -> None:
+    from app.compose.constraint import couplet_spec
+    from app.prosody.couplet.analysis import CoupletAnalysis
+    from app.prosody.findings import Rule
+
+    checker = Checker(shelf.book(kind))
+    clauses = [c for c in first.replace("，", " ").split()]
+    for seed in (1, 2, 3):
+        spec = couplet_spec(first, book=kind, think_budget=16)
+        result = parse_text(_generate(llama, factory, spec, seed))
+        assert [len(x) for x in result.lines] == [len(c) for c in clauses], result.lines
+        text = "，".join(clauses) + "；\n" + "，".join(result.lines) + "。"
+        analysis = checker.analyze(text, form=Form.DUILIAN)
+        assert isinstance(analysis, CoupletAnalysis) and analysis.split == len(clauses)
+        tonal = [f.message() for f in analysis.errors if f.rule.is_tonal or f.rule is Rule.LENGTH]
+        assert tonal == [], text
+        last = analysis.chars[-1]
+        assert last.code == 1  # 平收, definitely
+        assert factory.last is not None and factory.last.substitutions == 0

@@ -1,7 +1,8 @@
-"""Strict-metre decoding: the automaton of a form, its vocabulary masks, the token loop and
-grammars for remote servers.
+"""Strict-metre decoding: the automaton of a form (or of a couplet's 下联), its vocabulary
+masks, the token loop and grammars for remote servers.
 """
 
+from app.compose.constraint.couplet import couplet_spec
 from app.compose.constraint.decoder import (
     ANSWER_CLOSE,
     ANSWER_OPEN,
@@ -29,6 +30,7 @@ __all__ = [
     "Tokenize",
     "build_constraint",
     "build_token_source",
+    "couplet_spec",
     "default_cache_dir",
     "factory_for",
     "metre_spec",

@@ -35,6 +35,7 @@ from app.compose.constraint.automaton import MetreAutomaton
 from app.compose.constraint.chars import CharPolicy, CharTable, book_universe
 from app.compose.constraint.ci.rules import CiRhymeTable
 from app.compose.constraint.ci.spec import CiSpec, is_ci_spec
+from app.compose.constraint.couplet import CoupletAutomaton, CoupletSpec
 from app.compose.constraint.masks import Ids, MaskTable
 from app.compose.constraint.poem import PoemRules, PoemState
 from app.compose.constraint.spec import (
@@ -366,18 +367,25 @@ class ConstraintFactory:
         return got
 
     def build(
-        self, spec: dict[str, Any] | ConstraintSpec | CiSpec, *, max_tokens: int | None = None
+        self,
+        spec: dict[str, Any] | ConstraintSpec | CiSpec | CoupletSpec,
+        *,
+        max_tokens: int | None = None,
     ) -> TokenConstraint:
-        """A fresh constraint for one request (a 诗, or a 词 for a spec of kind ``ci``);
+        """A fresh constraint for one request (a 诗; a 词 for a spec of kind ``ci``; the
+        下联 of a given 上联 for one of kind ``couplet``, :mod:`app.compose.constraint.couplet`);
         :class:`ConstraintError` if it cannot be met (also when ``max_tokens`` cannot hold
         a whole poem)."""
         if is_ci_spec(spec):
             from app.compose.constraint.ci.decoder import build_ci
 
-            assert not isinstance(spec, ConstraintSpec)
+            assert not isinstance(spec, ConstraintSpec | CoupletSpec)
             return build_ci(self, CiSpec.from_dict(spec), max_tokens=max_tokens)
         assert not isinstance(spec, CiSpec)
-        parsed = ConstraintSpec.from_dict(spec)
+        any_spec = parse_spec(spec)
+        if isinstance(any_spec, CoupletSpec):
+            return self._build_couplet(any_spec, max_tokens)
+        parsed = any_spec
         table = self.table(parsed.policy, parsed.book)
         key = (parsed.form, parsed.metre, parsed.group.id, parsed.policy)
         automaton = self._automata.get(key)
@@ -396,8 +404,29 @@ class ConstraintFactory:
             constraint.limit(max_tokens)
         return constraint
 
+    def _build_couplet(self, parsed: CoupletSpec, max_tokens: int | None) -> TokenConstraint:
+        table = self.table(parsed.policy, parsed.book)
+        key = ("couplet", parsed.book, parsed.clauses, parsed.policy)
+        automaton = self._automata.get(key)
+        if automaton is None:
+            automaton = self._automata[key] = CoupletAutomaton(
+                parsed.first, self.shelf.book(parsed.book)
+            )
+        rules = PoemRules(automaton, table.chars, -1)  # no rhyme group
+        constraint = TokenConstraint(
+            table,
+            rules,
+            piece=self.piece,
+            tokenize=self.tokenize,
+            eos=self.eos,
+            think_budget=parsed.think_budget,
+        )
+        if max_tokens is not None:
+            constraint.limit(max_tokens)
+        return constraint
+
     def token_source(
-        self, spec: dict[str, Any] | ConstraintSpec | CiSpec, sampling: Sampling
+        self, spec: dict[str, Any] | ConstraintSpec | CiSpec | CoupletSpec, sampling: Sampling
     ) -> ConstrainedSource:
         """The engine's hook: ``tokens -> Iterator[int]`` generating under ``spec``
         (checked now, so an impossible request fails before the prompt is processed)."""
@@ -443,14 +472,27 @@ class ConstrainedSource:
         )
 
 
-def default_cache_dir(spec: dict[str, Any] | ConstraintSpec | CiSpec | None = None) -> Path:
+def parse_spec(
+    spec: dict[str, Any] | ConstraintSpec | CoupletSpec,
+) -> ConstraintSpec | CoupletSpec:
+    """A poem's metre, or a couplet's 下联 (``"kind": "couplet"``)."""
+    if isinstance(spec, ConstraintSpec | CoupletSpec):
+        return spec
+    if isinstance(spec, dict) and spec.get("kind") == "couplet":
+        return CoupletSpec.from_dict(spec)
+    return ConstraintSpec.from_dict(spec)
+
+
+def default_cache_dir(
+    spec: dict[str, Any] | ConstraintSpec | CiSpec | CoupletSpec | None = None,
+) -> Path:
     """Where vocabulary indexes live: the spec's ``cache_dir``, else the app's cache
     folder (``$SHIJIAN_BASEDIR`` honoured) / ``constraint``."""
     if spec is not None:
-        parsed: ConstraintSpec | CiSpec = (
+        parsed: ConstraintSpec | CiSpec | CoupletSpec = (
             CiSpec.from_dict(spec)  # type: ignore[arg-type]
             if is_ci_spec(spec)
-            else ConstraintSpec.from_dict(spec)  # type: ignore[arg-type]
+            else parse_spec(spec)  # type: ignore[arg-type]
         )
         if parsed.cache_dir:
             return Path(parsed.cache_dir)

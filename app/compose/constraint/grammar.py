@@ -383,6 +383,12 @@ def remote_constraint_fields(
             "strict metre for a ci works with a local model only: a remote server's grammar "
             "cannot follow its changes of rhyme and repeated lines",
         )
+    if isinstance(spec, dict) and spec.get("kind") == "couplet":
+        raise ConstraintError(
+            "remote_couplet",
+            "远程服务器暂不支持严格格律对下联，请用本地模型",
+            "strict metre for a couplet's second line needs the local engine",
+        )
     parsed = ConstraintSpec.from_dict(spec)
     the_book = book.book(parsed.book) if isinstance(book, Shelf) else book
     if the_book.kind is not parsed.book:

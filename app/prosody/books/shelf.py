@@ -68,4 +68,6 @@ class Shelf:
         """A checker of ``kind`` that also tries the other books on a poem that breaks it."""
         from app.prosody.checker import DEFAULT_SETTINGS, Checker
 
-        return Checker(self.book(kind), settings or DEFAULT_SETTINGS, others=self.others(kind))
+        return Checker(
+            self.book(kind), settings or DEFAULT_SETTINGS, others=lambda: self.others(kind)
+        )

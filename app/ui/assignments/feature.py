@@ -34,7 +34,6 @@ from app.ui.document import PoemDocument
 if TYPE_CHECKING:
     from app.assign.model import Assignment
     from app.export.canvas import ExportResult
-    from app.prosody.books.shelf import Shelf
     from app.prosody.checker import Checker
     from app.prosody.ci.books import CiBookKind, CiRhymes
     from app.prosody.ci.checker import CiChecker
@@ -128,7 +127,6 @@ class AssignmentFeature(QObject):
         self.requirements: RequirementsPanel | None = None
         self.assignment: Assignment | None = None
         self.assignment_id: int | None = None
-        self._shelf: Shelf | None = None
         window.on_document_loaded(self._document_loaded)
 
     # ------------------------------------------------------------------ setting
@@ -139,8 +137,14 @@ class AssignmentFeature(QObject):
         from app.ui.assignments.wizard import AssignmentWizard
 
         w = self.w
-        wizard = AssignmentWizard(w.services.book, w.tr_, assignment=assignment, parent=w.widget(),
-                                  ci_checker=w.pane.ci_checker)  # fmt: skip
+        wizard = AssignmentWizard(
+            w.services.book,
+            w.tr_,
+            assignment=assignment,
+            shelf=w.services.books(),
+            parent=w.widget(),
+            ci_checker=w.pane.ci_checker,
+        )
         wizard.accepted.connect(lambda: self._store(wizard.assignment(), assignment_id))
         self.wizard = wizard
         wizard.open()
@@ -240,7 +244,7 @@ class AssignmentFeature(QObject):
         tr = w.tr_
         ci = self.ci_checker(a.ci.book) if a.ci is not None else None
         w.new_document()
-        session = write_against(w.pane, a, w.services.book, ci)
+        session = write_against(w.pane, a, w.services.books().book(a.book), ci)
         panel = RequirementsPanel(tr)
         panel.follow(session)
         self.session, self.requirements = session, panel
@@ -255,11 +259,16 @@ class AssignmentFeature(QObject):
             "assignment",
             tr(
                 f"正在按作业《{a.title}》写{'词' if a.ci else '诗'}："
-                f"{'按' + a.form_label + '检查' if a.ci else '诗体与韵部已锁定'}，"
+                + (f"按{a.form_label}检查" if a.ci else f"韵书（{a.book.zh}）、诗体与韵部已锁定")
+                + "，"
                 f"要求逐条检查；保存时标上「{a.library_tag}」。",
                 f"Writing against “{a.title}”: "
-                f"{'checked against ' + a.form_label if a.ci else 'form and rhyme are locked'}"
-                f", the requirements are checked as you type; saved poems are tagged "
+                + (
+                    f"checked against {a.form_label}"
+                    if a.ci
+                    else f"rhyme book ({a.book.en}), form and rhyme are locked"
+                )
+                + f", the requirements are checked as you type; saved poems are tagged "
                 f"「{a.library_tag}」.",
             ),
             actions=[(tr("结束作业", "Stop"), self.end_session)],
@@ -303,12 +312,10 @@ class AssignmentFeature(QObject):
         base = self.w.pane.ci_checker()
         if base is None:
             return None
-        from app.prosody.books.shelf import Shelf
         from app.prosody.ci.books import ci_book
 
-        if self._shelf is None:
-            self._shelf = Shelf(self.w.services.book)
-        return base.with_book(ci_book(kind, self._shelf, base.cilin))
+        shelf = self.w.services.books()
+        return base.with_book(ci_book(kind, shelf, base.cilin))
 
     def _ci_rhymes(self, kind: CiBookKind) -> CiRhymes | None:
         checker = self.ci_checker(kind)
@@ -321,7 +328,7 @@ class AssignmentFeature(QObject):
         old = self.grading
         if old is not None and old.is_running():
             old.cancel()
-        checker: Checker | CiChecker = w.services.checker
+        checker: Checker | CiChecker = w.services.checker_for(a.book)
         if a.ci is not None:  # a 词: its 体 in its book (no 词谱 installed: a notice says so)
             ci = self.ci_checker(a.ci.book)
             if ci is None:
@@ -359,7 +366,7 @@ class AssignmentFeature(QObject):
         from app.export.sheet_pdf import SheetExporter, SheetOptions
 
         try:
-            exporter = SheetExporter(w.services.book, ci_rhymes=self._ci_rhymes)
+            exporter = SheetExporter(w.services.books().book(a.book), ci_rhymes=self._ci_rhymes)
             result = exporter.export(a, path, SheetOptions(lang=w.tr_.language))
         except NoCjkFontError as exc:
             w.notices.show_notice("export", exc.message.text(w.tr_.language), level="error")

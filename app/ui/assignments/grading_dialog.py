@@ -435,7 +435,7 @@ class GradingDialog(QDialog):
             return "" if v is None else f"{v:.1f}"
 
         values = [r.student, r.submission.source, r.status.label(lang),
-                  num(s.tones if s else None), num(s.rhymes if s else None),
+                  num(s.tones if s else None), num(s.rhymes_or_none if s else None),
                   "—" if s and not s.applies[2] else num(s.antithesis if s else None),
                   num(s.length if s else None),
                   num(s.total if s else None), num(r.grade), r.band(lang),

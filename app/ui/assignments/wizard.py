@@ -45,11 +45,12 @@ from app.assign.model import (
     RhymeRequirement,
 )
 from app.assign.sheet import sheet_content, sheet_text
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.protocol import Book
 from app.prosody.books.shelf import Shelf
 from app.prosody.ci.checker import CiChecker
 from app.prosody.findings import Rule
 from app.prosody.forms import Form
-from app.prosody.groups import PING_GROUPS
 from app.prosody.rhymebook import RhymeBook
 from app.ui.i18n import Tr
 from app.ui.tune_fields import CiFields
@@ -112,6 +113,7 @@ class AssignmentWizard(QWizard):
         tr: Tr,
         *,
         assignment: Assignment | None = None,
+        shelf: Shelf | None = None,
         parent: QWidget | None = None,
         ci_checker: Callable[[], CiChecker | None] | None = None,
     ) -> None:
@@ -119,6 +121,7 @@ class AssignmentWizard(QWizard):
         self.setObjectName("assignmentWizard")
         self._book = book
         self._ci_checker = ci_checker
+        self._shelf = shelf
         self._tr = tr
         self._lang = "en" if tr.is_en else "zh"
         self._base = assignment
@@ -179,10 +182,14 @@ class AssignmentWizard(QWizard):
                          tr("限定韵部或任选平声韵；首句是否入韵；平起仄起。",
                             "A set rhyme group or any level-tone group; line 1; the start."),
                          self)  # fmt: skip
+        self.book_combo = QComboBox()
+        self.book_combo.setObjectName("assignmentBook")
+        for kind in BookKind:
+            self.book_combo.addItem(tr(kind.zh, f"{kind.zh} {kind.en}"), kind.value)
+        self.book_combo.setEnabled(self._shelf is not None)
         self.group_combo = QComboBox()
-        self.group_combo.addItem(tr("任一平声韵", "any level-tone group"), None)
-        for g in PING_GROUPS:
-            self.group_combo.addItem(g.name if not tr.is_en else f"{g.name} {g.name_en}", g.id)
+        self._fill_groups(BookKind.PINGSHUI)
+        self.book_combo.currentIndexChanged.connect(self._on_book)
         self.first_combo = QComboBox()
         for value in FirstLine:
             self.first_combo.addItem(value.label(self._lang), value)
@@ -190,6 +197,7 @@ class AssignmentWizard(QWizard):
         self.qi_combo.addItem(tr("平起仄起均可", "either start"), None)
         for q in Qi:
             self.qi_combo.addItem(q.value if not tr.is_en else q.en, q)
+        page.form.addRow(tr("韵书", "Rhyme book"), self.book_combo)
         page.form.addRow(tr("韵部", "Rhyme group"), self.group_combo)
         page.form.addRow(tr("首句", "Line 1"), self.first_combo)
         page.form.addRow(tr("起式", "Start"), self.qi_combo)
@@ -200,7 +208,7 @@ class AssignmentWizard(QWizard):
             self.ci_fields = CiFields(
                 tr,
                 self._ci_checker,
-                Shelf(self._book),
+                self._shelf if self._shelf is not None else Shelf(self._book),
                 page,
                 open_label=("不限（同组同部即可）", "any (one per group)"),
             )
@@ -219,11 +227,27 @@ class AssignmentWizard(QWizard):
         """A 词 sets its 词牌 and 体 instead of a rhyme group, line 1 and a start."""
         ci = self.is_ci
         form = self.rhyme_page.form
-        for combo in (self.group_combo, self.first_combo, self.qi_combo):
+        for combo in (self.book_combo, self.group_combo, self.first_combo, self.qi_combo):
             form.setRowVisible(combo, not ci)
         if self.ci_fields is not None:
             form.setRowVisible(self.ci_fields, ci)
         self.refresh()
+
+    def _kind(self) -> BookKind:
+        return BookKind.from_name(self.book_combo.currentData()) or BookKind.PINGSHUI
+
+    def _book_of(self, kind: BookKind) -> Book:
+        return self._shelf.book(kind) if self._shelf is not None else self._book
+
+    def _fill_groups(self, kind: BookKind) -> None:
+        tr = self._tr
+        self.group_combo.clear()
+        self.group_combo.addItem(tr("任一平声韵", "any level-tone group"), None)
+        for g in self._book_of(kind).ping_groups:
+            self.group_combo.addItem(g.name if not tr.is_en else f"{g.name} {g.name_en}", g.id)
+
+    def _on_book(self, _index: int) -> None:
+        self._fill_groups(self._kind())  # the teacher chose another book: its groups
 
     def _build_content(self) -> None:
         tr = self._tr
@@ -381,6 +405,7 @@ class AssignmentWizard(QWizard):
             policy=policy,
             due=due,
             ci=ci,
+            book=self._kind(),
         )
 
     def load(self, a: Assignment) -> None:
@@ -395,6 +420,7 @@ class AssignmentWizard(QWizard):
         self.due_check.setChecked(a.due is not None)
         if a.due is not None:
             self.due_edit.setDate(QDate(a.due.year, a.due.month, a.due.day))
+        self.book_combo.setCurrentIndex(max(0, self.book_combo.findData(a.book.value)))
         self.group_combo.setCurrentIndex(max(0, self.group_combo.findData(a.rhyme.group_id)))
         self.first_combo.setCurrentIndex(max(0, self.first_combo.findData(a.rhyme.first_line)))
         self.qi_combo.setCurrentIndex(max(0, self.qi_combo.findData(a.qi)))
@@ -435,7 +461,7 @@ class AssignmentWizard(QWizard):
             return self._tr("（先选择词牌）", "(choose the tune first)")
         book = self.ci_fields.ci_book() if a.ci is not None and self.ci_fields else None
         rhymes = book.rhymes if book is not None else None
-        return sheet_text(sheet_content(a, self._book, self._lang, ci_rhymes=rhymes))
+        return sheet_text(sheet_content(a, self._book_of(a.book), self._lang, ci_rhymes=rhymes))
 
     def refresh(self) -> None:
         """Recompute the preview on every step (cheap: a few dozen lines of text)."""

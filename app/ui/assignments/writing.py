@@ -17,10 +17,11 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 from app.assign.model import Assignment
 from app.assign.requirements import RequirementChecker, RequirementResult
 from app.prosody.analysis import PoemAnalysis
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.protocol import Book
 from app.prosody.ci.checker import CiChecker, CiTarget
 from app.prosody.forms import Form
 from app.prosody.groups import RhymeGroup
-from app.prosody.rhymebook import RhymeBook
 from app.prosody.settings import CheckSettings
 from app.ui.editor import PoemEditorPane
 from app.ui.i18n import Tr
@@ -38,7 +39,7 @@ class AssignmentSession(QObject):
         self,
         pane: PoemEditorPane,
         assignment: Assignment,
-        book: RhymeBook | None = None,
+        book: Book | None = None,
         ci: CiChecker | None = None,
     ) -> None:
         super().__init__(pane)
@@ -46,10 +47,11 @@ class AssignmentSession(QObject):
         self.assignment = assignment
         self.checker = RequirementChecker(assignment, ci.book if ci is not None else book)
         self._ci = ci  # a 词 assignment: the 词 checker in its book
-        self._before: tuple[Form | None, RhymeGroup | None, CheckSettings] = (
+        self._before: tuple[Form | None, RhymeGroup | None, CheckSettings, BookKind] = (
             pane.pinned_form(),
             pane.pinned_group(),
             pane.check_settings(),
+            pane.book_kind(),
         )
         self._before_ci: CiTarget | None = pane.ci_target()
         self._results: tuple[RequirementResult, ...] = ()
@@ -68,10 +70,10 @@ class AssignmentSession(QObject):
             tune = self._ci.table.find(ci.form.tune)
             pane.set_ci_target(CiTarget(self._ci, tune, ci.form, ci.bu))
         else:
-            pane.set_locked(self.assignment.form, self.assignment.rhyme.group)
+            pane.set_locked(self.assignment.form, self.assignment.rhyme.group, self.assignment.book)
 
     def detach(self) -> None:
-        """Unlock the editor and restore its form, group and checker settings."""
+        """Unlock the editor and restore its form, group, checker settings and rhyme book."""
         if not self._attached:
             return
         self._attached = False
@@ -79,7 +81,9 @@ class AssignmentSession(QObject):
         pane.analysis_ready.disconnect(self._on_analysis)
         pane.set_extra_findings(None)
         pane.unlock()
-        form, group, settings = self._before
+        form, group, settings, book = self._before
+        if pane.book_kind() is not book:
+            pane.set_book(book)
         pane.set_pinned_form(form)
         pane.set_pinned_group(group)
         pane.set_check_settings(settings)
@@ -108,7 +112,7 @@ class AssignmentSession(QObject):
 def write_against(
     pane: PoemEditorPane,
     assignment: Assignment,
-    book: RhymeBook | None = None,
+    book: Book | None = None,
     ci: CiChecker | None = None,
 ) -> AssignmentSession:
     """Lock ``pane`` to ``assignment`` (form, rhyme group, checker settings; a 词: its 体 in

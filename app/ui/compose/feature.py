@@ -147,6 +147,7 @@ def generated_data(poem: ComposedPoem) -> PoemData:
         form=CI_FORM if ci else None,
         tune=poem.tune if ci else None,
         ci_form=(poem.ci_form or None) if ci else None,
+        rhyme_book=None if ci or poem.book == "pingshui" else poem.book,
         origin="generated",
         model_id=poem.model_id or None,
         sampling=dict(poem.sampling),
@@ -206,6 +207,8 @@ class ComposeFeature(QObject):
             services.book,
             services.checker,
             self.models.backend(),
+            shelf=services.books(),
+            checker_for=services.checker_for,
             client=local.client,
             style=PromptStyle(self.models.prompt_style()),
             think_budget=self.models.default_think_budget(),
@@ -245,6 +248,7 @@ class ComposeFeature(QObject):
         form = pane.pinned_form() or (analysis.form if analysis is not None else None)
         if form is not None:
             panel.form.select_form(form)
+        panel.form.select_book(pane.book_kind())
         group = analysis.rhyme_group if analysis is not None else None
         if group is not None and group.is_ping:
             panel.form.select_group(group.id)

@@ -3,8 +3,9 @@
 :class:`ComposeForm` collects a :class:`~app.compose.prompt.ComposeRequest` (or, for a 词,
 a :class:`~app.compose.ci.prompt.CiRequest`: the 词牌 and 体, the rhyme book and a 部 per
 group, from :class:`~app.ui.tune_fields.CiFields`):
-theme and title, form (五绝 七绝 五律 七律, 词), the rhyme group (the 106 groups,
-平声 first, each with its most used characters), imagery words, free
+theme and title, form (五绝 七绝 五律 七律, 对联, 词), the rhyme book (平水韵 / 中华新韵 /
+中华通韵) and a rhyme group of it (平声 first, each with its most used characters),
+imagery words, free
 instructions, the number of candidates, "strict metre" (enabled only when
 the constrained-decoding module ``app.compose.constraint`` is installed), and
 thinking: on or off (Qwen3 can switch it; the poetry model always thinks; a general
@@ -55,16 +56,19 @@ from app.engine.backend import Backend, EventStream
 from app.engine.events import EngineCrashed, EngineError, EngineEvent
 from app.engine.requests import GenerateRequest, Sampling
 from app.prosody.analysis import PoemAnalysis
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.protocol import Book
 from app.prosody.books.shelf import Shelf
+from app.prosody.books.tables import book_of_group, group_by_id
 from app.prosody.checker import Checker
 from app.prosody.ci.books import CiBookKind
 from app.prosody.ci.checker import CiChecker, CiSettings
 from app.prosody.ci.table import CiForm
 from app.prosody.forms import Form
-from app.prosody.groups import GROUPS
 from app.prosody.rhymebook import RhymeBook
 from app.ui.compose.reasoning import ReasoningPanel
 from app.ui.compose.result_view import ResultView
+from app.ui.editor.header import book_groups
 from app.ui.i18n import Tr
 from app.ui.models.engine_status import EngineStatus
 from app.ui.tune_fields import CiFields
@@ -100,9 +104,12 @@ class ComposeForm(QWidget):
         *,
         strict_available: bool | None = None,
         ci_checker: Callable[[], CiChecker | None] | None = None,
+        shelf: Shelf | None = None,
     ) -> None:
         super().__init__(parent)
         self._tr = tr
+        self._classical = book
+        self._shelf = shelf
         self.title = QLineEdit()
         self.title.setPlaceholderText(tr("诗题（可选）", "Title (optional)"))
         self.theme = QLineEdit()
@@ -116,20 +123,21 @@ class ComposeForm(QWidget):
         self.ci: CiFields | None = None
         if ci_checker is not None:
             self.form.addItem(tr("词（按词牌）", "词 (ci, by tune)"), CI_FORM)
-            self.ci = CiFields(tr, ci_checker, Shelf(book), self)
+            self.ci = CiFields(tr, ci_checker, shelf if shelf is not None else Shelf(book), self)
             self.ci.setObjectName("compose-ci")
             self.ci.changed.connect(self._update_buttons)
+        self.book = QComboBox()
+        self.book.setObjectName("compose-book")
+        for kind in BookKind:
+            self.book.addItem(tr(kind.zh, f"{kind.zh} {kind.en}"), kind.value)
+        self.book.setToolTip(
+            tr("按哪部韵书押韵、论平仄", "The rhyme book the poem keeps (tones and rhymes)")
+        )
+        self.book.setEnabled(shelf is not None)
         self.rhyme = QComboBox()
-        self.rhyme.addItem(tr("不限（任一平声韵）", "Any level-tone group"), None)
-        for ping in (True, False):
-            if not ping:
-                self.rhyme.insertSeparator(self.rhyme.count())
-            for g in GROUPS:
-                if g.is_ping == ping:
-                    examples = " ".join(book.group_chars(g.id)[:EXAMPLE_CHARS])
-                    name = g.name if not tr.is_en else f"{g.name} · {g.name_en}"
-                    self.rhyme.addItem(f"{name}　{examples}", g.id)
-        self.rhyme.setCurrentIndex(1)  # 上平一东
+        self._kind = BookKind.PINGSHUI
+        self._fill_groups(BookKind.PINGSHUI)
+        self.book.currentIndexChanged.connect(self._on_book)
         self.imagery = QLineEdit()
         self.imagery.setPlaceholderText(
             tr("意象，用顿号或空格分隔：雁、霜、孤舟", "Imagery words: 雁 霜 孤舟")
@@ -192,6 +200,7 @@ class ComposeForm(QWidget):
         fields.addRow(tr("诗题", "Title"), self.title)
         fields.addRow(tr("主题", "Theme"), self.theme)
         fields.addRow(tr("体裁", "Form"), self.form)
+        fields.addRow(tr("韵书", "Rhyme book"), self.book)
         fields.addRow(tr("韵部", "Rhyme group"), self.rhyme)
         if self.ci is not None:
             fields.addRow(self.ci)
@@ -235,6 +244,7 @@ class ComposeForm(QWidget):
 
     def _on_form(self, _index: int = 0) -> None:
         ci = self.is_ci
+        self._fields.setRowVisible(self.book, not ci)  # a 词 chooses its book in its fields
         self._fields.setRowVisible(self.rhyme, not ci)
         if self.ci is not None:
             self._fields.setRowVisible(self.ci, ci)
@@ -331,6 +341,7 @@ class ComposeForm(QWidget):
             theme=self.theme.text().strip(),
             form=Form(self.form.currentData()),
             rhyme_group=self.rhyme.currentData(),
+            book=self._kind,
             title=self.title.text().strip(),
             imagery=words,
             instructions=self.instructions.toPlainText().strip(),
@@ -343,7 +354,42 @@ class ComposeForm(QWidget):
     def strict_metre(self) -> bool:
         return self.strict.isEnabled() and self.strict.isChecked()
 
+    def _book_of(self, kind: BookKind) -> Book:
+        return self._shelf.book(kind) if self._shelf is not None else self._classical
+
+    def _fill_groups(self, kind: BookKind) -> None:
+        tr = self._tr
+        book = self._book_of(kind)
+        self.rhyme.clear()
+        self.rhyme.addItem(tr("不限（任一平声韵）", "Any level-tone group"), None)
+        for ping in (True, False):
+            if not ping:
+                self.rhyme.insertSeparator(self.rhyme.count())
+            for g in book_groups(kind):
+                if g.is_ping == ping:
+                    examples = " ".join(book.group_chars(g.id)[:EXAMPLE_CHARS])
+                    name = g.name if not tr.is_en else f"{g.name} · {g.name_en}"
+                    self.rhyme.addItem(f"{name}　{examples}", g.id)
+        self.rhyme.setCurrentIndex(1)  # the first 平声 group (上平一东, 新韵一麻, 通韵一啊)
+
+    def _on_book(self, index: int) -> None:
+        kind = BookKind.from_name(self.book.itemData(index)) or BookKind.PINGSHUI
+        if kind is not self._kind:
+            self._kind = kind
+            self._fill_groups(kind)
+
+    def select_book(self, kind: BookKind) -> None:
+        """Write in ``kind`` (the editor's poem's book), its groups in the picker."""
+        if self._shelf is None and kind is not BookKind.PINGSHUI:
+            return
+        self.book.setCurrentIndex(max(0, self.book.findData(kind.value)))
+
+    def rhyme_book(self) -> BookKind:
+        return self._kind
+
     def select_group(self, group_id: int | None) -> None:
+        if group_id is not None:
+            self.select_book(book_of_group(group_by_id(group_id)))
         index = self.rhyme.findData(group_id)
         if index >= 0:
             self.rhyme.setCurrentIndex(index)
@@ -407,20 +453,24 @@ class ComposePanel(QWidget):
         batch_ms: int = 40,
         think_budget: int = 1024,
         ci_checker: Callable[[], CiChecker | None] | None = None,
+        shelf: Shelf | None = None,
+        checker_for: Callable[[BookKind], Checker] | None = None,
     ) -> None:
         super().__init__(parent)
         self._tr = tr
         self._book = book
+        self._shelf = shelf
         self._backend = backend
         self._client = client
         self.prompt_style = style
         self._sampling = sampling  # None: the style's own (Qwen's advice per thinking mode)
         self._batch_ms = batch_ms
-        self.form = ComposeForm(tr, book, self, ci_checker=ci_checker)
+        self.form = ComposeForm(tr, book, self, ci_checker=ci_checker, shelf=shelf)
         self.form.set_model_thinking(style, think_budget)
         self.reasoning = ReasoningPanel(tr, self, flush_ms=batch_ms)
         self.result = ResultView(tr, checker, self, flush_ms=batch_ms)
         self.result.ci_analyze = self._analyze_ci
+        self.result.checker_for = checker_for
         self.status = EngineStatus(tr, self)
         if client is not None:
             self.status.attach(client)
@@ -496,7 +546,8 @@ class ComposePanel(QWidget):
         if isinstance(request, CiRequest):
             self._start_ci(request)
             return
-        plan = build_prompt(request, self._book, style=self.prompt_style, sampling=self._sampling)
+        book: Book = self._book if self._shelf is None else self._shelf.book(request.book)
+        plan = build_prompt(request, book, style=self.prompt_style, sampling=self._sampling)
         self._plan = plan
         requests = plan.generate_requests()
         if self.form.strict_metre:

@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
 
 from app.compose.session import CI_FORM, ComposedPoem
 from app.prosody.analysis import PoemAnalysis, RhymeMark
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.tables import ALL_GROUPS
 from app.prosody.checker import Checker
 from app.prosody.findings import Severity
 from app.prosody.forms import Form
-from app.prosody.groups import GROUPS
 from app.ui.compose.reasoning import StreamingText
 from app.ui.i18n import Tr
 
@@ -70,6 +71,8 @@ class ResultView(QWidget):
         self._checker = checker
         # a generated 词 is checked against its 体 by this (set by the panel)
         self.ci_analyze: Callable[[ComposedPoem], PoemAnalysis | None] | None = None
+        # the checker of another rhyme book, for a poem written in one (set by the panel)
+        self.checker_for: Callable[[BookKind], Checker] | None = None
         self._candidates: list[_Candidate] = []
         self._streaming: int | None = None
 
@@ -152,10 +155,14 @@ class ResultView(QWidget):
             cand.analysis = self.ci_analyze(poem) if self.ci_analyze is not None else None
         elif poem is not None and self._checker is not None:
             gid = poem.rhyme_group
-            cand.analysis = self._checker.analyze(
+            checker = self._checker
+            kind = BookKind.from_name(poem.book) or BookKind.PINGSHUI
+            if kind is not checker.book.kind and self.checker_for is not None:
+                checker = self.checker_for(kind)  # checked in the book it was written in
+            cand.analysis = checker.analyze(
                 poem.text,
                 form=Form(poem.form),
-                group=GROUPS[gid] if gid is not None else None,
+                group=ALL_GROUPS[gid] if gid is not None else None,
             )
         if self._streaming == index:
             self._streaming = None

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QMenu
 
+from app.prosody.books.protocol import Book
 from app.prosody.forms import PING, ZE
-from app.prosody.rhymebook import RhymeBook
 from app.prosody.suggest import Suggester
 from app.ui.editor.pins import PinTracker
 from app.ui.editor.popup import CharPopup, PopupContent
@@ -31,7 +31,7 @@ class CharActions:
     def __init__(
         self,
         pane: PoemEditorPane,
-        book: RhymeBook,
+        book: Book,
         suggester: Suggester,
         tr: Tr,
         pins: PinTracker,
@@ -41,6 +41,11 @@ class CharActions:
         self._suggester = suggester
         self._tr = tr
         self._pins = pins
+
+    def set_book(self, book: Book, suggester: Suggester) -> None:
+        """The rhyme book the poem is now checked against (readings, suggestions)."""
+        self._book = book
+        self._suggester = suggester
 
     def tooltip(self, position: int) -> str | None:
         """Rich text for the character at a document position: readings, findings."""

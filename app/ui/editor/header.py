@@ -1,8 +1,9 @@
 """The strip above the text: what the checker detected, and the pins for form and group.
 
 Left: the detected form, 平起/仄起, 首句入韵 and rhyme group (the full summary in
-the tooltip). Right: a form picker (自动 / 五绝 … 七言排律), a rhyme-group picker
-over the 106 groups (平声 first) and the 简/繁 conversion buttons.
+the tooltip). Right: the rhyme book the poem is checked against (平水韵 / 中华新韵 /
+中华通韵), a form picker (自动 / 五绝 … 七言排律), a rhyme-group picker over the book's
+groups (平声 first) and the 简/繁 conversion buttons.
 """
 
 from __future__ import annotations
@@ -11,18 +12,34 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QToolButton, QWidget
 
 from app.prosody.analysis import PoemAnalysis
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.tables import MODERN_GROUPS, group_by_id
 from app.prosody.ci.analysis import CiAnalysis
 from app.prosody.forms import Form
-from app.prosody.groups import GROUPS, PING_GROUPS, RhymeGroup
+from app.prosody.groups import GROUPS, RhymeGroup
 from app.ui.elided_label import ElidedLabel
 from app.ui.i18n import Tr
 
 TUNE_ITEM = "词牌"  # the form picker's item that opens the 词牌 picker
 
 
+def book_groups(kind: BookKind) -> tuple[RhymeGroup, ...]:
+    """The groups of a book, 平声 first (the group picker's order)."""
+    groups: tuple[RhymeGroup, ...] = GROUPS if kind is BookKind.PINGSHUI else MODERN_GROUPS[kind]
+    return tuple(g for g in groups if g.is_ping) + tuple(g for g in groups if not g.is_ping)
+
+
+def _compact(combo: QComboBox, chars: int) -> None:
+    """A combo as wide as ``chars`` characters whatever its longest item (the list shows
+    every item in full): the header fits a narrow window."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+
+
 class HeaderStrip(QWidget):
     form_chosen = Signal(object)  # Form | None (auto)
     group_chosen = Signal(object)  # RhymeGroup | None (auto)
+    book_chosen = Signal(object)  # BookKind
     script_chosen = Signal(str)  # "simplified" / "traditional"
     tune_requested = Signal()  # the poet asked for the 词牌 picker
 
@@ -32,6 +49,7 @@ class HeaderStrip(QWidget):
         self._tr = tr
         self._quiet = False
         self._form_index = 0
+        self._book = BookKind.PINGSHUI
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(8)
@@ -52,6 +70,24 @@ class HeaderStrip(QWidget):
         ):
             layout.addWidget(label)
         layout.addStretch(1)
+
+        self.book_combo = QComboBox(self)
+        self.book_combo.setObjectName("bookPick")
+        self.book_combo.setToolTip(
+            tr(
+                "韵书：平水韵（古音，有入声）或中华新韵、中华通韵（今音）；随诗保存",
+                "Rhyme book: 平水韵 (classical, with the entering tone) or 中华新韵 / 中华通韵 "
+                "(today's pronunciation); kept with the poem",
+            )
+        )
+        for kind in BookKind:
+            # the header shows the short name (平水韵 / 新韵 / 通韵); the list the full one
+            self.book_combo.addItem(tr(kind.zh, f"{kind.zh} {kind.en}"), kind.value)
+        _compact(self.book_combo, 7 if tr.is_en else 3)
+        self.book_combo.view().setMinimumWidth(self.book_combo.view().sizeHintForColumn(0) + 24)
+        self.book_combo.setAccessibleName(tr("韵书", "Rhyme book"))
+        self.book_combo.currentIndexChanged.connect(self._on_book)
+        layout.addWidget(self.book_combo)
 
         self.form_combo = QComboBox(self)
         self.form_combo.setObjectName("formPin")
@@ -75,13 +111,7 @@ class HeaderStrip(QWidget):
         self.group_combo.setObjectName("groupPin")
         self.group_combo.setToolTip(tr("韵部：自动识别或指定", "Rhyme group: detect, or pin one"))
         self.group_combo.setMaxVisibleItems(20)
-        self.group_combo.addItem(tr("韵部：自动", "Rhyme: auto"), None)
-        for g in PING_GROUPS:
-            self.group_combo.addItem(tr(g.name, f"{g.name} {g.name_en}"), g.id)
-        self.group_combo.insertSeparator(self.group_combo.count())
-        for g in GROUPS:
-            if not g.is_ping:
-                self.group_combo.addItem(tr(g.name, f"{g.name} {g.name_en}"), g.id)
+        self._fill_groups(BookKind.PINGSHUI)
         self.group_combo.setAccessibleName(tr("指定韵部", "Pin the rhyme group"))
         self.group_combo.currentIndexChanged.connect(self._on_group)
         layout.addWidget(self.group_combo)
@@ -109,7 +139,38 @@ class HeaderStrip(QWidget):
         layout.addWidget(self.traditional_button)
         self.show_analysis(None)
 
+    def _fill_groups(self, kind: BookKind) -> None:
+        tr = self._tr
+        combo = self.group_combo
+        combo.clear()
+        combo.addItem(tr("韵部：自动", "Rhyme: auto"), None)
+        groups = book_groups(kind)
+        for g in groups:
+            if g.is_ping:
+                combo.addItem(tr(g.name, f"{g.name} {g.name_en}"), g.id)
+        combo.insertSeparator(combo.count())
+        for g in groups:
+            if not g.is_ping:
+                combo.addItem(tr(g.name, f"{g.name} {g.name_en}"), g.id)
+        combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
+
     # ------------------------------------------------------------------ pins
+    def set_book(self, kind: BookKind) -> None:
+        """Show ``kind`` as the poem's book (its groups in the picker, auto selected),
+        without emitting ``book_chosen``."""
+        self._quiet = True
+        try:
+            self.book_combo.setCurrentIndex(max(0, self.book_combo.findData(kind.value)))
+            if kind is not self._book:
+                self._book = kind
+                self._fill_groups(kind)
+                self.group_combo.setCurrentIndex(0)
+        finally:
+            self._quiet = False
+
+    def book(self) -> BookKind:
+        return self._book
+
     def set_form(self, form: Form | None) -> None:
         """Show ``form`` as pinned (None: auto) without emitting ``form_chosen``."""
         index = max(0, self.form_combo.findData(form.value)) if form is not None else 0
@@ -129,10 +190,9 @@ class HeaderStrip(QWidget):
             self._quiet = False
 
     def set_locked(self, locked: bool) -> None:
-        self.form_combo.setEnabled(not locked)
-        self.group_combo.setEnabled(not locked)
         why = self._tr("按题目要求锁定", "locked by the assignment") if locked else ""
-        for combo in (self.form_combo, self.group_combo):
+        for combo in (self.book_combo, self.form_combo, self.group_combo):
+            combo.setEnabled(not locked)
             combo.setStatusTip(why)
 
     def _on_form(self, index: int) -> None:
@@ -152,7 +212,13 @@ class HeaderStrip(QWidget):
     def _on_group(self, index: int) -> None:
         if not self._quiet:
             data = self.group_combo.itemData(index)
-            self.group_chosen.emit(GROUPS[data] if isinstance(data, int) else None)
+            self.group_chosen.emit(group_by_id(data) if isinstance(data, int) else None)
+
+    def _on_book(self, index: int) -> None:
+        if not self._quiet:
+            kind = BookKind.from_name(self.book_combo.itemData(index)) or BookKind.PINGSHUI
+            self.set_book(kind)
+            self.book_chosen.emit(kind)
 
     # ------------------------------------------------------------------ detected
     def show_analysis(self, a: PoemAnalysis | None) -> None:

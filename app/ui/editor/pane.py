@@ -22,6 +22,9 @@ from PySide6.QtGui import QCloseEvent, QFont, QTextCursor
 from PySide6.QtWidgets import QDialog, QPlainTextEdit, QVBoxLayout, QWidget
 
 from app.prosody.analysis import PoemAnalysis
+from app.prosody.books.kinds import BookKind
+from app.prosody.books.protocol import Book
+from app.prosody.books.shelf import Shelf
 from app.prosody.checker import Checker
 from app.prosody.ci import CiAnalysis, CiChecker, CipuError, CiTarget
 from app.prosody.findings import Finding
@@ -58,6 +61,7 @@ class PoemEditorPane(QWidget):
     analysis_ready = Signal(object)  # PoemAnalysis
     pins_changed = Signal()  # the poet pinned or unpinned a reading
     pinned_changed = Signal()  # the poet picked a form or rhyme group in the header
+    book_changed = Signal(object)  # BookKind: the poem's rhyme book changed
     dark_changed = Signal(bool)
     ci_changed = Signal()  # the poet chose a 词牌 / 体, or went back to 诗
     ci_unavailable = Signal(str)  # no 词谱 is installed: what to do, in the UI's language
@@ -70,13 +74,19 @@ class PoemEditorPane(QWidget):
         tr: Tr,
         *,
         analysis_delay_ms: int = 150,
+        shelf: Shelf | None = None,
+        checker_for: Callable[[BookKind], Checker] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("poemEditorPane")
         self._checker = checker
         self._suggester = suggester
-        self._book = book
+        self._book: Book = book
+        # the rhyme books a poem may switch to (the checker's own book is the default)
+        self._shelf = shelf
+        self._checker_for = checker_for
+        self._by_book: dict[BookKind, tuple[Checker, Suggester]] = {book.kind: (checker, suggester)}
         self._tr = tr
         self._settings: CheckSettings = checker.settings
         self._form: Form | None = None
@@ -144,8 +154,11 @@ class PoemEditorPane(QWidget):
         self.editor.finding_step.connect(self.next_finding)
         self.header.form_chosen.connect(self._on_form_chosen)
         self.header.group_chosen.connect(self._on_group_chosen)
+        self.header.book_chosen.connect(self._on_book_chosen)
         self.header.script_chosen.connect(self._on_script_chosen)
         self.header.tune_requested.connect(self.choose_tune)
+        self.header.set_book(book.kind)
+        self.header.book_combo.setEnabled(shelf is not None)
 
     # ================================================================== text
     def text(self) -> str:
@@ -414,8 +427,52 @@ class PoemEditorPane(QWidget):
     def pinned_group(self) -> RhymeGroup | None:
         return self._group
 
-    def set_locked(self, form: Form | None, group: RhymeGroup | None) -> None:
-        """Pin form and group (None: detected) and disable the pickers (an assignment)."""
+    # ================================================================== the rhyme book
+    def book_kind(self) -> BookKind:
+        """The rhyme book the poem is checked against."""
+        return self._book.kind
+
+    def set_book(self, kind: BookKind) -> None:
+        """Check the poem against another rhyme book: tones, marks, groups and suggestions
+        follow it. A pinned group of the old book is dropped."""
+        if kind is self._book.kind:
+            self.header.set_book(kind)
+            return
+        got = self._by_book.get(kind)
+        if got is None:
+            if self._shelf is None:
+                raise ValueError("this editor has only one rhyme book")
+            checker = (
+                self._checker_for(kind)
+                if self._checker_for is not None
+                else self._shelf.checker(kind, self._settings)
+            )
+            got = self._by_book[kind] = (checker, Suggester(checker.book))
+        self._checker, self._suggester = got
+        self._book = self._checker.book
+        self.char_actions.set_book(self._book, self._suggester)
+        self._tone_cache.clear()
+        self._group = None
+        self.header.set_book(kind)
+        self.highlighter.invalidate()
+        self._revision += 1
+        self._refresh_now()
+        self.highlighter.ensure_range(*self.editor.visible_blocks())
+        self.editor.viewport().update()
+        self.book_changed.emit(kind)
+
+    def _on_book_chosen(self, kind: object) -> None:
+        if not self._locked and isinstance(kind, BookKind):
+            self.set_book(kind)
+            self.pinned_changed.emit()
+
+    def set_locked(
+        self, form: Form | None, group: RhymeGroup | None, book: BookKind | None = None
+    ) -> None:
+        """Pin form and group (None: detected), and the rhyme book when given, and disable
+        the pickers (an assignment)."""
+        if book is not None:
+            self.set_book(book)
         self._locked = True
         self.header.set_locked(True)
         self._form, self._group = form, group

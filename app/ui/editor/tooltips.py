@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from html import escape
 
 from app.prosody.analysis import CharResult, RhymeMark
+from app.prosody.books.tables import ModernGroup
 from app.prosody.chars import CharInfo, Reading
 from app.prosody.findings import Finding, Severity
 from app.prosody.forms import EITHER, PING, UNKNOWN, ZE
@@ -56,8 +57,14 @@ def _tone_name(tone: Tone, tr: Tr) -> str:
 
 
 def reading_line(reading: Reading, tr: Tr) -> str:
-    """「平声 · 下平七阳 · 韵书」 for one reading."""
+    """「平声 · 下平七阳 · 韵书」 for one reading of the 平水韵; 「huán · 平声 · 通韵十一安 ·
+    今音」 for one of a modern book (its pinyin first)."""
     group = reading.group
+    if isinstance(group, ModernGroup):
+        tone = tr("平声", "level tone") if reading.tone is Tone.PING else tr("仄声", "oblique tone")
+        return " · ".join(
+            [reading.via, tone, tr(group.name, group.name_en), tr("今音", "today's reading")]
+        )
     where = tr("韵部不明", "group unknown") if group is None else tr(group.name, group.name_en)
     parts = [_tone_name(reading.tone, tr), where, source_label(reading, tr)]
     line = " · ".join(parts)

@@ -99,6 +99,7 @@ class ExportFeature(QObject):
             date.today().isoformat(),
             analysis.form if analysis.chars else None,
             analysis.rhyme_group if analysis.chars else None,
+            analysis.book,
         )
         return self.open_dialog([doc])
 
@@ -165,7 +166,7 @@ class ExportFeature(QObject):
         w = self.w
         dialog = PoemExportDialog(
             poems,
-            PoemExporter(w.services.checker),
+            PoemExporter(w.services.checker, checker_for=w.services.checker_for),
             w.tr_,
             font_family=w.services.settings.fonts.poem_family,
             folders=w.services.folders,

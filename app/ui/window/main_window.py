@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.prosody.analysis import PoemAnalysis
+from app.prosody.books.kinds import BookKind
 from app.prosody.ci import CiTarget
 from app.prosody.forms import Form
 from app.prosody.scorer import score
@@ -95,6 +96,8 @@ class MainWindow(QMainWindow):
             services.book,
             tr,
             analysis_delay_ms=settings.editor.analysis_delay_ms,
+            shelf=services.books(),
+            checker_for=services.checker_for,
         )
         # (the pane takes the checker's settings, built from these, as its own)
         self.pane.set_ci_provider(services.ci_checker)
@@ -164,6 +167,7 @@ class MainWindow(QMainWindow):
         self.meta.edited.connect(self._edited)
         self.pane.analysis_ready.connect(self._analysed)
         self.pane.pinned_changed.connect(self.sync_pinned_form)
+        self.pane.book_changed.connect(lambda _kind: self._edited())
         self.startup = StartupRecovery(self)
         self.library.opened.connect(self.startup.library_opened)
         self.library.waiting.connect(self.startup.library_waiting)
@@ -352,8 +356,15 @@ class MainWindow(QMainWindow):
         """The editor's content as poem data (the stored poem's other fields kept)."""
         title, author, tags, notes = self.meta.values()
         base = self.doc.record.to_data() if self.doc.record is not None else self.doc.saved
+        kind = self.pane.book_kind()
         return replace(
-            base, title=title, text=self.pane.text(), author=author, notes=notes, tags=tags
+            base,
+            title=title,
+            text=self.pane.text(),
+            author=author,
+            notes=notes,
+            tags=tags,
+            rhyme_book=None if kind is BookKind.PINGSHUI else kind.value,
         )
 
     def is_dirty(self) -> bool:
@@ -417,6 +428,7 @@ class MainWindow(QMainWindow):
             self.pane.set_pins({})
             self.pin_form("")
             self.restore_ci(shown)
+            self.pane.set_book(BookKind.from_name(shown.rhyme_book) or BookKind.PINGSHUI)
             self.pane.set_text(shown.text)
         finally:
             self._loading = False
@@ -582,7 +594,8 @@ class MainWindow(QMainWindow):
 
         Scored like a save from the editor; returns the Future of the stored record.
         """
-        analysis = self.services.checker.analyze(data.text)
+        kind = BookKind.from_name(data.rhyme_book) or BookKind.PINGSHUI
+        analysis = self.services.checker_for(kind).analyze(data.text)
         record = PoemDocument.new(data)
         stored = record.to_save(data, analysis, self._scores(analysis))
 
@@ -603,7 +616,7 @@ class MainWindow(QMainWindow):
         s = score(analysis, self.services.checker.lexicon)
         return Scores(
             tones=round(s.tones, 2),
-            rhymes=round(s.rhymes, 2),
+            rhymes=round(s.rhymes, 2) if s.rhymes_apply else None,
             antithesis=round(s.antithesis, 2),
             length=round(s.length, 2),
             total=round(s.total, 2),

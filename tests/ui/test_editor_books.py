@@ -1,0 +1,183 @@
+"""The editor and the window with a choice of rhyme book: the book in the header, the marks
+follow it, it is stored with the poem, an assignment locks it, compose writes in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.assign.model import Assignment, RhymeRequirement
+from app.prosody.books import BookKind
+from app.prosody.books.shelf import Shelf
+from app.prosody.checker import Checker
+from app.prosody.findings import Rule
+from app.prosody.forms import PING, ZE, Form
+from app.prosody.rhymebook import RhymeBook
+from app.prosody.suggest import Suggester
+from app.ui.editor.pane import PoemEditorPane
+from app.ui.i18n import Tr
+from app.ui.library import ops
+from tests.support.editor_pane import cjk_font
+from tests.support.shell_window import call, open_window, save_and_wait
+
+SHAN_XING = "远上寒山石径斜\n白云生处有人家\n停车坐爱枫林晚\n霜叶红于二月花"
+SHI = SHAN_XING.index("石")
+XIE = SHAN_XING.index("斜")
+
+
+@pytest.fixture(scope="module")
+def book() -> RhymeBook:
+    return RhymeBook.load()
+
+
+@pytest.fixture(scope="module")
+def shelf(book: RhymeBook) -> Shelf:
+    return Shelf(book)
+
+
+def _pane(qtbot: QtBot, shelf: Shelf) -> PoemEditorPane:
+    checker = shelf.checker()
+    pane = PoemEditorPane(checker, Suggester(shelf.pingshui), shelf.pingshui, Tr("zh"),
+                          shelf=shelf)  # fmt: skip
+    qtbot.addWidget(pane, before_close_func=lambda w: w.shutdown())
+    pane.set_poem_font(cjk_font())
+    pane.resize(900, 520)
+    pane.show()
+    return pane
+
+
+def _bold(pane: PoemEditorPane, offset: int) -> bool:
+    from tests.support.editor_pane import char_format
+
+    return char_format(pane, offset).fontWeight() >= 700
+
+
+def test_switching_the_book_in_the_header_changes_the_marks(qtbot: QtBot, shelf: Shelf) -> None:
+    pane = _pane(qtbot, shelf)
+    header = pane.header
+    assert header.book_combo.currentText() == "平水韵" and header.book_combo.isEnabled()
+    pane.set_text(SHAN_XING)
+    a = pane.analyze_now()
+    assert a.book is BookKind.PINGSHUI and not a.errors
+    assert a.char_at_offset(SHI).code == ZE and _bold(pane, SHI)  # type: ignore[union-attr]
+    assert header.group_label.text() == "押下平六麻"
+    groups_before = header.group_combo.count()
+    changed: list[object] = []
+    pane.book_changed.connect(changed.append)
+    # the poet picks 中华通韵 in the header
+    header.book_combo.setCurrentIndex(header.book_combo.findData("tongyun"))
+    assert changed == [BookKind.TONGYUN] and pane.book_kind() is BookKind.TONGYUN
+    b = pane.analyze_now()
+    assert b.book is BookKind.TONGYUN
+    assert b.char_at_offset(SHI).code == PING and not _bold(pane, SHI)  # type: ignore[union-attr]
+    assert [(f.rule, f.char) for f in b.errors] == [(Rule.CHU_YUN, "斜")]
+    assert b.char_at_offset(XIE).severity is not None  # type: ignore[union-attr]
+    assert header.group_label.text() == "押通韵一啊"
+    assert header.verdict_label.text() == "1处错误"
+    # the group picker lists this book's groups; the tooltip reads the pinyin
+    assert header.group_combo.count() < groups_before
+    assert header.group_combo.itemText(1) == "通韵一啊"
+    tip = pane.tooltip_at(XIE)
+    assert "xié · 平声 · 通韵三鹅 · 今音" in tip and "出韵" in tip
+    # the note that another book keeps the poem
+    assert any(f.rule is Rule.OTHER_BOOK for f in pane.check_final().findings)
+    # pinning a group of the new book, then going back: the old marks return
+    pane.set_pinned_group(shelf.book(BookKind.TONGYUN).find_group("十三昂"))
+    assert pane.analyze_now().rhyme_group.name == "通韵十三昂"  # type: ignore[union-attr]
+    header.book_combo.setCurrentIndex(header.book_combo.findData("pingshui"))
+    c = pane.analyze_now()
+    assert c.book is BookKind.PINGSHUI and not c.errors and pane.pinned_group() is None
+    assert _bold(pane, SHI)
+
+
+def test_a_pane_with_one_book_cannot_switch(qtbot: QtBot, book: RhymeBook) -> None:
+    pane = PoemEditorPane(Checker(book), Suggester(book), book, Tr("zh"))
+    qtbot.addWidget(pane, before_close_func=lambda w: w.shutdown())
+    assert not pane.header.book_combo.isEnabled()
+    with pytest.raises(ValueError):
+        pane.set_book(BookKind.TONGYUN)
+
+
+def test_the_book_is_stored_with_the_poem_and_comes_back(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_window(qtbot, tmp_path, book)
+    window.meta.title_edit.setText("山行")
+    window.pane.set_text(SHAN_XING)
+    first = save_and_wait(qtbot, window)
+    assert first.rhyme_book is None and first.rhyme_group == "下平六麻"
+    header = window.pane.header
+    header.book_combo.setCurrentIndex(header.book_combo.findData("tongyun"))
+    assert window.is_dirty()  # another book is an edit: saved, autosaved, undone by revert
+    record = save_and_wait(qtbot, window)
+    assert record.rhyme_book == "tongyun" and record.rhyme_group == "通韵一啊"
+    assert record.scores.rhymes is not None and record.scores.rhymes < 100
+    revisions = call(window, ops.revisions, record.id)
+    assert {r.rhyme_book for r in revisions} == {None, "tongyun"}
+    # a new poem is 平水韵 again; reopening the stored one brings its book back
+    window.new_document()
+    assert window.pane.book_kind() is BookKind.PINGSHUI
+    assert window.pane.header.book_combo.currentText() == "平水韵"
+    window.open_poem(record.id)
+    qtbot.waitUntil(lambda: window.doc.poem_id == record.id, timeout=20_000)
+    assert window.pane.book_kind() is BookKind.TONGYUN
+    assert window.pane.header.book_combo.currentText() == "中华通韵"
+    assert window.pane.analyze_now().book is BookKind.TONGYUN
+    assert not window.is_dirty()
+
+
+def test_writing_against_a_tongyun_assignment_locks_the_book(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_window(qtbot, tmp_path, book)
+    tong = window.services.books().book(BookKind.TONGYUN)
+    a = Assignment("秋日", Form.QIJUE, rhyme=RhymeRequirement(tong.find_group("一啊").id),
+                   book=BookKind.TONGYUN)  # fmt: skip
+    window.pane.set_text(SHAN_XING)
+    window.assignments.write_against(1, a)
+    pane = window.pane
+    assert pane.book_kind() is BookKind.TONGYUN and pane.is_locked()
+    assert not pane.header.book_combo.isEnabled()
+    analysis = pane.analyze_now()
+    assert analysis.rhyme_group is not None and analysis.rhyme_group.name == "通韵一啊"
+    assert [f.char for f in analysis.errors] == ["斜"]
+    window.assignments.end_session(quiet=True)
+    assert pane.book_kind() is BookKind.PINGSHUI and pane.header.book_combo.isEnabled()
+
+
+def test_the_wizard_sets_a_book_and_prints_its_groups(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_window(qtbot, tmp_path, book)
+    wizard = window.assignments.new_assignment()
+    wizard.title_edit.setText("今音绝句")
+    wizard.book_combo.setCurrentIndex(wizard.book_combo.findData("tongyun"))
+    assert wizard.group_combo.itemText(1) == "通韵一啊"
+    wizard.group_combo.setCurrentIndex(wizard.group_combo.findText("通韵十三昂"))
+    a = wizard.assignment()
+    assert a.book is BookKind.TONGYUN and a.rhyme.group.name == "通韵十三昂"
+    assert wizard.problems() == []
+    preview = wizard.preview_text()
+    assert "韵书：中华通韵" in preview and "通韵十三昂常用字：" in preview
+    wizard.reject()
+
+
+def test_compose_writes_in_the_poems_book(qtbot: QtBot, tmp_path: Path, book: RhymeBook) -> None:
+    window = open_window(qtbot, tmp_path, book)
+    window.pane.set_text(SHAN_XING)
+    header = window.pane.header
+    header.book_combo.setCurrentIndex(header.book_combo.findData("tongyun"))
+    window.pane.analyze_now()
+    panel = window.compose.ensure_panel()
+    window.compose.follow_editor()
+    form = panel.form
+    assert form.rhyme_book() is BookKind.TONGYUN
+    assert form.rhyme.currentData() == window.pane.analysis().rhyme_group.id
+    form.theme.setText("秋山")
+    request = form.request()
+    assert request.book is BookKind.TONGYUN and request.group.name == "通韵一啊"
+    form.book.setCurrentIndex(form.book.findData("pingshui"))
+    assert form.request().book is BookKind.PINGSHUI
+    assert form.rhyme.itemText(1).startswith("上平一东")
