@@ -57,7 +57,8 @@ def _bold(pane: PoemEditorPane, offset: int) -> bool:
 def test_switching_the_book_in_the_header_changes_the_marks(qtbot: QtBot, shelf: Shelf) -> None:
     pane = _pane(qtbot, shelf)
     header = pane.header
-    assert header.book_combo.currentText() == "平水韵" and header.book_combo.isEnabled()
+    assert header.book_button.text() == "平水" and header.book_button.isEnabled()
+    assert header.book_actions[BookKind.PINGSHUI].isChecked()
     pane.set_text(SHAN_XING)
     a = pane.analyze_now()
     assert a.book is BookKind.PINGSHUI and not a.errors
@@ -67,7 +68,8 @@ def test_switching_the_book_in_the_header_changes_the_marks(qtbot: QtBot, shelf:
     changed: list[object] = []
     pane.book_changed.connect(changed.append)
     # the poet picks 中华通韵 in the header
-    header.book_combo.setCurrentIndex(header.book_combo.findData("tongyun"))
+    header.choose_book(BookKind.TONGYUN)
+    assert header.book_button.text() == "通韵" and "中华通韵" in header.book_button.toolTip()
     assert changed == [BookKind.TONGYUN] and pane.book_kind() is BookKind.TONGYUN
     b = pane.analyze_now()
     assert b.book is BookKind.TONGYUN
@@ -86,7 +88,7 @@ def test_switching_the_book_in_the_header_changes_the_marks(qtbot: QtBot, shelf:
     # pinning a group of the new book, then going back: the old marks return
     pane.set_pinned_group(shelf.book(BookKind.TONGYUN).find_group("十三昂"))
     assert pane.analyze_now().rhyme_group.name == "通韵十三昂"  # type: ignore[union-attr]
-    header.book_combo.setCurrentIndex(header.book_combo.findData("pingshui"))
+    header.choose_book(BookKind.PINGSHUI)
     c = pane.analyze_now()
     assert c.book is BookKind.PINGSHUI and not c.errors and pane.pinned_group() is None
     assert _bold(pane, SHI)
@@ -95,7 +97,7 @@ def test_switching_the_book_in_the_header_changes_the_marks(qtbot: QtBot, shelf:
 def test_a_pane_with_one_book_cannot_switch(qtbot: QtBot, book: RhymeBook) -> None:
     pane = PoemEditorPane(Checker(book), Suggester(book), book, Tr("zh"))
     qtbot.addWidget(pane, before_close_func=lambda w: w.shutdown())
-    assert not pane.header.book_combo.isEnabled()
+    assert not pane.header.book_button.isEnabled()
     with pytest.raises(ValueError):
         pane.set_book(BookKind.TONGYUN)
 
@@ -109,7 +111,7 @@ def test_the_book_is_stored_with_the_poem_and_comes_back(
     first = save_and_wait(qtbot, window)
     assert first.rhyme_book is None and first.rhyme_group == "下平六麻"
     header = window.pane.header
-    header.book_combo.setCurrentIndex(header.book_combo.findData("tongyun"))
+    header.choose_book(BookKind.TONGYUN)
     assert window.is_dirty()  # another book is an edit: saved, autosaved, undone by revert
     record = save_and_wait(qtbot, window)
     assert record.rhyme_book == "tongyun" and record.rhyme_group == "通韵一啊"
@@ -119,11 +121,11 @@ def test_the_book_is_stored_with_the_poem_and_comes_back(
     # a new poem is 平水韵 again; reopening the stored one brings its book back
     window.new_document()
     assert window.pane.book_kind() is BookKind.PINGSHUI
-    assert window.pane.header.book_combo.currentText() == "平水韵"
+    assert window.pane.header.book_button.text() == "平水"
     window.open_poem(record.id)
     qtbot.waitUntil(lambda: window.doc.poem_id == record.id, timeout=20_000)
     assert window.pane.book_kind() is BookKind.TONGYUN
-    assert window.pane.header.book_combo.currentText() == "中华通韵"
+    assert window.pane.header.book_button.text() == "通韵"
     assert window.pane.analyze_now().book is BookKind.TONGYUN
     assert not window.is_dirty()
 
@@ -139,12 +141,12 @@ def test_writing_against_a_tongyun_assignment_locks_the_book(
     window.assignments.write_against(1, a)
     pane = window.pane
     assert pane.book_kind() is BookKind.TONGYUN and pane.is_locked()
-    assert not pane.header.book_combo.isEnabled()
+    assert not pane.header.book_button.isEnabled()
     analysis = pane.analyze_now()
     assert analysis.rhyme_group is not None and analysis.rhyme_group.name == "通韵一啊"
     assert [f.char for f in analysis.errors] == ["斜"]
     window.assignments.end_session(quiet=True)
-    assert pane.book_kind() is BookKind.PINGSHUI and pane.header.book_combo.isEnabled()
+    assert pane.book_kind() is BookKind.PINGSHUI and pane.header.book_button.isEnabled()
 
 
 def test_the_wizard_sets_a_book_and_prints_its_groups(
@@ -168,7 +170,7 @@ def test_compose_writes_in_the_poems_book(qtbot: QtBot, tmp_path: Path, book: Rh
     window = open_window(qtbot, tmp_path, book)
     window.pane.set_text(SHAN_XING)
     header = window.pane.header
-    header.book_combo.setCurrentIndex(header.book_combo.findData("tongyun"))
+    header.choose_book(BookKind.TONGYUN)
     window.pane.analyze_now()
     panel = window.compose.ensure_panel()
     window.compose.follow_editor()

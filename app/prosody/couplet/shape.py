@@ -11,8 +11,9 @@ Recognised without being asked (meter-spec §10): two sides of the same number o
 and the same number of characters, each side 4–11 characters when it is one clause (a
 longer 长联 has several clauses a side). Two exceptions keep poems poems: while a poem is
 typed (``partial``), two lines of 5 or 7 characters are the start of a 绝句; and two
-sides of two 5- or 7-character clauses each — the shape of a 绝句 written on two lines —
-are a couplet only when the 上联 ends definitely 仄 (a 绝句's 2nd line rhymes, 平).
+sides of two 5- or 7-character clauses each — the shape of a 绝句 in two halves — are a
+couplet only when the 上联 ends definitely 仄 and the 下联 does not (a 平韵 绝句's 2nd
+line rhymes 平; a 仄韵 绝句's 4th line ends 仄).
 """
 
 from __future__ import annotations
@@ -157,6 +158,9 @@ def recognise(text: str, partial: bool, ends_ze: Callable[[str], bool]) -> Coupl
             return None  # the first two lines of a 绝句 being typed
         return shape
     if len(a) == 2 and len(set(sizes_a)) == 1 and sizes_a[0] in (5, 7) and sizes_a == sizes_b:
-        # a 绝句 written on two lines unless the 上联 ends 仄
-        return shape if ends_ze(a[-1].chars[-1]) else None
+        # a 绝句 written in two halves unless the 上联 ends 仄 and the 下联 does not
+        # (a 平韵 绝句's 2nd line rhymes 平; a 仄韵 one's 4th ends 仄)
+        if ends_ze(a[-1].chars[-1]) and not ends_ze(b[-1].chars[-1]):
+            return shape
+        return None
     return shape

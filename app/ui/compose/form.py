@@ -211,7 +211,7 @@ class ComposeForm(QWidget):
         fields.addRow(tr("思考", "Thinking"), self.thinking)
         fields.addRow(tr("思考预算", "Budget"), self.budget)
         self._fields = fields
-        for combo in (self.form, self.rhyme):
+        for combo in (self.form, self.rhyme, self.book):
             # narrow enough for a laptop's dock; the list that drops down shows it whole
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -370,6 +370,7 @@ class ComposeForm(QWidget):
                     examples = " ".join(book.group_chars(g.id)[:EXAMPLE_CHARS])
                     name = g.name if not tr.is_en else f"{g.name} · {g.name_en}"
                     self.rhyme.addItem(f"{name}　{examples}", g.id)
+        self.rhyme.view().setMinimumWidth(self.rhyme.view().sizeHintForColumn(0) + 24)
         self.rhyme.setCurrentIndex(1)  # the first 平声 group (上平一东, 新韵一麻, 通韵一啊)
 
     def _on_book(self, index: int) -> None:

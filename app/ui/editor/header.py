@@ -9,7 +9,8 @@ groups (平声 first) and the 简/繁 conversion buttons.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QToolButton, QWidget
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QToolButton, QWidget
 
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.books.kinds import BookKind
@@ -29,13 +30,6 @@ def book_groups(kind: BookKind) -> tuple[RhymeGroup, ...]:
     return tuple(g for g in groups if g.is_ping) + tuple(g for g in groups if not g.is_ping)
 
 
-def _compact(combo: QComboBox, chars: int) -> None:
-    """A combo as wide as ``chars`` characters whatever its longest item (the list shows
-    every item in full): the header fits a narrow window."""
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(chars)
-
-
 class HeaderStrip(QWidget):
     form_chosen = Signal(object)  # Form | None (auto)
     group_chosen = Signal(object)  # RhymeGroup | None (auto)
@@ -52,7 +46,7 @@ class HeaderStrip(QWidget):
         self._book = BookKind.PINGSHUI
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        layout.setSpacing(8)
+        layout.setSpacing(6)
 
         # when the window is narrow (the English texts are long) the details are elided
         # first — whole in their tooltips — the form and the verdict last
@@ -71,23 +65,24 @@ class HeaderStrip(QWidget):
             layout.addWidget(label)
         layout.addStretch(1)
 
-        self.book_combo = QComboBox(self)
-        self.book_combo.setObjectName("bookPick")
-        self.book_combo.setToolTip(
-            tr(
-                "韵书：平水韵（古音，有入声）或中华新韵、中华通韵（今音）；随诗保存",
-                "Rhyme book: 平水韵 (classical, with the entering tone) or 中华新韵 / 中华通韵 "
-                "(today's pronunciation); kept with the poem",
-            )
-        )
+        # the rhyme book: its short name on a button (平水 / 新韵 / 通韵), the three books in
+        # its menu — a button, not a combo, so the strip stays as narrow as before
+        self.book_button = QToolButton(self)
+        self.book_button.setObjectName("bookPick")
+        self.book_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.book_button.setAccessibleName(tr("韵书", "Rhyme book"))
+        self.book_menu = QMenu(self.book_button)
+        self.book_actions: dict[BookKind, QAction] = {}
+        group = QActionGroup(self.book_menu)
         for kind in BookKind:
-            # the header shows the short name (平水韵 / 新韵 / 通韵); the list the full one
-            self.book_combo.addItem(tr(kind.zh, f"{kind.zh} {kind.en}"), kind.value)
-        _compact(self.book_combo, 7 if tr.is_en else 3)
-        self.book_combo.view().setMinimumWidth(self.book_combo.view().sizeHintForColumn(0) + 24)
-        self.book_combo.setAccessibleName(tr("韵书", "Rhyme book"))
-        self.book_combo.currentIndexChanged.connect(self._on_book)
-        layout.addWidget(self.book_combo)
+            action = self.book_menu.addAction(tr(kind.zh, f"{kind.zh} · {kind.en}"))
+            action.setCheckable(True)
+            action.setData(kind.value)
+            group.addAction(action)
+            action.triggered.connect(lambda _on=False, k=kind: self._on_book(k))
+            self.book_actions[kind] = action
+        self.book_button.setMenu(self.book_menu)
+        layout.addWidget(self.book_button)
 
         self.form_combo = QComboBox(self)
         self.form_combo.setObjectName("formPin")
@@ -120,7 +115,7 @@ class HeaderStrip(QWidget):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
-            combo.setMinimumContentsLength(7 if tr.is_en else 5)
+            combo.setMinimumContentsLength(7 if tr.is_en else 4)
             combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
 
         self.simplified_button = QToolButton(self)
@@ -160,7 +155,16 @@ class HeaderStrip(QWidget):
         without emitting ``book_chosen``."""
         self._quiet = True
         try:
-            self.book_combo.setCurrentIndex(max(0, self.book_combo.findData(kind.value)))
+            self.book_actions[kind].setChecked(True)
+            self.book_button.setText(self._tr(kind.short_zh, kind.value.capitalize()))
+            self.book_button.setToolTip(
+                self._tr(
+                    f"韵书：{kind.zh}（点击改选；平水韵为古音，有入声；新韵、通韵为今音）"
+                    "，随诗保存",
+                    f"Rhyme book: {kind.en} (click to choose; 平水韵 is classical, with the "
+                    "entering tone, 新韵 and 通韵 today's pronunciation); kept with the poem",
+                )
+            )
             if kind is not self._book:
                 self._book = kind
                 self._fill_groups(kind)
@@ -191,9 +195,9 @@ class HeaderStrip(QWidget):
 
     def set_locked(self, locked: bool) -> None:
         why = self._tr("按题目要求锁定", "locked by the assignment") if locked else ""
-        for combo in (self.book_combo, self.form_combo, self.group_combo):
-            combo.setEnabled(not locked)
-            combo.setStatusTip(why)
+        for widget in (self.book_button, self.form_combo, self.group_combo):
+            widget.setEnabled(not locked)
+            widget.setStatusTip(why)
 
     def _on_form(self, index: int) -> None:
         if not self._quiet:
@@ -214,11 +218,14 @@ class HeaderStrip(QWidget):
             data = self.group_combo.itemData(index)
             self.group_chosen.emit(group_by_id(data) if isinstance(data, int) else None)
 
-    def _on_book(self, index: int) -> None:
+    def _on_book(self, kind: BookKind) -> None:
         if not self._quiet:
-            kind = BookKind.from_name(self.book_combo.itemData(index)) or BookKind.PINGSHUI
             self.set_book(kind)
             self.book_chosen.emit(kind)
+
+    def choose_book(self, kind: BookKind) -> None:
+        """What picking ``kind`` in the button's menu does (tests, the keyboard)."""
+        self.book_actions[kind].trigger()
 
     # ------------------------------------------------------------------ detected
     def show_analysis(self, a: PoemAnalysis | None) -> None:

@@ -158,7 +158,7 @@ class PoemEditorPane(QWidget):
         self.header.script_chosen.connect(self._on_script_chosen)
         self.header.tune_requested.connect(self.choose_tune)
         self.header.set_book(book.kind)
-        self.header.book_combo.setEnabled(shelf is not None)
+        self.header.book_button.setEnabled(shelf is not None)
 
     # ================================================================== text
     def text(self) -> str:
