@@ -106,10 +106,16 @@ class ComposeRequest:
     thinking: bool = True  # think before answering (models that can switch it: Qwen3)
     think_budget: int | None = None  # most thinking tokens (None: no limit)
     book: BookKind = BookKind.PINGSHUI  # the rhyme book (a chosen group's book wins)
+    couplet_first: str = ""  # form 对联: the given 上联; the model writes the 下联
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "form", Form(self.form))  # accept "七绝" as well as Form.QIJUE
-        if self.form not in COMPOSE_FORMS:
+        if self.form is Form.DUILIAN:
+            if not any(ch.strip() for ch in self.couplet_first):
+                raise ValueError("a couplet needs its first line (上联)")
+            if not self.theme.strip() and not self.title.strip():
+                object.__setattr__(self, "theme", self.couplet_first.strip())
+        elif self.form not in COMPOSE_FORMS:
             raise ValueError(f"composing supports 五绝/七绝/五律/七律, not {self.form.value}")
         if self.rhyme_group is not None:
             if not 0 <= self.rhyme_group < len(ALL_GROUPS):
@@ -243,7 +249,10 @@ def build_prompt(
     """Everything the engine needs to compose ``request`` with a model of ``style``.
 
     ``sampling`` overrides the style's own (Qwen's advice for the mode)."""
-    user = build_user_prompt(request, book, n_rhyme_chars=n_rhyme_chars)
+    if request.form is Form.DUILIAN:
+        user = couplet_user_prompt(request.couplet_first, request.book)
+    else:
+        user = build_user_prompt(request, book, n_rhyme_chars=n_rhyme_chars)
     return plan_for(request, user, PromptStyle(style), sampling)
 
 

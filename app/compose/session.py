@@ -151,9 +151,14 @@ class CandidateRun:
                 ci_form=req.form.key,
                 ci_book=req.book.value,
             )
+        text, lines = result.poem, result.lines
+        if req.form.value == "对联":  # the answer is the 下联: the couplet is both lines
+            second = "，".join(lines)
+            text = f"{req.couplet_first.strip()}\n{second}"
+            lines = (req.couplet_first.strip(), second)
         return ComposedPoem(
-            text=result.poem,
-            lines=result.lines,
+            text=text,
+            lines=lines,
             model_id=self.model_id,
             sampling=self.request.sampling.to_dict(),
             reasoning=result.think,

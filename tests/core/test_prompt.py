@@ -200,3 +200,26 @@ def test_a_modern_rhyme_group_names_its_book_and_retrieves_from_it(book: RhymeBo
     # without a group the book still decides the wording
     free = build_user_prompt(ComposeRequest("春", Form.QIJUE, None, book=BookKind.XINYUN), book)
     assert "必须押《中华新韵》同一平声韵部" in free
+
+
+def test_a_couplet_request_asks_for_the_second_line_and_keeps_both(book: RhymeBook) -> None:
+    """对下联: the prompt gives the 上联; the run's poem is the whole couplet."""
+    from app.compose.session import CandidateRun
+    from app.engine.events import Done, GenerationStats, Token
+    from app.prosody.books import BookKind
+
+    req = ComposeRequest("", Form.DUILIAN, couplet_first="书山有路勤为径", book=BookKind.TONGYUN)
+    assert req.theme == "书山有路勤为径" and req.group is None
+    plan = build_prompt(req, book)
+    user = plan.messages[-1].content
+    assert "上联：书山有路勤为径" in user and "按《中华通韵》论平仄" in user
+    assert "仅输出下联" in user
+    with pytest.raises(ValueError):
+        ComposeRequest("春", Form.DUILIAN)  # no 上联
+    request = plan.generate_requests(base_seed=1)[0]
+    run = CandidateRun(0, plan, request, "m")
+    run.consume([Token(request.id, "<think>想</think><answer>\n学海无涯苦作舟\n</answer>"),
+                 Done(request.id, GenerationStats())])  # fmt: skip
+    poem = run.poem()
+    assert poem is not None and poem.form == "对联" and poem.book == "tongyun"
+    assert poem.text == "书山有路勤为径\n学海无涯苦作舟"

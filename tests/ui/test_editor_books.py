@@ -183,3 +183,19 @@ def test_compose_writes_in_the_poems_book(qtbot: QtBot, tmp_path: Path, book: Rh
     form.book.setCurrentIndex(form.book.findData("pingshui"))
     assert form.request().book is BookKind.PINGSHUI
     assert form.rhyme.itemText(1).startswith("上平一东")
+
+
+def test_compose_answers_a_first_line(qtbot: QtBot, tmp_path: Path, book: RhymeBook) -> None:
+    window = open_window(qtbot, tmp_path, book)
+    form = window.compose.ensure_panel().form
+    form.form.setCurrentIndex(form.form.findData(Form.DUILIAN))
+    assert form.is_couplet and not form.generate_button.isEnabled()
+    assert form._fields.isRowVisible(form.first_line)
+    assert not form._fields.isRowVisible(form.rhyme)
+    form.first_line.setText("书山有路勤为径")
+    assert form.generate_button.isEnabled()
+    request = form.request()
+    assert request.form is Form.DUILIAN and request.couplet_first == "书山有路勤为径"
+    assert request.rhyme_group is None
+    form.form.setCurrentIndex(form.form.findData(Form.QIJUE))
+    assert form._fields.isRowVisible(form.rhyme) and not form._fields.isRowVisible(form.first_line)

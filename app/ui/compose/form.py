@@ -119,6 +119,8 @@ class ComposeForm(QWidget):
         self.form = QComboBox()
         for f in COMPOSE_FORMS:
             self.form.addItem(f.value if not tr.is_en else f"{f.value} ({f.en})", f)
+        # 对联: the model answers a given 上联 with its 下联
+        self.form.addItem(tr("对联（对下联）", "couplet (answer a first line)"), Form.DUILIAN)
         self.form.setCurrentIndex(1)  # 七绝
         self.ci: CiFields | None = None
         if ci_checker is not None:
@@ -126,6 +128,11 @@ class ComposeForm(QWidget):
             self.ci = CiFields(tr, ci_checker, shelf if shelf is not None else Shelf(book), self)
             self.ci.setObjectName("compose-ci")
             self.ci.changed.connect(self._update_buttons)
+        self.first_line = QLineEdit()
+        self.first_line.setObjectName("compose-first-line")
+        self.first_line.setPlaceholderText(
+            tr("上联，如：书山有路勤为径", "The first line, e.g. 书山有路勤为径")
+        )
         self.book = QComboBox()
         self.book.setObjectName("compose-book")
         for kind in BookKind:
@@ -188,6 +195,8 @@ class ComposeForm(QWidget):
         self.stop_button.clicked.connect(self.stop_requested)
         self.theme.textChanged.connect(self._update_buttons)
         self.title.textChanged.connect(self._update_buttons)
+        self.first_line.textChanged.connect(self._update_buttons)
+        self.form.currentIndexChanged.connect(self._on_form)
 
         # 意象 / 要求 / 候选数 fold away (a short window has room for the results instead)
         self.more_button = QToolButton()
@@ -200,6 +209,7 @@ class ComposeForm(QWidget):
         fields.addRow(tr("诗题", "Title"), self.title)
         fields.addRow(tr("主题", "Theme"), self.theme)
         fields.addRow(tr("体裁", "Form"), self.form)
+        fields.addRow(tr("上联", "First line"), self.first_line)
         fields.addRow(tr("韵书", "Rhyme book"), self.book)
         fields.addRow(tr("韵部", "Rhyme group"), self.rhyme)
         if self.ci is not None:
@@ -244,8 +254,10 @@ class ComposeForm(QWidget):
 
     def _on_form(self, _index: int = 0) -> None:
         ci = self.is_ci
+        couplet = self.is_couplet
+        self._fields.setRowVisible(self.first_line, couplet)
         self._fields.setRowVisible(self.book, not ci)  # a 词 chooses its book in its fields
-        self._fields.setRowVisible(self.rhyme, not ci)
+        self._fields.setRowVisible(self.rhyme, not ci and not couplet)  # a couplet: no rhyme
         if self.ci is not None:
             self._fields.setRowVisible(self.ci, ci)
         self._update_buttons()
@@ -340,8 +352,9 @@ class ComposeForm(QWidget):
         return ComposeRequest(
             theme=self.theme.text().strip(),
             form=Form(self.form.currentData()),
-            rhyme_group=self.rhyme.currentData(),
+            rhyme_group=None if self.is_couplet else self.rhyme.currentData(),
             book=self._kind,
+            couplet_first=self.first_line.text().strip() if self.is_couplet else "",
             title=self.title.text().strip(),
             imagery=words,
             instructions=self.instructions.toPlainText().strip(),
@@ -353,6 +366,10 @@ class ComposeForm(QWidget):
     @property
     def strict_metre(self) -> bool:
         return self.strict.isEnabled() and self.strict.isChecked()
+
+    @property
+    def is_couplet(self) -> bool:
+        return bool(self.form.currentData() == Form.DUILIAN)  # the item data comes back a str
 
     def _book_of(self, kind: BookKind) -> Book:
         return self._shelf.book(kind) if self._shelf is not None else self._classical
@@ -400,7 +417,10 @@ class ComposeForm(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        has_topic = bool(self.theme.text().strip() or self.title.text().strip())
+        if self.is_couplet:
+            has_topic = bool(self.first_line.text().strip())
+        else:
+            has_topic = bool(self.theme.text().strip() or self.title.text().strip())
         tune_missing = self.is_ci and self.ci is not None and self.ci.form() is None
         ready = has_topic and not tune_missing
         self.generate_button.setEnabled(ready and not self._running)
@@ -409,6 +429,8 @@ class ComposeForm(QWidget):
         tr = self._tr
         if tune_missing:
             self.hint.setText(tr("先选一个词牌，才能生成。", "Choose a tune to generate."))
+        elif self.is_couplet:
+            self.hint.setText(tr("先填写上联，才能生成。", "Fill in the first line to generate."))
         else:
             self.hint.setText(
                 tr("先填写主题或诗题，才能生成。", "Fill in a theme or a title to generate.")
@@ -559,6 +581,12 @@ class ComposePanel(QWidget):
                 "form": request.form.value,
                 "group": request.rhyme_group,
             }
+            if request.form is Form.DUILIAN:  # the 下联 of the given 上联, in the book
+                spec = {
+                    "kind": "couplet",
+                    "first": request.couplet_first,
+                    "book": request.book.value,
+                }
             requests = [replace(r, constraint=spec) for r in requests]
         self._run_all(requests)
 
