@@ -69,7 +69,12 @@ def test_the_sheet_prints_the_books_group(shelf: Shelf) -> None:
     book = shelf.book(BookKind.TONGYUN)
     content = sheet_content(a, book)
     assert content.rhyme_group == "通韵十三昂"
-    assert content.rhyme_chars == "".join(book.group_chars(a.rhyme.group.id)[:40])  # type: ignore[union-attr]
+    from app.assign.sheet import safe_rhyme_chars
+
+    assert content.rhyme_chars == safe_rhyme_chars(book, a.rhyme.group.id)  # type: ignore[union-attr]
+    assert content.rhyme_chars and set(content.rhyme_chars) <= set(
+        book.group_chars(a.rhyme.group.id)
+    )  # type: ignore[union-attr]
     text = sheet_text(content)
     assert "韵书：中华通韵（今音：阴平、阳平为平，上声、去声为仄，无入声）" in text
     assert "用韵：押通韵十三昂韵" in text

@@ -209,7 +209,8 @@ def test_scores_of_a_couplet(shelf: Shelf) -> None:
     assert good.couplet_units == (1, 1) and good.total == pytest.approx(100.0)
     bad = score(c.analyze("书山有路勤为径\n学江无涯苦作舟"), c.lexicon)
     assert bad.tone_units == (6, 8)  # the clash paints both 山 and 江
-    assert bad.total == pytest.approx((0.4 * 75 + 0.2 * 100 + 0.1 * 100) / 0.7)
+    assert bad.base == pytest.approx((0.4 * 75 + 0.2 * 100 + 0.1 * 100) / 0.7)
+    assert bad.errors == 1 and bad.total < bad.base  # the error costs its points too
     long = score(c.analyze(PU), c.lexicon)
     assert long.line_units == (4, 4) and long.couplet_units[1] == 4
     # a collection: the couplets leave the rhyme mean to the poems
