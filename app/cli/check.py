@@ -53,7 +53,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--file", "-f", help="read the poem from this file (UTF-8, UTF-16 with a mark, GBK)"
     )
-    p.add_argument("--form", help="pin the form: 五绝 七绝 五律 七律 五言排律 七言排律")
+    p.add_argument("--form", help="pin the form: 五绝 七绝 五律 七律 五言排律 七言排律 对联")
     p.add_argument("--group", help="pin the rhyme group, e.g. 下平七阳 or 阳 (通韵: 十三昂)")
     add_book_argument(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
         form = Form.from_name(args.form)
         if form is None:
             raise CliError(
-                f"不认识的诗体 / unknown form: {args.form} (五绝 七绝 五律 七律 五言排律 七言排律)"
+                f"不认识的诗体 / unknown form: {args.form} "
+                "(五绝 七绝 五律 七律 五言排律 七言排律 对联)"
             )
     kind = book_kind(args.book)
     shelf = Shelf(RhymeBook.load())

@@ -71,10 +71,10 @@ def test_the_sheet_prints_the_books_group(shelf: Shelf) -> None:
     assert content.rhyme_group == "通韵十三昂"
     from app.assign.sheet import safe_rhyme_chars
 
-    assert content.rhyme_chars == safe_rhyme_chars(book, a.rhyme.group.id)  # type: ignore[union-attr]
-    assert content.rhyme_chars and set(content.rhyme_chars) <= set(
-        book.group_chars(a.rhyme.group.id)
-    )  # type: ignore[union-attr]
+    ang = a.rhyme.group
+    assert ang is not None
+    assert content.rhyme_chars == safe_rhyme_chars(book, ang.id)
+    assert content.rhyme_chars and set(content.rhyme_chars) <= set(book.group_chars(ang.id))
     text = sheet_text(content)
     assert "韵书：中华通韵（今音：阴平、阳平为平，上声、去声为仄，无入声）" in text
     assert "用韵：押通韵十三昂韵" in text

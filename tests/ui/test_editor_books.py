@@ -137,9 +137,9 @@ def test_writing_against_a_tongyun_assignment_locks_the_book(
     tong = window.services.books().book(BookKind.TONGYUN)
     a = Assignment("秋日", Form.QIJUE, rhyme=RhymeRequirement(tong.find_group("一啊").id),
                    book=BookKind.TONGYUN)  # fmt: skip
-    window.pane.set_text(SHAN_XING)
-    window.assignments.write_against(1, a)
+    window.assignments.write_against(1, a)  # a new poem, locked to the assignment
     pane = window.pane
+    pane.set_text(SHAN_XING)
     assert pane.book_kind() is BookKind.TONGYUN and pane.is_locked()
     assert not pane.header.book_button.isEnabled()
     analysis = pane.analyze_now()
