@@ -68,6 +68,7 @@ class AssignmentSession(QObject):
         ci = self.assignment.ci
         if ci is not None and self._ci is not None:  # 词 mode against the assignment's 体
             tune = self._ci.table.find(ci.form.tune)
+            pane.set_locked(None, None)  # the pickers (book, form) follow the assignment
             pane.set_ci_target(CiTarget(self._ci, tune, ci.form, ci.bu))
         else:
             pane.set_locked(self.assignment.form, self.assignment.rhyme.group, self.assignment.book)

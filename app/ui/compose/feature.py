@@ -147,7 +147,11 @@ def generated_data(poem: ComposedPoem) -> PoemData:
         form=CI_FORM if ci else None,
         tune=poem.tune if ci else None,
         ci_form=(poem.ci_form or None) if ci else None,
-        rhyme_book=None if ci or poem.book == "pingshui" else poem.book,
+        rhyme_book=(
+            (None if poem.ci_book in ("", "cilin") else poem.ci_book)  # a 词: 词林正韵 by default
+            if ci
+            else (None if poem.book == "pingshui" else poem.book)
+        ),
         origin="generated",
         model_id=poem.model_id or None,
         sampling=dict(poem.sampling),

@@ -19,14 +19,15 @@ from typing import Literal
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QTextCursor
-from PySide6.QtWidgets import QDialog, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QVBoxLayout, QWidget
 
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.books.kinds import BookKind
 from app.prosody.books.protocol import Book
 from app.prosody.books.shelf import Shelf
 from app.prosody.checker import Checker
-from app.prosody.ci import CiAnalysis, CiChecker, CipuError, CiTarget
+from app.prosody.ci import CiChecker, CiTarget
+from app.prosody.ci.books import CiBookKind
 from app.prosody.findings import Finding
 from app.prosody.forms import Form
 from app.prosody.groups import RhymeGroup
@@ -34,6 +35,7 @@ from app.prosody.rhymebook import RhymeBook
 from app.prosody.settings import CheckSettings
 from app.prosody.suggest import Suggester
 from app.ui.editor.char_actions import CharActions
+from app.ui.editor.ci_mode import CiBookControl, CiModeMixin
 from app.ui.editor.formats import FormatFactory
 from app.ui.editor.header import HeaderStrip
 from app.ui.editor.highlighter import PoemHighlighter
@@ -45,7 +47,6 @@ from app.ui.editor.popup import CharPopup
 from app.ui.editor.positions import OffsetMap
 from app.ui.editor.records import BlockRecords, build_records, finding_offsets, merge_findings
 from app.ui.editor.text_edit import PoemTextEdit, normalize_newlines
-from app.ui.editor.tune_picker import TunePickerDialog, form_grid
 from app.ui.i18n import Tr
 from app.ui.workers import GeneratorWorker
 
@@ -56,7 +57,7 @@ BACKGROUND_CHARS = 3000  # longer texts are analysed off the GUI thread
 _Result = tuple[int, str, PoemAnalysis, BlockRecords]
 
 
-class PoemEditorPane(QWidget):
+class PoemEditorPane(QWidget, CiModeMixin):
     text_edited = Signal()  # every user edit (not set_text)
     analysis_ready = Signal(object)  # PoemAnalysis
     pins_changed = Signal()  # the poet pinned or unpinned a reading
@@ -105,6 +106,8 @@ class PoemEditorPane(QWidget):
         self._pins = PinTracker(self._same_char)
         self._ci: CiTarget | None = None  # 词 mode: what the text is checked against
         self._ci_provider: Callable[[], CiChecker] | None = None
+        self._ci_checkers: dict[CiBookKind, CiChecker] = {}  # the 词 checker per rhyme book
+        self._classical = book
 
         self.header = HeaderStrip(tr, self)
         self.editor = PoemTextEdit(self)
@@ -158,6 +161,8 @@ class PoemEditorPane(QWidget):
         self.header.script_chosen.connect(self._on_script_chosen)
         self.header.tune_requested.connect(self.choose_tune)
         self.header.set_book(book.kind)
+        self._ci_book = CiBookControl(self.header, tr)  # 词林正韵 beside them for a 词
+        self._ci_book.chosen.connect(self.set_ci_book)
         self.header.book_button.setEnabled(shelf is not None)
 
     # ================================================================== text
@@ -437,6 +442,7 @@ class PoemEditorPane(QWidget):
         follow it. A pinned group of the old book is dropped."""
         if kind is self._book.kind:
             self.header.set_book(kind)
+            self._ci_book.show(self.ci_book_kind())  # a 词 keeps showing its own book
             return
         got = self._by_book.get(kind)
         if got is None:
@@ -454,6 +460,7 @@ class PoemEditorPane(QWidget):
         self._tone_cache.clear()
         self._group = None
         self.header.set_book(kind)
+        self._ci_book.show(self.ci_book_kind())
         self.highlighter.invalidate()
         self._revision += 1
         self._refresh_now()
@@ -462,7 +469,11 @@ class PoemEditorPane(QWidget):
         self.book_changed.emit(kind)
 
     def _on_book_chosen(self, kind: object) -> None:
-        if not self._locked and isinstance(kind, BookKind):
+        if self._locked or not isinstance(kind, BookKind):
+            return
+        if self._ci is not None:  # 词 mode: the 词's book
+            self.set_ci_book(CiBookKind(kind.value))
+        else:
             self.set_book(kind)
             self.pinned_changed.emit()
 
@@ -491,9 +502,7 @@ class PoemEditorPane(QWidget):
 
     def _on_form_chosen(self, form: object) -> None:
         if not self._locked:
-            if self._ci is not None:  # a form of 诗 chosen: back from 词
-                self._ci = None
-                self.ci_changed.emit()
+            self._drop_ci()  # a form of 诗 chosen: back from 词
             self.set_pinned_form(form if isinstance(form, Form) else None)
             self.pinned_changed.emit()
 
@@ -506,54 +515,6 @@ class PoemEditorPane(QWidget):
         self.convert_script("traditional" if script == "traditional" else "simplified")
 
     # ================================================================== settings, look
-    # ================================================================== 词
-    def _show_grid(self, analysis: PoemAnalysis) -> None:
-        form = analysis.ci_form if isinstance(analysis, CiAnalysis) else None
-        if form is None:
-            self.grid.hide()
-            return
-        written = "".join(c.char for c in analysis.chars)
-        shown = form_grid(form, written)
-        if self.grid.toPlainText() != shown:
-            self.grid.setPlainText(shown)
-        self.grid.show()
-
-    def set_ci_provider(self, provider: Callable[[], CiChecker] | None) -> None:
-        """How to get the 词 checker (it loads the 词谱; raises CipuError when none)."""
-        self._ci_provider = provider
-
-    def ci_target(self) -> CiTarget | None:
-        return self._ci
-
-    def set_ci_target(self, target: CiTarget | None) -> None:
-        """Check the text as a 词 against ``target`` (None: back to 诗)."""
-        self._ci = target
-        self.ci_changed.emit()
-        self._refresh_now()
-
-    def ci_checker(self) -> CiChecker | None:
-        """The 词 checker, loading the 词谱 the first time; None (and ``ci_unavailable``
-        with what to do) when no 词谱 is installed."""
-        if self._ci_provider is None:
-            return None
-        try:
-            return self._ci_provider()
-        except CipuError as exc:
-            self.ci_unavailable.emit(exc.en if self._tr.is_en else exc.zh)
-            return None
-
-    def choose_tune(self) -> bool:
-        """Open the 词牌 picker; True when a tune was chosen."""
-        checker = self.ci_checker()
-        if checker is None:
-            return False
-        current = self._ci.tune if self._ci is not None else None
-        dialog = TunePickerDialog(checker.table, self._tr, self, current=current)
-        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen_tune() is None:
-            return False
-        self.set_ci_target(CiTarget(checker, dialog.chosen_tune(), dialog.chosen_form()))
-        return True
-
     def set_check_settings(self, settings: CheckSettings) -> None:
         self._settings = settings
         self._revision += 1

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.books.kinds import BookKind
-from app.prosody.ci import CiTarget
 from app.prosody.forms import Form
 from app.prosody.scorer import score
 from app.settings import Settings, decode_blob, encode_blob
@@ -40,6 +39,7 @@ from app.ui.library import ops
 from app.ui.library.panel import LibraryPanel
 from app.ui.window.autosave import Autosaver, text_digest
 from app.ui.window.backups import BackupKeeper
+from app.ui.window.ci_poems import ci_target_of, saved_ci_book
 from app.ui.window.frame_offer import FrameOffer
 from app.ui.window.menus import build_menus
 from app.ui.window.meta_bar import PoemMetaBar
@@ -357,6 +357,7 @@ class MainWindow(QMainWindow):
         title, author, tags, notes = self.meta.values()
         base = self.doc.record.to_data() if self.doc.record is not None else self.doc.saved
         kind = self.pane.book_kind()
+        ci_kind = self.pane.ci_book_kind()  # a 词 keeps its own book (词林正韵 by default)
         return replace(
             base,
             title=title,
@@ -364,7 +365,13 @@ class MainWindow(QMainWindow):
             author=author,
             notes=notes,
             tags=tags,
-            rhyme_book=None if kind is BookKind.PINGSHUI else kind.value,
+            rhyme_book=(
+                saved_ci_book(ci_kind)
+                if ci_kind is not None
+                else None
+                if kind is BookKind.PINGSHUI
+                else kind.value
+            ),
         )
 
     def is_dirty(self) -> bool:
@@ -446,17 +453,11 @@ class MainWindow(QMainWindow):
             self.autosaver.poke()
 
     def restore_ci(self, data: PoemData) -> None:
-        """词 mode for a stored 词 (its 词牌 and 体), 诗 for anything else."""
-        if data.form != "词" or not data.tune:
-            if self.pane.ci_target() is not None:
-                self.pane.set_ci_target(None)
-            return
-        checker = self.pane.ci_checker()  # no 词谱: a notice says how to build one
-        if checker is None:
-            return
-        tune = checker.table.find(data.tune)
-        form = checker.table.form(data.ci_form) if data.ci_form else None
-        self.pane.set_ci_target(CiTarget(checker, tune, form))
+        """词 mode for a stored 词 (its 词牌 and 体, in its rhyme book), 诗 for anything else
+        (no 词谱 installed: a notice says how to build one)."""
+        target = ci_target_of(self.pane, data)
+        if target is not None or self.pane.ci_target() is not None:
+            self.pane.set_ci_target(target)
 
     def leave_document(self) -> None:
         """Before showing another poem: write the current one's draft now if it has edits
@@ -595,7 +596,12 @@ class MainWindow(QMainWindow):
         Scored like a save from the editor; returns the Future of the stored record.
         """
         kind = BookKind.from_name(data.rhyme_book) or BookKind.PINGSHUI
-        analysis = self.services.checker_for(kind).analyze(data.text)
+        target = ci_target_of(self.pane, data)  # a 词 is scored against its 体
+        analysis = (
+            target.analyze(data.text, partial=False)
+            if target is not None
+            else self.services.checker_for(kind).analyze(data.text)
+        )
         record = PoemDocument.new(data)
         stored = record.to_save(data, analysis, self._scores(analysis))
 
