@@ -21,7 +21,8 @@ from app.prosody.ci.books import CiBookKind
 from app.prosody.rhymebook import RhymeBook
 from app.prosody.rhymebook.cilin import CilinBook
 from app.ui.compose.feature import generated_data
-from app.ui.compose.form import ComposeForm, ComposePanel
+from app.ui.compose.form import ComposeForm
+from app.ui.compose.panel import ComposePanel
 from app.ui.editor.tune_picker import TunePickerDialog
 from app.ui.i18n import Tr
 from tests.support.cipu_fixture import fixture_table

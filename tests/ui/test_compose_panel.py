@@ -19,7 +19,8 @@ from app.prosody.checker import Checker
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS, group_by_name
 from app.prosody.rhymebook import RhymeBook
-from app.ui.compose.form import ComposeForm, ComposePanel
+from app.ui.compose.form import ComposeForm
+from app.ui.compose.panel import ComposePanel
 from app.ui.i18n import Tr
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,

@@ -16,7 +16,7 @@ from app.engine.requests import Sampling
 from app.prosody.checker import Checker
 from app.prosody.groups import group_by_name
 from app.prosody.rhymebook import RhymeBook
-from app.ui.compose.form import ComposePanel
+from app.ui.compose.panel import ComposePanel
 from app.ui.i18n import Tr
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,

@@ -3,7 +3,7 @@
 :class:`ComposeFeature` adds 作诗 (Ctrl+G) to the 模型 menu. The first time it is
 used it builds :class:`ComposeHost` — a line naming the model (a general model is
 labelled as not the poetry model, one that thinks as such) above the
-:class:`~app.ui.compose.form.ComposePanel` (form, reasoning, result, engine status)
+:class:`~app.ui.compose.panel.ComposePanel` (form, reasoning, result, engine status)
 — and hosts it in the right-hand area with ``add_side_panel("compose", …)``. The
 panel runs on the :class:`~app.ui.models.controller.ModelController`'s backend: the
 local engine (the current model is loaded on the first Generate if it is not yet)
@@ -45,7 +45,7 @@ from app.ui.workers import GeneratorWorker
 
 if TYPE_CHECKING:
     from app.compose.session import ComposedPoem
-    from app.ui.compose.form import ComposePanel
+    from app.ui.compose.panel import ComposePanel
     from app.ui.models.choice import CurrentModel
     from app.ui.models.controller import ModelController
     from app.ui.window.host import FeatureHost
@@ -200,7 +200,7 @@ class ComposeFeature(QObject):
         if self.panel is not None:
             return self.panel
         from app.compose.prompt import PromptStyle
-        from app.ui.compose.form import ComposePanel
+        from app.ui.compose.panel import ComposePanel
 
         w = self.w
         services = w.services
