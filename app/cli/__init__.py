@@ -21,14 +21,23 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from app import __version__
 from app.cli.common import CliError, configure_stdio
 from app.prosody.rhymebook import RhymeBookError
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments end like any other bad input: one line, exit status 2 (argparse
+    would print the whole usage block first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (--help: 用法 / usage)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="shijian",
         description="诗笺 Shijian — 近体诗写作室 / a studio for classical Chinese regulated verse",
     )
@@ -43,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the window offscreen, check a poem, use a temporary database, report, exit",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     from app.cli import build, check, ci, rhyme, score
 

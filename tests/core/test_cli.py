@@ -368,3 +368,13 @@ def test_closed_stdout() -> None:
 def test_counts_must_be_counts(argv: list[str]) -> None:
     code, _, err = shijian(*argv)
     assert_one_clear_line(code, err, "not a count (0 or more)")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["score"], ["bogus"], ["check", "--form"], ["rhyme", "--limit", "x", "东"], ["--lang", "fr"]],
+)
+def test_bad_arguments_are_one_line(argv: list[str]) -> None:
+    code, _, err = shijian(*argv)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("shijian") and "usage:" not in err
