@@ -328,7 +328,6 @@ class ConstraintFactory:
         self.ci_plans: dict[tuple[object, ...], Any] = {}
         self._ci_tables: dict[tuple[object, ...], CiRhymeTable] = {}
         self._cilin: CilinBook | None = None
-        self._shelf: Shelf | None = shelf
 
     def table(self, policy: CharPolicy, kind: BookKind = BookKind.PINGSHUI) -> MaskTable:
         """The token masks of one character policy in one rhyme book (built once each)."""
@@ -354,15 +353,11 @@ class ConstraintFactory:
         key = (kind, policy)
         got = self._ci_tables.get(key)
         if got is None:
-            if self._shelf is None:
-                from app.prosody.books.shelf import Shelf
-
-                self._shelf = Shelf(self.book)
             if kind is CiBookKind.CILIN and self._cilin is None:
                 from app.prosody.rhymebook.cilin import CilinBook
 
                 self._cilin = CilinBook.load()
-            book = ci_book(kind, self._shelf, self._cilin)
+            book = ci_book(kind, self.shelf, self._cilin)
             got = self._ci_tables[key] = CiRhymeTable(chars, book.rhymes)
         return got
 

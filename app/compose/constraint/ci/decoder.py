@@ -109,7 +109,7 @@ def build_ci(
     factory: ConstraintFactory, spec: CiSpec, *, max_tokens: int | None = None
 ) -> CiTokenConstraint:
     """A fresh constraint for one 词 request (:class:`ConstraintError` if it cannot be met)."""
-    table = factory.table(spec.policy)
+    table = factory.table(spec.policy, spec.book.tone_book)  # the tones of the 词's book
     rhymes = factory.ci_rhymes(spec.book, spec.policy, table.chars.table)
     key = ("ci", spec.form.key, spec.book.value, spec.bu, spec.policy)
     got = factory.ci_plans.get(key)
