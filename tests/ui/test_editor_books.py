@@ -166,6 +166,38 @@ def test_the_wizard_sets_a_book_and_prints_its_groups(
     wizard.reject()
 
 
+def test_the_wizard_sets_a_couplet_with_its_first_line(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    window = open_window(qtbot, tmp_path, book)
+    wizard = window.assignments.new_assignment()
+    wizard.title_edit.setText("对下联")
+    wizard.form_combo.setCurrentIndex(wizard.form_combo.findData(Form.DUILIAN))
+    form = wizard.rhyme_page.form
+    assert wizard.is_couplet and form.isRowVisible(wizard.couplet_first_edit)
+    assert form.isRowVisible(wizard.book_combo)  # a couplet keeps its book: the tones
+    assert not form.isRowVisible(wizard.group_combo) and not form.isRowVisible(wizard.qi_combo)
+    wizard.group_combo.setCurrentIndex(1)  # left over from a 绝句: a couplet ignores it
+    wizard.couplet_length_spin.setValue(5)
+    a = wizard.assignment()
+    assert a.form is Form.DUILIAN and a.couplet_first == "" and a.couplet_length == 5
+    assert a.rhyme.group is None and a.qi is None and wizard.problems() == []
+    assert "上下联各5字" in wizard.preview_text()
+    wizard.couplet_first_edit.setText("书山有路勤为径")
+    assert not wizard.couplet_length_spin.isEnabled()
+    wizard.book_combo.setCurrentIndex(wizard.book_combo.findData("tongyun"))
+    a = wizard.assignment()
+    assert a.couplet_first == "书山有路勤为径" and a.book is BookKind.TONGYUN
+    preview = wizard.preview_text()
+    assert "出句（上联）：「书山有路勤为径」" in preview and "韵书：中华通韵" in preview
+    again = window.assignments.new_assignment()
+    again.load(a)
+    assert again.is_couplet and again.couplet_first_edit.text() == "书山有路勤为径"
+    assert again.assignment().couplet_first == a.couplet_first
+    again.reject()
+    wizard.reject()
+
+
 def test_compose_writes_in_the_poems_book(qtbot: QtBot, tmp_path: Path, book: RhymeBook) -> None:
     window = open_window(qtbot, tmp_path, book)
     window.pane.set_text(SHAN_XING)

@@ -5,7 +5,9 @@ with the 平仄 template of every line, refreshed as the fields change. The last
 step lists anything that keeps the assignment from being saved, and Finish stays
 refused until it is fixed. With a 词谱 installed, 词 is a form too: the rhyme step then
 asks for the 词牌 and 体, the rhyme book and the 部 of any group
-(:class:`~app.ui.tune_fields.CiFields`).
+(:class:`~app.ui.tune_fields.CiFields`). A 对联 rhymes with nothing: the rhyme step asks
+for its rhyme book (the tones it is judged by) and either the 上联 the students answer or
+the characters a side.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from PySide6.QtWidgets import (
 from app.assign.ci import CiAssignment
 from app.assign.model import (
     ASSIGNMENT_FORMS,
+    COUPLET_LENGTHS,
     Assignment,
     FirstLine,
     GradingPolicy,
@@ -203,6 +206,22 @@ class AssignmentWizard(QWizard):
         page.form.addRow(tr("起式", "Start"), self.qi_combo)
         for combo in (self.group_combo, self.first_combo, self.qi_combo):
             combo.currentIndexChanged.connect(self.refresh)
+        # 对联: the 上联 (出句) the students answer, or — without one — the length a side
+        self.couplet_first_edit = QLineEdit()
+        self.couplet_first_edit.setObjectName("assignmentCoupletFirst")
+        self.couplet_first_edit.setPlaceholderText(
+            tr("出句，如：书山有路勤为径；留空则上下联都由学生写",
+               "The given first line, e.g. 书山有路勤为径; empty: students write both")
+        )  # fmt: skip
+        self.couplet_length_spin = QSpinBox()
+        self.couplet_length_spin.setObjectName("assignmentCoupletLength")
+        self.couplet_length_spin.setRange(COUPLET_LENGTHS.start, COUPLET_LENGTHS.stop - 1)
+        self.couplet_length_spin.setValue(7)
+        self.couplet_length_spin.setSuffix(tr(" 字", " characters"))
+        page.form.addRow(tr("出句（上联）", "First line"), self.couplet_first_edit)
+        page.form.addRow(tr("每边字数", "Characters a side"), self.couplet_length_spin)
+        self.couplet_first_edit.textChanged.connect(self._on_couplet_first)
+        self.couplet_length_spin.valueChanged.connect(self.refresh)
         self.ci_fields: CiFields | None = None
         if self._ci_checker is not None:
             self.ci_fields = CiFields(
@@ -223,14 +242,27 @@ class AssignmentWizard(QWizard):
     def is_ci(self) -> bool:
         return self.ci_fields is not None and self.form_combo.currentData() == CI_ITEM
 
+    @property
+    def is_couplet(self) -> bool:
+        return bool(self.form_combo.currentData() == Form.DUILIAN)  # Qt hands back a str
+
     def _show_form_rows(self, _index: int = 0) -> None:
-        """A 词 sets its 词牌 and 体 instead of a rhyme group, line 1 and a start."""
+        """A 词 sets its 词牌 and 体 instead of a rhyme group, line 1 and a start; a 对联
+        its 上联 or its length (it keeps the rhyme book: its tones)."""
         ci = self.is_ci
+        couplet = self.is_couplet
         form = self.rhyme_page.form
-        for combo in (self.book_combo, self.group_combo, self.first_combo, self.qi_combo):
-            form.setRowVisible(combo, not ci)
+        form.setRowVisible(self.book_combo, not ci)
+        for combo in (self.group_combo, self.first_combo, self.qi_combo):
+            form.setRowVisible(combo, not ci and not couplet)
+        for field in (self.couplet_first_edit, self.couplet_length_spin):
+            form.setRowVisible(field, couplet)
         if self.ci_fields is not None:
             form.setRowVisible(self.ci_fields, ci)
+        self.refresh()
+
+    def _on_couplet_first(self, text: str) -> None:
+        self.couplet_length_spin.setEnabled(not text.strip())  # a given 上联 sets the length
         self.refresh()
 
     def _kind(self) -> BookKind:
@@ -367,6 +399,7 @@ class AssignmentWizard(QWizard):
         base_form = self._base.form if self._base is not None else ASSIGNMENT_FORMS[1]
         form = base_form if data == CI_ITEM else Form(data)  # Qt hands str enums back as str
         qi_data = self.qi_combo.currentData()
+        couplet = form is Form.DUILIAN
         qd = self.due_edit.date()
         due = date(qd.year(), qd.month(), qd.day()) if self.due_check.isChecked() else None
         counted = frozenset(
@@ -393,10 +426,10 @@ class AssignmentWizard(QWizard):
             form=form,
             instructions=self.instructions_edit.toPlainText().strip(),
             rhyme=RhymeRequirement(
-                None if ci is not None else self.group_combo.currentData(),
+                None if ci is not None or couplet else self.group_combo.currentData(),
                 FirstLine(self.first_combo.currentData()),
             ),
-            qi=None if qi_data is None or ci is not None else Qi(qi_data),
+            qi=None if qi_data is None or ci is not None or couplet else Qi(qi_data),
             theme=self.theme_edit.text().strip(),
             imagery=tuple(w for w in _SPLIT.split(self.imagery_edit.text()) if w),
             imagery_min=self.imagery_min_spin.value(),
@@ -406,6 +439,8 @@ class AssignmentWizard(QWizard):
             due=due,
             ci=ci,
             book=self._kind(),
+            couplet_first=self.couplet_first_edit.text().strip() if couplet else "",
+            couplet_length=self.couplet_length_spin.value(),
         )
 
     def load(self, a: Assignment) -> None:
@@ -424,6 +459,9 @@ class AssignmentWizard(QWizard):
         self.group_combo.setCurrentIndex(max(0, self.group_combo.findData(a.rhyme.group_id)))
         self.first_combo.setCurrentIndex(max(0, self.first_combo.findData(a.rhyme.first_line)))
         self.qi_combo.setCurrentIndex(max(0, self.qi_combo.findData(a.qi)))
+        self.couplet_first_edit.setText(a.couplet_first)
+        if a.couplet_length in COUPLET_LENGTHS:
+            self.couplet_length_spin.setValue(a.couplet_length)
         self.theme_edit.setText(a.theme)
         self.imagery_edit.setText("、".join(a.imagery))
         self.imagery_min_spin.setValue(a.imagery_min)
