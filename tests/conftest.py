@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.outcome = "failed"
             report.longrepr = f"skipped in CI for a missing dependency: {reason}"
     return None
+
+
+# Python collects reference cycles on whichever thread allocates when a generation fills
+# up; a cycle holding a Qt object collected on a worker thread (a library worker, a
+# stream reader, a local download server) crashes Qt at a random later moment. The app
+# collects on its GUI thread only (app/ui/main_thread_gc.py); widget tests do the same:
+# no automatic collection while they run, what is due collected here, on the main thread.
+@pytest.fixture(autouse=True)
+def _collect_on_the_main_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    gui = request.node.get_closest_marker("gui") is not None
+    if gui:
+        gc.disable()
+    elif not gc.isenabled():
+        gc.collect()  # whatever the widget tests left, before threads may collect again
+        gc.enable()
+    yield
+    if gui:
+        from app.ui.main_thread_gc import collect_due
+
+        collect_due()

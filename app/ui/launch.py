@@ -130,6 +130,7 @@ def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.ui.fonts import check_fonts
+    from app.ui.main_thread_gc import install as install_gc
     from app.ui.qt_translations import install_qt_translations
     from app.ui.services import build_services, effective_paths
     from app.ui.theme import apply_theme, apply_ui_font
@@ -149,6 +150,7 @@ def launch(basedir: str | None, lang: str | None, self_test: bool) -> int:
     app.setApplicationDisplayName("诗笺")
     app.setDesktopFileName("shijian")  # lets the task bar match packaging/linux/shijian.desktop
     app.setWindowIcon(app_icon())
+    install_gc(app)  # cycles holding widgets are collected on this thread only
     qt_catalogs = install_qt_translations(app, language)
     dark = apply_theme(app, settings.ui.theme)
     font_check = check_fonts(settings.fonts.poem_family, settings.fonts.ui_family)

@@ -115,6 +115,9 @@ class GeneratorWorker(QObject):
             self.yielded_batch.emit(batch)
 
     def _on_thread_finished(self) -> None:
+        # QThread.finished is sent from the thread just before it ends: wait for the end,
+        # so whoever hears ``finished`` may drop or delete the worker (and its QThread).
+        self._thread.wait()
         if not self._done:
             self._done = True
             self.finished.emit()

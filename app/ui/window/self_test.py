@@ -69,6 +69,7 @@ def _run(base: Path, lang: Language, step: Callable[[str, bool, str], bool]) -> 
     from app.ui.fonts import check_fonts
     from app.ui.library import ops
     from app.ui.logging_setup import setup_logging
+    from app.ui.main_thread_gc import install as install_gc
     from app.ui.services import build_services
     from app.ui.window.main_window import MainWindow
 
@@ -78,6 +79,7 @@ def _run(base: Path, lang: Language, step: Callable[[str, bool, str], bool]) -> 
     settings = store.load().settings
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    install_gc(app)
     fonts = check_fonts()
     step("fonts", True, fonts.poem_family or "no CJK font installed (poems would show boxes)")
     services = build_services(paths, store, settings, lang=lang, log=log)
