@@ -25,7 +25,7 @@ from app.prosody.ci.checker import CiSettings
 from app.prosody.findings import Rule
 from app.prosody.forms import Form
 from app.prosody.rhymebook.cilin import CilinBook
-from tests.support.cipu_fixture import fixture_table
+from tests.support.cipu_fixture import cilin_fixture, cipu_table_fixture  # noqa: F401
 
 PUSAMAN = (
     "平林漠漠烟如织，寒山一带伤心碧。暝色入高楼，有人楼上愁。"
@@ -36,16 +36,6 @@ QINGPINGYUE = (
     "雁来音信无凭，路遥归梦难成。离恨恰如春草，更行更远还生。"
 )
 CHU_SAI = "秦时明月汉时关，万里长征人未还。但使龙城飞将在，不教胡马度阴山。"
-
-
-@pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> CipuTable:
-    return fixture_table(tmp_path_factory.mktemp("cipu-assign"))
-
-
-@pytest.fixture(scope="module")
-def cilin() -> CilinBook:
-    return CilinBook.load()
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,12 @@ import pytest
 from app.prosody.analysis import RhymeMark
 from app.prosody.ci import CiAnalysis, CiChecker, CipuTable, CiSettings
 from app.prosody.findings import Rule, Severity
-from app.prosody.rhymebook import RhymeBook
-from app.prosody.rhymebook.cilin import CilinBook
 from app.prosody.tones import Level
-from tests.support.cipu_fixture import fixture_table
+from tests.support.cipu_fixture import (  # noqa: F401
+    ci_checker_fixture,
+    cilin_fixture,
+    cipu_table_fixture,
+)
 
 SHUIDIAO = (
     "明月几时有？把酒问青天。不知天上宫阙，今夕是何年。我欲乘风归去，又恐琼楼玉宇，"
@@ -59,16 +61,6 @@ FAMOUS = [
     ("菩萨蛮", PUSAMAN, 0, "李白"),
     ("清平乐", QINGPINGYUE, 0, "李白"),
 ]
-
-
-@pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> CipuTable:
-    return fixture_table(tmp_path_factory.mktemp("cipu"))
-
-
-@pytest.fixture(scope="module")
-def ci(book: RhymeBook, table: CipuTable) -> CiChecker:
-    return CiChecker(book, CilinBook.load(), table)
 
 
 def problems(a: CiAnalysis) -> list[str]:

@@ -22,18 +22,12 @@ from app.prosody.ci.books import CiBookKind, ci_book
 from app.prosody.findings import Severity
 from app.prosody.rhymebook import RhymeBook
 from app.prosody.rhymebook.cilin import CilinBook
-from tests.support.cipu_fixture import fixture_table
+from tests.support.cipu_fixture import (  # noqa: F401
+    cilin_fixture,
+    cipu_table_fixture,
+    tune_form,
+)
 from tests.support.constraint_tools import by_class
-
-
-@pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> CipuTable:
-    return fixture_table(tmp_path_factory.mktemp("cipu"))
-
-
-@pytest.fixture(scope="module")
-def cilin() -> CilinBook:
-    return CilinBook.load()
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +44,6 @@ def rhyme_tables(
         kind: CiRhymeTable(chars.table, ci_book(kind, shelf, cilin).rhymes)
         for kind in (CiBookKind.CILIN, CiBookKind.PINGSHUI)
     }
-
-
-def _form(table: CipuTable, tune: str, index: int = 0) -> CiForm:
-    found = table.find(tune)
-    assert found is not None
-    return found.forms[index]
 
 
 def _rules(form: CiForm, rhymes: CiRhymeTable, chars: CharBytes, **bu: int | str) -> CiRules:
@@ -114,8 +102,8 @@ def _problems(checker: CiChecker, text: str, form: CiForm) -> list[str]:
 
 
 # ---------------------------------------------------------------- the automaton
-def test_slots_follow_the_marks_of_the_form(table: CipuTable) -> None:
-    form = _form(table, "菩萨蛮")  # 中平中仄平平仄A …
+def test_slots_follow_the_marks_of_thetune_form(table: CipuTable) -> None:
+    form = tune_form(table, "菩萨蛮")  # 中平中仄平平仄A …
     automaton = CiAutomaton(form)
     assert automaton.n_lines == 8 and automaton.n_chars == 44
     assert automaton.slot(CiState(0, 0)).plain == ANY  # 中
@@ -137,7 +125,7 @@ def test_slots_follow_the_marks_of_the_form(table: CipuTable) -> None:
 
 
 def test_a_repeated_segment_is_left_to_the_decoder(table: CipuTable) -> None:
-    form = _form(table, "采桑子", 1)  # 中仄平平A 中仄平平=1
+    form = tune_form(table, "采桑子", 1)  # 中仄平平A 中仄平平=1
     automaton = CiAutomaton(form)
     assert automaton.echo(CiState(2, 0)) == 1 and automaton.echo(CiState(1, 0)) == -1
     assert automaton.slot(CiState(2, 0)) == (0, 0)  # nothing for the model to choose
@@ -150,7 +138,7 @@ def test_an_open_group_takes_the_bu_of_its_first_rhyme(
     table: CipuTable, rhyme_tables: dict[CiBookKind, CiRhymeTable], chars: CharBytes
 ) -> None:
     cilin = rhyme_tables[CiBookKind.CILIN]
-    rules = _rules(_form(table, "水调歌头", 1), cilin, chars)
+    rules = _rules(tune_form(table, "水调歌头", 1), cilin, chars)
     first = rules.rhyme_set(rules.start())
     assert first.member[chars.table.index["天"]] and first.member[chars.table.index["风"]]
     after = PoemState(CiState(1, 5), frozenset("天"), b"", ("天",))
@@ -163,7 +151,7 @@ def test_a_pinned_bu_and_a_change_of_rhyme(
     table: CipuTable, rhyme_tables: dict[CiBookKind, CiRhymeTable], chars: CharBytes
 ) -> None:
     cilin = rhyme_tables[CiBookKind.CILIN]
-    rules = _rules(_form(table, "菩萨蛮"), cilin, chars, B="第一部")
+    rules = _rules(tune_form(table, "菩萨蛮"), cilin, chars, B="第一部")
     index = chars.table.index
     after_a = PoemState(CiState(2, 0), frozenset("碧织"), b"", ("织", "碧"))
     group_b = rules.rhyme_set(after_a)
@@ -207,7 +195,7 @@ def test_random_ci_through_the_rules_pass_the_checker(
 
 
 def test_the_formatted_answer_reads_as_the_template(table: CipuTable) -> None:
-    form = _form(table, "声声慢", 1)
+    form = tune_form(table, "声声慢", 1)
     lines = ["寻寻觅觅", "冷冷清清", "凄凄惨惨戚戚", "乍暖还寒时候", "最难将息", "三杯两盏淡酒",
              "怎敌他", "晚来风急", "雁过也", "正伤心", "却是旧时相识",
              "满地黄花堆积", "憔悴损", "如今有谁堪摘", "守着窗儿", "独自怎生得黑",
@@ -239,7 +227,7 @@ def test_bad_requests_are_refused_with_both_messages(
     code: str,
     zh: str,
 ) -> None:
-    data = {**ci_spec(_form(table, "菩萨蛮")), **change}
+    data = {**ci_spec(tune_form(table, "菩萨蛮")), **change}
     with pytest.raises(ConstraintError) as err:
         plan_rhymes(CiSpec.from_dict(data), rhyme_tables[CiBookKind.CILIN])
     assert err.value.code == code and zh in err.value.zh and err.value.en
@@ -250,7 +238,7 @@ def test_a_bu_with_too_few_characters_is_refused(
 ) -> None:
     """A pinned 部 with fewer characters than the 体 has rhyme positions is refused; left
     open, only the 部 with enough are offered, and with none the request is refused too."""
-    form = _form(table, "水调歌头", 1)  # eight 平 rhymes of one group
+    form = tune_form(table, "水调歌头", 1)  # eight 平 rhymes of one group
     assert len(CiAutomaton(form).rhymes) == 8
     few = CharTable.build(book, set("天年前仙烟眠圆全娟寒间东风中红同空"), CharPolicy())
     small = CiRhymeTable(few, rhyme_tables[CiBookKind.CILIN].rhymes)
@@ -268,7 +256,7 @@ def test_a_bu_with_too_few_characters_is_refused(
 
 
 def test_the_spec_round_trips(table: CipuTable) -> None:
-    form = _form(table, "采桑子", 1)
+    form = tune_form(table, "采桑子", 1)
     data = ci_spec(form, book="词林正韵", bu={"A": 7}, think_budget=0, cache_dir="/x")
     assert data["book"] == "cilin" and data["bu"] == {"A": 7} and data["think_budget"] == 0
     again = CiSpec.from_dict(data)
@@ -278,7 +266,7 @@ def test_the_spec_round_trips(table: CipuTable) -> None:
 
 def test_no_table_needed_in_the_engine(table: CipuTable, tmp_path: Path) -> None:
     """The spec carries the 体 itself: a request names nothing the engine must look up."""
-    data = ci_spec(_form(table, "清平乐"))
+    data = ci_spec(tune_form(table, "清平乐"))
     sections = data["form"]["sections"]
     assert len(sections) == 2 and all("|" in s for part in sections for s in part)
 
@@ -290,7 +278,7 @@ def test_a_remote_server_is_not_asked_for_a_strict_ci(table: CipuTable, book: Rh
     from tests.support.engine_fixtures import chat_request, collect
     from tests.support.engine_http import ScriptedServer
 
-    spec = ci_spec(_form(table, "菩萨蛮"))
+    spec = ci_spec(tune_form(table, "菩萨蛮"))
     with ScriptedServer("poem") as server:
         backend = RemoteBackend(server.url, "m", constraint_mode="gbnf", rhyme_book=book)
         _text, events = collect(backend.generate(chat_request(constraint=spec)))

@@ -33,7 +33,11 @@ from app.prosody.ci.books import CiBookKind, ci_book
 from app.prosody.findings import Severity
 from app.prosody.rhymebook import RhymeBook
 from app.prosody.rhymebook.cilin import CilinBook
-from tests.support.cipu_fixture import fixture_table
+from tests.support.cipu_fixture import (  # noqa: F401
+    cilin_fixture,
+    cipu_table_fixture,
+    tune_form,
+)
 from tests.support.constraint_tools import vocab_llama_fixture  # noqa: F401
 from tests.support.engine_fixtures import (  # noqa: F401
     collect,
@@ -52,16 +56,6 @@ CASES = [("水调歌头", 1), ("菩萨蛮", 0), ("清平乐", 0), ("采桑子", 
 
 
 @pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> CipuTable:
-    return fixture_table(tmp_path_factory.mktemp("cipu"))
-
-
-@pytest.fixture(scope="module")
-def cilin() -> CilinBook:
-    return CilinBook.load()
-
-
-@pytest.fixture(scope="module")
 def llama(tiny_model: Path) -> Iterator[Any]:
     import llama_cpp
 
@@ -75,12 +69,6 @@ def factory(
     llama: Any, book: RhymeBook, tmp_path_factory: pytest.TempPathFactory
 ) -> ConstraintFactory:
     return ConstraintFactory(llama, book=book, cache_dir=tmp_path_factory.mktemp("constraint"))
-
-
-def _form(table: CipuTable, tune: str, index: int = 0) -> CiForm:
-    found = table.find(tune)
-    assert found is not None
-    return found.forms[index]
 
 
 def _generate(
@@ -115,7 +103,7 @@ def test_constrained_ci_pass_the_checker(
     tune: str,
     index: int,
 ) -> None:
-    form = _form(table, tune, index)
+    form = tune_form(table, tune, index)
     checker = CiChecker(book, cilin, table)
     automaton = CiAutomaton(form)
     for seed in (1, 2):
@@ -140,7 +128,7 @@ def test_the_free_model_writes_no_ci(
     llama: Any, table: CipuTable, book: RhymeBook, cilin: CilinBook
 ) -> None:
     """The control: the same random model without the constraint writes no 菩萨蛮."""
-    form = _form(table, "菩萨蛮")
+    form = tune_form(table, "菩萨蛮")
     out = llama.create_completion(PROMPT, max_tokens=120, seed=1, temperature=0.6)
     text = out["choices"][0]["text"]
     analysis = CiChecker(book, cilin, table).analyze(text, form=form)
@@ -163,7 +151,7 @@ def test_a_pinned_bu_and_another_book(
     """清平乐 with its 平 group pinned (第七部 of the 词林正韵, 下平一先 of the 平水韵, 十三昂
     of 中华通韵, whose tones are today's): the rhymes of that group are all in it, and the
     checker of that book passes the 词."""
-    form = _form(table, "清平乐")
+    form = tune_form(table, "清平乐")
     spec = ci_spec(form, book=kind, bu={"B": bu}, think_budget=0)
     text, stats = _generate(llama, factory, spec, Sampling(max_tokens=600, seed=5))
     assert stats.finish_reason == "stop"
@@ -192,7 +180,7 @@ def test_masks_equal_the_reference_walk_over_the_whole_vocabulary(
     leads = set(loaded.index.lead_ids.tolist())
     compared = 0
     for tune in ("菩萨蛮", "清平乐"):
-        spec = CiSpec.from_dict(ci_spec(_form(table, tune)))
+        spec = CiSpec.from_dict(ci_spec(tune_form(table, tune)))
         automaton, allowed = plan_rhymes(spec, rhymes)
         rules = CiRules(automaton, masks.chars, rhymes, allowed, ("walk", tune))
         state = rules.start()
@@ -234,7 +222,7 @@ def _request(spec: dict[str, Any], *, max_tokens: int = 700, seed: int = 3) -> G
 def test_engine_process_writes_a_strict_ci(
     engine: EngineClient, table: CipuTable, book: RhymeBook, cilin: CilinBook, tmp_path: Path
 ) -> None:
-    form = _form(table, "菩萨蛮")
+    form = tune_form(table, "菩萨蛮")
     spec = ci_spec(form, think_budget=24, cache_dir=str(tmp_path))
     text, events = collect(engine.generate(_request(spec)))
     done = events[-1]
@@ -246,7 +234,7 @@ def test_engine_process_writes_a_strict_ci(
 def test_engine_refuses_an_impossible_ci_before_generating(
     engine: EngineClient, table: CipuTable, tmp_path: Path
 ) -> None:
-    spec = {**ci_spec(_form(table, "菩萨蛮"), cache_dir=str(tmp_path)), "bu": {"A": "第二十部"}}
+    spec = {**ci_spec(tune_form(table, "菩萨蛮"), cache_dir=str(tmp_path)), "bu": {"A": "第二十部"}}
     _text, events = collect(engine.generate(_request(spec)))
     assert not [e for e in events if isinstance(e, Token)]
     err = events[-1]
@@ -265,7 +253,7 @@ def test_a_compose_run_through_the_engine_gives_a_ci(
     from app.compose.ci.prompt import CiRequest, build_ci_prompt
     from app.compose.session import CandidateRun
 
-    form = _form(table, "虞美人")
+    form = tune_form(table, "虞美人")
     request = CiRequest("春愁", form, think_budget=8)
     plan = build_ci_prompt(request, cilin, sampling=Sampling(max_tokens=600))
     generate = replace(

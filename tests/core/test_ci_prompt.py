@@ -8,12 +8,7 @@ from app.compose.ci.prompt import CiRequest, build_ci_user_prompt, ci_messages, 
 from app.compose.prompt import REASONING_SYSTEM_PROMPT, PromptStyle
 from app.prosody.ci import CipuTable
 from app.prosody.rhymebook.cilin import CilinBook
-from tests.support.cipu_fixture import fixture_table
-
-
-@pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> CipuTable:
-    return fixture_table(tmp_path_factory.mktemp("cipu-prompt"))
+from tests.support.cipu_fixture import cipu_table_fixture  # noqa: F401
 
 
 def test_template_lines_show_marks_pauses_rhymes_and_sections(table: CipuTable) -> None:

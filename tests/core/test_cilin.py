@@ -17,11 +17,7 @@ from app.prosody.rhymebook.cilin import (
 )
 from app.prosody.rhymebook.rows import SortedRows
 from app.prosody.tones import Tone
-
-
-@pytest.fixture(scope="module")
-def cilin() -> CilinBook:
-    return CilinBook.load()
+from tests.support.cipu_fixture import cilin_fixture  # noqa: F401
 
 
 def test_names_and_parsing() -> None:

@@ -5,13 +5,24 @@ common knowledge of these forms (the 例词 text is left empty; a 体 is only it
 Each 体 is a string of segments separated by spaces, 段 by `` | ``; a segment is its marks
 (平 仄 中 ？) followed by its end: ``，`` a 句, ``、`` a 讀, a capital letter a rhyme of
 that group (the last mark is the tone it needs), and ``=N`` to repeat segment N.
+
+Fixtures (import them into a test module; pytest finds them by name)::
+
+    from tests.support.cipu_fixture import cilin_fixture, cipu_table_fixture  # noqa: F401
+
+(``ci_checker_fixture`` wants a ``book`` fixture besides.)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from app.prosody.ci import CiChecker
 from app.prosody.ci.table import CiForm, CipuTable, Segment, Tune, write_table
+from app.prosody.rhymebook import RhymeBook
+from app.prosody.rhymebook.cilin import CilinBook
 
 # name, simplified, aliases, pinyin, written, [(author, spec), …]
 TUNES: list[tuple[str, str, tuple[str, ...], str, int, list[tuple[str, str]]]] = [
@@ -175,3 +186,28 @@ def write_fixture(folder: Path) -> Path:
 
 def fixture_table(folder: Path) -> CipuTable:
     return CipuTable.load(write_fixture(folder))
+
+
+def tune_form(table: CipuTable, tune: str, index: int = 0) -> CiForm:
+    """The ``index``-th 体 of ``tune`` in ``table`` (the tune must be there)."""
+    found = table.find(tune)
+    assert found is not None, tune
+    return found.forms[index]
+
+
+@pytest.fixture(scope="module", name="table")
+def cipu_table_fixture(tmp_path_factory: pytest.TempPathFactory) -> CipuTable:
+    """The small 词谱, written once a test module."""
+    return fixture_table(tmp_path_factory.mktemp("cipu"))
+
+
+@pytest.fixture(scope="session", name="cilin")
+def cilin_fixture() -> CilinBook:
+    """The bundled 词林正韵, loaded once a test session."""
+    return CilinBook.load()
+
+
+@pytest.fixture(scope="module", name="ci")
+def ci_checker_fixture(book: RhymeBook, cilin: CilinBook, table: CipuTable) -> CiChecker:
+    """The 词 checker on the small 词谱 and the 词林正韵."""
+    return CiChecker(book, cilin, table)

@@ -1,7 +1,9 @@
 """Fixtures and readers for the poem editor tests (real checker, real widgets).
 
 Import the fixtures into a test module (``from tests.support.editor_pane import
-editor_services, make_pane, pane  # noqa: F401``).
+editor_services, make_pane, pane  # noqa: F401``); ``editor_ci_fixture`` (the 词 checker
+on the small 词谱) wants ``cilin_fixture`` and ``cipu_table_fixture`` from
+tests/support/cipu_fixture.py besides.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.prosody.checker import Checker
+from app.prosody.ci import CiChecker, CipuTable
 from app.prosody.rhymebook import RhymeBook
+from app.prosody.rhymebook.cilin import CilinBook
 from app.prosody.suggest import Suggester
 from app.ui.editor import PoemEditorPane
 from app.ui.editor.palette import LIGHT
@@ -53,6 +57,14 @@ class EditorServices:
 def editor_services() -> EditorServices:
     book = RhymeBook.load()
     return EditorServices(book, Checker(book), Suggester(book))
+
+
+@pytest.fixture(name="ci")
+def editor_ci_fixture(
+    editor_services: EditorServices, cilin: CilinBook, table: CipuTable
+) -> CiChecker:
+    """The 词 checker on the editor's book (needs the ``cilin`` and ``table`` fixtures)."""
+    return CiChecker(editor_services.book, cilin, table)
 
 
 def cjk_font(point_size: int = 20) -> QFont:
@@ -182,6 +194,7 @@ __all__ = [
     "cjk_font",
     "color_of",
     "count_colour",
+    "editor_ci_fixture",
     "editor_services",
     "is_unformatted",
     "make_pane",

@@ -6,23 +6,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from app.assign.grading import Status
-from app.prosody.ci import CiAnalysis, CiChecker, CipuTable
+from app.prosody.ci import CiAnalysis, CiChecker
 from app.prosody.ci.books import CiBookKind
 from app.prosody.findings import Rule
-from app.prosody.rhymebook.cilin import CilinBook
 from app.ui.assignments.grading_dialog import GradingDialog
 from app.ui.assignments.wizard import CI_ITEM, AssignmentWizard
 from app.ui.assignments.writing import RequirementsPanel, write_against
 from app.ui.i18n import Tr
-from tests.support.cipu_fixture import fixture_table
+from tests.support.cipu_fixture import cilin_fixture, cipu_table_fixture  # noqa: F401
 from tests.support.editor_pane import (  # noqa: F401
     EditorServices,
     PaneFactory,
+    editor_ci_fixture,
     editor_services,
     make_pane,
 )
@@ -32,16 +31,6 @@ PUSAMAN = (
     "玉阶空伫立，宿鸟归飞急。何处是归程？长亭更短亭。"
 )
 CHU_SAI = "秦时明月汉时关，万里长征人未还。但使龙城飞将在，不教胡马度阴山。"
-
-
-@pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> CipuTable:
-    return fixture_table(tmp_path_factory.mktemp("cipu-assign-ui"))
-
-
-@pytest.fixture
-def ci(editor_services: EditorServices, table: CipuTable) -> CiChecker:  # noqa: F811
-    return CiChecker(editor_services.book, CilinBook.load(), table)
 
 
 def _wizard(qtbot: QtBot, services: EditorServices, ci: CiChecker) -> AssignmentWizard:

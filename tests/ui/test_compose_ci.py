@@ -16,16 +16,19 @@ from app.compose.ci.prompt import CiRequest
 from app.engine.client import EngineClient
 from app.engine.requests import Sampling
 from app.prosody.checker import Checker
-from app.prosody.ci import CiAnalysis, CiChecker, CipuTable
+from app.prosody.ci import CiAnalysis, CiChecker
 from app.prosody.ci.books import CiBookKind
 from app.prosody.rhymebook import RhymeBook
-from app.prosody.rhymebook.cilin import CilinBook
 from app.ui.compose.feature import generated_data
 from app.ui.compose.form import ComposeForm
 from app.ui.compose.panel import ComposePanel
 from app.ui.editor.tune_picker import TunePickerDialog
 from app.ui.i18n import Tr
-from tests.support.cipu_fixture import fixture_table
+from tests.support.cipu_fixture import (  # noqa: F401
+    ci_checker_fixture,
+    cilin_fixture,
+    cipu_table_fixture,
+)
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
     tiny_config,
@@ -38,16 +41,6 @@ pytestmark = pytest.mark.timeout(180)
 @pytest.fixture(scope="module")
 def book() -> RhymeBook:
     return RhymeBook.load()
-
-
-@pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> CipuTable:
-    return fixture_table(tmp_path_factory.mktemp("cipu-compose"))
-
-
-@pytest.fixture(scope="module")
-def ci(book: RhymeBook, table: CipuTable) -> CiChecker:
-    return CiChecker(book, CilinBook.load(), table)
 
 
 def test_the_form_asks_for_a_ci_by_tune(qtbot: QtBot, book: RhymeBook, ci: CiChecker) -> None:

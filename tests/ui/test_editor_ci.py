@@ -14,14 +14,14 @@ from app.prosody.ci import CiAnalysis, CiChecker, CipuError, CipuTable, CiTarget
 from app.prosody.ci.table import missing_error
 from app.prosody.findings import Severity
 from app.prosody.forms import Form
-from app.prosody.rhymebook.cilin import CilinBook
 from app.ui.editor.header import TUNE_ITEM
 from app.ui.editor.tune_picker import TunePickerDialog, form_grid
 from app.ui.i18n import Tr
-from tests.support.cipu_fixture import fixture_table
+from tests.support.cipu_fixture import cilin_fixture, cipu_table_fixture  # noqa: F401
 from tests.support.editor_pane import (  # noqa: F401
     EditorServices,
     PaneFactory,
+    editor_ci_fixture,
     editor_services,
     make_pane,
 )
@@ -30,16 +30,6 @@ PUSAMAN = (
     "平林漠漠烟如织，寒山一带伤心碧。暝色入高楼，有人楼上愁。\n"
     "玉阶空伫立，宿鸟归飞急。何处是归程？长亭更短亭。"
 )
-
-
-@pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> CipuTable:
-    return fixture_table(tmp_path_factory.mktemp("cipu-ui"))
-
-
-@pytest.fixture
-def ci(editor_services: EditorServices, table: CipuTable) -> CiChecker:  # noqa: F811
-    return CiChecker(editor_services.book, CilinBook.load(), table)
 
 
 def test_a_ci_is_checked_against_its_tune(make_pane: PaneFactory, ci: CiChecker) -> None:  # noqa: F811

@@ -16,12 +16,12 @@ from app.prosody.ci.books import CiBookKind
 from app.prosody.findings import Rule
 from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
-from app.prosody.rhymebook.cilin import CilinBook
 from app.storage.records import PoemData
-from tests.support.cipu_fixture import fixture_table
+from tests.support.cipu_fixture import cilin_fixture, cipu_table_fixture  # noqa: F401
 from tests.support.editor_pane import (  # noqa: F401
     EditorServices,
     PaneFactory,
+    editor_ci_fixture,
     editor_services,
     make_pane,
 )
@@ -34,11 +34,6 @@ PUSAMAN = (
 )
 
 
-@pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> CipuTable:
-    return fixture_table(tmp_path_factory.mktemp("cipu-books-ui"))
-
-
 def _out_of_rhyme(pane: Any) -> list[str]:
     """The 出韵 of the finished 词 (while typing, the last rhyme is not judged yet)."""
     analysis = pane.check_final()
@@ -48,10 +43,9 @@ def _out_of_rhyme(pane: Any) -> list[str]:
 
 def test_the_book_of_a_ci_in_the_header(
     make_pane: PaneFactory,  # noqa: F811
-    editor_services: EditorServices,  # noqa: F811
     table: CipuTable,
+    ci: CiChecker,
 ) -> None:
-    ci = CiChecker(editor_services.book, CilinBook.load(), table)
     pane = make_pane(text=PUSAMAN)
     pane.set_ci_provider(lambda: ci)
     header = pane.header
