@@ -1,7 +1,8 @@
 """The 模型 menu's model side: the current model, loading it in the engine, local or remote.
 
 :class:`ModelController` belongs to the main window. It adds 模型管理… (the
-:class:`~app.ui.models.manager.ModelManagerDialog`), 加载当前模型 and the choice
+:class:`~app.ui.models.manager.ModelManagerDialog`, kept by a
+:class:`~app.ui.models.manager_link.ManagerLink`), 加载当前模型 and the choice
 使用本地模型 / 使用远程服务器 to the 模型 menu, and an engine line to the status bar.
 Choosing or installing a model in the manager makes it the current model (kept in
 the settings: its registry key and its path) and loads it in the engine on a worker
@@ -27,6 +28,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from app.settings import EngineSettings, Settings
 from app.storage.errors import StorageError
 from app.ui.models.choice import NO_MODEL, CurrentModel, LocalBackend, current_model
+from app.ui.models.manager_link import ManagerLink
 from app.ui.workers import GeneratorWorker
 
 if TYPE_CHECKING:
@@ -115,9 +117,7 @@ class ModelController(QObject):
         self._old_workers: list[GeneratorWorker] = []
         self._loading: LoadConfig | None = None
         self._load_t0 = 0.0
-        self.manager: ModelManagerDialog | None = None
-        self._manager_hub: object = None
-        self._known_keys: set[str] = set()
+        self._manager = ManagerLink(window, chosen=self.choose, changed=self._models_changed)
         self._closed = False
 
     # ------------------------------------------------------------------ state
@@ -270,10 +270,8 @@ class ModelController(QObject):
         if old.engine == new.engine and old.hub == new.hub:
             return
         self._sync_backend_actions()
-        manager = self.manager
-        if old.hub != new.hub and manager is not None:  # a new mirror: the open manager uses it
-            manager.set_resolver(self.w.services.models.resolver())
-            self._manager_hub = self.w.services.models.hub_config()
+        if old.hub != new.hub:  # a new mirror: the open manager uses it
+            self._manager.hub_changed()
         if old.engine.backend != new.engine.backend:
             self.backend_changed.emit(new.engine.backend)
         elif new.engine.backend == "remote" and old.engine.remote != new.engine.remote:
@@ -297,96 +295,23 @@ class ModelController(QObject):
         self._show_status()
 
     # ------------------------------------------------------------------ the manager
+    @property
+    def manager(self) -> ModelManagerDialog | None:
+        """The model manager dialog (None until first opened)."""
+        return self._manager.dialog
+
+    def open_manager(self) -> ModelManagerDialog:
+        """Open the model manager (non-modal: downloads go on while the poet writes)."""
+        return self._manager.open(self.current)
+
     def _manage(self) -> None:
         self.open_manager()
 
     def _reload(self) -> None:
         self.load_current()
 
-    def open_manager(self) -> ModelManagerDialog:
-        """Open the model manager (non-modal: downloads go on while the poet writes)."""
-        from app.ui.models.manager import ModelManagerDialog
-
-        models = self.w.services.models
-        hub = models.hub_config()
-        old = self.manager
-        if old is not None and (old.isVisible() or self._manager_hub == hub):
-            # the same dialog again (a download it started goes on in its own window)
-            self._known_keys = {m.key for m in models.registry().models()}
-            old.refresh()
-            old.open()
-            old.raise_()
-            old.activateWindow()
-            return old
-        if old is not None:  # the hub settings changed: a new dialog with a new resolver
-            busy = old.download_dialog is not None and old.download_dialog.isVisible()
-            if not busy:
-                old.deleteLater()
-        dialog = ModelManagerDialog(
-            models.catalog(),
-            models.registry(),
-            models.resolver(),
-            models.downloader,
-            self.w.tr_,
-            machine=models.machine(),
-            parent=self.w.widget(),
-            folders=self.w.services.folders,
-        )
-        self._manager_hub = hub
-        dialog.setObjectName("model-manager")
-        self._known_keys = {m.key for m in models.registry().models()}
-        dialog.model_chosen.connect(self._chosen_in_manager)
-        dialog.models_changed.connect(self._models_changed)
-        dialog.hub_unreachable.connect(self._hub_unreachable)
-        dialog.resolve_failed.connect(self._resolve_failed)
-        dialog.mirror_requested.connect(self.open_mirror_settings)
-        current = self.current()
-        if current is not None and current.key and not dialog.select_key(f"model:{current.key}"):
-            self._select_entry(dialog, current)
-        self.manager = dialog
-        dialog.open()
-        return dialog
-
-    def _select_entry(self, dialog: ModelManagerDialog, current: CurrentModel) -> bool:
-        model = self.w.services.models.registry().get(current.key)
-        return bool(model is not None and model.entry_id and dialog.select_entry(model.entry_id))
-
-    def _resolve_failed(self, entry: object, exc: object) -> None:
-        """Every failed hub lookup goes to the log: which entry, what kind of error, why."""
-        self.w.log.warn_event(
-            "model_resolve_failed",
-            entry=getattr(entry, "id", ""),
-            error=type(exc).__name__,
-            message=str(exc)[:500],
-        )
-
-    def _hub_unreachable(self, exc: object) -> None:
-        self.w.log.warn_event(
-            "hub_unreachable",
-            endpoint=getattr(exc, "endpoint", ""),
-            detail=getattr(exc, "detail", ""),  # the transport's text: the log only
-        )
-
-    def open_mirror_settings(self) -> Any:
-        """The settings dialog at its 模型 page, the mirror field focused."""
-        dialog = self.w.open_settings()
-        dialog.show_page("model")
-        page = getattr(dialog, "model_page", None)
-        field = getattr(page, "hub_endpoint_edit", None)
-        if field is not None:
-            field.setFocus()
-        return dialog
-
-    def _chosen_in_manager(self, model: object) -> None:
-        self.choose(model)  # type: ignore[arg-type]
-
-    def _models_changed(self) -> None:
+    def _models_changed(self, new: list[InstalledModel], keys: set[str]) -> None:
         """A model was installed, added or deleted in the manager."""
-        registry = self.w.services.models.registry()
-        models = registry.models()
-        keys = {m.key for m in models}
-        new = [m for m in models if m.key not in self._known_keys]
-        self._known_keys = keys
         current = self._current
         if current is not None and current.key and current.key not in keys:
             # the current model was deleted: let go of it in the engine too
