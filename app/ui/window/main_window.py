@@ -28,21 +28,21 @@ from PySide6.QtWidgets import (
 from app.prosody.analysis import PoemAnalysis
 from app.prosody.books.kinds import BookKind
 from app.prosody.forms import Form
-from app.prosody.scorer import score
 from app.settings import Settings, decode_blob, encode_blob
 from app.storage.errors import StorageError
-from app.storage.records import DraftData, DraftRecord, PoemData, PoemRecord, Scores, poem_slot
+from app.storage.records import DraftData, DraftRecord, PoemData, PoemRecord
 from app.ui.document import PoemDocument, format_tags
 from app.ui.editor import FindingsPanel, PoemEditorPane, connect_findings
 from app.ui.fonts import FontCheck, missing_fonts_text, poem_font
 from app.ui.library import ops
 from app.ui.library.panel import LibraryPanel
-from app.ui.window.autosave import Autosaver, text_digest
+from app.ui.window.autosave import Autosaver
 from app.ui.window.backups import BackupKeeper
 from app.ui.window.ci_poems import ci_target_of, saved_ci_book
 from app.ui.window.frame_offer import FrameOffer
 from app.ui.window.menus import build_menus
 from app.ui.window.meta_bar import PoemMetaBar
+from app.ui.window.saving import SaveFlow
 from app.ui.window.startup import StartupRecovery, error_text
 from app.ui.window.status import SaveState, StatusView
 from app.ui.window.support import WindowSupport
@@ -159,8 +159,7 @@ class MainWindow(QMainWindow):
         self.autosaver.saved.connect(self._draft_saved)
         self.autosaver.failed.connect(self._draft_failed)
         self.doc = PoemDocument.new()
-        self._saving = False
-        self._save_in_flight: tuple[PoemDocument, Any] | None = None
+        self.saving = SaveFlow(self)  # Ctrl+S, 另存为新诗, a poem kept unopened
         self._closed = False
 
         self.pane.text_edited.connect(self._edited)
@@ -399,7 +398,7 @@ class MainWindow(QMainWindow):
         self.status.show_analysis(analysis)
 
     def _draft_saved(self, record: DraftRecord | None) -> None:
-        if record is not None and not self._saving and self.is_dirty():
+        if record is not None and not self.saving.busy and self.is_dirty():
             self.status.set_save_state("draft", record.updated_at)
         if record is not None and record.spooled:
             self.notices.show_notice(
@@ -527,113 +526,16 @@ class MainWindow(QMainWindow):
 
     def save(self, *, as_new: bool = False) -> Any:
         """Save the poem (a revision is kept); returns the Future, or None when refused."""
-        if self.library.failure is not None:
-            self.show_error(self.library.failure)
-            return None
-        doc = self.doc
-        current = self.current_data()
-        analysis = self.final_analysis()
-        data = doc.to_save(current, analysis, self._scores(analysis))
-        poem_id = None if as_new else doc.poem_id
-        self.autosaver.pause()
-        self._saving = True
-        self.status.set_save_state("saving")
-        future = self.library.call(
-            ops.save_poem,
-            data,
-            poem_id,
-            doc.slot,
-            on_result=lambda record: self._saved(doc, record),
-            on_error=self._save_failed,
-        )
-        self._save_in_flight = (doc, future)
-        return future
+        return self.saving.save(as_new=as_new)
 
     def finish_pending_save(self) -> None:
-        """Closing or switching right after Ctrl+S: let the save land first, so the last
-        draft goes to the saved poem's slot (not to the new-poem slot the save cleared)."""
-        pending, self._save_in_flight = self._save_in_flight, None
-        if pending is None or not self._saving:
-            return
-        doc, future = pending
-        try:
-            record = future.result(30)
-        except Exception:
-            return  # reported by the save's own callback; the draft keeps the text
-        self._saved(doc, record)
-
-    def _saved(self, doc: PoemDocument, record: PoemRecord) -> None:
-        if doc.record is not None and doc.record == record:
-            return  # already applied (closing waited for this save)
-        self._saving = False
-        doc.poem_id = record.id
-        doc.slot = poem_slot(record.id)
-        doc.record = record
-        doc.saved = record.to_data()
-        doc.restored_draft = False
-        self.log.event(
-            "poem_saved",
-            poem_id=record.id,
-            chars=len(record.text),
-            sha=text_digest(record.text),
-            total=record.scores.total,
-        )
-        self.notices.dismiss("draft")
-        if doc is self.doc:
-            dirty = self.is_dirty()
-            self.status.set_save_state("modified" if dirty else "saved", record.updated_at)
-            self.autosaver.resume(poke=dirty)
-            self.library_panel.set_current_poem(record.id)
-            self.setWindowTitle(self.support.title_for(record.to_data()))
-        else:
-            self.autosaver.resume()
-        self.library_panel.refresh()
-        self.poem_saved.emit(record)
+        """Let a save still in flight land first (closing or switching right after Ctrl+S)."""
+        self.saving.finish_pending()
 
     def store_poem(self, data: PoemData) -> Any:
-        """Keep a poem in the library without opening it (a generated candidate's 保存).
-
-        Scored like a save from the editor; returns the Future of the stored record.
-        """
-        kind = BookKind.from_name(data.rhyme_book) or BookKind.PINGSHUI
-        target = ci_target_of(self.pane, data)  # a 词 is scored against its 体
-        analysis = (
-            target.analyze(data.text, partial=False)
-            if target is not None
-            else self.services.checker_for(kind).analyze(data.text)
-        )
-        record = PoemDocument.new(data)
-        stored = record.to_save(data, analysis, self._scores(analysis))
-
-        def done(saved: PoemRecord) -> None:
-            self.log.event(
-                "poem_saved", poem_id=saved.id, chars=len(saved.text), origin=saved.origin
-            )
-            self.library_panel.refresh()
-            self.poem_saved.emit(saved)
-
-        return self.library.call(
-            ops.save_poem, stored, None, None, on_result=done, on_error=self.show_error
-        )
-
-    def _scores(self, analysis: PoemAnalysis) -> Scores:
-        if not analysis.chars or analysis.form is None:
-            return Scores()
-        s = score(analysis, self.services.checker.lexicon)
-        return Scores(
-            tones=round(s.tones, 2),
-            rhymes=round(s.rhymes, 2) if s.rhymes_apply else None,
-            antithesis=round(s.antithesis, 2),
-            length=round(s.length, 2),
-            total=round(s.total, 2),
-        )
-
-    def _save_failed(self, exc: BaseException) -> None:
-        self._saving = False
-        self.status.set_save_state("failed")
-        self.autosaver.resume(poke=True)  # the draft keeps the text safe meanwhile
-        self.log.failure("save_failed", exc)
-        self.show_error(exc, prefix=self.tr_("保存失败：", "Saving failed: "))
+        """Keep a poem in the library without opening it (a generated candidate's 保存);
+        returns the Future of the stored record."""
+        return self.saving.store(data)
 
     # ------------------------------------------------------------------ start-up
     def restore_draft(self, draft: DraftRecord, record: PoemRecord | None) -> None:
