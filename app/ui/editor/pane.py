@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Literal
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QTextCursor
+from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import QPlainTextEdit, QVBoxLayout, QWidget
 
 from app.prosody.analysis import PoemAnalysis
@@ -36,6 +36,7 @@ from app.prosody.settings import CheckSettings
 from app.prosody.suggest import Suggester
 from app.ui.editor.char_actions import CharActions
 from app.ui.editor.ci_mode import CiBookControl, CiModeMixin
+from app.ui.editor.edits import convert_text, replace_char, replace_text, select_span
 from app.ui.editor.formats import FormatFactory
 from app.ui.editor.header import HeaderStrip
 from app.ui.editor.highlighter import PoemHighlighter
@@ -175,7 +176,7 @@ class PoemEditorPane(QWidget, CiModeMixin):
         try:
             text = normalize_newlines(text)
             if undoable:
-                self._replace_document(text)
+                replace_text(self.editor, text)
             else:
                 self.editor.setPlainText(text)
             self._pins.clear()
@@ -185,26 +186,15 @@ class PoemEditorPane(QWidget, CiModeMixin):
 
     def replace_all(self, text: str) -> None:
         """Replace the whole text as one undo step (a user edit)."""
-        self._replace_document(normalize_newlines(text))
+        replace_text(self.editor, normalize_newlines(text))
         self._refresh_now()
-
-    def _replace_document(self, text: str) -> None:
-        cursor = QTextCursor(self.editor.document())
-        cursor.beginEditBlock()
-        cursor.select(QTextCursor.SelectionType.Document)
-        cursor.insertText(text)
-        cursor.endEditBlock()
 
     def replace_char(self, offset: int, char: str) -> None:
         """Replace the character at text ``offset`` with ``char`` (one undo step)."""
         text = self.text()
         if not 0 <= offset < len(text):
             return
-        m = OffsetMap(text)
-        cursor = QTextCursor(self.editor.document())
-        cursor.setPosition(m.to_qt(offset))
-        cursor.setPosition(m.to_qt(offset + 1), QTextCursor.MoveMode.KeepAnchor)
-        cursor.insertText(char)
+        replace_char(self.editor, text, offset, char)
         self._refresh_now()
 
     def convert_script(self, script: Literal["simplified", "traditional"]) -> None:
@@ -215,36 +205,7 @@ class PoemEditorPane(QWidget, CiModeMixin):
         new = book.to_traditional(text) if script == "traditional" else book.to_simplified(text)
         if new == text:
             return
-        caret = self.editor.textCursor()
-        anchor, position = caret.anchor(), caret.position()
-        cursor = QTextCursor(self.editor.document())
-        cursor.beginEditBlock()
-        if len(new) == len(text):
-            m = OffsetMap(text)
-            runs: list[tuple[int, int]] = []
-            i, n = 0, len(text)
-            while i < n:
-                if text[i] == new[i]:
-                    i += 1
-                    continue
-                j = i
-                while j < n and text[j] != new[j]:
-                    j += 1
-                runs.append((i, j))
-                i = j
-            for i, j in reversed(runs):
-                cursor.setPosition(m.to_qt(i))
-                cursor.setPosition(m.to_qt(j), QTextCursor.MoveMode.KeepAnchor)
-                cursor.insertText(new[i:j])
-        else:
-            cursor.select(QTextCursor.SelectionType.Document)
-            cursor.insertText(new)
-        cursor.endEditBlock()
-        if len(new) == len(text):  # keep the caret and selection where they were
-            end = self.editor.document().characterCount() - 1
-            caret.setPosition(min(anchor, end))
-            caret.setPosition(min(position, end), QTextCursor.MoveMode.KeepAnchor)
-            self.editor.setTextCursor(caret)
+        convert_text(self.editor, text, new)
         self._refresh_now()
 
     def _same_char(self, a: str, b: str) -> bool:
@@ -561,13 +522,7 @@ class PoemEditorPane(QWidget, CiModeMixin):
             start, length = a.lines[finding.line].text.start, 0
         else:
             return
-        m = OffsetMap(a.text)
-        end = self.editor.document().characterCount() - 1
-        cursor = self.editor.textCursor()
-        cursor.setPosition(min(end, m.to_qt(start)))
-        cursor.setPosition(min(end, m.to_qt(start + length)), QTextCursor.MoveMode.KeepAnchor)
-        self.editor.setTextCursor(cursor)
-        self.editor.ensureCursorVisible()
+        select_span(self.editor, a.text, start, length)
 
     def next_finding(self, forward: bool = True) -> Finding | None:
         """Go to the next (or previous) finding after the cursor, wrapping around."""
