@@ -35,7 +35,14 @@ from app.compose.constraint.automaton import (
     ToneClass,
 )
 from app.compose.constraint.chars import CharPolicy
-from app.compose.constraint.spec import DEFAULT_THINK_BUDGET, ConstraintError
+from app.compose.constraint.spec import (
+    DEFAULT_THINK_BUDGET,
+    ConstraintError,
+    common_fields,
+    parse_cache_dir,
+    parse_policy,
+    parse_think_budget,
+)
 from app.prosody.books.kinds import BookKind
 from app.prosody.couplet.rules import ma_ti, rhythm_points
 from app.prosody.couplet.shape import clauses
@@ -84,39 +91,23 @@ class CoupletSpec:
         if book is None:
             raise ConstraintError("bad_spec", f"不认识的韵书：{book_raw}",
                                   f"unknown rhyme book: {book_raw}")  # fmt: skip
-        script = data.get("script", "simplified")
-        if script not in ("simplified", "traditional", "any"):
-            raise ConstraintError(
-                "bad_spec", f"不认识的字形：{script}", f"unknown script: {script}"
-            )
-        budget = data.get("think_budget", DEFAULT_THINK_BUDGET)
-        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
-            raise ConstraintError(
-                "bad_spec",
-                f"思考预算应为非负整数：{budget}",
-                f"think_budget must be a non-negative integer: {budget}",
-            )
-        cache_dir = data.get("cache_dir")
         return cls(
             first=first,
             book=book,
-            policy=CharPolicy(script=script, admit_derived=bool(data.get("admit_derived", True))),
-            think_budget=budget,
-            cache_dir=str(cache_dir) if cache_dir else None,
+            policy=parse_policy(data),
+            think_budget=parse_think_budget(data),
+            cache_dir=parse_cache_dir(data),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        return {
             "kind": "couplet",
             "first": self.first,
             "book": self.book.value,
-            "script": self.policy.script,
-            "admit_derived": self.policy.admit_derived,
-            "think_budget": self.think_budget,
+            **common_fields(
+                self.policy.script, self.policy.admit_derived, self.think_budget, self.cache_dir
+            ),
         }
-        if self.cache_dir:
-            out["cache_dir"] = self.cache_dir
-        return out
 
 
 def couplet_spec(
@@ -133,12 +124,8 @@ def couplet_spec(
         "kind": "couplet",
         "first": first,
         "book": book.value if isinstance(book, BookKind) else book,
-        "script": script,
-        "admit_derived": admit_derived,
-        "think_budget": think_budget,
+        **common_fields(script, admit_derived, think_budget, cache_dir),
     }
-    if cache_dir:
-        data["cache_dir"] = cache_dir
     return CoupletSpec.from_dict(data).to_dict()
 
 

@@ -99,19 +99,8 @@ class ConstraintSpec:
                 f"「起」应为平起或仄起，而不是 {qi}",
                 f"qi must be 平起 or 仄起, not {qi}",
             )
-        script = data.get("script", "simplified")
-        if script not in ("simplified", "traditional", "any"):
-            raise ConstraintError(
-                "bad_spec", f"不认识的字形：{script}", f"unknown script: {script}"
-            )
-        budget = data.get("think_budget", DEFAULT_THINK_BUDGET)
-        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
-            raise ConstraintError(
-                "bad_spec",
-                f"思考预算应为非负整数：{budget}",
-                f"think_budget must be a non-negative integer: {budget}",
-            )
-        cache_dir = data.get("cache_dir")
+        policy = parse_policy(data)
+        budget = parse_think_budget(data)
         grammar_chars = data.get("grammar_chars")
         if grammar_chars is not None and (
             not isinstance(grammar_chars, int)
@@ -132,9 +121,9 @@ class ConstraintSpec:
                 first_rhymes=first,
                 qi=qi,
             ),
-            policy=CharPolicy(script=script, admit_derived=bool(data.get("admit_derived", True))),
+            policy=policy,
             think_budget=budget,
-            cache_dir=str(cache_dir) if cache_dir else None,
+            cache_dir=parse_cache_dir(data),
             grammar_chars=grammar_chars,
         )
 
@@ -150,14 +139,54 @@ class ConstraintSpec:
             "group": self.group.id,
             "book": self.book.value,
             **asdict(self.metre),
-            **asdict(self.policy),
-            "think_budget": self.think_budget,
+            **common_fields(
+                self.policy.script, self.policy.admit_derived, self.think_budget, self.cache_dir
+            ),
         }
-        if self.cache_dir:
-            out["cache_dir"] = self.cache_dir
         if self.grammar_chars is not None:
             out["grammar_chars"] = self.grammar_chars
         return out
+
+
+def parse_policy(data: dict[str, Any]) -> CharPolicy:
+    """The spec's characters: ``script`` (checked) and ``admit_derived``."""
+    script = data.get("script", "simplified")
+    if script not in ("simplified", "traditional", "any"):
+        raise ConstraintError("bad_spec", f"不认识的字形：{script}", f"unknown script: {script}")
+    return CharPolicy(script=script, admit_derived=bool(data.get("admit_derived", True)))
+
+
+def parse_think_budget(data: dict[str, Any]) -> int:
+    """The spec's ``think_budget`` (checked: a non-negative integer)."""
+    budget = data.get("think_budget", DEFAULT_THINK_BUDGET)
+    if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
+        raise ConstraintError(
+            "bad_spec",
+            f"思考预算应为非负整数：{budget}",
+            f"think_budget must be a non-negative integer: {budget}",
+        )
+    return budget
+
+
+def parse_cache_dir(data: dict[str, Any]) -> str | None:
+    """The spec's ``cache_dir``, if it names one."""
+    value = data.get("cache_dir")
+    return str(value) if value else None
+
+
+def common_fields(
+    script: str, admit_derived: bool, think_budget: int, cache_dir: str | None
+) -> dict[str, Any]:
+    """The keys every kind of spec ends with: its characters, its thinking budget and
+    (when it names one) its cache folder."""
+    out: dict[str, Any] = {
+        "script": script,
+        "admit_derived": admit_derived,
+        "think_budget": think_budget,
+    }
+    if cache_dir:
+        out["cache_dir"] = cache_dir
+    return out
 
 
 def metre_spec(
@@ -184,14 +213,10 @@ def metre_spec(
         "qi": qi,
         "aojiu": aojiu,
         "san_ze_wei": san_ze_wei,
-        "script": script,
-        "admit_derived": admit_derived,
-        "think_budget": think_budget,
+        **common_fields(script, admit_derived, think_budget, cache_dir),
     }
     if book is not None:
         data["book"] = book.value if isinstance(book, BookKind) else book
-    if cache_dir:
-        data["cache_dir"] = cache_dir
     return ConstraintSpec.from_dict(data).to_dict()
 
 

@@ -22,7 +22,14 @@ from typing import Any
 from app.compose.constraint.chars import CharPolicy
 from app.compose.constraint.ci.automaton import CiAutomaton
 from app.compose.constraint.ci.rules import CiRhymeTable, group_keys
-from app.compose.constraint.spec import DEFAULT_THINK_BUDGET, ConstraintError
+from app.compose.constraint.spec import (
+    DEFAULT_THINK_BUDGET,
+    ConstraintError,
+    common_fields,
+    parse_cache_dir,
+    parse_policy,
+    parse_think_budget,
+)
 from app.prosody.ci.books import CiBookKind
 from app.prosody.ci.table import CiForm, form_from_json, form_to_json
 
@@ -67,41 +74,25 @@ class CiSpec:
                 )
             if not isinstance(value, int | str) or isinstance(value, bool):
                 raise ConstraintError("bad_spec", f"{letter}韵的韵部有误", f"bad bu for {letter}")
-        script = data.get("script", "simplified")
-        if script not in ("simplified", "traditional", "any"):
-            raise ConstraintError(
-                "bad_spec", f"不认识的字形：{script}", f"unknown script: {script}"
-            )
-        budget = data.get("think_budget", DEFAULT_THINK_BUDGET)
-        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
-            raise ConstraintError(
-                "bad_spec",
-                f"思考预算应为非负整数：{budget}",
-                f"think_budget must be a non-negative integer: {budget}",
-            )
-        cache_dir = data.get("cache_dir")
         return cls(
             form=form,
             book=book,
             bu=tuple(sorted(raw_bu.items())),
-            policy=CharPolicy(script=script, admit_derived=bool(data.get("admit_derived", True))),
-            think_budget=budget,
-            cache_dir=str(cache_dir) if cache_dir else None,
+            policy=parse_policy(data),
+            think_budget=parse_think_budget(data),
+            cache_dir=parse_cache_dir(data),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        return {
             "kind": "ci",
             "form": {"tune": self.form.tune, "index": self.form.index, **form_to_json(self.form)},
             "book": self.book.value,
             "bu": dict(self.bu),
-            "script": self.policy.script,
-            "admit_derived": self.policy.admit_derived,
-            "think_budget": self.think_budget,
+            **common_fields(
+                self.policy.script, self.policy.admit_derived, self.think_budget, self.cache_dir
+            ),
         }
-        if self.cache_dir:
-            out["cache_dir"] = self.cache_dir
-        return out
 
 
 def is_ci_spec(spec: object) -> bool:
@@ -124,12 +115,8 @@ def ci_spec(
         "form": {"tune": form.tune, "index": form.index, **form_to_json(form)},
         "book": book.value if isinstance(book, CiBookKind) else book,
         "bu": dict(bu or {}),
-        "script": script,
-        "admit_derived": admit_derived,
-        "think_budget": think_budget,
+        **common_fields(script, admit_derived, think_budget, cache_dir),
     }
-    if cache_dir:
-        data["cache_dir"] = cache_dir
     return CiSpec.from_dict(data).to_dict()
 
 
