@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -283,6 +283,9 @@ def _incomplete_utf8(data: bytes) -> bool:
     return False
 
 
+_Made = TypeVar("_Made", bound=TokenConstraint)
+
+
 class ConstraintFactory:
     """What is built once per loaded model: vocabulary index, character tables, masks.
 
@@ -387,17 +390,7 @@ class ConstraintFactory:
         if automaton is None:  # kept: its memos make the next request's steps cheap
             automaton = self._automata[key] = plan_automaton(parsed, table.chars.table)
         rules = PoemRules(automaton, table.chars, parsed.group.id)
-        constraint = TokenConstraint(
-            table,
-            rules,
-            piece=self.piece,
-            tokenize=self.tokenize,
-            eos=self.eos,
-            think_budget=parsed.think_budget,
-        )
-        if max_tokens is not None:
-            constraint.limit(max_tokens)
-        return constraint
+        return self.make(TokenConstraint, table, rules, parsed.think_budget, max_tokens)
 
     def _build_couplet(self, parsed: CoupletSpec, max_tokens: int | None) -> TokenConstraint:
         table = self.table(parsed.policy, parsed.book)
@@ -408,13 +401,25 @@ class ConstraintFactory:
                 parsed.first, self.shelf.book(parsed.book)
             )
         rules = PoemRules(automaton, table.chars, -1)  # no rhyme group
-        constraint = TokenConstraint(
+        return self.make(TokenConstraint, table, rules, parsed.think_budget, max_tokens)
+
+    def make(
+        self,
+        kind: type[_Made],
+        table: MaskTable,
+        rules: PoemRules,
+        think_budget: int,
+        max_tokens: int | None,
+    ) -> _Made:
+        """A constraint of class ``kind`` over ``table`` and ``rules`` with this model's
+        tokens, its thinking budget fitted into ``max_tokens``."""
+        constraint = kind(
             table,
             rules,
             piece=self.piece,
             tokenize=self.tokenize,
             eos=self.eos,
-            think_budget=parsed.think_budget,
+            think_budget=think_budget,
         )
         if max_tokens is not None:
             constraint.limit(max_tokens)

@@ -118,14 +118,4 @@ def build_ci(
         got = factory.ci_plans[key] = (automaton, allowed)
     automaton, allowed = got
     rules = CiRules(automaton, table.chars, rhymes, allowed, key)
-    constraint = CiTokenConstraint(
-        table,
-        rules,
-        piece=factory.piece,
-        tokenize=factory.tokenize,
-        eos=factory.eos,
-        think_budget=spec.think_budget,
-    )
-    if max_tokens is not None:
-        constraint.limit(max_tokens)
-    return constraint
+    return factory.make(CiTokenConstraint, table, rules, spec.think_budget, max_tokens)
