@@ -19,6 +19,7 @@ from typing import Any
 
 from app.engine.events import FinishReason, GenerationStats
 from app.engine.requests import Sampling
+from app.engine.tokens import common_prefix
 
 __all__ = ["StopMatcher", "run_generation"]
 
@@ -58,15 +59,6 @@ class StopMatcher:
         return held
 
 
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def run_generation(
     llama: Any,
     tokens: list[int],
@@ -101,7 +93,7 @@ def run_generation(
     if len(tokens) >= n_ctx:
         raise ValueError(f"prompt of {len(tokens)} tokens does not fit a {n_ctx}-token context")
     budget = min(sampling.max_tokens, n_ctx - len(tokens))
-    cached = min(_common_prefix(llama._input_ids.tolist(), tokens), len(tokens) - 1)
+    cached = min(common_prefix(llama._input_ids.tolist(), tokens), len(tokens) - 1)
     llama.set_seed(sampling.seed if sampling.seed is not None else random.getrandbits(32))
     vocab = llama_cpp.llama_model_get_vocab(llama.model)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")

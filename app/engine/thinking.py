@@ -22,11 +22,11 @@ whole evaluated prefix from the KV cache.
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
 from app.engine.requests import ChatMessage, GenerateRequest, Sampling
+from app.engine.tokens import token_piece, utf8_incomplete
 
 __all__ = [
     "BUDGET_TAG",
@@ -92,18 +92,6 @@ def with_thinking(spec: dict[str, Any], request: GenerateRequest) -> dict[str, A
     return spec
 
 
-def _utf8_incomplete(data: bytes) -> bool:
-    """Does ``data`` end inside a multi-byte character?"""
-    for back in range(1, min(4, len(data)) + 1):
-        b = data[-back]
-        if b < 0x80:
-            return False
-        if b >= 0xC0:
-            need = 2 if b < 0xE0 else 3 if b < 0xF0 else 4
-            return back < need
-    return False
-
-
 class ThinkTracker:
     """Follows a token stream's thinking and says when the budget is spent.
 
@@ -155,7 +143,7 @@ class ThinkTracker:
             return False
         self.tokens += 1
         if self.budget is not None and self.tokens >= self.budget:
-            if _utf8_incomplete(self._tail) and self._delay < MAX_DELAY:
+            if utf8_incomplete(self._tail) and self._delay < MAX_DELAY:
                 self._delay += 1
                 return False
             return True
@@ -169,26 +157,6 @@ class ThinkTracker:
         if self.open:
             return self.tokens, "unclosed"
         return self.tokens, self.end
-
-
-def token_piece(llama: Any) -> Callable[[int], bytes]:
-    """token → its bytes as the detokenizer writes them, special tokens spelled out."""
-    import llama_cpp
-
-    vocab = llama_cpp.llama_model_get_vocab(llama.model)
-    size = 256
-    buf = ctypes.create_string_buffer(size)
-    to_piece = llama_cpp.llama_token_to_piece
-
-    def piece(token: int) -> bytes:
-        n = to_piece(vocab, token, buf, size, 0, True)
-        if n < 0:
-            big = ctypes.create_string_buffer(-n)
-            n = to_piece(vocab, token, big, -n, 0, True)
-            return ctypes.string_at(big, n)
-        return ctypes.string_at(buf, n)
-
-    return piece
 
 
 class BudgetedSource:

@@ -46,6 +46,7 @@ from app.compose.constraint.spec import (
 )
 from app.compose.constraint.steps import MaskSteps
 from app.compose.vocab.index import VocabIndex
+from app.engine.tokens import utf8_incomplete
 from app.prosody.books.kinds import BookKind
 from app.prosody.ci.books import CiBookKind, ci_book
 
@@ -244,7 +245,7 @@ class TokenConstraint:
                 self._force(b"\n" + ANSWER_OPEN, Phase.POEM)
             return
         if self.think_tokens >= self.think_budget:
-            if _incomplete_utf8(self._tail) and self._delay < _MAX_DELAY:
+            if utf8_incomplete(self._tail) and self._delay < _MAX_DELAY:
                 self._delay += 1
                 return
             self.think_end = "budget"
@@ -269,18 +270,6 @@ class TokenConstraint:
             return out
 
         return process
-
-
-def _incomplete_utf8(data: bytes) -> bool:
-    """Does ``data`` end inside a multi-byte character?"""
-    for back in range(1, min(4, len(data)) + 1):
-        b = data[-back]
-        if b < 0x80:
-            return False
-        if b >= 0xC0:
-            need = 2 if b < 0xE0 else 3 if b < 0xF0 else 4
-            return back < need
-    return False
 
 
 _Made = TypeVar("_Made", bound=TokenConstraint)

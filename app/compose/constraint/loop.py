@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app.engine.tokens import common_prefix, token_piece
+
 if TYPE_CHECKING:
     from app.compose.constraint.decoder import TokenConstraint
 
@@ -30,17 +32,7 @@ def llama_io(llama: Any) -> tuple[Callable[[int], bytes], Callable[[bytes], list
     import llama_cpp
 
     vocab = llama_cpp.llama_model_get_vocab(llama.model)
-    size = 256
-    buf = ctypes.create_string_buffer(size)
-    to_piece = llama_cpp.llama_token_to_piece
-
-    def piece(token: int) -> bytes:
-        n = to_piece(vocab, token, buf, size, 0, True)
-        if n < 0:
-            big = ctypes.create_string_buffer(-n)
-            n = to_piece(vocab, token, big, -n, 0, True)
-            return ctypes.string_at(big, n)
-        return ctypes.string_at(buf, n)
+    piece = token_piece(llama)
 
     def tokenize(data: bytes) -> list[int]:
         return list(llama.tokenize(data, add_bos=False, special=True))
@@ -50,15 +42,6 @@ def llama_io(llama: Any) -> tuple[Callable[[int], bytes], Callable[[bytes], list
     if len(im_end) == 1 and llama_cpp.llama_vocab_is_eog(vocab, im_end[0]):
         eos = im_end[0]  # ChatML's end of turn (what the chat template expects)
     return piece, tokenize, eos
-
-
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def constrained_tokens(
@@ -79,7 +62,7 @@ def constrained_tokens(
 
     tokens = list(tokens)
     n_vocab = int(llama.n_vocab())
-    prefix = min(_common_prefix(llama._input_ids.tolist(), tokens), len(tokens) - 1)
+    prefix = min(common_prefix(llama._input_ids.tolist(), tokens), len(tokens) - 1)
     if prefix > 0 and llama._ctx.kv_cache_seq_rm(-1, prefix, -1):
         llama.n_tokens = prefix
         todo = tokens[prefix:]
