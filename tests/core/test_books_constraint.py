@@ -3,9 +3,6 @@ rhymes of the book its rhyme group belongs to (中华通韵, 中华新韵), not 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,13 +10,17 @@ import pytest
 from app.compose.constraint import ConstraintFactory, metre_spec
 from app.compose.constraint.spec import ConstraintError
 from app.compose.stream import parse_text
-from app.engine.generation import run_generation
 from app.engine.requests import Sampling
 from app.prosody.books import BookKind
 from app.prosody.books.shelf import Shelf
 from app.prosody.checker import Checker
 from app.prosody.findings import Severity
 from app.prosody.forms import Form
+from tests.support.constraint_tools import (  # noqa: F401
+    generate_text,
+    shelf_factory_fixture,
+    tiny_llama_fixture,
+)
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
     tiny_model_fixture,
@@ -30,36 +31,11 @@ pytestmark = [pytest.mark.model, pytest.mark.timeout(300)]
 PROMPT = "<|im_start|>user\n写一首诗<|im_end|>\n<|im_start|>assistant\n"
 
 
-@pytest.fixture(scope="module")
-def llama(tiny_model: Path) -> Iterator[Any]:
-    import llama_cpp
-
-    model = llama_cpp.Llama(model_path=str(tiny_model), n_ctx=2048, verbose=False)
-    yield model
-    model.close()
-
-
-@pytest.fixture(scope="module")
-def factory(
-    llama: Any, shelf: Shelf, tmp_path_factory: pytest.TempPathFactory
-) -> ConstraintFactory:
-    return ConstraintFactory(llama, shelf=shelf, cache_dir=tmp_path_factory.mktemp("constraint"))
-
-
 def _generate(llama: Any, factory: ConstraintFactory, spec: dict[str, Any], seed: int) -> str:
-    tokens = llama.tokenize(PROMPT.encode(), add_bos=False, special=True)
-    out: list[str] = []
-    stats = run_generation(
-        llama,
-        tokens,
-        Sampling(max_tokens=600, seed=seed),
-        ("<|im_end|>",),
-        threading.Event(),
-        lambda text, *_rest: out.append(text),
-        token_source=factory.token_source(spec, Sampling(max_tokens=600, seed=seed)),
-    )
+    sampling = Sampling(max_tokens=600, seed=seed)
+    text, stats = generate_text(llama, PROMPT, sampling, factory.token_source(spec, sampling))
     assert stats.finish_reason == "stop"
-    return "".join(out)
+    return text
 
 
 CASES = [

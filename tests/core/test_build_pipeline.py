@@ -20,7 +20,6 @@ import pytest
 from app.compose.constraint import ConstraintFactory, metre_spec
 from app.compose.stream import parse_text
 from app.convert import UnsupportedArchitectureError, convert_checkpoint
-from app.engine.generation import run_generation
 from app.engine.requests import Sampling
 from app.models.build.errors import BuildError, BuildPaused, NotEnoughSpaceError
 from app.models.build.pipeline import Builder, BuildProgress
@@ -49,6 +48,7 @@ from tests.support.build_fixtures import (  # noqa: F401
     vocab_fixture,
     wide_repo_fixture,
 )
+from tests.support.constraint_tools import generate_text
 from tests.support.fake_hub import FakeHub
 from tests.support.hf_checkpoint import TinyCheckpoint, repo_files
 
@@ -157,19 +157,10 @@ def _strict_poem(path: Path, book: RhymeBook, cache: Path) -> str:
         factory = ConstraintFactory(llama, book=book, cache_dir=cache)
         spec = metre_spec(Form.WUJUE, 0, think_budget=16)
         prompt = "<|im_start|>user\n写一首诗<|im_end|>\n<|im_start|>assistant\n"
-        tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
-        out: list[str] = []
-        stats = run_generation(
-            llama,
-            tokens,
-            Sampling(max_tokens=400, seed=2),
-            ("<|im_end|>",),
-            threading.Event(),
-            lambda text, _n, *_tag: out.append(text),
-            token_source=factory.token_source(spec, Sampling(max_tokens=400, seed=2)),
-        )
+        sampling = Sampling(max_tokens=400, seed=2)
+        text, stats = generate_text(llama, prompt, sampling, factory.token_source(spec, sampling))
         assert stats.finish_reason == "stop"
-        return parse_text("".join(out)).poem
+        return parse_text(text).poem
     finally:
         llama.close()
 

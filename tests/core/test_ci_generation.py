@@ -5,8 +5,6 @@ against the reference walk over the whole vocabulary, constrained 词 the 词 ch
 from __future__ import annotations
 
 import random
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,6 @@ from app.compose.stream import parse_text
 from app.compose.vocab.llama import load_vocab_index, token_pieces
 from app.engine.client import EngineClient
 from app.engine.events import Done, EngineError, Token
-from app.engine.generation import run_generation
 from app.engine.requests import ChatMessage, GenerateRequest, Sampling
 from app.prosody.books.shelf import Shelf
 from app.prosody.ci import CiChecker, CiForm, CipuTable
@@ -38,7 +35,12 @@ from tests.support.cipu_fixture import (  # noqa: F401
     cipu_table_fixture,
     tune_form,
 )
-from tests.support.constraint_tools import vocab_llama_fixture  # noqa: F401
+from tests.support.constraint_tools import (  # noqa: F401
+    constraint_factory_fixture,
+    generate_text,
+    tiny_llama_fixture,
+    vocab_llama_fixture,
+)
 from tests.support.engine_fixtures import (  # noqa: F401
     collect,
     engine_fixture,
@@ -55,37 +57,10 @@ PROMPT = "<|im_start|>user\n填一首词<|im_end|>\n<|im_start|>assistant\n"
 CASES = [("水调歌头", 1), ("菩萨蛮", 0), ("清平乐", 0), ("采桑子", 1)]
 
 
-@pytest.fixture(scope="module")
-def llama(tiny_model: Path) -> Iterator[Any]:
-    import llama_cpp
-
-    model = llama_cpp.Llama(model_path=str(tiny_model), n_ctx=2048, verbose=False)
-    yield model
-    model.close()
-
-
-@pytest.fixture(scope="module")
-def factory(
-    llama: Any, book: RhymeBook, tmp_path_factory: pytest.TempPathFactory
-) -> ConstraintFactory:
-    return ConstraintFactory(llama, book=book, cache_dir=tmp_path_factory.mktemp("constraint"))
-
-
 def _generate(
     llama: Any, factory: ConstraintFactory, spec: dict[str, Any], sampling: Sampling
 ) -> tuple[str, Any]:
-    tokens = llama.tokenize(PROMPT.encode(), add_bos=False, special=True)
-    out: list[str] = []
-    stats = run_generation(
-        llama,
-        tokens,
-        sampling,
-        ("<|im_end|>",),
-        threading.Event(),
-        lambda text, _n, *_tag: out.append(text),
-        token_source=factory.token_source(spec, sampling),
-    )
-    return "".join(out), stats
+    return generate_text(llama, PROMPT, sampling, factory.token_source(spec, sampling))
 
 
 def _problems(checker: CiChecker, text: str, form: CiForm) -> list[str]:

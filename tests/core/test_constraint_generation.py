@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,16 @@ from app.compose.constraint import ConstraintFactory, Phase, metre_spec
 from app.compose.stream import parse_text
 from app.engine.client import EngineClient
 from app.engine.events import Done, EngineError, Token
-from app.engine.generation import run_generation
 from app.engine.requests import ChatMessage, GenerateRequest, Sampling
 from app.prosody.checker import Checker
 from app.prosody.findings import Severity
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS
-from app.prosody.rhymebook import RhymeBook
+from tests.support.constraint_tools import (  # noqa: F401
+    constraint_factory_fixture,
+    generate_text,
+    tiny_llama_fixture,
+)
 from tests.support.engine_fixtures import (  # noqa: F401
     collect,
     engine_fixture,
@@ -35,27 +37,9 @@ PROMPT = "<|im_start|>user\n写一首诗<|im_end|>\n<|im_start|>assistant\n"
 CASES = [(Form.WUJUE, 0), (Form.QIJUE, 14), (Form.WULV, 20), (Form.QILV, 29)]
 
 
-@pytest.fixture(scope="module")
-def llama(tiny_model: Path) -> Iterator[Any]:
-    import llama_cpp
-
-    model = llama_cpp.Llama(model_path=str(tiny_model), n_ctx=2048, verbose=False)
-    yield model
-    model.close()
-
-
-@pytest.fixture(scope="module")
-def factory(
-    llama: Any, book: RhymeBook, tmp_path_factory: pytest.TempPathFactory
-) -> ConstraintFactory:
-    return ConstraintFactory(llama, book=book, cache_dir=tmp_path_factory.mktemp("constraint"))
-
-
 def _generate(
     llama: Any, factory: ConstraintFactory | None, spec: dict[str, Any] | None, sampling: Sampling
 ) -> tuple[str, list[int], Any]:
-    tokens = llama.tokenize(PROMPT.encode(), add_bos=False, special=True)
-    out: list[str] = []
     seen: list[int] = []
     source = None
     if factory is not None and spec is not None:
@@ -66,16 +50,8 @@ def _generate(
                 seen.append(t)
                 yield t
 
-    stats = run_generation(
-        llama,
-        tokens,
-        sampling,
-        ("<|im_end|>",),
-        threading.Event(),
-        lambda text, _n: out.append(text),
-        token_source=source,
-    )
-    return "".join(out), seen, stats
+    text, stats = generate_text(llama, PROMPT, sampling, source)
+    return text, seen, stats
 
 
 def _errors(checker: Checker, poem: str, form: Form, group: int) -> list[tuple[object, ...]]:

@@ -4,9 +4,6 @@ process and through the engine with the thinking budget."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,13 +13,16 @@ from app.compose.constraint import ConstraintFactory, metre_spec
 from app.compose.stream import ThinkAnswerParser, parse_text
 from app.engine.client import EngineClient
 from app.engine.events import Started, Token
-from app.engine.generation import run_generation
 from app.engine.requests import ChatMessage, GenerateRequest, Sampling
 from app.prosody.checker import Checker
 from app.prosody.findings import Severity
 from app.prosody.forms import Form
 from app.prosody.groups import GROUPS
-from app.prosody.rhymebook import RhymeBook
+from tests.support.constraint_tools import (  # noqa: F401
+    constraint_factory_fixture,
+    generate_text,
+    tiny_qwen3_llama_fixture,
+)
 from tests.support.engine_fixtures import (  # noqa: F401
     collect,
     engine3_fixture,
@@ -38,22 +38,6 @@ pytestmark = [pytest.mark.model, pytest.mark.timeout(300)]
 # the prompt as the engine writes it for Qwen3 with thinking on
 PROMPT = "<|im_start|>user\n写一首诗<|im_end|>\n<|im_start|>assistant\n<think>\n"
 CASES = [(Form.WUJUE, 2), (Form.QIJUE, 9), (Form.WULV, 17), (Form.QILV, 25)]
-
-
-@pytest.fixture(scope="module")
-def llama(tiny_qwen3: Path) -> Iterator[Any]:
-    import llama_cpp
-
-    model = llama_cpp.Llama(model_path=str(tiny_qwen3), n_ctx=2048, verbose=False)
-    yield model
-    model.close()
-
-
-@pytest.fixture(scope="module")
-def factory(
-    llama: Any, book: RhymeBook, tmp_path_factory: pytest.TempPathFactory
-) -> ConstraintFactory:
-    return ConstraintFactory(llama, book=book, cache_dir=tmp_path_factory.mktemp("constraint"))
 
 
 def _errors(checker: Checker, poem: str, form: Form, group: int) -> list[tuple[object, ...]]:
@@ -81,24 +65,14 @@ def test_the_qwen3_vocabulary_is_sorted_right(factory: ConstraintFactory) -> Non
 def test_strict_poems_in_every_form_are_checker_clean(
     llama: Any, factory: ConstraintFactory, checker: Checker, form: Form, group: int
 ) -> None:
-    tokens = llama.tokenize(PROMPT.encode(), add_bos=False, special=True)
     for seed in (1, 2):
         spec = metre_spec(form, group, think_budget=16)
-        source = factory.token_source(spec, Sampling(max_tokens=600, seed=seed))
-        out: list[str] = []
-        stats = run_generation(
-            llama,
-            tokens,
-            Sampling(max_tokens=600, seed=seed),
-            ("<|im_end|>",),
-            threading.Event(),
-            lambda text, _n, *_tag, out=out: out.append(text),
-            token_source=source,
-        )
+        sampling = Sampling(max_tokens=600, seed=seed)
+        text, stats = generate_text(llama, PROMPT, sampling, factory.token_source(spec, sampling))
         assert stats.finish_reason == "stop"
         parser = ThinkAnswerParser(assume_think=False)
         parser.open_think()  # the prompt opened <think>
-        parser.feed("".join(out))
+        parser.feed(text)
         result = parser.finish()[1]
         assert result.saw_think_close and result.saw_answer and result.answer_closed
         assert len(result.lines) == form.n_lines

@@ -1,25 +1,38 @@
 """Helpers for the strict-metre tests: random poems through the automaton, vocabularies,
-grammar walks, and fixtures for llama-cpp-python objects (the real library).
+grammar walks, generation in process, and fixtures for llama-cpp-python objects (the real
+library).
 
 Fixtures (import them into a test module; pytest finds them by name)::
 
     from tests.support.constraint_tools import vocab_llama_fixture  # noqa: F401
+
+``llama`` is the tiny qwen2 model (``tiny_llama_fixture``, wants ``tiny_model``) or the
+tiny qwen3 one (``tiny_qwen3_llama_fixture``, wants ``tiny_qwen3``); ``factory`` is a
+:class:`ConstraintFactory` on it with the 平水韵 (``constraint_factory_fixture``, wants
+``book``) or every book of the shelf (``shelf_factory_fixture``, wants ``shelf``).
 """
 
 from __future__ import annotations
 
 import random
+import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.compose.constraint import ConstraintFactory
 from app.compose.constraint.automaton import ToneClass
 from app.compose.constraint.chars import EXCLUDED, CharTable
 from app.compose.constraint.grammar import GrammarPlan
 from app.compose.constraint.poem import CharBytes, PoemRules, PoemState
+from app.engine.events import GenerationStats
+from app.engine.generation import run_generation
+from app.engine.requests import Sampling
+from app.prosody.books.shelf import Shelf
+from app.prosody.rhymebook import RhymeBook
 from tests.support.engine_fixtures import HAVE_LLAMA
 
 ALL_CONT = [bytes([b]) for b in range(0x80, 0xC0)]  # every continuation byte as a token
@@ -130,3 +143,61 @@ def vocab_llama_fixture(qwen2_vocab: Path) -> Iterator[Any]:
     llama = llama_cpp.Llama(model_path=str(qwen2_vocab), vocab_only=True, verbose=False)
     yield llama
     llama.close()
+
+
+def generate_text(
+    llama: Any,
+    prompt: str,
+    sampling: Sampling,
+    token_source: Callable[[list[int]], Iterator[int]] | None = None,
+) -> tuple[str, GenerationStats]:
+    """Generate in process from the chat-template text ``prompt`` until ``<|im_end|>`` (the
+    engine's loop, :func:`run_generation`): the text written and the stats."""
+    tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
+    out: list[str] = []
+    stats = run_generation(
+        llama,
+        tokens,
+        sampling,
+        ("<|im_end|>",),
+        threading.Event(),
+        lambda text, *_rest: out.append(text),
+        token_source=token_source,
+    )
+    return "".join(out), stats
+
+
+def _open_llama(model: Path) -> Iterator[Any]:
+    import llama_cpp
+
+    llama = llama_cpp.Llama(model_path=str(model), n_ctx=2048, verbose=False)
+    yield llama
+    llama.close()
+
+
+@pytest.fixture(scope="module", name="llama")
+def tiny_llama_fixture(tiny_model: Path) -> Iterator[Any]:
+    """The tiny qwen2 model in process, loaded once a test module."""
+    yield from _open_llama(tiny_model)
+
+
+@pytest.fixture(scope="module", name="llama")
+def tiny_qwen3_llama_fixture(tiny_qwen3: Path) -> Iterator[Any]:
+    """The tiny qwen3 model in process, loaded once a test module."""
+    yield from _open_llama(tiny_qwen3)
+
+
+@pytest.fixture(scope="module", name="factory")
+def constraint_factory_fixture(
+    llama: Any, book: RhymeBook, tmp_path_factory: pytest.TempPathFactory
+) -> ConstraintFactory:
+    """Strict metre on ``llama`` in the 平水韵."""
+    return ConstraintFactory(llama, book=book, cache_dir=tmp_path_factory.mktemp("constraint"))
+
+
+@pytest.fixture(scope="module", name="factory")
+def shelf_factory_fixture(
+    llama: Any, shelf: Shelf, tmp_path_factory: pytest.TempPathFactory
+) -> ConstraintFactory:
+    """Strict metre on ``llama`` in whichever book of the shelf a request names."""
+    return ConstraintFactory(llama, shelf=shelf, cache_dir=tmp_path_factory.mktemp("constraint"))
