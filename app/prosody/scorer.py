@@ -64,6 +64,12 @@ ERROR_POINTS = 4.0  # what one error costs in a 七律 ...
 REFERENCE_CHARS = 56  # ... of 56 characters; a shorter form pays more per error
 ERROR_CAP = 89.0  # the best a poem with an error can score (优秀 starts at 90)
 
+# The number of the rule these figures follow. Raise it with every change that gives a
+# stored poem another score (the weights, the costs, the cap, what counts): a library whose
+# scores follow another rule scores its poems again when it is opened (docs/scoring.md).
+# 1: the weighted mean alone; 2: errors deducted and capped, 绝句 and 对联 bases.
+SCORE_RULE = 2
+
 
 def error_cost(form_chars: int, points: float = ERROR_POINTS, *, scaled: bool = True) -> float:
     """Points one error costs in a form of ``form_chars`` characters.

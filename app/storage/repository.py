@@ -50,11 +50,13 @@ from app.storage.records import (
     PoemQuery,
     PoemRecord,
     RevisionRecord,
+    Scores,
     TagCount,
     poem_data_to_json,
     poem_slot,
     sampling_json,
 )
+from app.storage.rescore import Scorable, stale_scores, store_scores
 from app.storage.rows import draft_record, poem_record, revision_record
 from app.storage.schema import Draft, Poem, Revision, Tag, poem_tags
 from app.storage.spool import DraftSpool
@@ -272,6 +274,18 @@ class Library:
         """How many poems match ``query`` (ignoring its limit and offset)."""
         with self._guard(), self._read() as session:
             return int(session.scalar(count_statement(query or PoemQuery(), self._forms)) or 0)
+
+    # ------------------------------------------------------------------ scoring rule
+    def stale_scores(self, rule: int) -> list[Scorable] | None:
+        """The poems and revisions to score again when the scoring rule is now ``rule``
+        (None when the stored scores follow it): see :mod:`app.storage.rescore`."""
+        with self._guard(), self._read() as session:
+            return stale_scores(session, rule)
+
+    def store_scores(self, rule: int, scored: list[tuple[Scorable, Scores | None]]) -> int:
+        """Write scores made under ``rule`` and record that the library follows it."""
+        with self._guard(), self._write.begin() as session:
+            return store_scores(session, rule, scored)
 
     # ------------------------------------------------------------------ revisions
     def revisions(self, poem_id: int) -> list[RevisionRecord]:

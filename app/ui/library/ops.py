@@ -24,7 +24,9 @@ from app.storage.records import (
 
 if TYPE_CHECKING:
     from app.storage.backup import BackupResult
+    from app.storage.records import Scores
     from app.storage.repository import Library
+    from app.storage.rescore import Scorable
 
 
 def save_draft(library: Library, draft: DraftData) -> DraftRecord:
@@ -128,3 +130,11 @@ def backup_if_changed(library: Library) -> BackupResult | None:
 
 def backup_now(library: Library) -> BackupResult:
     return library.backup()
+
+
+def stale_scores(library: Library, rule: int) -> list[Scorable] | None:
+    return library.stale_scores(rule)
+
+
+def store_scores(library: Library, rule: int, scored: list[tuple[Scorable, Scores | None]]) -> int:
+    return library.store_scores(rule, scored)

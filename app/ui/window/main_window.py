@@ -42,6 +42,7 @@ from app.ui.window.ci_poems import ci_target_of, saved_ci_book
 from app.ui.window.frame_offer import FrameOffer
 from app.ui.window.menus import build_menus
 from app.ui.window.meta_bar import PoemMetaBar
+from app.ui.window.rescore import LibraryRescore
 from app.ui.window.saving import SaveFlow
 from app.ui.window.startup import StartupRecovery, error_text
 from app.ui.window.status import SaveState, StatusView
@@ -175,6 +176,7 @@ class MainWindow(QMainWindow):
         self.library_panel.new_requested.connect(self.new_document)
         self.trash = TrashFlow(self)
         self.backups = BackupKeeper(self)
+        self.rescore = LibraryRescore(self)  # scores made under an older rule, made again
         self.frame_offer = FrameOffer(self)  # title/author/note lines → their fields
         self.library_panel.failed.connect(self.show_error)
         self._connect_actions()
@@ -569,6 +571,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.pane.shutdown()
+        self.rescore.stop()
         self.compose.shutdown()  # stops a run and the engine process (waits for both)
         self.models_ui.shutdown()
         self.assignments.shutdown()

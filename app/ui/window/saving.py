@@ -14,13 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.prosody.analysis import PoemAnalysis
-from app.prosody.books.kinds import BookKind
-from app.prosody.scorer import score
 from app.storage.records import PoemData, PoemRecord, Scores, poem_slot
 from app.ui.document import PoemDocument
 from app.ui.library import ops
 from app.ui.window.autosave import text_digest
-from app.ui.window.ci_poems import ci_target_of
+from app.ui.window.rescore import analyse_stored, scores_of
 
 if TYPE_CHECKING:
     from app.ui.window.main_window import MainWindow
@@ -107,13 +105,9 @@ class SaveFlow:
         Scored like a save from the editor; returns the Future of the stored record.
         """
         w = self.w
-        kind = BookKind.from_name(data.rhyme_book) or BookKind.PINGSHUI
-        target = ci_target_of(w.pane, data)  # a 词 is scored against its 体
-        analysis = (
-            target.analyze(data.text, partial=False)
-            if target is not None
-            else w.services.checker_for(kind).analyze(data.text)
-        )
+        analysis = analyse_stored(w, data, pinned=False)  # a 词 against its 体
+        if analysis is None:  # a 词 with no 词谱 installed: kept unscored
+            analysis = w.services.checker.analyze("")
         record = PoemDocument.new(data)
         stored = record.to_save(data, analysis, self._scores(analysis))
 
@@ -127,16 +121,7 @@ class SaveFlow:
         )
 
     def _scores(self, analysis: PoemAnalysis) -> Scores:
-        if not analysis.chars or analysis.form is None:
-            return Scores()
-        s = score(analysis, self.w.services.checker.lexicon)
-        return Scores(
-            tones=round(s.tones, 2),
-            rhymes=round(s.rhymes, 2) if s.rhymes_apply else None,
-            antithesis=round(s.antithesis, 2),
-            length=round(s.length, 2),
-            total=round(s.total, 2),
-        )
+        return scores_of(analysis, self.w.services.checker.lexicon)
 
     def _failed(self, exc: BaseException) -> None:
         w = self.w

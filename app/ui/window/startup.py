@@ -74,6 +74,7 @@ class StartupRecovery:
         w.support.report_open(report)
         w.library.call(ops.drafts_to_restore, on_result=self.offer, on_error=w.show_error)
         w.library_panel.refresh_now()
+        w.rescore.start()  # scores kept under an older scoring rule are made again
 
     def library_failed(self, exc: BaseException) -> None:
         w = self.w
