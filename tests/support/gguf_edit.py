@@ -19,7 +19,7 @@ from tests.support.tiny_model import (
     _T_UINT32,
     _gguf_str,
     _kv,
-    _skip_value,
+    kv_entries,
 )
 
 # A value to set: a number (uint32 / float32), a string, a list of whole numbers (uint32
@@ -51,24 +51,18 @@ def edit_metadata(src: Path, dst: Path, changes: dict[str, MetaEdit]) -> Path:
     """Write ``dst``: ``src`` with each key of ``changes`` set (or dropped when None)."""
     buf = src.read_bytes()
     assert buf[:4] == b"GGUF"
-    version, n_tensors, n_kv = struct.unpack_from("<IQQ", buf, 4)
-    pos = 24
+    version, n_tensors, _n_kv = struct.unpack_from("<IQQ", buf, 4)
+    entries, pos = kv_entries(buf)
     kept: list[bytes] = []
     done: set[str] = set()
-    for _ in range(n_kv):
-        start = pos
-        (klen,) = struct.unpack_from("<Q", buf, pos)
-        key = buf[pos + 8 : pos + 8 + klen].decode("utf-8")
-        pos += 8 + klen
-        (vtype,) = struct.unpack_from("<I", buf, pos)
-        pos = _skip_value(buf, pos + 4, vtype)
+    for key, raw in entries:
         if key in changes:
             done.add(key)
             value = changes[key]
             if value is not None:
                 kept.append(_entry(key, value))
         else:
-            kept.append(buf[start:pos])
+            kept.append(raw)
     for key, value in changes.items():
         if key not in done and value is not None:
             kept.append(_entry(key, value))

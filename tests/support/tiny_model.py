@@ -111,26 +111,33 @@ def _skip_value(buf: bytes, pos: int, vtype: int) -> int:
     raise ValueError(f"unknown GGUF value type {vtype}")
 
 
-def _tokenizer_entries(vocab_path: Path) -> tuple[list[tuple[str, bytes]], int]:
-    """The raw ``tokenizer.*`` key/value entries of a GGUF file, and the vocabulary size."""
-    buf = vocab_path.read_bytes()
-    if buf[:4] != b"GGUF":
-        raise ValueError(f"{vocab_path} is not a GGUF file")
+def kv_entries(buf: bytes) -> tuple[list[tuple[str, bytes]], int]:
+    """The key/value entries of a whole GGUF file ``buf`` as (key, the entry's raw bytes),
+    in file order, and the offset where the tensor infos begin."""
     _version, _n_tensors, n_kv = struct.unpack_from("<IQQ", buf, 4)
     pos = 24
     entries: list[tuple[str, bytes]] = []
-    n_vocab = 0
     for _ in range(n_kv):
         start = pos
         (klen,) = struct.unpack_from("<Q", buf, pos)
         key = buf[pos + 8 : pos + 8 + klen].decode("utf-8")
         pos += 8 + klen
         (vtype,) = struct.unpack_from("<I", buf, pos)
-        if key == "tokenizer.ggml.tokens":
-            n_vocab = struct.unpack_from("<IQ", buf, pos + 4)[1]
         pos = _skip_value(buf, pos + 4, vtype)
-        if key.startswith("tokenizer."):
-            entries.append((key, buf[start:pos]))
+        entries.append((key, buf[start:pos]))
+    return entries, pos
+
+
+def _tokenizer_entries(vocab_path: Path) -> tuple[list[tuple[str, bytes]], int]:
+    """The raw ``tokenizer.*`` key/value entries of a GGUF file, and the vocabulary size."""
+    buf = vocab_path.read_bytes()
+    if buf[:4] != b"GGUF":
+        raise ValueError(f"{vocab_path} is not a GGUF file")
+    entries = [(key, raw) for key, raw in kv_entries(buf)[0] if key.startswith("tokenizer.")]
+    n_vocab = 0
+    for key, raw in entries:
+        if key == "tokenizer.ggml.tokens":  # the key, then the array's type, item type, count
+            n_vocab = struct.unpack_from("<IIQ", raw, 8 + len(key.encode("utf-8")))[2]
     return entries, n_vocab
 
 
@@ -178,6 +185,77 @@ def write_gguf(path: Path, kvs: list[bytes], tensors: list[tuple[str, np.ndarray
     return path
 
 
+def _shape_kvs(
+    arch: str,
+    *,
+    n_ctx_train: int,
+    n_embd: int,
+    n_layer: int,
+    n_ff: int,
+    n_head: int,
+    n_head_kv: int,
+    head_dim: int | None = None,
+) -> list[bytes]:
+    """The ``general.*`` and ``{arch}.*`` entries of a tiny model (``head_dim``: the key and
+    value width, written only when given)."""
+    kvs = [
+        _kv("general.architecture", _T_STRING, arch),
+        _kv("general.name", _T_STRING, f"shijian-tiny-{arch}"),
+        _kv("general.file_type", _T_UINT32, 0),
+        _kv(f"{arch}.context_length", _T_UINT32, n_ctx_train),
+        _kv(f"{arch}.embedding_length", _T_UINT32, n_embd),
+        _kv(f"{arch}.block_count", _T_UINT32, n_layer),
+        _kv(f"{arch}.feed_forward_length", _T_UINT32, n_ff),
+        _kv(f"{arch}.attention.head_count", _T_UINT32, n_head),
+        _kv(f"{arch}.attention.head_count_kv", _T_UINT32, n_head_kv),
+    ]
+    if head_dim is not None:
+        kvs.append(_kv(f"{arch}.attention.key_length", _T_UINT32, head_dim))
+        kvs.append(_kv(f"{arch}.attention.value_length", _T_UINT32, head_dim))
+    kvs.append(_kv(f"{arch}.rope.freq_base", _T_FLOAT32, 1_000_000.0))
+    kvs.append(_kv(f"{arch}.attention.layer_norm_rms_epsilon", _T_FLOAT32, 1e-6))
+    return kvs
+
+
+class _RandomWeights:
+    """f32 weights drawn in call order from one seeded generator (the same seed and order
+    give the same model)."""
+
+    def __init__(self, seed: int, scale: float) -> None:
+        self._rng = np.random.default_rng(seed)
+        self._scale = scale
+
+    def __call__(self, *shape: int, scale: float | None = None) -> np.ndarray:
+        scale = self._scale if scale is None else scale
+        return (self._rng.standard_normal(shape, dtype=np.float32) * scale).astype(np.float32)
+
+    @staticmethod
+    def ones(n: int) -> np.ndarray:
+        return np.ones(n, dtype=np.float32)
+
+
+def _embedding_tensors(
+    w: _RandomWeights, n_vocab: int, n_embd: int
+) -> list[tuple[str, np.ndarray]]:
+    """The token embedding (the output is tied to it) and the final norm."""
+    return [
+        ("token_embd.weight", w(n_vocab, n_embd, scale=1.0)),
+        ("output_norm.weight", w.ones(n_embd)),
+    ]
+
+
+def _ffn_tensors(
+    w: _RandomWeights, prefix: str, n_embd: int, n_ff: int
+) -> list[tuple[str, np.ndarray]]:
+    """A block's feed-forward part: its norm and the SwiGLU gate, up and down weights."""
+    return [
+        (prefix + "ffn_norm.weight", w.ones(n_embd)),
+        (prefix + "ffn_gate.weight", w(n_ff, n_embd)),
+        (prefix + "ffn_up.weight", w(n_ff, n_embd)),
+        (prefix + "ffn_down.weight", w(n_embd, n_ff)),
+    ]
+
+
 def write_qwen2_model(
     path: Path,
     vocab_path: Path,
@@ -200,19 +278,15 @@ def write_qwen2_model(
     entries, n_vocab = _tokenizer_entries(vocab_path)
     if not n_vocab:
         raise ValueError(f"{vocab_path} has no tokenizer.ggml.tokens")
-    kvs = [
-        _kv("general.architecture", _T_STRING, "qwen2"),
-        _kv("general.name", _T_STRING, "shijian-tiny-qwen2"),
-        _kv("general.file_type", _T_UINT32, 0),
-        _kv("qwen2.context_length", _T_UINT32, n_ctx_train),
-        _kv("qwen2.embedding_length", _T_UINT32, n_embd),
-        _kv("qwen2.block_count", _T_UINT32, n_layer),
-        _kv("qwen2.feed_forward_length", _T_UINT32, n_ff),
-        _kv("qwen2.attention.head_count", _T_UINT32, n_head),
-        _kv("qwen2.attention.head_count_kv", _T_UINT32, n_head_kv),
-        _kv("qwen2.rope.freq_base", _T_FLOAT32, 1_000_000.0),
-        _kv("qwen2.attention.layer_norm_rms_epsilon", _T_FLOAT32, 1e-6),
-    ]
+    kvs = _shape_kvs(
+        "qwen2",
+        n_ctx_train=n_ctx_train,
+        n_embd=n_embd,
+        n_layer=n_layer,
+        n_ff=n_ff,
+        n_head=n_head,
+        n_head_kv=n_head_kv,
+    )
     for key, raw in entries:
         if key == "tokenizer.chat_template" and chat_template is not None:
             continue
@@ -220,24 +294,14 @@ def write_qwen2_model(
     if chat_template is not None:
         kvs.append(_kv("tokenizer.chat_template", _T_STRING, chat_template))
 
-    rng = np.random.default_rng(seed)
+    w = _RandomWeights(seed, weight_scale)
     head_dim = n_embd // n_head
     kv_dim = n_head_kv * head_dim
-
-    def w(*shape: int, scale: float = weight_scale) -> np.ndarray:
-        return (rng.standard_normal(shape, dtype=np.float32) * scale).astype(np.float32)
-
-    def ones(n: int) -> np.ndarray:
-        return np.ones(n, dtype=np.float32)
-
-    tensors: list[tuple[str, np.ndarray]] = [
-        ("token_embd.weight", w(n_vocab, n_embd, scale=1.0)),  # output.weight tied to it
-        ("output_norm.weight", ones(n_embd)),
-    ]
+    tensors = _embedding_tensors(w, n_vocab, n_embd)
     for i in range(n_layer):
         p = f"blk.{i}."
         tensors += [
-            (p + "attn_norm.weight", ones(n_embd)),
+            (p + "attn_norm.weight", w.ones(n_embd)),
             (p + "attn_q.weight", w(n_embd, n_embd)),
             (p + "attn_q.bias", w(n_embd)),
             (p + "attn_k.weight", w(kv_dim, n_embd)),
@@ -245,10 +309,7 @@ def write_qwen2_model(
             (p + "attn_v.weight", w(kv_dim, n_embd)),
             (p + "attn_v.bias", w(kv_dim)),
             (p + "attn_output.weight", w(n_embd, n_embd)),
-            (p + "ffn_norm.weight", ones(n_embd)),
-            (p + "ffn_gate.weight", w(n_ff, n_embd)),
-            (p + "ffn_up.weight", w(n_ff, n_embd)),
-            (p + "ffn_down.weight", w(n_embd, n_ff)),
+            *_ffn_tensors(w, p, n_embd, n_ff),
         ]
     return write_gguf(path, kvs, tensors)
 
@@ -368,48 +429,30 @@ def write_qwen3_model(
     (as in Qwen3 0.6B–4B).
     """
     entries, n_vocab = qwen3_tokenizer_entries(vocab_path)
-    kvs = [
-        _kv("general.architecture", _T_STRING, "qwen3"),
-        _kv("general.name", _T_STRING, "shijian-tiny-qwen3"),
-        _kv("general.file_type", _T_UINT32, 0),
-        _kv("qwen3.context_length", _T_UINT32, n_ctx_train),
-        _kv("qwen3.embedding_length", _T_UINT32, n_embd),
-        _kv("qwen3.block_count", _T_UINT32, n_layer),
-        _kv("qwen3.feed_forward_length", _T_UINT32, n_ff),
-        _kv("qwen3.attention.head_count", _T_UINT32, n_head),
-        _kv("qwen3.attention.head_count_kv", _T_UINT32, n_head_kv),
-        _kv("qwen3.attention.key_length", _T_UINT32, head_dim),
-        _kv("qwen3.attention.value_length", _T_UINT32, head_dim),
-        _kv("qwen3.rope.freq_base", _T_FLOAT32, 1_000_000.0),
-        _kv("qwen3.attention.layer_norm_rms_epsilon", _T_FLOAT32, 1e-6),
-        *entries,
-    ]
-    rng = np.random.default_rng(seed)
+    kvs = _shape_kvs(
+        "qwen3",
+        n_ctx_train=n_ctx_train,
+        n_embd=n_embd,
+        n_layer=n_layer,
+        n_ff=n_ff,
+        n_head=n_head,
+        n_head_kv=n_head_kv,
+        head_dim=head_dim,
+    )
+    kvs += entries
+    w = _RandomWeights(seed, weight_scale)
     q_dim, kv_dim = n_head * head_dim, n_head_kv * head_dim
-
-    def w(*shape: int, scale: float = weight_scale) -> np.ndarray:
-        return (rng.standard_normal(shape, dtype=np.float32) * scale).astype(np.float32)
-
-    def ones(n: int) -> np.ndarray:
-        return np.ones(n, dtype=np.float32)
-
-    tensors: list[tuple[str, np.ndarray]] = [
-        ("token_embd.weight", w(n_vocab, n_embd, scale=1.0)),
-        ("output_norm.weight", ones(n_embd)),
-    ]
+    tensors = _embedding_tensors(w, n_vocab, n_embd)
     for i in range(n_layer):
         p = f"blk.{i}."
         tensors += [
-            (p + "attn_norm.weight", ones(n_embd)),
+            (p + "attn_norm.weight", w.ones(n_embd)),
             (p + "attn_q.weight", w(q_dim, n_embd)),
             (p + "attn_k.weight", w(kv_dim, n_embd)),
             (p + "attn_v.weight", w(kv_dim, n_embd)),
-            (p + "attn_q_norm.weight", ones(head_dim)),
-            (p + "attn_k_norm.weight", ones(head_dim)),
+            (p + "attn_q_norm.weight", w.ones(head_dim)),
+            (p + "attn_k_norm.weight", w.ones(head_dim)),
             (p + "attn_output.weight", w(n_embd, q_dim)),
-            (p + "ffn_norm.weight", ones(n_embd)),
-            (p + "ffn_gate.weight", w(n_ff, n_embd)),
-            (p + "ffn_up.weight", w(n_ff, n_embd)),
-            (p + "ffn_down.weight", w(n_embd, n_ff)),
+            *_ffn_tensors(w, p, n_embd, n_ff),
         ]
     return write_gguf(path, kvs, tensors)
