@@ -138,7 +138,8 @@ def main() -> int:
             a = table.get(key)
             if a is None:
                 continue
-            print(f"| {key} | {a.n} | {a.tones:.1f} | {a.rhymes:.1f} | {a.antithesis:.1f} | "
+            rhymes = "—" if a.rhymes is None else f"{a.rhymes:.1f}"
+            print(f"| {key} | {a.n} | {a.tones:.1f} | {rhymes} | {a.antithesis:.1f} | "
                   f"{a.length:.1f} | {a.weighted:.1f} | {a.total:.1f} |")  # fmt: skip
         print()
     if args.json:

@@ -69,7 +69,7 @@ def main() -> int:
                 a = table[key]
                 clean = 100.0 * error_free.get(key, 0) / a.n if a.n else 0.0
                 figures = (a.tones, a.rhymes, a.antithesis, a.length, a.weighted, a.total)
-                cells = " | ".join(f"{v:.2f}" for v in figures)
+                cells = " | ".join("—" if v is None else f"{v:.2f}" for v in figures)
                 print(f"| {key} | {a.n} | {cells} | {clean:.1f}% |")
     return 0
 

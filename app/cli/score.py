@@ -199,5 +199,5 @@ def render_table(table: dict[str, Aggregate], en: bool) -> str:
         if key in table:
             a = table[key]
             values = (a.tones, a.rhymes, a.antithesis, a.length, a.weighted, a.total)
-            rows.append([key, str(a.n)] + [f"{v:.2f}" for v in values])
+            rows.append([key, str(a.n)] + ["—" if v is None else f"{v:.2f}" for v in values])
     return "\n".join("  ".join(cell.rjust(8) for cell in row) for row in rows)

@@ -305,17 +305,17 @@ class Aggregate:
 
     n: int
     tones: float
-    rhymes: float
+    rhymes: float | None  # None: no poem of the collection has a rhyme score (couplets)
     antithesis: float
     length: float
     total: float
     weighted: float = 0.0
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, float | None]:
         return {
             "n": self.n,
             "tones": round(self.tones, 2),
-            "rhymes": round(self.rhymes, 2),
+            "rhymes": None if self.rhymes is None else round(self.rhymes, 2),
             "antithesis": round(self.antithesis, 2),
             "length": round(self.length, 2),
             "weighted": round(self.weighted, 2),
@@ -332,7 +332,7 @@ def aggregate(scores: Iterable[PoemScore]) -> Aggregate:
     return Aggregate(
         n,
         sum(s.tones for s in items) / n,
-        sum(rhymed) / len(rhymed) if rhymed else 100.0,
+        sum(rhymed) / len(rhymed) if rhymed else None,
         sum(s.antithesis for s in items) / n,
         sum(s.length for s in items) / n,
         sum(s.total for s in items) / n,

@@ -212,6 +212,22 @@ def test_score_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     )
 
 
+def test_score_a_collection_of_couplets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """押韵 does not apply to a couplet: the 对联 row shows —, JSON null, not 100."""
+    data = tmp_path / "mixed.jsonl"
+    rows = [{"lines": ["海内存知己", "天涯若比邻"]}, {"text": "书山有路勤为径\n学海无涯苦作舟"},
+            {"text": "白日依山尽，黄河入海流。欲穷千里目，更上一层楼。"}]  # fmt: skip
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    code, out, _ = run(capsys, "--lang", "zh", "score", str(data))
+    assert code == 0
+    [couplets] = [line.split() for line in out.splitlines() if line.split()[0] == "对联"]
+    assert couplets[1] == "2" and couplets[3] == "—"
+    code, out, _ = run(capsys, "score", "--json", str(data))
+    doc = json.loads(out)
+    assert doc["by_form"]["对联"]["rhymes"] is None
+    assert doc["by_form"]["全部"]["rhymes"] == 100.0  # the 五绝 alone
+
+
 def test_score_malformed_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_text('{"lines": ["白日依山尽"]}\nnot json\n{"title": "no poem"}\n', encoding="utf-8")

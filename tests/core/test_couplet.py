@@ -217,6 +217,9 @@ def test_scores_of_a_couplet(shelf: Shelf) -> None:
     poem = score(c.analyze("白日依山尽，黄河入海流。欲穷千里目，更上一层楼。"), c.lexicon)
     agg = aggregate([good, poem])
     assert agg.rhymes == pytest.approx(poem.rhymes)
+    # couplets alone have no rhyme mean: None (null, "—"), not a free 100
+    only = aggregate([good, long])
+    assert only.rhymes is None and only.as_dict()["rhymes"] is None
 
 
 # ---------------------------------------------------------------- assignments
