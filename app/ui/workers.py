@@ -10,6 +10,9 @@ Two shapes, after napari's thread workers and Anki's single-owner executors:
 * :class:`FutureRelay` / :func:`watch_future` turn a :class:`concurrent.futures.Future`
   (for example one from the library's single database worker) into a call on the GUI
   thread, through one long-lived relay object per owner.
+* :func:`run_in_daemon_thread` runs one blocking call on a daemon thread (it never holds
+  up quitting) into a Future; :class:`DaemonJob` is a window's one such call that reports
+  progress and can be stopped (a model download, a model build).
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+T = TypeVar("T")
 
 
 class _Runner(QThread):
@@ -199,3 +204,76 @@ def call_later(ms: int, fn: Callable[[], None], parent: QObject | None = None) -
     timer.timeout.connect(fn)
     timer.start(ms)
     return timer
+
+
+def run_in_daemon_thread(fn: Callable[..., T], *args: Any, name: str = "model-task") -> Future[T]:
+    """Run ``fn(*args)`` on a new daemon thread; its outcome lands in the returned Future."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            result = fn(*args)
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
+
+
+class DaemonJob(QObject):
+    """A window's one blocking call on a daemon thread, with progress and a cancel event.
+
+    :meth:`start` calls ``fn(*args, report, cancel)``: ``report(value)`` comes back as
+    ``progress(value)`` on the GUI thread (queued), ``cancel`` is :attr:`cancel`, which
+    :meth:`stop` sets (the call stops and keeps what it has done), and the call's end
+    reaches ``on_done`` / ``on_error`` through a :class:`FutureRelay`. Once the window
+    (and so this job) is deleted, a report sets the cancel event instead.
+    """
+
+    progress = Signal(object)
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.cancel = threading.Event()
+        self.future: Future[Any] | None = None
+        self._relay = FutureRelay(self)
+
+    def start(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        name: str,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> Future[T]:
+        self.cancel.clear()
+        job, cancel = self, self.cancel
+
+        def report(value: object) -> None:
+            try:
+                job.progress.emit(value)
+            except RuntimeError:  # the window is gone: stop the call
+                cancel.set()
+
+        future = run_in_daemon_thread(fn, *args, report, cancel, name=name)
+        self.future = future
+        self._relay.watch(future, on_done, on_error)
+        return future
+
+    def stop(self) -> None:
+        self.cancel.set()
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """Block until the call has ended (True) or ``timeout`` seconds have passed."""
+        future = self.future
+        if future is None:
+            return True
+        try:
+            future.exception(timeout=timeout)
+        except TimeoutError:
+            return False
+        return True

@@ -145,7 +145,7 @@ def test_pause_close_restart_resume(
     def downloading(p: object) -> bool:
         return isinstance(p, BuildProgress) and p.stage == "download" and p.done > 6_000_000
 
-    with qtbot.waitSignal(dialog._bridge.progress, timeout=60000, check_params_cb=downloading):
+    with qtbot.waitSignal(dialog._job.progress, timeout=60000, check_params_cb=downloading):
         dialog.start_button.click()
     assert dialog.pause_button.text() == "Pause"
     with qtbot.waitSignal(
@@ -200,7 +200,7 @@ def test_discard_deletes_the_work(
     build_hub.fault("model-00001-of-00002.safetensors", delay_per_chunk_s=0.05, chunk=128 * 1024)
     manager = _manager(qtbot, build_hub, registry)
     dialog = _open_plan(qtbot, manager)
-    with qtbot.waitSignal(dialog._bridge.progress, timeout=60000,
+    with qtbot.waitSignal(dialog._job.progress, timeout=60000,
                           check_params_cb=lambda p: p.stage == "download" and p.done > 0):  # fmt: skip
         dialog.start_button.click()
     work = dialog.plan.work_dir

@@ -13,12 +13,9 @@ message in the user's language, with a retry button.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -36,41 +33,10 @@ from app.models.registry import InstalledModel, ModelRegistry
 from app.models.resolve import ResolvedModel
 from app.models.units import format_bytes, format_duration, format_speed
 from app.ui.i18n import Tr
-from app.ui.workers import FutureRelay
+from app.ui.workers import DaemonJob
 
 State = Literal["idle", "running", "pausing", "paused", "cancelling", "done", "failed"]
 _SCALE = 1000
-T = TypeVar("T")
-
-
-def run_in_daemon_thread(fn: Callable[..., T], *args: Any, name: str = "model-task") -> Future[T]:
-    """Run ``fn(*args)`` on a new daemon thread; its outcome lands in the returned Future."""
-    future: Future[T] = Future()
-
-    def run() -> None:
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            result = fn(*args)
-        except BaseException as exc:
-            future.set_exception(exc)
-        else:
-            future.set_result(result)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
-
-
-class _ProgressBridge(QObject):
-    """Carries progress from the worker thread to the GUI thread (queued)."""
-
-    progress = Signal(object)
-
-    def emit_progress(self, value: object, on_gone: Callable[[], None]) -> None:
-        try:
-            self.progress.emit(value)
-        except RuntimeError:  # the window was deleted: stop the download
-            on_gone()
 
 
 class DownloadDialog(QDialog):
@@ -102,11 +68,8 @@ class DownloadDialog(QDialog):
         self.result_model: InstalledModel | None = None
         self.last_error: BaseException | None = None
         self.last_progress: DownloadProgress | None = None
-        self._cancel = threading.Event()
-        self._future: Future[InstalledModel] | None = None
-        self._bridge = _ProgressBridge(self)
-        self._bridge.progress.connect(self._on_progress)
-        self._relay = FutureRelay(self)
+        self._job = DaemonJob(self)
+        self._job.progress.connect(self._on_progress)
         self._build()
         self._set_state("idle")
 
@@ -163,27 +126,24 @@ class DownloadDialog(QDialog):
         """Start (or resume) the download in the background."""
         if self.state in ("running", "pausing", "cancelling", "done"):
             return
-        self._cancel.clear()
         self.last_error = None
         self.error_label.clear()
         self._set_state("running")
-        bridge, cancel = self._bridge, self._cancel
-        self._future = run_in_daemon_thread(
+        self._job.start(
             self.registry.install,
             self.entry,
             self.resolved,
             self.downloader,
-            lambda progress: bridge.emit_progress(progress, cancel.set),
-            cancel,
             name="model-download",
+            on_done=self._on_done,
+            on_error=self._on_error,
         )
-        self._relay.watch(self._future, self._on_done, self._on_error)
 
     def pause(self) -> None:
         """Stop and keep the partial file (resume later, even after a restart)."""
         if self.state == "running":
             self._set_state("pausing")
-            self._cancel.set()
+            self._job.stop()
 
     def resume(self) -> None:
         if self.state in ("paused", "failed", "idle"):
@@ -193,20 +153,13 @@ class DownloadDialog(QDialog):
         """Stop (keeping the partial file) and close the window."""
         if self.state in ("running", "pausing"):
             self._set_state("cancelling")
-            self._cancel.set()
+            self._job.stop()
         elif self.state != "cancelling":
             self.reject()
 
     def wait_stopped(self, timeout: float = 10.0) -> bool:
         """Block until the background job has ended (for closing and for tests)."""
-        future = self._future
-        if future is None:
-            return True
-        try:
-            future.exception(timeout=timeout)
-        except TimeoutError:
-            return False
-        return True
+        return self._job.wait_stopped(timeout)
 
     def _toggle_pause(self) -> None:
         if self.state == "running":
@@ -315,6 +268,6 @@ class DownloadDialog(QDialog):
         """accept(), reject() and closing the window end here: stop the background job
         (it stops within a fraction of a second and keeps the partial file)."""
         if self.state != "done":
-            self._cancel.set()
+            self._job.stop()
             self.wait_stopped(10.0)
         super().done(result)

@@ -52,9 +52,9 @@ from app.models.units import format_bytes
 from app.ui.folders import RecentFolders, ask_open_file
 from app.ui.i18n import Tr
 from app.ui.models.build.offer import BuildOffer
-from app.ui.models.download_dialog import DownloadDialog, run_in_daemon_thread
+from app.ui.models.download_dialog import DownloadDialog
 from app.ui.models.local_file import LocalModelDialog
-from app.ui.workers import FutureRelay
+from app.ui.workers import FutureRelay, run_in_daemon_thread
 
 ROLE_KEY = Qt.ItemDataRole.UserRole
 COLUMNS = 6

@@ -16,11 +16,9 @@ window pauses. A failed stage shows its message (which stage, why, what to do) a
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future
 from typing import Literal
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -43,21 +41,10 @@ from app.models.errors import ModelError
 from app.models.registry import InstalledModel, ModelRegistry
 from app.models.units import format_bytes, format_duration, format_speed
 from app.ui.i18n import Tr
-from app.ui.models.download_dialog import run_in_daemon_thread
-from app.ui.workers import FutureRelay
+from app.ui.workers import DaemonJob
 
 State = Literal["plan", "running", "pausing", "paused", "failed", "done", "discarded"]
 _SCALE = 1000
-
-
-class _Bridge(QObject):
-    progress = Signal(object)
-
-    def send(self, value: object, on_gone: threading.Event) -> None:
-        try:
-            self.progress.emit(value)
-        except RuntimeError:  # the window is gone: pause the build
-            on_gone.set()
 
 
 class BuildDialog(QDialog):
@@ -96,11 +83,8 @@ class BuildDialog(QDialog):
         self.result_model: InstalledModel | None = None
         self.last_error: BaseException | None = None
         self.seen: list[BuildProgress] = []
-        self._cancel = threading.Event()
-        self._future: Future[InstalledModel] | None = None
-        self._bridge = _Bridge(self)
-        self._bridge.progress.connect(self._on_progress)
-        self._relay = FutureRelay(self)
+        self._job = DaemonJob(self)
+        self._job.progress.connect(self._on_progress)
         self._build()
         if saved is not None:
             self._show_saved(saved)
@@ -212,23 +196,17 @@ class BuildDialog(QDialog):
                 return
         else:
             self.builder.keep_original = self.keep_box.isChecked()
-        self._cancel.clear()
         self.last_error = None
         self.error_label.clear()
         self._set_state("running")
-        bridge, cancel, builder = self._bridge, self._cancel, self.builder
-        self._future = run_in_daemon_thread(
-            builder.run,
-            lambda progress: bridge.send(progress, cancel),
-            cancel,
-            name="model-build",
+        self._job.start(
+            self.builder.run, name="model-build", on_done=self._on_done, on_error=self._on_error
         )
-        self._relay.watch(self._future, self._on_done, self._on_error)
 
     def pause(self) -> None:
         if self.state == "running":
             self._set_state("pausing")
-            self._cancel.set()
+            self._job.stop()
 
     def resume(self) -> None:
         if self.state in ("paused", "failed"):
@@ -250,7 +228,7 @@ class BuildDialog(QDialog):
 
     def discard(self) -> None:
         """Stop the build and delete its files and record."""
-        self._cancel.set()
+        self._job.stop()
         self.wait_stopped(30.0)
         if self.builder is not None:
             self.builder.discard()
@@ -258,14 +236,7 @@ class BuildDialog(QDialog):
         self.reject()
 
     def wait_stopped(self, timeout: float = 30.0) -> bool:
-        future = self._future
-        if future is None:
-            return True
-        try:
-            future.exception(timeout=timeout)
-        except TimeoutError:
-            return False
-        return True
+        return self._job.wait_stopped(timeout)
 
     def _toggle_pause(self) -> None:
         if self.state == "running":
@@ -364,6 +335,6 @@ class BuildDialog(QDialog):
     def done(self, result: int) -> None:
         """Closing the window pauses a running build (everything done is kept)."""
         if self.state in ("running", "pausing"):
-            self._cancel.set()
+            self._job.stop()
             self.wait_stopped(30.0)
         super().done(result)

@@ -25,8 +25,7 @@ from app.models.resolve import Resolver
 from app.models.units import format_bytes, format_duration
 from app.ui.i18n import Tr
 from app.ui.models.build.dialog import BuildDialog
-from app.ui.models.download_dialog import run_in_daemon_thread
-from app.ui.workers import FutureRelay
+from app.ui.workers import FutureRelay, run_in_daemon_thread
 
 
 class BuildOffer(QObject):
