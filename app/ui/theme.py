@@ -4,6 +4,7 @@
 the platform's colour scheme where Qt can tell it (Qt 6.5+), else light.
 :func:`apply_theme` returns whether the result is dark, so the editor pane can
 switch its tone palette to the dark variant (``PoemEditorPane.set_dark``).
+:func:`error_label` is the red, selectable line a window shows an error in.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Literal
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 Theme = Literal["system", "light", "dark"]
 
@@ -60,6 +61,16 @@ _DARK = {
     QPalette.ColorRole.Shadow: "#000000",
 }
 _DISABLED_TEXT = {"light": "#9d978b", "dark": "#6f6a62"}
+
+
+def error_label() -> QLabel:
+    """A label for an error message in a window: red, wrapped, selectable (so it can be
+    copied into a report)."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #b3261e;")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
 
 
 def as_theme(value: str) -> Theme:

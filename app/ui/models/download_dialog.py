@@ -33,6 +33,7 @@ from app.models.registry import InstalledModel, ModelRegistry
 from app.models.resolve import ResolvedModel
 from app.models.units import format_bytes, format_duration, format_speed
 from app.ui.i18n import Tr
+from app.ui.theme import error_label
 from app.ui.workers import DaemonJob
 
 State = Literal["idle", "running", "pausing", "paused", "cancelling", "done", "failed"]
@@ -103,10 +104,7 @@ class DownloadDialog(QDialog):
         self.note_label = QLabel()
         self.note_label.setWordWrap(True)
         layout.addWidget(self.note_label)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b3261e;")
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label = error_label()
         layout.addWidget(self.error_label)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from app.engine.events import EngineCrashed, LoadedInfo
 from app.ui.i18n import Tr
+from app.ui.theme import error_label
 
 if TYPE_CHECKING:
     from app.engine.client import EngineClient
@@ -58,11 +59,8 @@ class EngineStatus(QWidget):
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.detail.setWordWrap(True)
         self.detail.setObjectName("engineDetail")
-        self.problem = QLabel()
+        self.problem = error_label()
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
-        self.problem.setWordWrap(True)
-        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problem.setStyleSheet("color: #b3261e;")
         self.problem.setObjectName("engineProblem")
         self.restart_button = QPushButton(tr("重启推理引擎", "Restart engine"))
         self.restart_button.clicked.connect(self.restart_requested)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -41,6 +41,7 @@ from app.models.errors import ModelError
 from app.models.registry import InstalledModel, ModelRegistry
 from app.models.units import format_bytes, format_duration, format_speed
 from app.ui.i18n import Tr
+from app.ui.theme import error_label
 from app.ui.workers import DaemonJob
 
 State = Literal["plan", "running", "pausing", "paused", "failed", "done", "discarded"]
@@ -136,11 +137,8 @@ class BuildDialog(QDialog):
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         layout.addWidget(self.status_label)
-        self.error_label = QLabel()
+        self.error_label = error_label()
         self.error_label.setObjectName("build-error")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b3261e;")
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.error_label)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
