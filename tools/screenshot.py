@@ -66,15 +66,15 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.paths import AppPaths
-    from app.prosody.scorer import score
     from app.settings import SettingsStore
-    from app.storage.records import PoemData, Scores
+    from app.storage.records import PoemData
     from app.ui.fonts import check_fonts
     from app.ui.library import ops
     from app.ui.logging_setup import setup_logging
     from app.ui.services import build_services
     from app.ui.theme import apply_theme
     from app.ui.window.main_window import MainWindow
+    from app.ui.window.rescore import scores_of
 
     app = QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="shijian-screenshot-") as tmp:
@@ -95,7 +95,6 @@ def main() -> int:
         for title, author, text in LIBRARY:
             analysis = services.checker.analyze(text)
             form = analysis.form.value if analysis.form else None
-            marks = score(analysis, services.checker.lexicon)
             data = PoemData(
                 title=title,
                 author=author,
@@ -103,13 +102,7 @@ def main() -> int:
                 form=form if form in ("五绝", "七绝", "五律", "七律") else None,
                 rhyme_group=analysis.rhyme_group.name if analysis.rhyme_group else None,
                 tags=("唐诗",),
-                scores=Scores(
-                    tones=marks.tones,
-                    rhymes=marks.rhymes,
-                    antithesis=marks.antithesis,
-                    length=marks.length,
-                    total=round(marks.total, 2),
-                ),
+                scores=scores_of(analysis, services.checker.lexicon),  # as a save scores
             )
             services.library.submit(ops.save_poem, data, None, None).result(30)
         _pump(app, 1.0)
