@@ -156,6 +156,27 @@ def test_lonely_level_tone_is_a_warning(shelf: Shelf, kind: BookKind) -> None:
     assert not [g for g in check(shelf, kind, HAINEI).findings if g.rule is Rule.GU_PING]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "感时花溅泪\n恨别鸟惊心",  # 杜甫《春望》: 仄仄仄平平, the 平 beside the last one
+        "白发三千丈\n缘愁似个长",  # 李白: 平平仄仄平 in any book
+        "国破山河在\n城春草木深",
+    ],
+)
+def test_a_level_tone_beside_the_last_is_not_lonely(shelf: Shelf, text: str) -> None:
+    """孤平 is a 平 standing alone among 仄 (仄平仄仄平); a clause ending 平平 (仄仄仄平平, the
+    ⊙仄仄平平 of regulated verse) keeps two 平 together, in every book."""
+    for kind in BOTH:
+        a = check(shelf, kind, text)
+        assert not [f for f in a.findings if f.rule is Rule.GU_PING], (kind, text)
+    # a lone 平 away from the last one still is: 仄平仄仄平 and 仄仄平仄仄仄平
+    for kind in BOTH:
+        for lone in ("海内存知己\n万山在眼前", "白日依山尽\n欲穷万里流"):
+            got = [f for f in check(shelf, kind, lone).findings if f.rule is Rule.GU_PING]
+            assert got, (kind, lone)
+
+
 @pytest.mark.parametrize("kind", BOTH)
 def test_antithesis_by_the_parallelism_scorer(shelf: Shelf, kind: BookKind) -> None:
     a = check(shelf, kind, SHUSHAN)

@@ -8,7 +8,8 @@ tone codes to findings. Every finding carries its own sentence in both languages
 - **平仄相对**: at the rhythm points of each clause — its 2nd, 4th, 6th … character and
   its last — the two sides have opposite tones (both definite and the same: an error);
 - **三平尾**: the 下联 does not end in three 平;
-- **孤平**: a clause ending 平 (5 characters or more) with one 平 besides its last: a warning;
+- **孤平**: a clause ending 平 (5 characters or more) with one 平 besides its last, and that
+  one not beside it (仄平仄仄平; 仄仄仄平平 is not 孤平): a warning;
 - **对仗**: each clause pair is parallel by the poem checker's scorer (≥ 0.5), else a warning;
 - **重字**: a character used twice only where the other side mirrors it (the same positions
   hold one character there too: 叠字 against 叠字, 声声 against 事事), else a warning.
@@ -232,7 +233,13 @@ def tail_findings(lines: Sequence[TextLine], split: int, codes: Codes, full_seco
         if len(row) < 5 or row[-1] != PING or (i >= split and not full_second and i == n - 1):
             continue
         body = row[:-1]
-        if sum(1 for x in body if x == PING) == 1 and all(x in (PING, ZE) for x in body):
+        # the one other 平 stands alone among 仄 (仄平仄仄平); beside the last (仄仄仄平平,
+        # the ⊙仄仄平平 of regulated verse) the two 平 keep each other company
+        if (
+            sum(1 for x in body if x == PING) == 1
+            and body[-1] != PING
+            and all(x in (PING, ZE) for x in body)
+        ):
             zh, en = _where(lines, split, i)
             out.append(_finding(
                 Rule.GU_PING, Severity.WARNING, i, len(row) - 1, lines[i], "", "",
