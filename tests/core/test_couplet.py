@@ -278,3 +278,19 @@ def test_a_couplet_assignment_of_a_set_length(shelf: Shelf) -> None:
     assert Assignment("x", Form.DUILIAN, couplet_length=20).problems()
     grouped = Assignment("x", Form.DUILIAN, rhyme=RhymeRequirement(0))
     assert any("对联不押韵" in p.zh for p in grouped.problems())
+
+
+def test_a_settled_reading_is_placed_by_side_and_clause(shelf: Shelf) -> None:
+    """The hint on a reading the words settle names the side (and clause of a 长联), as every
+    couplet finding does, not 第2句."""
+    from app.prosody.messages import render
+
+    a = check(shelf, TONGYUN, "爆竹一声除旧\n桃符万户更新")
+    [hint] = [f for f in a.findings if f.rule is Rule.CONTEXT_READING]
+    assert render(hint) == (
+        "下联第5字「更」在「更新」中读 gēng（平），按此读音检查（据 pypinyin 词语读音）。"
+    )
+    assert render(hint, "en").startswith("Second line, character 5 「更」 reads gēng (level)")
+    long = check(shelf, TONGYUN, "风声雨声读书声，声声入耳；家事国事天下事，长长关心。")
+    places = [render(f) for f in long.findings if f.rule is Rule.CONTEXT_READING]
+    assert places and all(p.startswith("下联第2分句") for p in places), places

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from app.prosody.analysis import CharResult, LineResult, RhymeMark
-from app.prosody.books.findings import settled_finding
 from app.prosody.couplet.analysis import CoupletAnalysis
 from app.prosody.couplet.rules import (
     antithesis,
@@ -21,6 +20,7 @@ from app.prosody.couplet.rules import (
     length_findings,
     opposition_findings,
     repeat_findings,
+    settled_hint,
     tail_findings,
 )
 from app.prosody.couplet.shape import CoupletShape
@@ -56,7 +56,7 @@ def analyze_couplet(
         for i, tl in enumerate(lines):
             for s in book.settle(tl.chars):
                 codes[i][s.pos] = PING if s.reading.tone.is_ping else ZE
-                findings.append(settled_finding(i, tl, s))
+                findings.append(settled_hint(lines, split, i, s))
     if pins:
         for i, tl in enumerate(lines):
             for p, off in enumerate(tl.offsets):

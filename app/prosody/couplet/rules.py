@@ -20,7 +20,10 @@ Polyphones and unknown readings never make an error; a guessed reading makes a w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
+from app.prosody.books.findings import settled_finding
+from app.prosody.books.protocol import Settled
 from app.prosody.duizhang import Lexicon, couplet_score
 from app.prosody.findings import Finding, Need, Rule, Severity
 from app.prosody.forms import EITHER, PING, ZE
@@ -92,6 +95,20 @@ def _where(lines: Sequence[TextLine], split: int, i: int, p: int | None = None) 
         zh += f"第{p + 1}字「{ch}」"
         en += f", character {p + 1} 「{ch}」"
     return zh, en
+
+
+# ---------------------------------------------------------------- readings
+def settled_hint(lines: Sequence[TextLine], split: int, i: int, s: Settled) -> Finding:
+    """The hint on a reading the words around it settled (a modern book), placed as every
+    couplet finding is: by side and clause (下联第3字, not 第2句第3字)."""
+    f = settled_finding(i, lines[i], s)
+    zh, en = _where(lines, split, i, s.pos)
+    tone_en = "level" if f.found == "平" else "oblique"
+    zh += f"在「{s.phrase}」中读 {s.syllable}（{f.found}），按此读音检查（据 pypinyin 词语读音）。"
+    en = f"{en[:1].upper()}{en[1:]} reads {s.syllable} ({tone_en}) in 「{s.phrase}」, and is "
+    en += "checked so (pypinyin's phrase readings)."
+    words = (("zh", zh), ("en", en))
+    return replace(f, detail=f.detail + words)
 
 
 # ---------------------------------------------------------------- 字数
