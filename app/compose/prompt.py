@@ -188,9 +188,18 @@ def build_user_prompt(
     out.append("- 仅输出诗句内容")
     out.append("- 不要标题、注释、解释等任何额外内容")
     out.append("- 禁止使用任何标点符号")
-    item = 6
+    out.extend(optional_items(request, "诗题", 6))
+    return "\n".join(out)
+
+
+def optional_items(request: ComposeRequest | CiRequest, title_word: str, first: int) -> list[str]:
+    """The numbered items after the fixed ones, numbered from ``first``: the title
+    (``title_word``: 诗题, 词题) when there is a theme beside it, the imagery, the
+    poet's other instructions — each only when given."""
+    out: list[str] = []
+    item = first
     if request.title.strip() and request.theme.strip():
-        out.append(f"{item}. 诗题：{request.title.strip()}（仅供构思，不要输出）")
+        out.append(f"{item}. {title_word}：{request.title.strip()}（仅供构思，不要输出）")
         item += 1
     imagery = [w.strip() for w in request.imagery if w.strip()]
     if imagery:
@@ -198,7 +207,7 @@ def build_user_prompt(
         item += 1
     if request.instructions.strip():
         out.append(f"{item}. 其他要求：{request.instructions.strip()}")
-    return "\n".join(out)
+    return out
 
 
 Asked = TypeVar("Asked", "ComposeRequest", "CiRequest")

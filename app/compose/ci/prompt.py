@@ -16,7 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.compose.prompt import REASONING_SYSTEM_PROMPT, PromptPlan, PromptStyle, plan_for
+from app.compose.prompt import (
+    REASONING_SYSTEM_PROMPT,
+    PromptPlan,
+    PromptStyle,
+    optional_items,
+    plan_for,
+)
 from app.engine.requests import ChatMessage, Sampling
 from app.prosody.ci.books import CiBookKind, CilinRhymes, CiRhymes
 from app.prosody.ci.table import CiForm
@@ -139,16 +145,7 @@ def build_ci_user_prompt(
     out.append("5. 输出限制：")
     out.append("- 仅输出词的正文")
     out.append("- 不要词牌名、标题、注释、解释等任何额外内容")
-    item = 6
-    if request.title.strip() and request.theme.strip():
-        out.append(f"{item}. 词题：{request.title.strip()}（仅供构思，不要输出）")
-        item += 1
-    imagery = [w.strip() for w in request.imagery if w.strip()]
-    if imagery:
-        out.append(f"{item}. 意象：请融入{'、'.join(imagery)}")
-        item += 1
-    if request.instructions.strip():
-        out.append(f"{item}. 其他要求：{request.instructions.strip()}")
+    out.extend(optional_items(request, "词题", 6))
     return "\n".join(out)
 
 
