@@ -219,17 +219,22 @@ class EngineClient:
         if not proc.dead.wait(timeout):
             self._kill(proc)
             proc.dead.wait(timeout)
-        with self._lock:
-            self._end_all(proc, "stopped")
-            if self._proc is proc:
-                self._proc = None
-            self._info = None
+        self._forget(proc, "stopped")
         self._set_state("stopped")
 
     close = stop
 
     def _kill(self, proc: ChildProcess) -> None:
         proc.kill()
+
+    def _forget(self, proc: ChildProcess, why: Literal["stopped", "restarted"]) -> None:
+        """``proc`` has ended: end its requests (``why``), and neither it nor its model
+        is the current one any more."""
+        with self._lock:
+            self._end_all(proc, why)
+            if self._proc is proc:
+                self._proc = None
+            self._info = None
 
     def restart(self) -> LoadedInfo | None:
         """Kill the engine if alive, start a new one, reload the last model."""
@@ -243,10 +248,7 @@ class EngineClient:
         if proc is not None:
             self._kill(proc)
             proc.dead.wait(10.0)
-            with self._lock:
-                self._end_all(proc, "restarted")
-                if self._proc is proc:
-                    self._proc = None
+            self._forget(proc, "restarted")
         self._info = None
         self.start()
         config = self._config
@@ -452,11 +454,7 @@ class EngineClient:
         if proc is not None:
             self._kill(proc)
             proc.dead.wait(10.0)
-            with self._lock:
-                self._end_all(proc, "stopped")
-                if self._proc is proc:
-                    self._proc = None
-                self._info = None
+            self._forget(proc, "stopped")
             with contextlib.suppress(Exception):
                 self._log.error(
                     "loading %s gave no answer within %.0f s; the engine was stopped; its "
