@@ -17,7 +17,7 @@ from app.prosody.books.findings import other_book_finding, settled_finding
 from app.prosody.books.tables import book_of_group
 from app.prosody.chars import CharInfo
 from app.prosody.duizhang import Lexicon, couplet_findings
-from app.prosody.findings import Finding, Need, Rule, Severity
+from app.prosody.findings import Finding, Rule, Severity
 from app.prosody.forms import (
     EITHER,
     PING,
@@ -34,9 +34,8 @@ from app.prosody.linerules import (
     GZE,
     LineInput,
     check_line_as_written,
-    tone_word,
-    uncertain_fault,
 )
+from app.prosody.niandui import second_char_findings
 from app.prosody.rhyme import RhymeSlot, rhyme_findings
 from app.prosody.scheme_vote import first_line_judge, is_ze_yun, vote_scheme
 from app.prosody.settings import CheckSettings
@@ -337,7 +336,7 @@ def _analyze(
                 findings.extend(found)
             elif typing_last and i == n - 1:
                 findings.extend(_partial_line(li_))
-        findings.extend(_second_char_findings(inputs, full, typing_last, settings))
+        findings.extend(second_char_findings(inputs, full, typing_last, settings))
         # Rhyme slots: every line whose type rhymes, if it is complete.
         unrhymed_ends: list[RhymeSlot] = []
         for i, tl in enumerate(lines):
@@ -506,112 +505,6 @@ def _length_findings(
                         str(n), detail=(("kind", "lines"), ("form", form.value)))
             )  # fmt: skip
     return out
-
-
-# ------------------------------------------------------------------ position 2: 失对 / 失粘
-def _second_char_findings(
-    inputs: list[LineInput], full: list[bool], typing_last: bool, settings: CheckSettings
-) -> list[Finding]:
-    out: list[Finding] = []
-    n = len(inputs)
-    usable = [
-        len(li.codes) > 1 and (full[i] or (typing_last and i == n - 1))
-        for i, li in enumerate(inputs)
-    ]
-    wrong = [False] * n
-    suspicious = False
-    for i, li in enumerate(inputs):
-        if usable[i]:
-            want = li.type.standard(li.length)[1]
-            c = li.codes[1]
-            if c not in (want, EITHER):
-                suspicious = True
-                wrong[i] = (c == PING and want == ZE) or (c == ZE and want == PING)
-    if not suspicious:  # every 2nd character fits its template: no 失对/失粘 possible
-        return out
-    reported = [False] * n
-
-    def second(i: int) -> int:
-        return inputs[i].codes[1]
-
-    def definite(i: int) -> bool:
-        return usable[i] and second(i) in (PING, ZE)
-
-    for i in range(0, n - 1, 2):  # 对: inside a couplet the 2nd character flips
-        j = i + 1
-        if definite(i) and definite(j) and second(i) == second(j):
-            bad = j if wrong[j] else i
-            other = i if bad == j else j
-            out.append(_pos2(inputs[bad], Rule.SHI_DUI, Severity.ERROR, other))
-            reported[bad] = True
-    for i in range(1, n - 1, 2):  # 粘: line 3/5/7 follows the line before
-        j = i + 1
-        if definite(i) and definite(j) and second(i) != second(j):
-            bad = j if wrong[j] else i
-            other = i if bad == j else j
-            if settings.zheyao_as_note:
-                out.append(_pos2(inputs[bad], Rule.ZHEYAO, Severity.NOTE, other))
-            else:
-                out.append(_pos2(inputs[bad], Rule.SHI_NIAN, Severity.ERROR, other))
-            reported[bad] = True
-    for i in range(n):
-        if not usable[i]:
-            continue
-        li = inputs[i]
-        want = li.type.standard(li.length)[1]
-        if wrong[i] and not reported[i]:
-            if not (any(reported) and _kept_as_other_pattern(inputs, i, definite)):
-                out.append(_pos2(li, Rule.TONE, Severity.ERROR, None))
-        elif not wrong[i]:
-            f = uncertain_fault(li, 1, want)
-            if f:
-                out.append(f)
-    return out
-
-
-def _kept_as_other_pattern(
-    inputs: list[LineInput], i: int, definite: Callable[[int], bool]
-) -> bool:
-    """A line whose 2nd character is off the template but that is a coherent line of the
-    other pattern (its 2nd and 4th characters differ) and keeps 对 or 粘 with a
-    neighbour: when a broken relation is named elsewhere in the poem, that is the fault
-    (the second half of a 折腰 poem), not this line again. (Without one — a polyphone
-    left the relation open — the line is still reported.)"""
-    li = inputs[i]
-    if len(li.codes) < 4 or li.codes[3] not in (PING, ZE) or li.codes[3] == li.codes[1]:
-        return False
-    partner = i ^ 1
-    neighbour = i + 1 if i % 2 else i - 1
-    second = li.codes[1]
-    if (
-        partner < len(inputs)
-        and definite(i)
-        and definite(partner)
-        and inputs[partner].codes[1] != second
-    ):
-        return True
-    if 0 <= neighbour < len(inputs) and i > 0 and definite(i) and definite(neighbour):
-        return inputs[neighbour].codes[1] == second
-    return False
-
-
-def _pos2(li: LineInput, rule: Rule, severity: Severity, other: int | None) -> Finding:
-    want = li.type.standard(li.length)[1]
-    code = li.codes[1]
-    detail = (("other", str(other + 1)),) if other is not None else ()
-    return Finding(
-        rule,
-        severity,
-        li.index,
-        1,
-        li.chars[1],
-        li.offsets[1],
-        "平" if want == PING else "仄",
-        tone_word(code, li.ru_of.get(li.chars[1], False)),
-        Need.PING if want == PING else Need.ZE,
-        detail,
-        ((li.index, 1),),
-    )
 
 
 def _partial_line(li: LineInput) -> list[Finding]:
