@@ -17,7 +17,7 @@ from app.prosody.books.findings import other_book_finding, settled_finding
 from app.prosody.books.tables import book_of_group
 from app.prosody.chars import CharInfo
 from app.prosody.duizhang import Lexicon, couplet_findings
-from app.prosody.findings import Finding, Rule, Severity
+from app.prosody.findings import Finding, Rule, Severity, finding_order, worst_by_cell
 from app.prosody.forms import (
     EITHER,
     PING,
@@ -359,13 +359,8 @@ def _analyze(
     if settings.repeated_chars:
         findings.extend(_repeated_chars(lines, slots))
 
-    findings.sort(key=_finding_order)
-    worst: dict[tuple[int, int], Severity] = {}
-    for f in findings:
-        for cell in f.marks:
-            old = worst.get(cell)
-            if old is None or f.severity > old:
-                worst[cell] = f.severity
+    findings.sort(key=finding_order)
+    worst = worst_by_cell(findings)
     rhyme_marks = _rhyme_marks(findings, slots)
 
     chars: list[CharResult] = []
@@ -437,10 +432,6 @@ def _reading_note(first: TextLine, scheme: Scheme, avoided: tuple[str, ...]) -> 
     reading = "平" if scheme.first_rhymes else "仄"
     return Finding(Rule.READING, Severity.NOTE, 0, pos, first.chars[pos], first.offsets[pos],
                    reading, "平仄两读", detail=(("avoided", avoided[0]),), marks=())  # fmt: skip
-
-
-def _finding_order(f: Finding) -> tuple[int, int, int]:
-    return (f.line, -1 if f.pos is None else f.pos, -f.severity)
 
 
 # ------------------------------------------------------------------ shape

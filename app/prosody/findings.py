@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -198,3 +199,20 @@ class Finding:
             if k == key:
                 return v
         return default
+
+
+def finding_order(f: Finding) -> tuple[int, int, int]:
+    """Reading order: by line, then position (a finding of the whole line first), the
+    worst first where they share a cell."""
+    return (f.line, -1 if f.pos is None else f.pos, -f.severity)
+
+
+def worst_by_cell(findings: Iterable[Finding]) -> dict[tuple[int, int], Severity]:
+    """The worst severity painted on each (line, pos) cell by ``findings``' marks."""
+    worst: dict[tuple[int, int], Severity] = {}
+    for f in findings:
+        for cell in f.marks:
+            old = worst.get(cell)
+            if old is None or f.severity > old:
+                worst[cell] = f.severity
+    return worst

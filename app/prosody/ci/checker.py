@@ -29,7 +29,7 @@ from app.prosody.ci.messages import (
 )
 from app.prosody.ci.rhymes import RhymeSlot, rhyme_groups
 from app.prosody.ci.table import CiForm, CipuTable, Tune
-from app.prosody.findings import Finding, Rule, Severity
+from app.prosody.findings import Finding, Rule, finding_order, worst_by_cell
 from app.prosody.forms import EITHER, PING, UNKNOWN, ZE
 from app.prosody.linerules import GPING, GZE
 from app.prosody.rhymebook.cilin import CilinBook
@@ -235,12 +235,8 @@ def _report(
             findings.append(die_finding(form, j, seg.repeat, lines, mine, got, want))
 
     # ------------------------------------------------ results
-    findings.sort(key=lambda f: (f.line, -1 if f.pos is None else f.pos, -f.severity))
-    worst: dict[tuple[int, int], Severity] = {}
-    for f in findings:
-        for cell in f.marks:
-            if cell not in worst or f.severity > worst[cell]:
-                worst[cell] = f.severity
+    findings.sort(key=finding_order)
+    worst = worst_by_cell(findings)
     chars: list[CharResult] = []
     line_results: list[LineResult] = []
     for i, tl in enumerate(lines):

@@ -24,7 +24,7 @@ from app.prosody.couplet.rules import (
     tail_findings,
 )
 from app.prosody.couplet.shape import CoupletShape
-from app.prosody.findings import Finding, Severity
+from app.prosody.findings import Finding, finding_order, worst_by_cell
 from app.prosody.forms import PING, ZE, Form
 from app.prosody.linerules import GPING, GZE
 from app.prosody.settings import CheckSettings
@@ -76,7 +76,7 @@ def analyze_couplet(
         findings += dz
     if settings.repeated_chars:
         findings += repeat_findings(lines, split)
-    findings.sort(key=lambda f: (f.line, -1 if f.pos is None else f.pos, -f.severity))
+    findings.sort(key=finding_order)
 
     expected = expected_levels(lines, split, codes)
     lengths_ok = _lengths_ok(lines, split)
@@ -85,12 +85,7 @@ def analyze_couplet(
     )
     chars: list[CharResult] = []
     if per_char:
-        worst: dict[tuple[int, int], Severity] = {}
-        for f in findings:
-            for cell in f.marks:
-                old = worst.get(cell)
-                if old is None or f.severity > old:
-                    worst[cell] = f.severity
+        worst = worst_by_cell(findings)
         for i, tl in enumerate(lines):
             for p, ch in enumerate(tl.chars):
                 code = codes[i][p]
