@@ -231,3 +231,40 @@ def test_compose_answers_a_first_line(qtbot: QtBot, tmp_path: Path, book: RhymeB
     assert request.rhyme_group is None
     form.form.setCurrentIndex(form.form.findData(Form.QIJUE))
     assert form._fields.isRowVisible(form.rhyme) and not form._fields.isRowVisible(form.first_line)
+
+
+def test_the_f2_popup_and_the_tooltip_follow_the_book(qtbot: QtBot, shelf: Shelf) -> None:
+    """替换字 and the rhyme list come from the poem's book; the tooltip of a reading the
+    words settle says so."""
+    pane = _pane(qtbot, shelf)
+    pane.set_text(SHAN_XING)
+    pane.analyze_now()
+
+    def popup_lists() -> tuple[list[str], list[str]]:
+        popup = pane.open_char_popup(XIE)
+        assert popup is not None and popup.rhyme_list is not None
+        sugg = [popup.suggestion_list.item(i).text() for i in range(popup.suggestion_list.count())]
+        rhymes = [popup.rhyme_list.item(i).text() for i in range(popup.rhyme_list.count())]
+        popup.close()
+        return sugg, rhymes
+
+    _sugg, rhymes = popup_lists()
+    assert rhymes[:40] == list(shelf.pingshui.group_chars(
+        shelf.pingshui.find_group("下平六麻").id, "simplified"))[:40]  # fmt: skip
+    header = pane.header
+    header.choose_book(BookKind.TONGYUN)
+    pane.analyze_now()
+    tongyun = shelf.book(BookKind.TONGYUN)
+    a_group = tongyun.find_group("一啊")
+    sugg, rhymes = popup_lists()
+    assert rhymes == list(tongyun.group_chars(a_group.id, "simplified"))
+    # 斜 (xié) is 出韵 in 通韵一啊: every suggestion is read in that group today
+    assert sugg and all(
+        any(r.group == a_group for r in tongyun.lookup(ch[:1]).readings)  # type: ignore[union-attr]
+        for ch in sugg
+    ), sugg
+    # a reading the words around settle: the tooltip says which phrase and why
+    pane.set_text("少小离家老大回\n乡音无改鬓毛衰\n儿童相见不相识\n笑问客从何处来")
+    pane.analyze_now()
+    tip = pane.tooltip_at(pane.text().index("识"))
+    assert "在「相识」中读 shí（平），按此读音检查（据 pypinyin 词语读音）" in tip
