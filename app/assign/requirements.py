@@ -408,13 +408,27 @@ def check_requirements(
         if analysis.lines and assignment.ci is None
         else None,
         _qi_result(assignment, analysis) if assignment.ci is None else None,
-        _imagery_result(assignment, analysis, book, final),
-        _required_result(assignment, analysis, book, final),
-        _forbidden_result(assignment, analysis, book),
     ):
         if maybe is not None:
             out.append(maybe)
+    out.extend(_content_results(assignment, analysis, book, final))
     return tuple(out)
+
+
+def _content_results(
+    assignment: Assignment, analysis: PoemAnalysis, book: Book | None, final: bool
+) -> list[RequirementResult]:
+    """The requirements on what the poem says (imagery, required and forbidden
+    characters): the same for a 诗, a 词 and a couplet; only those the assignment has."""
+    return [
+        r
+        for r in (
+            _imagery_result(assignment, analysis, book, final),
+            _required_result(assignment, analysis, book, final),
+            _forbidden_result(assignment, analysis, book),
+        )
+        if r is not None
+    ]
 
 
 def _ci_form_result(ci: CiAssignment, analysis: PoemAnalysis, final: bool) -> RequirementResult:
@@ -485,13 +499,7 @@ def _couplet_requirements(
                         f"the given 「{assignment.couplet_first.strip()}」")  # fmt: skip
         out.append(RequirementResult(RequirementKind.GIVEN_LINE, ok, given, got,
                                      () if finding is None else (finding,)))  # fmt: skip
-    for maybe in (
-        _imagery_result(assignment, analysis, book, final),
-        _required_result(assignment, analysis, book, final),
-        _forbidden_result(assignment, analysis, book),
-    ):
-        if maybe is not None:
-            out.append(maybe)
+    out.extend(_content_results(assignment, analysis, book, final))
     return tuple(out)
 
 

@@ -26,6 +26,7 @@ from app.prosody.forms import SCHEMES, Form, LineType, Scheme
 from app.prosody.tones import PING_BIT, UNCERTAIN_BIT, ZE_BIT, Level
 
 if TYPE_CHECKING:
+    from app.prosody.books.kinds import BookKind
     from app.prosody.books.protocol import Book
     from app.prosody.ci.books import CiRhymes
 
@@ -145,12 +146,7 @@ def _couplet_content(assignment: Assignment, book: Book | None, lang: str) -> Sh
             f"Given first line: 「{given}」 — write the second" if en
             else f"出句（上联）：「{given}」，请对出下联"
         )  # fmt: skip
-    kind = assignment.book
-    if en:
-        reqs.append(f"Rhyme book: {kind.en}" + ("; today's tones" if kind.is_modern else ""))
-    else:
-        modern = "（今音：阴平、阳平为平，上声、去声为仄，无入声）" if kind.is_modern else ""
-        reqs.append(f"韵书：{kind.zh}{modern}")
+    reqs.append(_book_requirement(assignment.book, en))
     reqs += _extras(assignment, en)
     return SheetContent(
         title=assignment.title,
@@ -199,12 +195,7 @@ def sheet_content(
         if en
         else f"诗体：{form.value}，{n}句，每句{form.line_len}字"
     )
-    kind = assignment.book
-    if en:
-        reqs.append(f"Rhyme book: {kind.en}" + ("; today's tones" if kind.is_modern else ""))
-    else:
-        modern = "（今音：阴平、阳平为平，上声、去声为仄，无入声）" if kind.is_modern else ""
-        reqs.append(f"韵书：{kind.zh}{modern}")
+    reqs.append(_book_requirement(assignment.book, en))
     reqs.append(("Rhyme: " if en else "用韵：") + assignment.rhyme.label(lang))
     if assignment.qi is not None:
         reqs.append(("Start: " if en else "起式：") + (assignment.qi.en if en else assignment.qi))
@@ -226,6 +217,14 @@ def sheet_content(
         due=assignment.due.isoformat() if assignment.due is not None else "",
         lang=lang,
     )
+
+
+def _book_requirement(kind: BookKind, en: bool) -> str:
+    """The sheet's line naming the rhyme book (a modern one: its tones in a word)."""
+    if en:
+        return f"Rhyme book: {kind.en}" + ("; today's tones" if kind.is_modern else "")
+    modern = "（今音：阴平、阳平为平，上声、去声为仄，无入声）" if kind.is_modern else ""
+    return f"韵书：{kind.zh}{modern}"
 
 
 def _extras(assignment: Assignment, en: bool) -> list[str]:
