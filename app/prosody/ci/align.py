@@ -50,23 +50,9 @@ def _merge_cost(form: CiForm, j: int) -> float:
 
 def direct_fit(lengths: Sequence[int], form: CiForm) -> tuple[float, list[Pair]] | None:
     """When every break of the text is a break of the 体 and the counts agree."""
-    seg_lengths = form.lengths
-    if sum(lengths) != sum(seg_lengths) or not lengths:
+    if sum(lengths) != sum(form.lengths):
         return None
-    pairs: list[Pair] = []
-    cost = 0.0
-    j = 0
-    for i, n in enumerate(lengths):
-        start = j
-        total = 0
-        while total < n and j < len(seg_lengths):
-            total += seg_lengths[j]
-            j += 1
-        if total != n or j == start:
-            return None
-        cost += sum(_merge_cost(form, k) for k in range(start, j - 1))
-        pairs.append(Pair((i,), tuple(range(start, j))))
-    return cost, pairs
+    return _read_off(lengths, form, partial=False)
 
 
 def _segment_marks(form: CiForm, j: int) -> str:
@@ -77,6 +63,14 @@ def _segment_marks(form: CiForm, j: int) -> str:
 def direct_prefix(lengths: Sequence[int], form: CiForm) -> tuple[float, list[Pair]] | None:
     """A text still being written whose finished lines all end on the 体's breaks, its last
     line no longer than the segments it has started: read off directly."""
+    return _read_off(lengths, form, partial=True)
+
+
+def _read_off(
+    lengths: Sequence[int], form: CiForm, *, partial: bool
+) -> tuple[float, list[Pair]] | None:
+    """Each line takes the next segments until their characters add up to its own; None
+    when a line ends inside a segment (``partial``: but the last, which may stop short)."""
     seg_lengths = form.lengths
     if not lengths:
         return None
@@ -90,7 +84,8 @@ def direct_prefix(lengths: Sequence[int], form: CiForm) -> tuple[float, list[Pai
         while total < n and j < len(seg_lengths):
             total += seg_lengths[j]
             j += 1
-        if j == start or (total != n and (i != last or total < n)):
+        stops_short = partial and i == last and total > n
+        if j == start or (total != n and not stops_short):
             return None
         cost += sum(_merge_cost(form, k) for k in range(start, j - 1))
         pairs.append(Pair((i,), tuple(range(start, j))))
