@@ -66,6 +66,22 @@ class RemoteFile:
         return posixpath.basename(self.name)
 
 
+def remote_files(info: Any, *, blob_ids: bool = False) -> list[RemoteFile]:
+    """The files of a hub ``ModelInfo`` (asked with ``files_metadata=True``) whose size
+    it gives; ``blob_ids``: with their git blob ids too (to verify small files kept in
+    git rather than LFS)."""
+    files: list[RemoteFile] = []
+    for sibling in info.siblings or []:
+        lfs = sibling.lfs
+        size = sibling.size if sibling.size is not None else (lfs.size if lfs else None)
+        if size is None:
+            continue
+        sha = lfs.sha256.lower() if lfs and lfs.sha256 else None
+        blob = getattr(sibling, "blob_id", None) if blob_ids else None
+        files.append(RemoteFile(sibling.rfilename, int(size), sha, blob))
+    return files
+
+
 @dataclass(frozen=True)
 class ResolvedModel:
     """What was found: where, at which commit, which file(s), how big, which hashes."""
@@ -283,14 +299,7 @@ class Resolver:
             info = self.api.model_info(repo_id, files_metadata=True, timeout=60)
         except Exception as exc:
             raise map_hub_error(exc, repo_id) from exc
-        files: list[RemoteFile] = []
-        for sibling in info.siblings or []:
-            lfs = sibling.lfs
-            size = sibling.size if sibling.size is not None else (lfs.size if lfs else None)
-            if size is None:
-                continue
-            sha = lfs.sha256.lower() if lfs and lfs.sha256 else None
-            files.append(RemoteFile(sibling.rfilename, int(size), sha))
+        files = remote_files(info)
         groups = match_files(files, entry.quant, entry.pattern, entry.sha256)
         if not groups:
             return None

@@ -42,7 +42,7 @@ from app.models.errors import (
     UnverifiableError,
 )
 from app.models.hub import map_hub_error
-from app.models.resolve import RemoteFile, ResolvedModel, Resolver
+from app.models.resolve import RemoteFile, ResolvedModel, Resolver, remote_files
 
 log = logging.getLogger(__name__)
 
@@ -112,15 +112,7 @@ def list_original(resolver: Resolver, entry: CatalogEntry) -> ResolvedModel:
                 last = mapped
                 continue
             raise mapped from exc
-        files: list[RemoteFile] = []
-        for sibling in info.siblings or []:
-            lfs = sibling.lfs
-            size = sibling.size if sibling.size is not None else (lfs.size if lfs else None)
-            if size is None:
-                continue
-            sha = lfs.sha256.lower() if lfs and lfs.sha256 else None
-            blob = getattr(sibling, "blob_id", None)
-            files.append(RemoteFile(sibling.rfilename, int(size), sha, blob))
+        files = remote_files(info, blob_ids=True)
         return ResolvedModel(
             entry_id=entry.id,
             repo_id=info.id or repo_id,
