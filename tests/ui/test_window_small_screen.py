@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLineEdit, QScrollArea
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QScrollArea,
+    QStyle,
+    QStyleOptionComboBox,
+)
 from pytestqt.qtbot import QtBot
 
 from app.prosody.rhymebook import RhymeBook
@@ -70,6 +78,17 @@ def out_of_reach(window: Any) -> list[str]:
     return bad
 
 
+def cut_short(combo: QComboBox) -> str:
+    """The combo's text when the box shows less than all of it, else ''."""
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, combo
+    )
+    text = combo.currentText()
+    return text if combo.fontMetrics().horizontalAdvance(text) > field.width() else ""
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_dock_open_fits_a_1366_by_768_screen(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook, lang: Language
@@ -85,6 +104,9 @@ def test_every_dock_open_fits_a_1366_by_768_screen(
     assert window.findings_dock.width() >= FINDINGS_MIN_WIDTH
     assert window.centralWidget().width() >= 400  # room to write in
     assert out_of_reach(window) == []
+    # the header's pickers show 「诗体：自动」 / 「韵部：自动」 whole, not 「诗体：自」
+    assert cut_short(window.pane.header.form_combo) == ""
+    assert cut_short(window.pane.header.group_combo) == ""
     # the compose panel's own buttons, reached by scrolling its dock
     panel = window.compose.panel
     for button in (panel.form.generate_button, panel.result.insert_button):

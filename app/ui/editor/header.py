@@ -8,6 +8,8 @@ groups (平声 first) and the 简/繁 conversion buttons.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QMenu, QToolButton, QWidget
@@ -22,6 +24,15 @@ from app.ui.elided_label import ElidedLabel
 from app.ui.i18n import Tr
 
 TUNE_ITEM = "词牌"  # the form picker's item that opens the 词牌 picker
+
+
+def contents_length(combo: QComboBox, text: str) -> int:
+    """The combo's minimum contents length (Qt counts it in widths of 'x') that shows
+    ``text`` whole: 「诗体：自动」 is five characters twice as wide as an 'x' each."""
+    metrics = combo.fontMetrics()
+    return max(
+        4, math.ceil(metrics.horizontalAdvance(text) / max(1, metrics.horizontalAdvance("x")))
+    )
 
 
 def book_groups(kind: BookKind) -> tuple[RhymeGroup, ...]:
@@ -115,7 +126,7 @@ class HeaderStrip(QWidget):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
-            combo.setMinimumContentsLength(7 if tr.is_en else 4)
+            combo.setMinimumContentsLength(contents_length(combo, combo.itemText(0)))
             combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
 
         self.simplified_button = QToolButton(self)
