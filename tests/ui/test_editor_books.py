@@ -249,13 +249,15 @@ def test_the_f2_popup_and_the_tooltip_follow_the_book(qtbot: QtBot, shelf: Shelf
         return sugg, rhymes
 
     _sugg, rhymes = popup_lists()
-    assert rhymes[:40] == list(shelf.pingshui.group_chars(
-        shelf.pingshui.find_group("下平六麻").id, "simplified"))[:40]  # fmt: skip
+    ma = shelf.pingshui.find_group("下平六麻")
+    assert ma is not None
+    assert rhymes[:40] == list(shelf.pingshui.group_chars(ma.id, "simplified"))[:40]
     header = pane.header
     header.choose_book(BookKind.TONGYUN)
     pane.analyze_now()
     tongyun = shelf.book(BookKind.TONGYUN)
     a_group = tongyun.find_group("一啊")
+    assert a_group is not None
     sugg, rhymes = popup_lists()
     assert rhymes == list(tongyun.group_chars(a_group.id, "simplified"))
     # 斜 (xié) is 出韵 in 通韵一啊: every suggestion is read in that group today
