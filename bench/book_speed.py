@@ -15,35 +15,18 @@ then every 七律 of 全唐诗 analysed once each (poems never seen before, afte
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import time
 import timeit
 from pathlib import Path
 
+from checker_speed import load_poems  # the same 七律 (a sibling bench script)
+
 from app.prosody.books.kinds import BookKind
 from app.prosody.books.shelf import Shelf
 from app.prosody.checker import Checker
 from app.prosody.rhymebook import RhymeBook
-
-BUILT_IN = [
-    "风急天高猿啸哀，渚清沙白鸟飞回。无边落木萧萧下，不尽长江滚滚来。"
-    "万里悲秋常作客，百年多病独登台。艰难苦恨繁霜鬓，潦倒新停浊酒杯。",
-    "昔人已乘黄鹤去，此地空余黄鹤楼。黄鹤一去不复返，白云千载空悠悠。"
-    "晴川历历汉阳树，芳草萋萋鹦鹉洲。日暮乡关何处是，烟波江上使人愁。",
-]
-
-
-def load_poems(corpus: Path) -> list[str]:
-    if not corpus.exists():
-        return BUILT_IN
-    poems = []
-    for raw in corpus.read_text(encoding="utf-8").splitlines():
-        row = json.loads(raw)
-        if row.get("form") == "七律":
-            poems.append("\n".join(row.get("simplified") or row["lines"]))
-    return poems or BUILT_IN
 
 
 def main() -> int:

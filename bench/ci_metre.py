@@ -35,6 +35,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from constraint_quality import run as run_request  # noqa: E402  (a sibling bench script)
+from constraint_speed import SAMPLING, raw_prompt  # noqa: E402
+
 from app.compose.ci.prompt import CiRequest, build_ci_prompt  # noqa: E402
 from app.compose.ci.text import format_answer  # noqa: E402
 from app.compose.constraint import ConstraintFactory, Phase  # noqa: E402
@@ -42,7 +45,6 @@ from app.compose.constraint.ci import ci_spec  # noqa: E402
 from app.compose.constraint.loop import constrained_tokens  # noqa: E402
 from app.compose.stream import parse_text  # noqa: E402
 from app.engine.client import EngineClient  # noqa: E402
-from app.engine.events import Done, EngineError, Token  # noqa: E402
 from app.engine.requests import LoadConfig, Sampling  # noqa: E402
 from app.prosody.books.shelf import Shelf  # noqa: E402
 from app.prosody.ci import CiChecker, CiForm, CipuError, CipuTable, load_installed  # noqa: E402
@@ -55,15 +57,7 @@ from app.prosody.scorer import score  # noqa: E402
 
 SCORES = ("tones", "rhymes", "length", "total")
 THEMES = ("春愁", "秋思", "怀古", "送别", "夜雨", "登楼", "咏梅", "江行")
-SAMPLING: dict[str, Any] = {
-    "top_k": 20, "top_p": 0.95, "min_p": 0.0, "temp": 0.6,
-    "repeat_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0,
-}  # fmt: skip
-PROMPT = (
-    "<|im_start|>system\nRespond in the following format:<think>...</think><answer>...</answer>"
-    "<|im_end|>\n<|im_start|>user\n填一首词<|im_end|>\n<|im_start|>assistant\n"
-    "<think>\n</think>\n\n<answer>\n"
-)
+PROMPT = raw_prompt("填一首词")
 
 
 def _table(folder: Path | None, tmp: Path) -> CipuTable:
@@ -84,21 +78,6 @@ def _model(path: Path | None, tmp: Path) -> Path:
 
     vocab = fetch_qwen2_vocab(ROOT / ".pytest_cache" / "d" / "shijian-qwen2-vocab")
     return write_qwen2_model(tmp / "tiny-qwen2.gguf", vocab)
-
-
-def _run(client: EngineClient, request: Any) -> tuple[str, str, float, int]:
-    t0 = time.perf_counter()
-    text: list[str] = []
-    error = ""
-    n = 0
-    for event in client.generate(request):
-        if isinstance(event, Token):
-            text.append(event.text)
-        elif isinstance(event, EngineError):
-            error = event.code
-        elif isinstance(event, Done):
-            n = event.stats.completion_tokens
-    return "".join(text), error, time.perf_counter() - t0, n
 
 
 def quality(
@@ -128,7 +107,7 @@ def quality(
                     generate = replace(generate, constraint=spec)
                 else:
                     generate = replace(generate, think_budget=args.think)
-                text, error, seconds, n = _run(client, generate)
+                text, error, seconds, n = run_request(client, generate)
                 parsed = parse_text(text)
                 poem = format_answer(parsed.lines, form) if parsed.lines else ""
                 analysis = checkers[kind].analyze(poem or "无", form=form)

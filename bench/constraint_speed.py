@@ -48,11 +48,18 @@ SAMPLING: dict[str, Any] = {
     "top_k": 20, "top_p": 0.95, "min_p": 0.0, "temp": 0.6,
     "repeat_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0,
 }  # fmt: skip
-PROMPT = (
-    "<|im_start|>system\nRespond in the following format:<think>...</think><answer>...</answer>"
-    "<|im_end|>\n<|im_start|>user\n写一首诗<|im_end|>\n<|im_start|>assistant\n"
-    "<think>\n</think>\n\n<answer>\n"
-)
+
+
+def raw_prompt(user: str) -> str:
+    """A ChatML prompt asking ``user`` with thinking already closed: the answer is next."""
+    return (
+        "<|im_start|>system\nRespond in the following format:<think>...</think><answer>..."
+        f"</answer><|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
+        "<think>\n</think>\n\n<answer>\n"
+    )
+
+
+PROMPT = raw_prompt("写一首诗")
 
 
 def timed(gen: Any, keep: Any) -> list[float]:
