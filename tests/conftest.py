@@ -6,8 +6,12 @@ import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from app.prosody.rhymebook import RhymeBook
 
 # Qt runs offscreen in tests; set before anything imports PySide6.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -29,6 +33,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         if rel.parts and rel.parts[0] in _GUI_DIRS:
             item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(scope="session")
+def book() -> RhymeBook:
+    """The bundled 平水韵, loaded once a test session (every suite reads it, none changes it)."""
+    from app.prosody.rhymebook import RhymeBook  # after the environment above is set
+
+    return RhymeBook.load()
 
 
 # In CI every dependency the suite needs is installed by .ci/run; there a skip for a

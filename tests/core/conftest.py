@@ -10,11 +10,6 @@ from app.prosody.rhymebook import RhymeBook
 
 
 @pytest.fixture(scope="session")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
-@pytest.fixture(scope="session")
 def checker(book: RhymeBook) -> Checker:
     return Checker(book)
 

@@ -19,11 +19,6 @@ from app.prosody.groups import GROUPS, group_by_name
 from app.prosody.rhymebook import RhymeBook
 
 
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
 def gid(name: str) -> int:
     group = group_by_name(name)
     assert group is not None

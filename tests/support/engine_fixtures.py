@@ -66,13 +66,21 @@ def tiny_config(model: Path, **overrides: object) -> LoadConfig:
     return LoadConfig(**settings)  # type: ignore[arg-type]
 
 
+def started_engine(model: Path | None = None) -> Iterator[EngineClient]:
+    """For a fixture to ``yield from``: an engine process, started (with ``model`` loaded
+    through :func:`tiny_config` when given), stopped when the fixture ends."""
+    client = EngineClient(cancel_grace_s=5.0)
+    client.start()
+    if model is not None:
+        client.load(tiny_config(model))
+    yield client
+    client.stop()
+
+
 @pytest.fixture(scope="module", name="engine_process")
 def engine_process_fixture(tiny_model: Path) -> Iterator[EngineClient]:
     """A started engine process, shared by a test module (tests use ``engine``)."""
-    client = EngineClient(cancel_grace_s=5.0)
-    client.start()
-    yield client
-    client.stop()
+    yield from started_engine()
 
 
 @pytest.fixture(name="engine")
@@ -90,10 +98,7 @@ def engine_fixture(engine_process: EngineClient, tiny_model: Path) -> EngineClie
 @pytest.fixture(scope="module", name="engine3_process")
 def engine3_process_fixture(tiny_qwen3: Path) -> Iterator[EngineClient]:
     """A started engine process for the qwen3 model, shared by a test module."""
-    client = EngineClient(cancel_grace_s=5.0)
-    client.start()
-    yield client
-    client.stop()
+    yield from started_engine()
 
 
 @pytest.fixture(name="engine3")

@@ -31,16 +31,11 @@ from tests.support.cipu_fixture import (  # noqa: F401
 )
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
-    tiny_config,
+    started_engine,
     tiny_model_fixture,
 )
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
 
 
 def test_the_form_asks_for_a_ci_by_tune(qtbot: QtBot, book: RhymeBook, ci: CiChecker) -> None:
@@ -96,11 +91,7 @@ def test_no_ci_without_a_checker(qtbot: QtBot, book: RhymeBook) -> None:
 
 @pytest.fixture
 def client(tiny_model: Path) -> Iterator[EngineClient]:
-    c = EngineClient(cancel_grace_s=5.0)
-    c.start()
-    c.load(tiny_config(tiny_model))
-    yield c
-    c.stop()
+    yield from started_engine(tiny_model)
 
 
 @pytest.mark.model

@@ -24,6 +24,7 @@ from app.ui.compose.panel import ComposePanel
 from app.ui.i18n import Tr
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
+    started_engine,
     tiny_config,
     tiny_model_fixture,
 )
@@ -34,22 +35,13 @@ pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
-@pytest.fixture(scope="module")
 def checker(book: RhymeBook) -> Checker:
     return Checker(book)
 
 
 @pytest.fixture
 def client(tiny_model: Path) -> Iterator[EngineClient]:
-    c = EngineClient(cancel_grace_s=5.0)
-    c.start()
-    c.load(tiny_config(tiny_model))
-    yield c
-    c.stop()
+    yield from started_engine(tiny_model)
 
 
 def qt_plain(text: str) -> str:

@@ -20,16 +20,11 @@ from app.ui.compose.panel import ComposePanel
 from app.ui.i18n import Tr
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
-    tiny_config,
+    started_engine,
     tiny_qwen3_fixture,
 )
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.model]
-
-
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +34,7 @@ def checker(book: RhymeBook) -> Checker:
 
 @pytest.fixture(scope="module")
 def client(tiny_qwen3: Path) -> Iterator[EngineClient]:
-    c = EngineClient(cancel_grace_s=5.0)
-    c.start()
-    c.load(tiny_config(tiny_qwen3))
-    yield c
-    c.stop()
+    yield from started_engine(tiny_qwen3)
 
 
 def _panel(

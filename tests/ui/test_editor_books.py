@@ -28,11 +28,6 @@ XIE = SHAN_XING.index("斜")
 
 
 @pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
-@pytest.fixture(scope="module")
 def shelf(book: RhymeBook) -> Shelf:
     return Shelf(book)
 

@@ -26,11 +26,6 @@ from tests.support.shell_window import events, open_window
 
 
 @pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
-@pytest.fixture(scope="module")
 def font_check(qapp: QApplication) -> FontCheck:
     return check_fonts()
 

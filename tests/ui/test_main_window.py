@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel
@@ -28,11 +27,6 @@ from tests.support.shell_window import (
     type_text,
     wait_draft,
 )
-
-
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
 
 
 def test_the_window_has_its_panels_menus_and_status(

@@ -25,11 +25,6 @@ from tests.support import assign_pdftools as pdf
 from tests.support.assign_class import frontier_assignment, make_class_folder
 
 
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
 @pytest.fixture
 def ready(qapp: object) -> None:
     pdf.need_poppler()

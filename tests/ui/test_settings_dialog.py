@@ -24,11 +24,6 @@ from tests.support.shell_window import (
 
 
 @pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
-@pytest.fixture(scope="module")
 def font_check(qapp: QApplication) -> FontCheck:
     return check_fonts()
 

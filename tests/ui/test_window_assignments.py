@@ -38,11 +38,6 @@ pytestmark = pytest.mark.timeout(180)
 TAG = "作业·边塞七绝"
 
 
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
 def need_pdf_tools() -> None:
     if find_cjk_family("") is None:
         pytest.skip("no CJK font installed: the PDF part needs one")

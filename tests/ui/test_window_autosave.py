@@ -7,7 +7,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from app.prosody.rhymebook import RhymeBook
@@ -16,11 +15,6 @@ from tests.support.shell_window import open_window, type_text
 
 # 杜甫《登高》 typed as one stream, no pause anywhere
 TEXT = "风急天高猿啸哀渚清沙白鸟飞回无边落木萧萧下不尽长江滚滚来万里悲秋常作客"
-
-
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
 
 
 def test_typing_without_a_pause_still_writes_drafts_within_the_interval(

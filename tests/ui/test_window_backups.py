@@ -6,7 +6,6 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from app.paths import AppPaths
@@ -14,11 +13,6 @@ from app.prosody.rhymebook import RhymeBook
 from app.settings import Settings
 from app.storage.backup import list_backups
 from tests.support.shell_window import CHUNXIAO, JINGYESI, events, open_window, save_and_wait
-
-
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
 
 
 def titles_in(backup: Path) -> set[str]:

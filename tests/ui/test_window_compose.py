@@ -43,11 +43,6 @@ pytestmark = pytest.mark.timeout(240)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
 def small_context(**engine: Any) -> Settings:
     return replace(Settings(), engine=replace(EngineSettings(), context_length=2048, **engine))
 

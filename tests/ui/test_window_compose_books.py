@@ -24,11 +24,6 @@ from tests.ui.test_window_compose import add_in_manager, small_context
 pytestmark = [pytest.mark.timeout(300), pytest.mark.model]
 
 
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
 def test_strict_metre_in_tongyun_then_a_couplet_through_the_window(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook, tiny_model: Path
 ) -> None:

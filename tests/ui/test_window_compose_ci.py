@@ -26,11 +26,6 @@ from tests.support.window_app import open_app_window
 pytestmark = [pytest.mark.timeout(240), pytest.mark.model]
 
 
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
 def test_a_composed_ci_opens_in_ci_mode_and_keeps_its_tune(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook, tiny_model: Path
 ) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QTextBrowser
 from pytestqt.qtbot import QtBot
 
@@ -15,11 +14,6 @@ from app.prosody.rhymebook import RhymeBook
 from app.storage.records import PoemData
 from tests.support.shell_window import DENGGAO, JINGYESI
 from tests.support.window_app import open_app_window
-
-
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
 
 
 def shown_texts(root: Any) -> list[str]:

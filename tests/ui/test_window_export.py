@@ -23,11 +23,6 @@ from tests.support.window_app import open_app_window
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
 @pytest.fixture(autouse=True)
 def pdf_tools() -> None:
     if find_cjk_family("") is None:

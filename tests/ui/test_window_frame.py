@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -14,11 +13,6 @@ from app.prosody.rhymebook import RhymeBook
 from tests.support.shell_window import JINGYESI, open_window
 
 PASTED = "静夜思\n李白\n" + JINGYESI + "\n（一说作于扬州旅舍）"
-
-
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
 
 
 def test_pasted_title_and_author_are_offered_to_their_fields(

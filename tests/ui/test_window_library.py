@@ -19,11 +19,6 @@ from tests.support.shell_window import (
 )
 
 
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
 def two_poems(qtbot: QtBot, w: Any) -> tuple[Any, Any]:
     w.meta.title_edit.setText("静夜思")
     w.pane.set_text(JINGYESI)

@@ -17,11 +17,6 @@ from tests.support.shell_window import events
 from tests.support.window_app import open_app_window
 
 
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
 def test_an_unreachable_hub_is_logged_and_the_mirror_is_one_click_away(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -21,11 +20,6 @@ from tests.support.shell_window import (
     open_window,
     save_and_wait,
 )
-
-
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
 
 
 def test_the_restore_notice_goes_with_its_poem_and_never_reverts_another(

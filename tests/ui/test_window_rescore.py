@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from app.paths import AppPaths
@@ -18,11 +17,6 @@ from tests.support.shell_window import DENGGAO, JINGYESI, call, events, open_win
 from tests.support.storage_options import library_options
 
 SHAN_XING = "远上寒山石径斜\n白云生处有人家\n停车坐爱枫林晚\n霜叶红于二月花"
-
-
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
 
 
 def _old_library(base: Path) -> dict[str, int]:

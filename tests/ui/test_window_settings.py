@@ -31,11 +31,6 @@ from tests.support.window_app import open_app_window
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
 def test_the_model_page_shows_and_returns_the_engine_settings(qtbot: QtBot) -> None:
     start = replace(
         Settings(),

@@ -30,11 +30,6 @@ SCREEN = QRect(0, 0, 1366, 768)
 FINDINGS_MIN_WIDTH = 240  # readable: a rule and the start of its message
 
 
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
-
-
 def every_dock_open(window: Any) -> None:
     window.resize(SCREEN.size())
     window.new_document(
