@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import sys
 from collections import namedtuple
-from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -19,11 +18,9 @@ from pytestqt.qtbot import QtBot
 
 from app.models.build.pipeline import BuildProgress
 from app.models.build.state import find_builds
-from app.models.download import Downloader, DownloadPolicy
-from app.models.hub import HubConfig
+from app.models.download import Downloader
 from app.models.machine import MachineInfo
 from app.models.registry import ModelRegistry
-from app.models.resolve import Resolver
 from app.ui.i18n import Tr
 from app.ui.models.build.dialog import BuildDialog
 from app.ui.models.manager import ModelManagerDialog
@@ -37,20 +34,15 @@ from tests.support.build_fixtures import (  # noqa: F401
     vocab_fixture,
 )
 from tests.support.fake_hub import FakeHub
+from tests.support.model_manager import POLICY, open_manager, registry_fixture  # noqa: F401
 
 pytestmark = [needs_llama, pytest.mark.model, pytest.mark.timeout(300)]
 
-POLICY = DownloadPolicy(disk_margin_bytes=0, backoff_base_s=0.01)
 EN = Tr("en")
 ZH = Tr("zh")
 ENTRY = "tiny-poet-q8_0"
 MACHINE = MachineInfo(ram_bytes=16 * 10**9, vram_bytes=None)
 DiskUsage = namedtuple("DiskUsage", "total used free")
-
-
-@pytest.fixture
-def registry(tmp_path: Path) -> ModelRegistry:
-    return ModelRegistry(tmp_path / "models")
 
 
 def _manager(
@@ -60,17 +52,8 @@ def _manager(
     tr: Tr = EN,
     **build_options: object,
 ) -> ModelManagerDialog:
-    dialog = ModelManagerDialog(
-        build_catalog(),
-        registry,
-        Resolver(HubConfig(endpoint=hub.url)),
-        lambda: Downloader(POLICY),
-        tr,
-        MACHINE,
-        build_options={"downloader": Downloader(POLICY), **build_options},
-    )
-    qtbot.addWidget(dialog)
-    dialog.show()
+    options = {"downloader": Downloader(POLICY), **build_options}
+    dialog = open_manager(qtbot, hub.url, registry, build_catalog(), tr, MACHINE, options)
     assert dialog.select_entry(ENTRY)
     return dialog
 

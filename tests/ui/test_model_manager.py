@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.models.catalog import load_catalog
-from app.models.download import Downloader, DownloadPolicy
 from app.models.hub import HubConfig
 from app.models.machine import MachineInfo
 from app.models.registry import InstalledModel, ModelRegistry
@@ -21,8 +20,8 @@ from app.ui.i18n import Tr
 from app.ui.models.manager import ModelManagerDialog
 from tests.support.fake_hub import FakeHub, make_bytes
 from tests.support.gguf_samples import gguf_bytes, write_gguf
+from tests.support.model_manager import open_manager, registry_fixture  # noqa: F401
 
-POLICY = DownloadPolicy(disk_margin_bytes=0, backoff_base_s=0.01)
 SMALL_REPO = "Qwen/Qwen2.5-1.5B-Instruct-GGUF"
 SMALL_FILE = "qwen2.5-1.5b-instruct-q4_k_m.gguf"
 ZH = Tr("zh")
@@ -38,11 +37,6 @@ def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
         yield server
 
 
-@pytest.fixture
-def registry(tmp_path: Path) -> ModelRegistry:
-    return ModelRegistry(tmp_path / "models")
-
-
 def _manager(
     qtbot: QtBot,
     hub: FakeHub,
@@ -50,17 +44,7 @@ def _manager(
     machine: MachineInfo = LAPTOP,
     tr: Tr = ZH,
 ) -> ModelManagerDialog:
-    dialog = ModelManagerDialog(
-        load_catalog(),
-        registry,
-        Resolver(HubConfig(endpoint=hub.url)),
-        lambda: Downloader(POLICY),
-        tr,
-        machine,
-    )
-    qtbot.addWidget(dialog)
-    dialog.show()
-    return dialog
+    return open_manager(qtbot, hub.url, registry, load_catalog(), tr, machine)
 
 
 def _row(dialog: ModelManagerDialog, key: str) -> list[str]:
@@ -188,16 +172,7 @@ def test_an_unreachable_hub_offers_the_mirror_and_a_local_file_and_disables_down
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # nothing listens here once the socket is closed
-    dialog = ModelManagerDialog(
-        load_catalog(),
-        registry,
-        Resolver(HubConfig(endpoint=f"http://127.0.0.1:{port}")),
-        lambda: Downloader(POLICY),
-        ZH,
-        LAPTOP,
-    )
-    qtbot.addWidget(dialog)
-    dialog.show()
+    dialog = open_manager(qtbot, f"http://127.0.0.1:{port}", registry, load_catalog(), ZH, LAPTOP)
     dialog.select_entry("qpm-1k-32b-r1-q4_k_m")
     assert dialog.download_button.isEnabled()
     with qtbot.waitSignal(dialog.hub_unreachable, timeout=30_000) as blocker:
