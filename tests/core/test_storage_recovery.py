@@ -19,7 +19,7 @@ from app.storage.repository import Library
 from app.storage.sqlite_tools import integrity_problems
 from tests.support import storage_damage as damage
 from tests.support.storage_clock import StepClock
-from tests.support.storage_options import library_options
+from tests.support.storage_options import hold_lock, library_options
 
 
 class Bench:
@@ -171,11 +171,7 @@ def test_a_missing_library_with_backups_is_restored_not_silently_restarted(
 
 def test_a_locked_library_is_an_error_not_damage(tmp_path: Path) -> None:
     bench = Bench(tmp_path)
-    holder = sqlite3.connect(bench.paths.database, isolation_level=None)
-    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
-    holder.execute("BEGIN EXCLUSIVE")
-    holder.execute("INSERT INTO meta VALUES ('held', 'yes')")
-    holder.execute("COMMIT")  # exclusive locking mode keeps the lock after the commit
+    holder = hold_lock(bench.paths.database)
     try:
         with pytest.raises(DatabaseLockedError) as locked:
             bench.open(busy_timeout_ms=100)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ from app.storage.errors import DatabaseLockedError, LibraryClosedError, ReadOnly
 from app.storage.records import DraftData, PoemData, new_poem_slot
 from app.storage.repository import Library
 from app.storage.worker import LibraryWorker, WorkerState
-from tests.support.storage_options import library_options
+from tests.support.storage_options import hold_lock, library_options
 from tests.support.unprivileged import without_privileges
 
 
@@ -58,11 +57,7 @@ class Heard:
 def test_a_lock_held_at_start_up_is_waited_out_with_drafts_spooled(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path / "base")
     _library_with_a_poem(paths, tmp_path)
-    holder = sqlite3.connect(paths.database, isolation_level=None)
-    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
-    holder.execute("BEGIN EXCLUSIVE")
-    holder.execute("INSERT INTO meta VALUES ('held', 'yes')")
-    holder.execute("COMMIT")  # exclusive locking mode keeps the lock: another program's
+    holder = hold_lock(paths.database)  # another program's
     heard = Heard()
     worker = LibraryWorker(
         paths, library_options(tmp_path, busy_timeout_ms=50), retry_delays_s=(0.05, 0.1)
@@ -97,10 +92,7 @@ def test_a_lock_held_at_start_up_is_waited_out_with_drafts_spooled(tmp_path: Pat
 def test_shutting_down_while_waiting_ends_the_wait(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path / "base")
     _library_with_a_poem(paths, tmp_path)
-    holder = sqlite3.connect(paths.database, isolation_level=None)
-    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
-    holder.execute("BEGIN EXCLUSIVE")
-    holder.execute("COMMIT")
+    holder = hold_lock(paths.database, write=False)
     try:
         worker = LibraryWorker(
             paths, library_options(tmp_path, busy_timeout_ms=50), retry_delays_s=(0.05,)

@@ -4,12 +4,10 @@ It used to stay without a library until restarted, autosaving nothing."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from app.paths import AppPaths
@@ -20,11 +18,7 @@ from app.storage.records import PoemData
 from app.ui.logging_setup import setup_logging
 from app.ui.services import build_services
 from tests.support.shell_window import events, type_text
-
-
-@pytest.fixture(scope="module")
-def book() -> RhymeBook:
-    return RhymeBook.load()
+from tests.support.storage_options import hold_lock
 
 
 def _shutdown(window: Any) -> None:
@@ -43,11 +37,7 @@ def test_a_library_locked_at_start_up_is_waited_for_and_typing_is_kept(
     library, _ = open_library(paths)
     library.save_poem(PoemData(title="旧作", text="白日依山尽"))
     library.close()
-    holder = sqlite3.connect(paths.database, isolation_level=None)
-    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
-    holder.execute("BEGIN EXCLUSIVE")
-    holder.execute("INSERT INTO meta VALUES ('held', 'yes')")
-    holder.execute("COMMIT")  # another program keeps the library locked
+    holder = hold_lock(paths.database)  # another program keeps the library locked
     try:
         store = SettingsStore(paths.settings_file)
         settings = store.load().settings
