@@ -27,7 +27,7 @@ from tests.support.cipu_fixture import (  # noqa: F401
     cipu_table_fixture,
     tune_form,
 )
-from tests.support.constraint_tools import by_class
+from tests.support.constraint_tools import by_class, random_lines
 
 
 @pytest.fixture(scope="module")
@@ -52,57 +52,13 @@ def _rules(form: CiForm, rhymes: CiRhymeTable, chars: CharBytes, **bu: int | str
     return CiRules(automaton, chars, rhymes, allowed, ("test", form.key, tuple(bu.items())))
 
 
-def random_ci(rules: CiRules, rng: random.Random, classes: dict[int, list[str]]) -> list[str]:
-    """A 词 the rules accept, one random character at a time; a 叠句 is copied as the
-    decoder writes it (a dead end fails the calling test)."""
-    automaton = rules.automaton
-    assert isinstance(automaton, CiAutomaton)
-    table = rules.chars.table
-    state = rules.start()
-    lines: list[str] = [""]
-    while not rules.is_final(state):
-        if automaton.wants_break(state.metre):
-            nxt = rules.add_break(state)
-            assert nxt is not None
-            state = nxt
-            lines.append("")
-            continue
-        source = automaton.echo(state.metre)
-        if source >= 0:
-            lines[-1] = lines[source]
-            state = PoemState(automaton.after_echo(state.metre), state.used, b"", state.rhymes)
-            continue
-        slot = automaton.slot(state.metre)
-        options: list[str] = []
-        for cls in ToneClass:
-            if slot.plain >> cls & 1:
-                options.extend(rng.sample(classes[cls], min(20, len(classes[cls]))))
-        if slot.rhyme:
-            available = [
-                table.chars[i]
-                for i in rules.rhyme_available(state)
-                if slot.rhyme >> int(table.classes[i]) & 1
-            ]
-            options.extend(rng.sample(available, min(40, len(available))))
-        rng.shuffle(options)
-        for ch in options:
-            got = rules.add_char(state, ch)
-            if got is not None:
-                state = got
-                lines[-1] += ch
-                break
-        else:
-            raise AssertionError(f"dead end at {state}: {lines}")
-    return lines
-
-
 def _problems(checker: CiChecker, text: str, form: CiForm) -> list[str]:
     analysis = checker.analyze(text, form=form)
     return [f.message() for f in analysis.findings if f.severity >= Severity.WARNING]
 
 
 # ---------------------------------------------------------------- the automaton
-def test_slots_follow_the_marks_of_thetune_form(table: CipuTable) -> None:
+def test_slots_follow_the_marks_of_the_form(table: CipuTable) -> None:
     form = tune_form(table, "菩萨蛮")  # 中平中仄平平仄A …
     automaton = CiAutomaton(form)
     assert automaton.n_lines == 8 and automaton.n_chars == 44
@@ -184,7 +140,7 @@ def test_random_ci_through_the_rules_pass_the_checker(
         for form in tune.forms:
             rules = _rules(form, rhyme_tables[kind], chars)
             for _ in range(3):
-                lines = random_ci(rules, rng, classes)
+                lines = random_lines(rules, rng, classes)
                 assert matches_form(lines, form)
                 text = format_answer(lines, form)
                 assert _problems(checker, text, form) == [], (form.label_zh, text)

@@ -26,6 +26,7 @@ import pytest
 from app.compose.constraint import ConstraintFactory
 from app.compose.constraint.automaton import ToneClass
 from app.compose.constraint.chars import EXCLUDED, CharTable
+from app.compose.constraint.ci.automaton import CiAutomaton
 from app.compose.constraint.grammar import GrammarPlan
 from app.compose.constraint.poem import CharBytes, PoemRules, PoemState
 from app.engine.events import GenerationStats
@@ -47,9 +48,12 @@ def by_class(table: CharTable) -> dict[int, list[str]]:
     return out
 
 
-def random_poem(rules: PoemRules, rng: random.Random, classes: dict[int, list[str]]) -> str:
-    """A poem the rules accept, one random character at a time (each step checks that the
-    next position still has a character; a dead end fails the calling test)."""
+def random_lines(rules: PoemRules, rng: random.Random, classes: dict[int, list[str]]) -> list[str]:
+    """The lines of a poem (a 诗, or a 词 when the rules are a 词's) the rules accept, one
+    random character at a time from up to 20 characters of each tone class the position
+    admits and up to 40 of the rhymes still available; a 叠句 is copied as the decoder
+    writes it. Each step checks that the position still has a character: a dead end fails
+    the calling test."""
     automaton = rules.automaton
     table = rules.chars.table
     state = rules.start()
@@ -61,17 +65,25 @@ def random_poem(rules: PoemRules, rng: random.Random, classes: dict[int, list[st
             state = nxt
             lines.append("")
             continue
+        if isinstance(automaton, CiAutomaton):
+            source = automaton.echo(state.metre)
+            if source >= 0:
+                lines[-1] = lines[source]
+                after = automaton.after_echo(state.metre)
+                state = PoemState(after, state.used, b"", state.rhymes)
+                continue
         slot = automaton.slot(state.metre)
         options: list[str] = []
         for cls in ToneClass:
             if slot.plain >> cls & 1:
                 options.extend(rng.sample(classes[cls], min(20, len(classes[cls]))))
-            if slot.rhyme >> cls & 1:
-                options.extend(
-                    table.chars[i]
-                    for i in rules.rhyme_available(state)
-                    if int(table.classes[i]) == cls
-                )
+        if slot.rhyme:
+            available = [
+                table.chars[i]
+                for i in rules.rhyme_available(state)
+                if slot.rhyme >> int(table.classes[i]) & 1
+            ]
+            options.extend(rng.sample(available, min(40, len(available))))
         rng.shuffle(options)
         for ch in options:
             got = rules.add_char(state, ch)
@@ -81,7 +93,12 @@ def random_poem(rules: PoemRules, rng: random.Random, classes: dict[int, list[st
                 break
         else:
             raise AssertionError(f"dead end at {state}: {lines}")
-    return "\n".join(lines)
+    return lines
+
+
+def random_poem(rules: PoemRules, rng: random.Random, classes: dict[int, list[str]]) -> str:
+    """A 诗 the rules accept (:func:`random_lines`), a line a line."""
+    return "\n".join(random_lines(rules, rng, classes))
 
 
 def walk_pieces(
