@@ -25,16 +25,13 @@ from app.prosody.ci.checker import CiSettings
 from app.prosody.findings import Rule
 from app.prosody.forms import Form
 from app.prosody.rhymebook.cilin import CilinBook
-from tests.support.cipu_fixture import cilin_fixture, cipu_table_fixture  # noqa: F401
+from tests.support.cipu_fixture import (  # noqa: F401
+    PUSAMAN,
+    QINGPINGYUE,
+    cilin_fixture,
+    cipu_table_fixture,
+)
 
-PUSAMAN = (
-    "平林漠漠烟如织，寒山一带伤心碧。暝色入高楼，有人楼上愁。"
-    "玉阶空伫立，宿鸟归飞急。何处是归程？长亭更短亭。"
-)
-QINGPINGYUE = (
-    "别来春半，触目柔肠断。砌下落梅如雪乱，拂了一身还满。"
-    "雁来音信无凭，路遥归梦难成。离恨恰如春草，更行更远还生。"
-)
 CHU_SAI = "秦时明月汉时关，万里长征人未还。但使龙城飞将在，不教胡马度阴山。"
 
 

@@ -14,12 +14,7 @@ from app.prosody.ci.books import BookRhymes, CiBookKind, CilinRhymes, ci_book
 from app.prosody.ci.checker import CiSettings
 from app.prosody.findings import Rule, Severity
 from app.prosody.rhymebook.cilin import CilinBook
-from tests.support.cipu_fixture import cilin_fixture, cipu_table_fixture  # noqa: F401
-
-PUSAMAN = (
-    "平林漠漠烟如织，寒山一带伤心碧。暝色入高楼，有人楼上愁。"
-    "玉阶空伫立，宿鸟归飞急。何处是归程？长亭更短亭。"
-)
+from tests.support.cipu_fixture import PUSAMAN, cilin_fixture, cipu_table_fixture  # noqa: F401
 
 
 def _checker(kind: str, shelf: Shelf, cilin: CilinBook, table: CipuTable) -> CiChecker:

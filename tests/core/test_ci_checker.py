@@ -11,6 +11,8 @@ from app.prosody.ci import CiAnalysis, CiChecker, CipuTable, CiSettings
 from app.prosody.findings import Rule, Severity
 from app.prosody.tones import Level
 from tests.support.cipu_fixture import (  # noqa: F401
+    PUSAMAN,
+    QINGPINGYUE,
     ci_checker_fixture,
     cilin_fixture,
     cipu_table_fixture,
@@ -38,14 +40,6 @@ QINGYUAN = (
 YUMEIREN = (
     "春花秋月何时了？往事知多少。小楼昨夜又东风，故国不堪回首月明中。"
     "雕栏玉砌应犹在，只是朱颜改。问君能有几多愁？恰似一江春水向东流。"
-)
-PUSAMAN = (
-    "平林漠漠烟如织，寒山一带伤心碧。暝色入高楼，有人楼上愁。"
-    "玉阶空伫立，宿鸟归飞急。何处是归程？长亭更短亭。"
-)
-QINGPINGYUE = (
-    "别来春半，触目柔肠断。砌下落梅如雪乱，拂了一身还满。"
-    "雁来音信无凭，路遥归梦难成。离恨恰如春草，更行更远还生。"
 )
 CAISANG_LI = (
     "窗前谁种芭蕉树，阴满中庭。阴满中庭，叶叶心心，舒卷有余情。"

@@ -24,6 +24,19 @@ from app.prosody.ci.table import CiForm, CipuTable, Segment, Tune, write_table
 from app.prosody.rhymebook import RhymeBook
 from app.prosody.rhymebook.cilin import CilinBook
 
+# 李白's 菩萨蛮 (a 段 a line in PUSAMAN_LINES, as typed in the editor) and 李煜's 清平乐: the
+# 词 of the tests, clean against their 体 in the 词林正韵
+PUSAMAN_STANZAS = (
+    "平林漠漠烟如织，寒山一带伤心碧。暝色入高楼，有人楼上愁。",
+    "玉阶空伫立，宿鸟归飞急。何处是归程？长亭更短亭。",
+)
+PUSAMAN = "".join(PUSAMAN_STANZAS)
+PUSAMAN_LINES = "\n".join(PUSAMAN_STANZAS)
+QINGPINGYUE = (
+    "别来春半，触目柔肠断。砌下落梅如雪乱，拂了一身还满。"
+    "雁来音信无凭，路遥归梦难成。离恨恰如春草，更行更远还生。"
+)
+
 # name, simplified, aliases, pinyin, written, [(author, spec), …]
 TUNES: list[tuple[str, str, tuple[str, ...], str, int, list[tuple[str, str]]]] = [
     (

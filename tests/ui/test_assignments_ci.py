@@ -17,19 +17,13 @@ from app.ui.assignments.grading_dialog import GradingDialog
 from app.ui.assignments.wizard import CI_ITEM, AssignmentWizard
 from app.ui.assignments.writing import RequirementsPanel, write_against
 from app.ui.i18n import Tr
-from tests.support.cipu_fixture import cilin_fixture, cipu_table_fixture  # noqa: F401
-from tests.support.editor_pane import (  # noqa: F401
-    EditorServices,
-    PaneFactory,
-    editor_ci_fixture,
-    editor_services,
-    make_pane,
+from tests.support.cipu_fixture import (  # noqa: F401
+    PUSAMAN_LINES,
+    cilin_fixture,
+    cipu_table_fixture,
 )
+from tests.support.editor_pane import EditorServices, PaneFactory, editor_ci_fixture  # noqa: F401
 
-PUSAMAN = (
-    "平林漠漠烟如织，寒山一带伤心碧。暝色入高楼，有人楼上愁。\n"
-    "玉阶空伫立，宿鸟归飞急。何处是归程？长亭更短亭。"
-)
 CHU_SAI = "秦时明月汉时关，万里长征人未还。但使龙城飞将在，不教胡马度阴山。"
 
 
@@ -44,7 +38,7 @@ def _wizard(qtbot: QtBot, services: EditorServices, ci: CiChecker) -> Assignment
 
 def test_the_wizard_sets_a_ci_by_tune(
     qtbot: QtBot,
-    editor_services: EditorServices,  # noqa: F811
+    editor_services: EditorServices,
     ci: CiChecker,
 ) -> None:
     wizard = _wizard(qtbot, editor_services, ci)
@@ -77,8 +71,8 @@ def test_the_wizard_sets_a_ci_by_tune(
 
 def test_writing_a_ci_against_the_assignment(
     qtbot: QtBot,
-    make_pane: PaneFactory,  # noqa: F811
-    editor_services: EditorServices,  # noqa: F811
+    make_pane: PaneFactory,
+    editor_services: EditorServices,
     ci: CiChecker,
 ) -> None:
     wizard = _wizard(qtbot, editor_services, ci)
@@ -94,7 +88,7 @@ def test_writing_a_ci_against_the_assignment(
     assert "菩薩蠻" in panel.heading.text()
     target = pane.ci_target()
     assert target is not None and target.form is not None and target.form.key == "菩薩蠻#0"
-    pane.set_text(PUSAMAN)
+    pane.set_text(PUSAMAN_LINES)
     analysis = pane.analyze_now()
     assert isinstance(analysis, CiAnalysis)
     assert [f.char for f in pane.findings() if f.rule is Rule.CHU_YUN] == ["楼", "愁"]
@@ -105,7 +99,7 @@ def test_writing_a_ci_against_the_assignment(
 
 def test_grading_a_class_of_ci(
     qtbot: QtBot,
-    editor_services: EditorServices,  # noqa: F811
+    editor_services: EditorServices,
     ci: CiChecker,
     tmp_path: Path,
 ) -> None:
@@ -115,8 +109,8 @@ def test_grading_a_class_of_ci(
     a = wizard.assignment()
     folder = tmp_path / "class"
     folder.mkdir()
-    (folder / "01_李白.txt").write_text(PUSAMAN, encoding="utf-8")
-    slip = PUSAMAN.replace("长亭更短亭", "长亭更短天")
+    (folder / "01_李白.txt").write_text(PUSAMAN_LINES, encoding="utf-8")
+    slip = PUSAMAN_LINES.replace("长亭更短亭", "长亭更短天")
     (folder / "02_张三.txt").write_text(slip, encoding="utf-8")
     (folder / "03_李四.txt").write_text(CHU_SAI, encoding="utf-8")
     dialog = GradingDialog(a, ci, Tr("zh"))

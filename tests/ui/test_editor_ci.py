@@ -17,23 +17,16 @@ from app.prosody.forms import Form
 from app.ui.editor.header import TUNE_ITEM
 from app.ui.editor.tune_picker import TunePickerDialog, form_grid
 from app.ui.i18n import Tr
-from tests.support.cipu_fixture import cilin_fixture, cipu_table_fixture  # noqa: F401
-from tests.support.editor_pane import (  # noqa: F401
-    EditorServices,
-    PaneFactory,
-    editor_ci_fixture,
-    editor_services,
-    make_pane,
+from tests.support.cipu_fixture import (  # noqa: F401
+    PUSAMAN_LINES,
+    cilin_fixture,
+    cipu_table_fixture,
 )
-
-PUSAMAN = (
-    "平林漠漠烟如织，寒山一带伤心碧。暝色入高楼，有人楼上愁。\n"
-    "玉阶空伫立，宿鸟归飞急。何处是归程？长亭更短亭。"
-)
+from tests.support.editor_pane import EditorServices, PaneFactory, editor_ci_fixture  # noqa: F401
 
 
-def test_a_ci_is_checked_against_its_tune(make_pane: PaneFactory, ci: CiChecker) -> None:  # noqa: F811
-    pane = make_pane(text=PUSAMAN)
+def test_a_ci_is_checked_against_its_tune(make_pane: PaneFactory, ci: CiChecker) -> None:
+    pane = make_pane(text=PUSAMAN_LINES)
     assert not isinstance(pane.analysis(), CiAnalysis)  # a 诗 until a tune is chosen
     tune = ci.table.find("菩萨蛮")
     pane.set_ci_target(CiTarget(ci, tune))
@@ -44,7 +37,7 @@ def test_a_ci_is_checked_against_its_tune(make_pane: PaneFactory, ci: CiChecker)
     assert pane.grid.isVisible()  # the 填词 grid, filled with what is written
     assert pane.grid.toPlainText().startswith("平林漠漠烟如织。")
     # a 仄 where the 体 needs 平 is painted and listed
-    pane.set_text(PUSAMAN.replace("有人楼上愁", "有客楼上愁"))
+    pane.set_text(PUSAMAN_LINES.replace("有人楼上愁", "有客楼上愁"))
     b = pane.analyze_now()
     bad = [c for c in b.chars if c.severity is Severity.ERROR]
     assert [c.char for c in bad] == ["客"]
@@ -94,10 +87,10 @@ def test_grid_fills_as_written(table: CipuTable) -> None:
 
 
 def test_choosing_a_tune_through_the_header(
-    make_pane: PaneFactory,  # noqa: F811
+    make_pane: PaneFactory,
     ci: CiChecker,
 ) -> None:
-    pane = make_pane(text=PUSAMAN)
+    pane = make_pane(text=PUSAMAN_LINES)
     pane.set_ci_provider(lambda: ci)
 
     def choose() -> None:
@@ -117,8 +110,8 @@ def test_choosing_a_tune_through_the_header(
     assert isinstance(pane.analyze_now(), CiAnalysis)
 
 
-def test_no_cipu_installed_says_how_to_build(qtbot: QtBot, make_pane: PaneFactory) -> None:  # noqa: F811
-    pane = make_pane(text=PUSAMAN)
+def test_no_cipu_installed_says_how_to_build(qtbot: QtBot, make_pane: PaneFactory) -> None:
+    pane = make_pane(text=PUSAMAN_LINES)
 
     def missing() -> CiChecker:
         raise missing_error(str(Path("nowhere")))

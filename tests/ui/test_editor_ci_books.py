@@ -17,21 +17,14 @@ from app.prosody.findings import Rule
 from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
 from app.storage.records import PoemData
-from tests.support.cipu_fixture import cilin_fixture, cipu_table_fixture  # noqa: F401
-from tests.support.editor_pane import (  # noqa: F401
-    EditorServices,
-    PaneFactory,
-    editor_ci_fixture,
-    editor_services,
-    make_pane,
+from tests.support.cipu_fixture import (  # noqa: F401
+    PUSAMAN_LINES,
+    cilin_fixture,
+    cipu_table_fixture,
 )
+from tests.support.editor_pane import EditorServices, PaneFactory, editor_ci_fixture  # noqa: F401
 from tests.support.shell_window import save_and_wait
 from tests.support.window_app import open_app_window
-
-PUSAMAN = (
-    "平林漠漠烟如织，寒山一带伤心碧。暝色入高楼，有人楼上愁。\n"
-    "玉阶空伫立，宿鸟归飞急。何处是归程？长亭更短亭。"
-)
 
 
 def _out_of_rhyme(pane: Any) -> list[str]:
@@ -42,11 +35,11 @@ def _out_of_rhyme(pane: Any) -> list[str]:
 
 
 def test_the_book_of_a_ci_in_the_header(
-    make_pane: PaneFactory,  # noqa: F811
+    make_pane: PaneFactory,
     table: CipuTable,
     ci: CiChecker,
 ) -> None:
-    pane = make_pane(text=PUSAMAN)
+    pane = make_pane(text=PUSAMAN_LINES)
     pane.set_ci_provider(lambda: ci)
     header = pane.header
     cilin = pane._ci_book.cilin_action
@@ -80,7 +73,7 @@ def test_a_ci_is_saved_and_reopened_with_its_book(
     data_dir = window.services.default_data_dir
     assert data_dir is not None
     table.dump(data_dir / "cipu")
-    window.new_document(PoemData(title="菩萨蛮", text=PUSAMAN, form="词", tune="菩薩蠻",
+    window.new_document(PoemData(title="菩萨蛮", text=PUSAMAN_LINES, form="词", tune="菩薩蠻",
                                  ci_form="菩薩蠻#0"))  # fmt: skip
     pane = window.pane
     assert pane.ci_book_kind() is CiBookKind.CILIN
