@@ -61,16 +61,28 @@ class RecentFolders:
             log.warning("recent folders not saved: %s", exc)
 
 
+def _start(folders: RecentFolders | None, purpose: Purpose) -> Path:
+    return folders.get(purpose) if folders is not None else Path.home()
+
+
+def _chosen(
+    chosen: str, folders: RecentFolders | None, purpose: Purpose, *, folder: bool = False
+) -> Path | None:
+    """What a file dialog returned ('': cancelled, None); the folder it is in (or, for a
+    chosen ``folder``, itself) is remembered as the next start for ``purpose``."""
+    if not chosen:
+        return None
+    path = Path(chosen)
+    if folders is not None:
+        folders.remember(purpose, path if folder else path.parent)
+    return path
+
+
 def ask_folder(
     parent: QWidget | None, title: str, folders: RecentFolders | None, purpose: Purpose
 ) -> Path | None:
-    start = folders.get(purpose) if folders is not None else Path.home()
-    chosen = QFileDialog.getExistingDirectory(parent, title, str(start))
-    if not chosen:
-        return None
-    if folders is not None:
-        folders.remember(purpose, Path(chosen))
-    return Path(chosen)
+    chosen = QFileDialog.getExistingDirectory(parent, title, str(_start(folders, purpose)))
+    return _chosen(chosen, folders, purpose, folder=True)
 
 
 def ask_save_path(
@@ -84,14 +96,9 @@ def ask_save_path(
     """Where to save; ``name`` is the suggested file name (or a full path to start from)."""
     suggested = Path(name)
     if not suggested.is_absolute():
-        start = folders.get(purpose) if folders is not None else Path.home()
-        suggested = start / suggested
+        suggested = _start(folders, purpose) / suggested
     chosen, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), filters)
-    if not chosen:
-        return None
-    if folders is not None:
-        folders.remember(purpose, Path(chosen).parent)
-    return Path(chosen)
+    return _chosen(chosen, folders, purpose)
 
 
 def ask_open_file(
@@ -101,10 +108,6 @@ def ask_open_file(
     folders: RecentFolders | None,
     purpose: Purpose,
 ) -> Path | None:
-    start = folders.get(purpose) if folders is not None else Path.home()
+    start = _start(folders, purpose)
     chosen, _ = QFileDialog.getOpenFileName(parent, title, str(start), filters)
-    if not chosen:
-        return None
-    if folders is not None:
-        folders.remember(purpose, Path(chosen).parent)
-    return Path(chosen)
+    return _chosen(chosen, folders, purpose)
