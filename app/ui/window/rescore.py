@@ -21,11 +21,11 @@ from app.prosody.duizhang import Lexicon
 from app.prosody.forms import Form
 from app.prosody.scorer import SCORE_RULE, score
 from app.storage.records import PoemData, Scores
-from app.storage.rescore import Scorable
 from app.ui.library import ops
 from app.ui.window.ci_poems import ci_target_of, is_ci
 
 if TYPE_CHECKING:
+    from app.storage.rescore import Scorable  # (the storage layer loads on the library's thread)
     from app.ui.window.main_window import MainWindow
 
 SLICE_S = 0.03  # the longest the GUI thread scores at a stretch
