@@ -112,17 +112,7 @@ def run_generation(
     if token_source is not None:
         gen = token_source(tokens)
     else:
-        gen = llama.generate(
-            tokens,
-            top_k=sampling.top_k,
-            top_p=sampling.top_p,
-            min_p=sampling.min_p,
-            temp=sampling.temperature,
-            repeat_penalty=sampling.repeat_penalty,
-            presence_penalty=sampling.presence_penalty,
-            frequency_penalty=sampling.frequency_penalty,
-            logits_processor=logits_processor,
-        )
+        gen = llama.generate(tokens, logits_processor=logits_processor, **sampling.sampler_args())
     try:
         if budget <= 0:
             finish = "length"

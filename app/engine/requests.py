@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 __all__ = [
     "DEFAULT_N_CTX",
     "ChatMessage",
     "GenerateRequest",
     "LoadConfig",
+    "SamplerArgs",
     "Sampling",
     "new_request_id",
 ]
@@ -29,6 +30,19 @@ class ChatMessage:
         return {"role": self.role, "content": self.content}
 
 
+class SamplerArgs(TypedDict):
+    """:class:`Sampling` as llama-cpp-python's ``Llama.generate`` names it (and the
+    strict-metre loop, which builds the same sampler chain)."""
+
+    top_k: int
+    top_p: float
+    min_p: float
+    temp: float
+    repeat_penalty: float
+    presence_penalty: float
+    frequency_penalty: float
+
+
 @dataclass(frozen=True, slots=True)
 class Sampling:
     """Sampling settings. Defaults are Qwen's advice for its reasoning models."""
@@ -45,6 +59,18 @@ class Sampling:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def sampler_args(self) -> SamplerArgs:
+        """The sampler chain's settings, as ``Llama.generate`` takes them."""
+        return SamplerArgs(
+            top_k=self.top_k,
+            top_p=self.top_p,
+            min_p=self.min_p,
+            temp=self.temperature,
+            repeat_penalty=self.repeat_penalty,
+            presence_penalty=self.presence_penalty,
+            frequency_penalty=self.frequency_penalty,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Sampling:

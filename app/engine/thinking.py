@@ -192,17 +192,8 @@ class BudgetedSource:
         return self.tracker.summary()
 
     def _generate(self, tokens: list[int]) -> Iterator[int]:
-        s = self.sampling
         gen: Iterator[int] = self.llama.generate(
-            tokens,
-            top_k=s.top_k,
-            top_p=s.top_p,
-            min_p=s.min_p,
-            temp=s.temperature,
-            repeat_penalty=s.repeat_penalty,
-            presence_penalty=s.presence_penalty,
-            frequency_penalty=s.frequency_penalty,
-            logits_processor=self.logits_processor,
+            tokens, logits_processor=self.logits_processor, **self.sampling.sampler_args()
         )
         return gen
 

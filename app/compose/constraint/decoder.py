@@ -447,18 +447,7 @@ class ConstrainedSource:
 
         s = self.sampling
         self.constraint.limit(min(s.max_tokens, int(self.llama.n_ctx()) - len(tokens)))
-        return constrained_tokens(
-            self.llama,
-            tokens,
-            self.constraint,
-            top_k=s.top_k,
-            top_p=s.top_p,
-            min_p=s.min_p,
-            temp=s.temperature,
-            repeat_penalty=s.repeat_penalty,
-            presence_penalty=s.presence_penalty,
-            frequency_penalty=s.frequency_penalty,
-        )
+        return constrained_tokens(self.llama, tokens, self.constraint, **s.sampler_args())
 
 
 def parse_spec(
