@@ -74,6 +74,20 @@ def _error(rid: str, code: str, zh: str, en: str) -> EngineError:
     return EngineError(rid, code, zh, en)
 
 
+def _malformed(rid: str, data: str | None = None) -> EngineError:
+    """The server's stream is not what an OpenAI-style stream is (``data``: the piece that
+    is not JSON)."""
+    if data is None:
+        zh, en = "服务器发来的流格式有误", "malformed stream from the server"
+        return _error(rid, "bad_stream", zh, en)
+    return _error(
+        rid,
+        "bad_stream",
+        f"服务器发来的流格式有误：{data[:120]!r}",
+        f"malformed stream from the server: {data[:120]!r}",
+    )
+
+
 def _server_message(body: bytes) -> str:
     """The human part of an error body (OpenAI style ``{"error": {"message": …}}``)."""
     text = body.decode("utf-8", "replace").strip()
@@ -457,20 +471,10 @@ class RemoteStream:
                 try:
                     chunk = json.loads(data)
                 except ValueError:
-                    yield _error(
-                        rid,
-                        "bad_stream",
-                        f"服务器发来的流格式有误：{data[:120]!r}",
-                        f"malformed stream from the server: {data[:120]!r}",
-                    )
+                    yield _malformed(rid, data)
                     return
                 if not isinstance(chunk, dict):
-                    yield _error(
-                        rid,
-                        "bad_stream",
-                        "服务器发来的流格式有误",
-                        "malformed stream from the server",
-                    )
+                    yield _malformed(rid)
                     return
                 if "error" in chunk:
                     msg = _server_message(json.dumps(chunk).encode())
@@ -480,12 +484,7 @@ class RemoteStream:
                     usage = chunk["usage"]
                 choices = chunk.get("choices") or []
                 if not isinstance(choices, list):
-                    yield _error(
-                        rid,
-                        "bad_stream",
-                        "服务器发来的流格式有误",
-                        "malformed stream from the server",
-                    )
+                    yield _malformed(rid)
                     return
                 for choice in choices[:1]:
                     if not isinstance(choice, dict):
