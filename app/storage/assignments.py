@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.storage.db import make_engine
-from app.storage.errors import StorageError, from_sqlite
+from app.storage.errors import StorageError, from_database_error
 from app.storage.files import utc_now
 from app.storage.messages import Message
 from app.storage.repository import Library
@@ -136,14 +136,8 @@ def _session(library: Library, *, write: bool) -> Iterator[Session]:
         if "UNIQUE" in str(exc.orig) and "assignments.tag" in str(exc.orig):
             raise AssignmentTagTakenError(detail=str(exc.orig)) from exc
         raise StorageError(detail=str(exc.orig)) from exc
-    except DBAPIError as exc:
-        if isinstance(exc.orig, sqlite3.Error):
-            raise from_sqlite(exc.orig) from exc
-        raise StorageError(detail=str(exc)) from exc
-    except sqlite3.Error as exc:
-        raise from_sqlite(exc) from exc
-    except SQLAlchemyError as exc:
-        raise StorageError(detail=f"{type(exc).__name__}: {exc}") from exc
+    except (sqlite3.Error, SQLAlchemyError) as exc:
+        raise from_database_error(exc) from exc
     finally:
         engine.dispose()
 

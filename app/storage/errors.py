@@ -12,6 +12,8 @@ import errno
 import sqlite3
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
 from app.storage.messages import Message
 
 _INTACT_ZH = "之前保存的内容完好无损。"
@@ -168,6 +170,19 @@ def from_sqlite(exc: sqlite3.Error) -> StorageError:
     """Translate a ``sqlite3`` error; unknown ones become a plain :class:`StorageError`."""
     cls = sqlite_error_class(exc) or StorageError
     return cls(detail=f"{type(exc).__name__}: {exc}")
+
+
+def from_database_error(exc: sqlite3.Error | SQLAlchemyError) -> StorageError:
+    """Translate what ``sqlite3`` or SQLAlchemy raised: the driver's own error inside
+    SQLAlchemy's wrapper as :func:`from_sqlite` does, anything else a plain
+    :class:`StorageError` that names it."""
+    if isinstance(exc, DBAPIError):
+        if isinstance(exc.orig, sqlite3.Error):
+            return from_sqlite(exc.orig)
+        return StorageError(detail=str(exc))
+    if isinstance(exc, sqlite3.Error):
+        return from_sqlite(exc)
+    return StorageError(detail=f"{type(exc).__name__}: {exc}")
 
 
 def from_os_error(exc: OSError, path: Path | None = None) -> StorageError:

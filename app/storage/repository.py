@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, Engine, Select, delete, func, select, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.storage.backup import (
@@ -36,8 +36,8 @@ from app.storage.errors import (
     PoemNotFoundError,
     RevisionNotFoundError,
     StorageError,
+    from_database_error,
     from_os_error,
-    from_sqlite,
 )
 from app.storage.files import sqlite_companions
 from app.storage.messages import Message
@@ -119,16 +119,10 @@ class Library:
             yield
         except StorageError:
             raise
-        except DBAPIError as exc:
-            if isinstance(exc.orig, sqlite3.Error):
-                raise from_sqlite(exc.orig) from exc
-            raise StorageError(detail=str(exc)) from exc
-        except sqlite3.Error as exc:
-            raise from_sqlite(exc) from exc
+        except (sqlite3.Error, SQLAlchemyError) as exc:
+            raise from_database_error(exc) from exc
         except OSError as exc:
             raise from_os_error(exc, self._database) from exc
-        except SQLAlchemyError as exc:
-            raise StorageError(detail=f"{type(exc).__name__}: {exc}") from exc
 
     def _unspool(self, slots: list[str]) -> None:
         held = [slot for slot in slots if slot in self._spooled]
