@@ -14,14 +14,10 @@ then every 七律 of 全唐诗 analysed once each (poems never seen before, afte
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import time
-import timeit
-from pathlib import Path
 
-from checker_speed import load_poems  # the same 七律 (a sibling bench script)
+from checker_speed import load_poems, one_core, parse_args  # a sibling bench script
 
 from app.prosody.books.kinds import BookKind
 from app.prosody.books.shelf import Shelf
@@ -30,17 +26,8 @@ from app.prosody.rhymebook import RhymeBook
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/tang300.jsonl"))
-    parser.add_argument(
-        "--all", type=Path, default=Path("../shared/corpus/quantangshi_regulated.jsonl")
-    )
-    parser.add_argument("--rounds", type=int, default=30)
-    args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
-    reference = min(timeit.repeat("sum(range(1000))", number=10_000, repeat=5)) / 10_000
-    print(f"reference: sum(range(1000)) takes {reference * 1e6:.1f} µs here")
+    args = parse_args(__doc__.splitlines()[0])
+    one_core()
     shelf = Shelf(RhymeBook.load())
     kinds = list(BookKind)
     poems = load_poems(args.corpus)

@@ -76,19 +76,29 @@ def unseen(path: Path) -> None:
         _report(f"unseen 全唐诗 七律, {what}", samples)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(description: str) -> argparse.Namespace:
+    """The checker benches' command line: ``--corpus``, ``--all``, ``--rounds``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/tang300.jsonl"))
     parser.add_argument(
         "--all", type=Path, default=Path("../shared/corpus/quantangshi_regulated.jsonl")
     )
     parser.add_argument("--rounds", type=int, default=30)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def one_core() -> None:
+    """Pin this process to one core, and print how fast this machine runs Python (for
+    comparing figures across machines)."""
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
-    # How fast this machine runs Python, for comparing figures across machines.
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     reference = min(timeit.repeat("sum(range(1000))", number=10_000, repeat=5)) / 10_000
     print(f"reference: sum(range(1000)) takes {reference * 1e6:.1f} µs here")
+
+
+def main() -> int:
+    args = parse_args(__doc__.splitlines()[0])
+    one_core()
     unseen(args.all)
     poems = load_poems(args.corpus)
     book = RhymeBook.load()
