@@ -23,7 +23,7 @@ from app.convert import UnsupportedArchitectureError, convert_checkpoint
 from app.engine.requests import Sampling
 from app.models.build.errors import BuildError, BuildPaused, NotEnoughSpaceError
 from app.models.build.pipeline import Builder, BuildProgress
-from app.models.build.plan import plan_from_folder, plan_from_hub
+from app.models.build.plan import BuildPlan, plan_from_folder, plan_from_hub
 from app.models.build.state import find_builds
 from app.models.build.verify import VerifyFailedError, check_metadata, verify_build
 from app.models.download import Downloader, DownloadPolicy
@@ -71,6 +71,20 @@ def _builder(plan: Any, registry: ModelRegistry, **kwargs: Any) -> Builder:
     return Builder.start(plan, registry, downloader=Downloader(POLICY), **kwargs)
 
 
+def _tiny_plan(hub: FakeHub, registry: ModelRegistry) -> BuildPlan:
+    """The plan of the tiny repository's Q8_0 build."""
+    return plan_from_hub(build_catalog().get("tiny-poet-q8_0"), _resolver(hub), registry.models_dir)
+
+
+def _paused_before(stage: str, plan: BuildPlan, registry: ModelRegistry) -> Builder:
+    """A build of ``plan`` run until ``stage`` begins, and paused there."""
+    cancel = threading.Event()
+    builder = _builder(plan, registry)
+    with pytest.raises(BuildPaused):
+        builder.run(lambda p: cancel.set() if p.stage == stage else None, cancel)
+    return builder
+
+
 # ---------------------------------------------------------------- the plan
 
 
@@ -110,9 +124,7 @@ def test_plan_lists_the_files_pinned_to_the_commit(
 def test_a_folder_too_small_is_refused_before_anything_starts(
     build_hub: FakeHub, registry: ModelRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plan = plan_from_hub(
-        build_catalog().get("tiny-poet-q8_0"), _resolver(build_hub), registry.models_dir
-    )
+    plan = _tiny_plan(build_hub, registry)
     monkeypatch.setattr(shutil, "disk_usage", lambda _p: DiskUsage(10**12, 0, 50_000_000))
     with pytest.raises(NotEnoughSpaceError) as err:
         Builder.start(plan, registry)
@@ -130,9 +142,7 @@ def test_unsupported_architecture_is_refused_before_the_download(
     files["config.json"] = json.dumps(config).encode()
     build_hub.add_repo(TINY_REPO, files, lfs=in_lfs)
     with pytest.raises(UnsupportedArchitectureError, match="Gemma2ForCausalLM"):
-        plan_from_hub(
-            build_catalog().get("tiny-poet-q8_0"), _resolver(build_hub), registry.models_dir
-        )
+        _tiny_plan(build_hub, registry)
     assert not any(r.path.endswith(".safetensors") for r in build_hub.requests())
 
 
@@ -235,9 +245,7 @@ def test_pause_during_download_then_resume(
     build_hub: FakeHub, registry: ModelRegistry, tiny_repo: TinyCheckpoint
 ) -> None:
     build_hub.fault("model-00001-of-00002.safetensors", delay_per_chunk_s=0.02, chunk=256 * 1024)
-    plan = plan_from_hub(
-        build_catalog().get("tiny-poet-q8_0"), _resolver(build_hub), registry.models_dir
-    )
+    plan = _tiny_plan(build_hub, registry)
     cancel = threading.Event()
 
     def pause_midway(p: BuildProgress) -> None:
@@ -263,13 +271,8 @@ def test_pause_during_download_then_resume(
 def test_a_tampered_shard_is_rejected_before_conversion(
     build_hub: FakeHub, registry: ModelRegistry
 ) -> None:
-    plan = plan_from_hub(
-        build_catalog().get("tiny-poet-q8_0"), _resolver(build_hub), registry.models_dir
-    )
-    cancel = threading.Event()
-    builder = _builder(plan, registry)
-    with pytest.raises(BuildPaused):  # stop as soon as the download is done
-        builder.run(lambda p: cancel.set() if p.stage == "convert" else None, cancel)
+    plan = _tiny_plan(build_hub, registry)
+    builder = _paused_before("convert", plan, registry)  # as soon as the download is done
     shard = plan.original_dir / "model-00002-of-00002.safetensors"
     data = bytearray(shard.read_bytes())
     data[len(data) // 2] ^= 0x01  # one bit, same size: only the hash can tell
@@ -293,13 +296,8 @@ def test_a_tampered_shard_is_rejected_before_conversion(
 def test_a_failing_quantizer_says_which_stage_and_registers_nothing(
     build_hub: FakeHub, registry: ModelRegistry
 ) -> None:
-    plan = plan_from_hub(
-        build_catalog().get("tiny-poet-q8_0"), _resolver(build_hub), registry.models_dir
-    )
-    cancel = threading.Event()
-    builder = _builder(plan, registry)
-    with pytest.raises(BuildPaused):  # stop when conversion is done
-        builder.run(lambda p: cancel.set() if p.stage == "quantize" else None, cancel)
+    plan = _tiny_plan(build_hub, registry)
+    builder = _paused_before("quantize", plan, registry)  # when conversion is done
     data = plan.intermediate_path.read_bytes()
     plan.intermediate_path.write_bytes(data[: len(data) - 300_000])  # cut off the end
     with pytest.raises(BuildError) as err:
