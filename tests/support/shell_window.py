@@ -97,6 +97,22 @@ def save_and_wait(qtbot: Any, window: Any, *, as_new: bool = False) -> Any:
     return blocker.args[0]
 
 
+def save_two(qtbot: Any, window: Any, first: str, second: str) -> tuple[Any, Any]:
+    """Write and save ``first``, then ``second`` as a new poem: both stored records (the
+    window shows the second)."""
+    window.pane.set_text(first)
+    one = save_and_wait(qtbot, window)
+    window.new_document()
+    window.pane.set_text(second)
+    return one, save_and_wait(qtbot, window)
+
+
+def open_and_wait(qtbot: Any, window: Any, poem_id: int, timeout: int = 10_000) -> None:
+    """Open a stored poem and wait until the window shows it."""
+    window.open_poem(poem_id)
+    qtbot.waitUntil(lambda: window.doc.poem_id == poem_id, timeout=timeout)
+
+
 def wait_draft(qtbot: Any, window: Any) -> Any:
     """Wait for the next autosave to land (the DraftRecord, or None when one was cleared)."""
     with qtbot.waitSignal(window.autosaver.saved, timeout=60_000) as blocker:

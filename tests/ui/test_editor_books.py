@@ -20,7 +20,7 @@ from app.ui.editor.pane import PoemEditorPane
 from app.ui.i18n import Tr
 from app.ui.library import ops
 from tests.support.editor_pane import cjk_font
-from tests.support.shell_window import call, open_window, save_and_wait
+from tests.support.shell_window import call, open_and_wait, open_window, save_and_wait
 
 SHAN_XING = "远上寒山石径斜\n白云生处有人家\n停车坐爱枫林晚\n霜叶红于二月花"
 SHI = SHAN_XING.index("石")
@@ -117,8 +117,7 @@ def test_the_book_is_stored_with_the_poem_and_comes_back(
     window.new_document()
     assert window.pane.book_kind() is BookKind.PINGSHUI
     assert window.pane.header.book_button.text() == "平水"
-    window.open_poem(record.id)
-    qtbot.waitUntil(lambda: window.doc.poem_id == record.id, timeout=20_000)
+    open_and_wait(qtbot, window, record.id, timeout=20_000)
     assert window.pane.book_kind() is BookKind.TONGYUN
     assert window.pane.header.book_button.text() == "通韵"
     assert window.pane.analyze_now().book is BookKind.TONGYUN

@@ -21,8 +21,10 @@ from tests.support.shell_window import (
     JINGYESI,
     call,
     events,
+    open_and_wait,
     open_window,
     save_and_wait,
+    save_two,
     settings_on_disk,
     type_text,
     wait_draft,
@@ -240,22 +242,15 @@ def test_a_stored_poems_unsaved_edits_come_back_when_it_is_reopened(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:
     window = open_window(qtbot, tmp_path, book)
-    window.pane.set_text(JINGYESI)
-    first = save_and_wait(qtbot, window)
-    window.new_document()
-    window.pane.set_text(CHUNXIAO)
-    second = save_and_wait(qtbot, window)
+    first, second = save_two(qtbot, window, JINGYESI, CHUNXIAO)
 
-    window.open_poem(first.id)
-    qtbot.waitUntil(lambda: window.doc.poem_id == first.id, timeout=10_000)
+    open_and_wait(qtbot, window, first.id)
     assert window.pane.text() == JINGYESI
     window.pane.editor.moveCursor(window.pane.editor.textCursor().MoveOperation.End)
     type_text(window.pane.editor, "。")
     # switching poems writes the draft at once, without waiting for the timer
-    window.open_poem(second.id)
-    qtbot.waitUntil(lambda: window.doc.poem_id == second.id, timeout=10_000)
-    window.open_poem(first.id)
-    qtbot.waitUntil(lambda: window.doc.poem_id == first.id, timeout=10_000)
+    open_and_wait(qtbot, window, second.id)
+    open_and_wait(qtbot, window, first.id)
     assert window.pane.text() == JINGYESI + "。"
     assert window.is_dirty() and window.doc.restored_draft
     # 放弃这些改动 brings back the saved text and clears the draft

@@ -14,6 +14,7 @@ from tests.support.shell_window import (
     CHUNXIAO,
     JINGYESI,
     call,
+    open_and_wait,
     open_window,
     save_and_wait,
 )
@@ -37,8 +38,7 @@ def test_the_selection_follows_the_open_poem(qtbot: QtBot, tmp_path: Path, book:
     a, b = two_poems(qtbot, window)
     panel = window.library_panel
     assert panel.selected_ids() == [b.id]
-    window.open_poem(a.id)
-    qtbot.waitUntil(lambda: window.doc.poem_id == a.id, timeout=10_000)
+    open_and_wait(qtbot, window, a.id)
     assert panel.selected_ids() == [a.id]
     window.actions_.new.trigger()  # a new poem: no row stays highlighted
     assert panel.selected_ids() == []

@@ -17,8 +17,10 @@ from tests.support.shell_window import (
     DENG_GUANQUE,
     JINGYESI,
     call,
+    open_and_wait,
     open_window,
     save_and_wait,
+    save_two,
 )
 
 
@@ -58,21 +60,15 @@ def test_the_back_to_that_poem_notice_goes_when_the_generated_poem_is_left(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:
     window = open_window(qtbot, tmp_path, book)
-    window.pane.set_text(JINGYESI)
-    first = save_and_wait(qtbot, window)
-    window.new_document()
-    window.pane.set_text(CHUNXIAO)
-    second = save_and_wait(qtbot, window)
-    window.open_poem(first.id)
-    qtbot.waitUntil(lambda: window.doc.poem_id == first.id, timeout=10_000)
+    first, second = save_two(qtbot, window, JINGYESI, CHUNXIAO)
+    open_and_wait(qtbot, window, first.id)
 
     poem = ComposedPoem(
         DENG_GUANQUE, tuple(DENG_GUANQUE.split("\n")), "m.gguf", {}, "", "登楼", "", "五绝", None
     )
     window.compose.insert(poem)
     assert "inserted" in window.notices.texts()
-    window.open_poem(second.id)  # the poet moves on to another poem
-    qtbot.waitUntil(lambda: window.doc.poem_id == second.id, timeout=10_000)
+    open_and_wait(qtbot, window, second.id)  # the poet moves on to another poem
     assert "inserted" not in window.notices.texts()
     window.new_document()
     assert "inserted" not in window.notices.texts()
