@@ -97,14 +97,35 @@ def save_and_wait(qtbot: Any, window: Any, *, as_new: bool = False) -> Any:
     return blocker.args[0]
 
 
-def save_two(qtbot: Any, window: Any, first: str, second: str) -> tuple[Any, Any]:
-    """Write and save ``first``, then ``second`` as a new poem: both stored records (the
-    window shows the second)."""
-    window.pane.set_text(first)
-    one = save_and_wait(qtbot, window)
+def save_poem(qtbot: Any, window: Any, text: str, title: str | None = None) -> Any:
+    """Write ``text`` (and ``title``) in the window and save: the stored record."""
+    if title is not None:
+        window.meta.title_edit.setText(title)
+    window.pane.set_text(text)
+    return save_and_wait(qtbot, window)
+
+
+def save_revised(qtbot: Any, window: Any, title: str, text: str, changed: str) -> Any:
+    """Save ``text`` as ``title``, then the whole text replaced by ``changed``: the first
+    save's record (the poem's revisions: ``changed``, then ``text``)."""
+    first = save_poem(qtbot, window, text, title)
+    window.pane.replace_all(changed)
+    save_and_wait(qtbot, window)
+    return first
+
+
+def save_two(
+    qtbot: Any,
+    window: Any,
+    first: str,
+    second: str,
+    titles: tuple[str | None, str | None] = (None, None),
+) -> tuple[Any, Any]:
+    """Save ``first``, then ``second`` as a new poem (with ``titles``): both stored records
+    (the window shows the second)."""
+    one = save_poem(qtbot, window, first, titles[0])
     window.new_document()
-    window.pane.set_text(second)
-    return one, save_and_wait(qtbot, window)
+    return one, save_poem(qtbot, window, second, titles[1])
 
 
 def open_and_wait(qtbot: Any, window: Any, poem_id: int, timeout: int = 10_000) -> None:

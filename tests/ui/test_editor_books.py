@@ -20,7 +20,13 @@ from app.ui.editor.pane import PoemEditorPane
 from app.ui.i18n import Tr
 from app.ui.library import ops
 from tests.support.editor_pane import cjk_font
-from tests.support.shell_window import call, open_and_wait, open_window, save_and_wait
+from tests.support.shell_window import (
+    call,
+    open_and_wait,
+    open_window,
+    save_and_wait,
+    save_poem,
+)
 
 SHAN_XING = "远上寒山石径斜\n白云生处有人家\n停车坐爱枫林晚\n霜叶红于二月花"
 SHI = SHAN_XING.index("石")
@@ -101,9 +107,7 @@ def test_the_book_is_stored_with_the_poem_and_comes_back(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:
     window = open_window(qtbot, tmp_path, book)
-    window.meta.title_edit.setText("山行")
-    window.pane.set_text(SHAN_XING)
-    first = save_and_wait(qtbot, window)
+    first = save_poem(qtbot, window, SHAN_XING, "山行")
     assert first.rhyme_book is None and first.rhyme_group == "下平六麻"
     header = window.pane.header
     header.choose_book(BookKind.TONGYUN)

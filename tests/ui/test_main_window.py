@@ -24,6 +24,7 @@ from tests.support.shell_window import (
     open_and_wait,
     open_window,
     save_and_wait,
+    save_revised,
     save_two,
     settings_on_disk,
     type_text,
@@ -147,12 +148,8 @@ def test_every_save_keeps_a_revision_and_restoring_one_is_undoable(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:
     window = open_window(qtbot, tmp_path, book)
-    window.meta.title_edit.setText("春晓")
-    window.pane.set_text(CHUNXIAO)
-    first = save_and_wait(qtbot, window)
     changed = CHUNXIAO.replace("花落知多少", "花落知几何")
-    window.pane.replace_all(changed)
-    save_and_wait(qtbot, window)
+    first = save_revised(qtbot, window, "春晓", CHUNXIAO, changed)
     revisions = call(window, ops.revisions, first.id)
     assert [r.text for r in revisions] == [changed, CHUNXIAO]
 

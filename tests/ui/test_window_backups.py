@@ -12,7 +12,7 @@ from app.paths import AppPaths
 from app.prosody.rhymebook import RhymeBook
 from app.settings import Settings
 from app.storage.backup import list_backups
-from tests.support.shell_window import CHUNXIAO, JINGYESI, events, open_window, save_and_wait
+from tests.support.shell_window import CHUNXIAO, JINGYESI, events, open_window, save_poem
 
 
 def titles_in(backup: Path) -> set[str]:
@@ -32,18 +32,14 @@ def test_changes_are_backed_up_within_the_interval_on_quit_and_on_demand(
     folder = AppPaths.under(tmp_path).backups
     assert [b for b in list_backups(folder) if b.label is None] == []  # a new, empty library
 
-    window.meta.title_edit.setText("静夜思")
-    window.pane.set_text(JINGYESI)
-    save_and_wait(qtbot, window)
+    save_poem(qtbot, window, JINGYESI, "静夜思")
     # no backup at all yet: the first change is backed up at once
     qtbot.waitUntil(lambda: bool(events(window, "backup_taken")), timeout=20_000)
     first = list_backups(folder)[0]
     assert titles_in(first.path) == {"静夜思"}
 
     window.new_document()
-    window.meta.title_edit.setText("春晓")
-    window.pane.set_text(CHUNXIAO)
-    save_and_wait(qtbot, window)
+    save_poem(qtbot, window, CHUNXIAO, "春晓")
     # within the interval (and one check) the change is in a backup, without quitting
     qtbot.waitUntil(lambda: len(events(window, "backup_taken")) >= 2, timeout=30_000)
     assert events(window, "backup_taken")[-1]["reason"] == "interval"

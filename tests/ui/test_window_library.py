@@ -16,18 +16,12 @@ from tests.support.shell_window import (
     call,
     open_and_wait,
     open_window,
-    save_and_wait,
+    save_two,
 )
 
 
 def two_poems(qtbot: QtBot, w: Any) -> tuple[Any, Any]:
-    w.meta.title_edit.setText("静夜思")
-    w.pane.set_text(JINGYESI)
-    a = save_and_wait(qtbot, w)
-    w.new_document()
-    w.meta.title_edit.setText("春晓")
-    w.pane.set_text(CHUNXIAO)
-    b = save_and_wait(qtbot, w)
+    a, b = save_two(qtbot, w, JINGYESI, CHUNXIAO, titles=("静夜思", "春晓"))
     panel = w.library_panel
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=10_000)
     return a, b

@@ -20,6 +20,7 @@ from tests.support.shell_window import (
     open_and_wait,
     open_window,
     save_and_wait,
+    save_revised,
     save_two,
 )
 
@@ -28,12 +29,8 @@ def test_the_restore_notice_goes_with_its_poem_and_never_reverts_another(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:
     window = open_window(qtbot, tmp_path, book)
-    window.meta.title_edit.setText("春晓")
-    window.pane.set_text(CHUNXIAO)
-    a = save_and_wait(qtbot, window)
     changed = CHUNXIAO.replace("花落知多少", "花落知几何")
-    window.pane.replace_all(changed)
-    save_and_wait(qtbot, window)
+    a = save_revised(qtbot, window, "春晓", CHUNXIAO, changed)
     oldest = call(window, ops.revisions, a.id)[-1]
     window.support.restore_revision(oldest)
     qtbot.waitUntil(lambda: window.notices.notice("restored") is not None, timeout=10_000)
