@@ -363,10 +363,13 @@ def test_window_state_is_remembered_between_runs(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:
     window = open_window(qtbot, tmp_path, book)
-    window.resize(720, 520)  # within the offscreen screen (800×600)
-    size = (window.size().width(), window.size().height())  # at least the minimum size
     window.findings_dock.hide()
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.library_dock)
+    QApplication.processEvents()  # the layout takes the docks' new places
+    # a size within the offscreen screen (800×600) and at least this layout's minimum
+    window.resize(max(720, window.minimumSizeHint().width()), 520)
+    size = (window.size().width(), window.size().height())
+    assert size[0] <= 800
     window.close()
     window.services.library.shutdown()
     saved = settings_on_disk(tmp_path)
