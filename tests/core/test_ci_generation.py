@@ -19,11 +19,12 @@ from app.compose.constraint.ci.decoder import CiTokenConstraint
 from app.compose.constraint.ci.rules import CiRhymeTable, CiRules
 from app.compose.constraint.ci.spec import CiSpec, ci_spec, plan_rhymes
 from app.compose.constraint.masks import MaskTable
+from app.compose.constraint.poem import PoemState
 from app.compose.stream import parse_text
 from app.compose.vocab.llama import load_vocab_index, token_pieces
 from app.engine.client import EngineClient
 from app.engine.events import Done, EngineError, Token
-from app.engine.requests import ChatMessage, GenerateRequest, Sampling
+from app.engine.requests import GenerateRequest, Sampling
 from app.prosody.books.shelf import Shelf
 from app.prosody.ci import CiChecker, CiForm, CipuTable
 from app.prosody.ci.books import CiBookKind, ci_book
@@ -36,8 +37,10 @@ from tests.support.cipu_fixture import (  # noqa: F401
     tune_form,
 )
 from tests.support.constraint_tools import (  # noqa: F401
+    compare_masks_on_a_walk,
     constraint_factory_fixture,
     generate_text,
+    strict_request,
     tiny_llama_fixture,
     vocab_llama_fixture,
 )
@@ -158,40 +161,19 @@ def test_masks_equal_the_reference_walk_over_the_whole_vocabulary(
         spec = CiSpec.from_dict(ci_spec(tune_form(table, tune)))
         automaton, allowed = plan_rhymes(spec, rhymes)
         rules = CiRules(automaton, masks.chars, rhymes, allowed, ("walk", tune))
-        state = rules.start()
-        step = 0
-        while not rules.is_final(state):
-            ids = masks.allowed(rules, state)
-            near_rhyme = rules.automaton.slot(state.metre).rhyme or state.pending
-            if step % 5 == 0 or near_rhyme:
-                reference = {i for i, p in enumerate(pieces) if rules.walk(state, p) is not None}
-                assert set(ids.tolist()) == reference, state
-                assert len(ids) == len(reference)
-                logits = rng_np.standard_normal(len(pieces)).astype(np.float32)
-                masks.mask_logits(rules, state, logits)
-                assert set(np.flatnonzero(np.isfinite(logits)).tolist()) == reference
-                compared += 1
-            pick = [i for i in ids.tolist() if i in leads]
-            tid = rng.choice(pick if pick and step % 4 == 1 else ids.tolist())
-            nxt = rules.walk(state, pieces[tid])
-            assert nxt is not None and masks.advance(rules, state, tid) == nxt
-            state = nxt
-            step += 1
+
+        def near_a_rhyme(step: int, state: PoemState, rules: CiRules = rules) -> bool:
+            return step % 5 == 0 or bool(rules.automaton.slot(state.metre).rhyme or state.pending)
+
+        compared += compare_masks_on_a_walk(
+            masks, rules, pieces, leads, (rng, rng_np), near_a_rhyme
+        )
     assert compared >= 20
 
 
 # ---------------------------------------------------------------- through the engine process
 def _request(spec: dict[str, Any], *, max_tokens: int = 700, seed: int = 3) -> GenerateRequest:
-    return GenerateRequest(
-        messages=(
-            ChatMessage(
-                "system", "Respond in the following format:<think>...</think><answer>...</answer>"
-            ),
-            ChatMessage("user", "请依词牌《菩萨蛮》填一首词"),
-        ),
-        sampling=Sampling(max_tokens=max_tokens, seed=seed),
-        constraint=spec,
-    )
+    return strict_request("请依词牌《菩萨蛮》填一首词", spec, max_tokens=max_tokens, seed=seed)
 
 
 def test_engine_process_writes_a_strict_ci(

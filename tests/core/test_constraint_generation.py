@@ -21,6 +21,7 @@ from app.prosody.groups import GROUPS
 from tests.support.constraint_tools import (  # noqa: F401
     constraint_factory_fixture,
     generate_text,
+    strict_request,
     tiny_llama_fixture,
 )
 from tests.support.engine_fixtures import (  # noqa: F401
@@ -139,16 +140,7 @@ def test_a_small_token_limit_shortens_thinking_not_the_poem(
 
 # ---------------------------------------------------------------- through the engine process
 def _request(spec: dict[str, Any], *, max_tokens: int = 500, seed: int = 3) -> GenerateRequest:
-    return GenerateRequest(
-        messages=(
-            ChatMessage(
-                "system", "Respond in the following format:<think>...</think><answer>...</answer>"
-            ),
-            ChatMessage("user", "写一首七言绝句，押上平十一真"),
-        ),
-        sampling=Sampling(max_tokens=max_tokens, seed=seed),
-        constraint=spec,
-    )
+    return strict_request("写一首七言绝句，押上平十一真", spec, max_tokens=max_tokens, seed=seed)
 
 
 def test_engine_process_generates_a_strict_poem(

@@ -16,7 +16,11 @@ from app.compose.constraint.spec import ConstraintSpec, plan_automaton
 from app.compose.vocab.index import VocabIndex
 from app.compose.vocab.llama import load_vocab_index, token_pieces
 from app.prosody.rhymebook import RhymeBook
-from tests.support.constraint_tools import ALL_CONT, vocab_llama_fixture  # noqa: F401
+from tests.support.constraint_tools import (  # noqa: F401
+    ALL_CONT,
+    compare_masks_on_a_walk,
+    vocab_llama_fixture,
+)
 from tests.support.engine_fixtures import qwen2_vocab_fixture  # noqa: F401
 
 # ---------------------------------------------------------------- a small vocabulary
@@ -230,24 +234,14 @@ def test_masks_equal_the_reference_walk_over_the_whole_vocabulary(qwen: Any) -> 
     for form, group in (("七绝", 14), ("五律", 23)):
         spec = ConstraintSpec.from_dict({"form": form, "group": group})
         rules = PoemRules(plan_automaton(spec, table.chars.table), table.chars, group)
-        state = rules.start()
-        step = 0
-        while not rules.is_final(state):
-            ids = table.allowed(rules, state)
-            if step % 6 == 0 or state.pending:
-                reference = {i for i, p in enumerate(pieces) if rules.walk(state, p) is not None}
-                assert set(ids.tolist()) == reference, state
-                assert len(ids) == len(reference)  # no duplicates
-                logits = rng_np.standard_normal(len(pieces)).astype(np.float32)
-                table.mask_logits(rules, state, logits)  # what the engine does
-                assert set(np.flatnonzero(np.isfinite(logits)).tolist()) == reference
-                compared += 1
-            pick = [i for i in ids.tolist() if i in leads]
-            tid = rng.choice(pick if pick and step % 4 == 1 else ids.tolist())
-            nxt = rules.walk(state, pieces[tid])
-            assert nxt is not None and table.advance(rules, state, tid) == nxt
-            state = nxt
-            step += 1
+        compared += compare_masks_on_a_walk(
+            table,
+            rules,
+            pieces,
+            leads,
+            (rng, rng_np),
+            lambda step, state: step % 6 == 0 or bool(state.pending),
+        )
     assert compared >= 10
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from app.compose.constraint import ConstraintFactory
@@ -28,10 +29,11 @@ from app.compose.constraint.automaton import ToneClass
 from app.compose.constraint.chars import EXCLUDED, CharTable
 from app.compose.constraint.ci.automaton import CiAutomaton
 from app.compose.constraint.grammar import GrammarPlan
+from app.compose.constraint.masks import MaskTable
 from app.compose.constraint.poem import CharBytes, PoemRules, PoemState
 from app.engine.events import GenerationStats
 from app.engine.generation import run_generation
-from app.engine.requests import Sampling
+from app.engine.requests import ChatMessage, GenerateRequest, Sampling
 from app.prosody.books.shelf import Shelf
 from app.prosody.rhymebook import RhymeBook
 from tests.support.engine_fixtures import HAVE_LLAMA
@@ -218,3 +220,56 @@ def shelf_factory_fixture(
 ) -> ConstraintFactory:
     """Strict metre on ``llama`` in whichever book of the shelf a request names."""
     return ConstraintFactory(llama, shelf=shelf, cache_dir=tmp_path_factory.mktemp("constraint"))
+
+
+def compare_masks_on_a_walk(
+    masks: MaskTable,
+    rules: PoemRules,
+    pieces: list[bytes],
+    leads: set[int],
+    rngs: tuple[random.Random, np.random.Generator],
+    compare_at: Callable[[int, PoemState], bool],
+) -> int:
+    """Walk ``rules`` to their end by random tokens of ``pieces`` (every fourth step a
+    lead byte token when one fits) and, at the steps where ``compare_at(step, state)``,
+    check that the mask table allows exactly the tokens :meth:`PoemRules.walk` accepts,
+    as a token list and as masked logits; every step checks that the table's advance is
+    the rules' walk. How many states were compared."""
+    rng, rng_np = rngs
+    compared = 0
+    state = rules.start()
+    step = 0
+    while not rules.is_final(state):
+        ids = masks.allowed(rules, state)
+        if compare_at(step, state):
+            reference = {i for i, p in enumerate(pieces) if rules.walk(state, p) is not None}
+            assert set(ids.tolist()) == reference, state
+            assert len(ids) == len(reference)  # no duplicates
+            logits = rng_np.standard_normal(len(pieces)).astype(np.float32)
+            masks.mask_logits(rules, state, logits)  # what the engine does
+            assert set(np.flatnonzero(np.isfinite(logits)).tolist()) == reference
+            compared += 1
+        pick = [i for i in ids.tolist() if i in leads]
+        tid = rng.choice(pick if pick and step % 4 == 1 else ids.tolist())
+        nxt = rules.walk(state, pieces[tid])
+        assert nxt is not None and masks.advance(rules, state, tid) == nxt
+        state = nxt
+        step += 1
+    return compared
+
+
+def strict_request(
+    user: str, spec: dict[str, Any], *, max_tokens: int, seed: int
+) -> GenerateRequest:
+    """An engine request with strict metre ``spec``: the reasoning format's system
+    message and ``user``'s text."""
+    return GenerateRequest(
+        messages=(
+            ChatMessage(
+                "system", "Respond in the following format:<think>...</think><answer>...</answer>"
+            ),
+            ChatMessage("user", user),
+        ),
+        sampling=Sampling(max_tokens=max_tokens, seed=seed),
+        constraint=spec,
+    )
