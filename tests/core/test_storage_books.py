@@ -2,54 +2,43 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from app.paths import AppPaths
-from app.storage.backup import list_backups
 from app.storage.db import open_library
 from app.storage.errors import InvalidPoemError
-from app.storage.migrations import LATEST_VERSION, MIGRATIONS, migrate
 from app.storage.records import DraftData, PoemData, new_poem_slot
-from tests.support.storage_options import library_options
+from tests.support.storage_options import library_options, open_migrated, write_old_library
 
 SHAN_XING = "远上寒山石径斜，白云生处有人家。停车坐爱枫林晚，霜叶红于二月花。"
 
 
-def _build_v5(path: Path) -> None:
-    """A library as version 5 left it, with a poem and its revision in it."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, MIGRATIONS[:5])
-    conn.execute(
-        "INSERT INTO poems (title, author, form, rhyme_group, text, origin, created_at, "
-        "updated_at) VALUES ('山行', '杜牧', '七绝', '下平六麻', ?, 'written', "
-        "'2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z')",
-        (SHAN_XING,),
-    )
-    conn.execute(
-        "INSERT INTO revisions (poem_id, created_at, reason, title, text) VALUES "
-        "(1, '2024-01-01T00:00:00.000000Z', 'create', '山行', ?)",
-        (SHAN_XING,),
-    )
-    conn.close()
-
-
 def test_a_version_5_library_gains_the_rhyme_book_and_keeps_its_poems(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path).ensure()
-    _build_v5(paths.database)
-    library, report = open_library(paths, library_options(tmp_path))
-    assert report.migration is not None
-    assert (report.migration.from_version, report.migration.to_version) == (5, LATEST_VERSION)
-    assert "韵书" in report.migration.applied[0] or "rhyme book" in report.migration.applied[0]
+    write_old_library(  # a poem and its revision
+        paths.database,
+        5,
+        (
+            "INSERT INTO poems (title, author, form, rhyme_group, text, origin, created_at, "
+            "updated_at) VALUES ('山行', '杜牧', '七绝', '下平六麻', ?, 'written', "
+            "'2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z')",
+            (SHAN_XING,),
+        ),
+        (
+            "INSERT INTO revisions (poem_id, created_at, reason, title, text) VALUES "
+            "(1, '2024-01-01T00:00:00.000000Z', 'create', '山行', ?)",
+            (SHAN_XING,),
+        ),
+    )
+    library, step = open_migrated(paths, tmp_path, 5)
+    assert "韵书" in step or "rhyme book" in step
     old = library.get(1)
     assert (old.title, old.rhyme_group, old.rhyme_book) == ("山行", "下平六麻", None)
     [rev] = library.revisions(1)
     assert rev.rhyme_book is None
-    [before] = [b for b in list_backups(paths.backups) if b.label]
-    assert before.label == f"before-v{LATEST_VERSION}-from-v5"
     library.close()
 
 

@@ -2,44 +2,33 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 from app.paths import AppPaths
-from app.storage.backup import list_backups
 from app.storage.db import open_library
-from app.storage.migrations import LATEST_VERSION, MIGRATIONS, migrate
 from app.storage.records import DraftData, PoemData, PoemQuery, new_poem_slot
-from tests.support.storage_options import library_options
+from tests.support.storage_options import library_options, open_migrated, write_old_library
 
 PUSAMAN = "平林漠漠烟如织，寒山一带伤心碧。暝色入高楼，有人楼上愁。"
 
 
-def _build_v4(path: Path) -> None:
-    """A library as version 4 left it, with a 诗 in it."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, MIGRATIONS[:4])
-    conn.execute(
-        "INSERT INTO poems (title, author, form, text, origin, created_at, updated_at) "
-        "VALUES ('静夜思', '李白', '五绝', '床前明月光', 'written', "
-        "'2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z')"
-    )
-    conn.close()
-
-
 def test_a_version_4_library_gains_tune_and_form_and_keeps_its_poems(tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path).ensure()
-    _build_v4(paths.database)
-    library, report = open_library(paths, library_options(tmp_path))
-    assert report.migration is not None
-    assert (report.migration.from_version, report.migration.to_version) == (4, LATEST_VERSION)
-    assert "词牌" in report.migration.applied[0]
+    write_old_library(  # a 诗
+        paths.database,
+        4,
+        (
+            "INSERT INTO poems (title, author, form, text, origin, created_at, updated_at) "
+            "VALUES ('静夜思', '李白', '五绝', '床前明月光', 'written', "
+            "'2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z')",
+            (),
+        ),
+    )
+    library, step = open_migrated(paths, tmp_path, 4)  # the copy before is the version-4 file
+    assert "词牌" in step
     old = library.get(1)
     assert (old.title, old.form, old.tune, old.ci_form) == ("静夜思", "五绝", None, None)
-    # the copy taken before migrating is the version-4 file
-    [before] = [b for b in list_backups(paths.backups) if b.label]
-    assert before.label == f"before-v{LATEST_VERSION}-from-v4"
     library.close()
 
 

@@ -1,5 +1,5 @@
-"""How storage tests open libraries: a stepping clock, folders inside the test's own, and
-another program holding the library's lock."""
+"""How storage tests open libraries: a stepping clock, folders inside the test's own,
+libraries an older version wrote, and another program holding the library's lock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from app.storage.db import LibraryOptions
+from app.paths import AppPaths
+from app.storage.backup import list_backups
+from app.storage.db import LibraryOptions, open_library
+from app.storage.migrations import LATEST_VERSION, MIGRATIONS, migrate
+from app.storage.repository import Library
 from tests.support.storage_clock import StepClock
 
 
@@ -29,3 +33,28 @@ def hold_lock(database: Path, *, write: bool = True) -> sqlite3.Connection:
         holder.execute("INSERT INTO meta VALUES ('held', 'yes')")
     holder.execute("COMMIT")
     return holder
+
+
+def write_old_library(path: Path, version: int, *rows: tuple[str, tuple[object, ...]]) -> None:
+    """A library file as schema ``version`` left it (the first ``version`` migrations), with
+    the rows each ``(sql, parameters)`` of ``rows`` inserts."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, MIGRATIONS[:version])
+    for sql, parameters in rows:
+        conn.execute(sql, parameters)
+    conn.close()
+
+
+def open_migrated(paths: AppPaths, tmp_path: Path, from_version: int) -> tuple[Library, str]:
+    """Open the library at ``paths``, written by schema ``from_version``: it is migrated to
+    the latest version, a labelled copy of the old file taken first. The library and the
+    first step's description."""
+    library, report = open_library(paths, library_options(tmp_path))
+    assert report.migration is not None
+    assert (report.migration.from_version, report.migration.to_version) == (
+        from_version,
+        LATEST_VERSION,
+    )
+    [before] = [b for b in list_backups(paths.backups) if b.label]
+    assert before.label == f"before-v{LATEST_VERSION}-from-v{from_version}"
+    return library, report.migration.applied[0]
