@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from app.engine.client import EngineClient, EngineLoadError, EngineUnavailableError
-from app.engine.events import Done, EngineError
+from app.engine.events import Done, EngineError, LoadedInfo
 from app.engine.requests import ChatMessage, GenerateRequest, Sampling
 from tests.support.engine_fixtures import (  # noqa: F401
     chat_request,
@@ -43,8 +43,12 @@ def client() -> object:
         yield engine
 
 
-def with_template(vocab: Path, folder: Path, name: str, template: str) -> Path:
-    return write_qwen2_model(folder / f"{name}.gguf", vocab, chat_template=template)
+def load_with_template(
+    client: EngineClient, vocab: Path, folder: Path, name: str, template: str
+) -> LoadedInfo:
+    """Load the tiny model written with ``template`` as its own chat template."""
+    model = write_qwen2_model(folder / f"{name}.gguf", vocab, chat_template=template)
+    return client.load(tiny_config(model), timeout=ANSWER_S)
 
 
 # ---------------------------------------------------------------- chat templates
@@ -60,8 +64,7 @@ BROKEN_TEMPLATES = {
 def test_a_template_that_does_not_work_loads_with_chatml_and_a_notice(
     client: EngineClient, qwen2_vocab: Path, tmp_path: Path, kind: str
 ) -> None:
-    model = with_template(qwen2_vocab, tmp_path, kind, BROKEN_TEMPLATES[kind])
-    info = client.load(tiny_config(model), timeout=ANSWER_S)
+    info = load_with_template(client, qwen2_vocab, tmp_path, kind, BROKEN_TEMPLATES[kind])
     assert info.chat_template == "chatml"
     assert "The model's own chat template does not work" in info.notice("en")
     assert "ChatML" in info.notice("en") and "模型自带的对话模板无法使用" in info.notice("zh")
@@ -77,8 +80,7 @@ def test_a_well_formed_generation_block_is_the_models_own_template(
         "{% generation %}{{ m['content'] }}{% endgeneration %}<|im_end|>\n{% endfor %}"
         "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
     )
-    model = with_template(qwen2_vocab, tmp_path, "generation", template)
-    info = client.load(tiny_config(model), timeout=ANSWER_S)
+    info = load_with_template(client, qwen2_vocab, tmp_path, "generation", template)
     assert info.chat_template == "gguf" and info.notice("en") == ""
     _, events = collect(client.generate(chat_request(max_tokens=4)))
     assert final(events).stats.completion_tokens == 4
@@ -98,8 +100,8 @@ def test_a_template_that_refuses_a_request_answers_it_with_an_error(
         "{% endif %}{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}"
         "<|im_end|>\n{% endfor %}<|im_start|>assistant\n"
     )
-    model = with_template(qwen2_vocab, tmp_path, "no-system", template)
-    assert client.load(tiny_config(model), timeout=ANSWER_S).chat_template == "gguf"
+    info = load_with_template(client, qwen2_vocab, tmp_path, "no-system", template)
+    assert info.chat_template == "gguf"
     request = GenerateRequest(
         messages=(ChatMessage("system", "你是诗人"), ChatMessage("user", "写诗")),
         sampling=Sampling(max_tokens=4),

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from app.assign.grading import Status
+from app.assign.model import Assignment
 from app.prosody.ci import CiAnalysis, CiChecker
 from app.prosody.ci.books import CiBookKind
 from app.prosody.findings import Rule
@@ -34,6 +35,18 @@ def _wizard(qtbot: QtBot, services: EditorServices, ci: CiChecker) -> Assignment
     wizard.title_edit.setText("秋思")
     wizard.form_combo.setCurrentIndex(wizard.form_combo.findData(CI_ITEM))
     return wizard
+
+
+def _pusaman_assignment(
+    qtbot: QtBot, services: EditorServices, ci: CiChecker, **bu: int
+) -> Assignment:
+    """The assignment the wizard sets for 菩萨蛮's 正体 (with ``bu`` pinned, when given)."""
+    wizard = _wizard(qtbot, services, ci)
+    assert wizard.ci_fields is not None
+    wizard.ci_fields.set_form(ci.table.form("菩薩蠻#0"))
+    if bu:
+        wizard.ci_fields.set_bu(bu)
+    return wizard.assignment()
 
 
 def test_the_wizard_sets_a_ci_by_tune(
@@ -75,11 +88,7 @@ def test_writing_a_ci_against_the_assignment(
     editor_services: EditorServices,
     ci: CiChecker,
 ) -> None:
-    wizard = _wizard(qtbot, editor_services, ci)
-    assert wizard.ci_fields is not None
-    wizard.ci_fields.set_form(ci.table.form("菩薩蠻#0"))
-    wizard.ci_fields.set_bu({"B": 1})  # 第一部: 楼/愁 are out of it
-    a = wizard.assignment()
+    a = _pusaman_assignment(qtbot, editor_services, ci, B=1)  # 第一部: 楼/愁 are out of it
     pane = make_pane()
     session = write_against(pane, a, editor_services.book, ci)
     panel = RequirementsPanel(Tr("zh"))
@@ -103,10 +112,7 @@ def test_grading_a_class_of_ci(
     ci: CiChecker,
     tmp_path: Path,
 ) -> None:
-    wizard = _wizard(qtbot, editor_services, ci)
-    assert wizard.ci_fields is not None
-    wizard.ci_fields.set_form(ci.table.form("菩薩蠻#0"))
-    a = wizard.assignment()
+    a = _pusaman_assignment(qtbot, editor_services, ci)
     folder = tmp_path / "class"
     folder.mkdir()
     (folder / "01_李白.txt").write_text(PUSAMAN_LINES, encoding="utf-8")
