@@ -6,8 +6,10 @@
 the library and waits for start-up to finish. pytest-qt closes it at the end (the
 window's own close: draft flushed, engine process stopped, library shut down).
 
-Also: waiting for a process to be gone, and answering a modal dialog that a call
-is about to open (``answer_modal``).
+Also: waiting for a process to be gone, answering a modal dialog that a call is about
+to open (``answer_modal``), settings with a context small enough for the tiny model
+(``small_context``), and adding a GGUF file as the poetry model through the model
+manager (``add_in_manager``).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from app.paths import AppPaths
 from app.prosody.rhymebook import RhymeBook
-from app.settings import Settings, SettingsStore
+from app.settings import EngineSettings, Settings, SettingsStore
 from app.ui.fonts import FontCheck
 from app.ui.i18n import Language
 from app.ui.logging_setup import setup_logging
@@ -117,3 +120,28 @@ def answer_modal(
             QTimer.singleShot(25, lambda: poll(left - 1))
 
     QTimer.singleShot(0, lambda: poll(tries))
+
+
+def small_context(**engine: Any) -> Settings:
+    """Default settings with a 2048-token context (and ``engine``'s other settings)."""
+    return replace(Settings(), engine=replace(EngineSettings(), context_length=2048, **engine))
+
+
+def add_in_manager(qtbot: Any, window: Any, model: Path) -> tuple[Any, Any]:
+    """Model → Models… → "use a GGUF file I already have", answered as the poetry model;
+    returns the registered model and the engine's LoadedInfo."""
+    models = window.models_ui
+    models.manager_action.trigger()
+    dialog = models.manager
+    assert dialog is not None and dialog.isVisible()
+
+    def as_poetry(local: Any) -> None:
+        local.kind_box.setCurrentIndex(local.kind_box.findData("poetry"))
+        local.style_box.setCurrentIndex(local.style_box.findData("qpm-r1"))
+        local.accept()
+
+    answer_modal(lambda: getattr(dialog, "local_dialog", None), as_poetry)
+    with qtbot.waitSignal(models.loaded, timeout=90_000) as loaded:
+        added = dialog.add_local_file(model)
+    assert added is not None
+    return added, loaded.args[0]

@@ -26,7 +26,6 @@ from app.engine.requests import Sampling
 from app.prosody.forms import Form
 from app.prosody.groups import group_by_name
 from app.prosody.rhymebook import RhymeBook
-from app.settings import EngineSettings, Settings
 from app.storage.records import PoemData
 from app.ui.compose.feature import generated_data
 from tests.support.engine_fixtures import (  # noqa: F401
@@ -36,15 +35,17 @@ from tests.support.engine_fixtures import (  # noqa: F401
 )
 from tests.support.engine_http import ScriptedServer
 from tests.support.shell_window import events, save_and_wait, settings_on_disk, type_text
-from tests.support.window_app import answer_modal, open_app_window, process_gone
+from tests.support.window_app import (
+    add_in_manager,
+    answer_modal,
+    open_app_window,
+    process_gone,
+    small_context,
+)
 
 pytestmark = pytest.mark.timeout(240)
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def small_context(**engine: Any) -> Settings:
-    return replace(Settings(), engine=replace(EngineSettings(), context_length=2048, **engine))
 
 
 def qt_plain(text: str) -> str:
@@ -65,26 +66,6 @@ def fill_form(panel: Any, *, strict: bool = False, form: Form = Form.QIJUE) -> N
     panel.form.form.setCurrentIndex(panel.form.form.findData(form))
     panel.form.select_group(group_id("下平十一尤"))
     panel.form.strict.setChecked(strict)
-
-
-def add_in_manager(qtbot: QtBot, window: Any, model: Path) -> tuple[Any, Any]:
-    """Model → Models… → "use a GGUF file I already have", answered as the poetry model;
-    returns the registered model and the engine's LoadedInfo."""
-    models = window.models_ui
-    models.manager_action.trigger()
-    dialog = models.manager
-    assert dialog is not None and dialog.isVisible()
-
-    def as_poetry(local: Any) -> None:
-        local.kind_box.setCurrentIndex(local.kind_box.findData("poetry"))
-        local.style_box.setCurrentIndex(local.style_box.findData("qpm-r1"))
-        local.accept()
-
-    answer_modal(lambda: getattr(dialog, "local_dialog", None), as_poetry)
-    with qtbot.waitSignal(models.loaded, timeout=90_000) as loaded:
-        added = dialog.add_local_file(model)
-    assert added is not None
-    return added, loaded.args[0]
 
 
 # ---------------------------------------------------------------- start-up stays light

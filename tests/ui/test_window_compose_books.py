@@ -18,8 +18,7 @@ from tests.support.engine_fixtures import (  # noqa: F401
     tiny_model_fixture,
 )
 from tests.support.shell_window import save_and_wait
-from tests.support.window_app import open_app_window
-from tests.ui.test_window_compose import add_in_manager, small_context
+from tests.support.window_app import add_in_manager, open_app_window, small_context
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.model]
 

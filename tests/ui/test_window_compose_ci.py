@@ -4,7 +4,6 @@ mode against its 体, and saving and reopening keep its 词牌 and 体."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,13 @@ from pytestqt.qtbot import QtBot
 from app.engine.requests import Sampling
 from app.prosody.ci import CiAnalysis, CiTarget
 from app.prosody.rhymebook import RhymeBook
-from app.settings import EngineSettings, Settings
 from tests.support.cipu_fixture import fixture_table
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
     tiny_model_fixture,
 )
 from tests.support.shell_window import save_and_wait
-from tests.support.window_app import open_app_window
+from tests.support.window_app import open_app_window, small_context
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.model]
 
@@ -29,10 +27,7 @@ pytestmark = [pytest.mark.timeout(240), pytest.mark.model]
 def test_a_composed_ci_opens_in_ci_mode_and_keeps_its_tune(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook, tiny_model: Path
 ) -> None:
-    settings = replace(
-        Settings(),
-        engine=replace(EngineSettings(), context_length=2048, model_path=str(tiny_model)),
-    )
+    settings = small_context(model_path=str(tiny_model))
     window: Any = open_app_window(qtbot, tmp_path, book, settings=settings)
     data_dir = window.services.default_data_dir
     assert data_dir is not None
