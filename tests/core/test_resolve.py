@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ from app.models.errors import (
 )
 from app.models.hub import HubConfig, hub_endpoint
 from app.models.resolve import RemoteFile, ResolvedModel, Resolver, match_files, pick_group
-from tests.support.fake_hub import FakeHub, make_bytes
+from tests.support.fake_hub import FakeHub, closed_port, make_bytes
 
 ORIGINAL = "ricardozhy/QPM-1K-32B-R1"
 TREE_TAGS = ["gguf", f"base_model:quantized:{ORIGINAL}"]
@@ -231,11 +230,8 @@ def test_endpoint_from_the_environment_is_read_at_call_time(
 
 
 def test_unreachable_hub_is_a_network_error() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     with pytest.raises(NetworkError) as caught:
-        Resolver(HubConfig(endpoint=f"http://127.0.0.1:{port}")).resolve(_entry())
+        Resolver(HubConfig(endpoint=f"http://127.0.0.1:{closed_port()}")).resolve(_entry())
     assert "网络" in caught.value.zh
 
 
@@ -247,10 +243,7 @@ def test_unreachable_hub_is_a_network_error() -> None:
     ],
 )
 def test_an_unreachable_hub_is_said_plainly_with_what_to_do(endpoint: str, reason: str) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = endpoint.format(port=port)
+    url = endpoint.format(port=closed_port())
     with pytest.raises(NetworkError) as caught:
         Resolver(HubConfig(endpoint=url)).resolve(_entry())
     error = caught.value

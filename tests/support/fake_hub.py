@@ -39,6 +39,15 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 _RANGE_RE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound for a moment, then let go): a
+    hub address there is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
 def make_bytes(size: int, seed: int = 0) -> bytes:
     """Deterministic pseudo-random bytes (not a real model)."""
     return random.Random(seed).randbytes(size)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from app.models.registry import InstalledModel, ModelRegistry
 from app.models.resolve import ResolvedModel, Resolver
 from app.ui.i18n import Tr
 from app.ui.models.manager import ModelManagerDialog
-from tests.support.fake_hub import FakeHub, make_bytes
+from tests.support.fake_hub import FakeHub, closed_port, make_bytes
 from tests.support.gguf_samples import gguf_bytes, write_gguf
 from tests.support.model_manager import open_manager, registry_fixture  # noqa: F401
 
@@ -169,10 +168,8 @@ def test_find_failure_is_a_plain_message(
 def test_an_unreachable_hub_offers_the_mirror_and_a_local_file_and_disables_downloads(
     qtbot: QtBot, registry: ModelRegistry
 ) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # nothing listens here once the socket is closed
-    dialog = open_manager(qtbot, f"http://127.0.0.1:{port}", registry, load_catalog(), ZH, LAPTOP)
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    dialog = open_manager(qtbot, endpoint, registry, load_catalog(), ZH, LAPTOP)
     dialog.select_entry("qpm-1k-32b-r1-q4_k_m")
     assert dialog.download_button.isEnabled()
     with qtbot.waitSignal(dialog.hub_unreachable, timeout=30_000) as blocker:
