@@ -24,6 +24,7 @@ from tests.support.shell_window import (
     open_and_wait,
     open_window,
     save_and_wait,
+    save_poem,
     save_revised,
     save_two,
     settings_on_disk,
@@ -90,8 +91,7 @@ def test_save_stores_the_poem_with_form_group_and_score(
     window.meta.title_edit.setText("登高")
     window.meta.author_edit.setText("杜甫")
     window.meta.tags_edit.setText("秋, 登临、七律")
-    window.pane.set_text(DENGGAO)
-    record = save_and_wait(qtbot, window)
+    record = save_poem(qtbot, window, DENGGAO)
     assert record.title == "登高" and record.author == "杜甫"
     assert record.tags == ("七律", "登临", "秋")
     assert record.text == DENGGAO
@@ -194,8 +194,7 @@ def test_every_save_keeps_a_revision_and_restoring_one_is_undoable(
 
 def test_restoring_saves_unsaved_edits_first(qtbot: QtBot, tmp_path: Path, book: RhymeBook) -> None:
     window = open_window(qtbot, tmp_path, book)
-    window.pane.set_text(CHUNXIAO)
-    record = save_and_wait(qtbot, window)
+    record = save_poem(qtbot, window, CHUNXIAO)
     unsaved = CHUNXIAO + "\n"  # an edit not yet saved
     window.pane.replace_all(CHUNXIAO.replace("春眠", "秋眠"))
     assert window.is_dirty()
@@ -282,8 +281,7 @@ def test_deletes_emptying_the_trash_and_shown_errors_are_logged(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:
     window = open_window(qtbot, tmp_path, book)
-    window.pane.set_text(CHUNXIAO)
-    record = save_and_wait(qtbot, window)
+    record = save_poem(qtbot, window, CHUNXIAO)
     with qtbot.waitSignal(window.library_panel.trashed, timeout=10_000):
         window.trash.delete_current()
     assert events(window, "poems_trashed")[-1]["poem_ids"] == [record.id]
@@ -301,8 +299,7 @@ def test_deleting_the_open_poem_moves_it_to_the_trash_and_clears_the_editor(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:
     window = open_window(qtbot, tmp_path, book)
-    window.pane.set_text(JINGYESI)
-    record = save_and_wait(qtbot, window)
+    record = save_poem(qtbot, window, JINGYESI)
     panel = window.library_panel
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10_000)
     with qtbot.waitSignal(panel.poem_deleted, timeout=10_000):

@@ -19,7 +19,7 @@ from tests.support.shell_window import (
     call,
     open_and_wait,
     open_window,
-    save_and_wait,
+    save_poem,
     save_revised,
     save_two,
 )
@@ -40,8 +40,7 @@ def test_the_restore_notice_goes_with_its_poem_and_never_reverts_another(
     # Ctrl+N, write and save poem B: the notice about poem A is gone
     window.actions_.new.trigger()
     assert window.notices.notice("restored") is None
-    window.pane.set_text(JINGYESI)
-    b = save_and_wait(qtbot, window)
+    b = save_poem(qtbot, window, JINGYESI)
     assert "restored" not in window.notices.texts()
     # and undoing that restore while B is on screen does nothing to poem A
     before_restore = call(window, ops.revisions, a.id)[1]  # the version the restore replaced

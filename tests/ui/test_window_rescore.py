@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pytestqt.qtbot import QtBot
 
@@ -49,16 +50,23 @@ def _shown_scores(window: object) -> dict[str, str]:
     }
 
 
-def test_old_scores_are_made_again_when_the_library_opens(
-    qtbot: QtBot, tmp_path: Path, book: RhymeBook
-) -> None:
-    ids = _old_library(tmp_path)
+def _open_until_rescored(qtbot: QtBot, tmp_path: Path, book: RhymeBook) -> tuple[Any, list[int]]:
+    """The window on the library in ``tmp_path``, once its look at the stored scores is
+    done: the window and what the rescoring said (how many poems and revisions it scored)."""
     finished: list[int] = []
     window = open_window(
         qtbot, tmp_path, book,
         before_start=lambda w: w.rescore.finished.connect(finished.append),
     )  # fmt: skip
     qtbot.waitUntil(lambda: bool(finished), timeout=60_000)
+    return window, finished
+
+
+def test_old_scores_are_made_again_when_the_library_opens(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook
+) -> None:
+    ids = _old_library(tmp_path)
+    window, finished = _open_until_rescored(qtbot, tmp_path, book)
     qtbot.waitUntil(lambda: _shown_scores(window).get("静夜思") == "61", timeout=30_000)
     # the grader's figure, not the old 96; a poem without errors keeps its 100; 山行 is
     # scored in its own book (one 出韵 in 通韵: at most 89)
@@ -86,11 +94,6 @@ def test_a_library_of_this_rule_is_not_scored_again(
     poem = library.save_poem(PoemData(title="静夜思", text=JINGYESI, scores=Scores(total=42.0)))
     library.store_scores(SCORE_RULE, [])
     library.close()
-    finished: list[int] = []
-    window = open_window(
-        qtbot, tmp_path, book,
-        before_start=lambda w: w.rescore.finished.connect(finished.append),
-    )  # fmt: skip
-    qtbot.waitUntil(lambda: bool(finished), timeout=60_000)
+    window, finished = _open_until_rescored(qtbot, tmp_path, book)
     assert finished == [0] and call(window, ops.get, poem.id).scores.total == 42.0
     assert RULE_KEY == "score_rule"
