@@ -24,6 +24,7 @@ from tests.support.assign_class import (
     CHU_SAI,
     LIANGZHOU,
     frontier_assignment,
+    graded_class,
     make_class_folder,
 )
 
@@ -133,8 +134,7 @@ def test_a_class_folder_every_file_accounted_for(checker: Checker, tmp_path: Pat
 
 
 def test_the_class_summary(checker: Checker, tmp_path: Path) -> None:
-    make_class_folder(tmp_path / "class")
-    reports = list(grade_all(read_folder(tmp_path / "class"), frontier_assignment(), checker))
+    _, reports = graded_class(tmp_path / "class", checker)
     summary = summarize(reports)
     graded = [r for r in reports if r.graded]
     assert summary.handed_in == 13 and summary.graded == len(graded) == 5
@@ -159,8 +159,7 @@ def test_the_class_summary(checker: Checker, tmp_path: Path) -> None:
 
 
 def test_the_gradebook_csv_opens_in_excel(checker: Checker, tmp_path: Path) -> None:
-    make_class_folder(tmp_path / "class")
-    reports = list(grade_all(read_folder(tmp_path / "class"), frontier_assignment(), checker))
+    _, reports = graded_class(tmp_path / "class", checker)
     path = write_gradebook(tmp_path / "grades.csv", reports)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw

@@ -1,14 +1,19 @@
 """A class's worth of submissions on disk, in every shape a teacher's folder arrives in.
 
 ``make_class_folder(folder)`` writes the files and returns what each must become:
-``{file name: (student, status)}``, so a test can check every file is accounted for.
+``{file name: (student, status)}``, so a test can check every file is accounted for;
+``graded_class(folder, checker)`` writes them and grades them against the 七绝 of
+``frontier_assignment()``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from app.assign.grading import StudentReport, grade_all
+from app.assign.intake import read_folder
 from app.assign.model import Assignment, FirstLine, RhymeRequirement
+from app.prosody.checker import Checker
 from app.prosody.forms import Form
 from app.prosody.groups import group_by_name
 
@@ -68,3 +73,11 @@ def make_class_folder(folder: Path) -> dict[str, tuple[str, str]]:
     (folder / "13_草稿").mkdir()
     expected["13_草稿"] = ("草稿", "unreadable")
     return expected
+
+
+def graded_class(folder: Path, checker: Checker) -> tuple[Assignment, list[StudentReport]]:
+    """The class folder written in ``folder`` and graded against
+    :func:`frontier_assignment`: the assignment and the students' reports."""
+    make_class_folder(folder)
+    assignment = frontier_assignment()
+    return assignment, list(grade_all(read_folder(folder), assignment, checker))

@@ -11,7 +11,6 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 
 from app.assign.grading import Status, grade_all
-from app.assign.intake import read_folder
 from app.assign.sheet import sheet_content
 from app.assign.summary import summarize
 from app.export.canvas import PageSetup
@@ -22,7 +21,7 @@ from app.prosody.checker import Checker
 from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
 from tests.support import assign_pdftools as pdf
-from tests.support.assign_class import frontier_assignment, make_class_folder
+from tests.support.assign_class import frontier_assignment, graded_class
 
 
 @pytest.fixture
@@ -80,9 +79,7 @@ def test_the_sheet_in_english_with_plain_squares(
 
 
 def test_class_and_student_reports(ready: None, book: RhymeBook, tmp_path: Path) -> None:
-    make_class_folder(tmp_path / "class")
-    a = frontier_assignment()
-    reports = list(grade_all(read_folder(tmp_path / "class"), a, Checker(book)))
+    a, reports = graded_class(tmp_path / "class", Checker(book))
     exporter = ReportExporter()
     out = tmp_path / "class.pdf"
     result = exporter.class_report(reports, a, out)
@@ -140,9 +137,7 @@ def _bar_lengths(png: Path) -> list[int]:
 def test_the_distribution_bars_are_in_proportion(
     ready: None, book: RhymeBook, tmp_path: Path
 ) -> None:
-    make_class_folder(tmp_path / "class")
-    a = frontier_assignment()
-    reports = list(grade_all(read_folder(tmp_path / "class"), a, Checker(book)))
+    a, reports = graded_class(tmp_path / "class", Checker(book))
     counts = [b.count for b in summarize(reports).distribution if b.count]
     assert sorted(set(counts)) == [1, 3]  # one band with 1 student, one with 3
     out = tmp_path / "class.pdf"
@@ -160,9 +155,7 @@ def test_the_distribution_bars_are_in_proportion(
 def test_the_class_table_stays_inside_the_margins(
     ready: None, book: RhymeBook, tmp_path: Path
 ) -> None:
-    make_class_folder(tmp_path / "class")
-    a = frontier_assignment()
-    reports = list(grade_all(read_folder(tmp_path / "class"), a, Checker(book)))
+    a, reports = graded_class(tmp_path / "class", Checker(book))
     setup = PageSetup("A4", (60.0, 20.0, 60.0, 20.0))  # a narrow column of text
     out = tmp_path / "class.pdf"
     ReportExporter().class_report(reports, a, out, ReportOptions(lang="en", page=setup))
