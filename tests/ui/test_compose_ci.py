@@ -29,6 +29,7 @@ from tests.support.cipu_fixture import (  # noqa: F401
     cilin_fixture,
     cipu_table_fixture,
 )
+from tests.support.compose_run import generate_poem
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
     started_engine,
@@ -109,10 +110,7 @@ def test_a_strict_ci_through_the_engine_is_checked_against_its_form(
     assert panel.form.select_ci(form)
     panel.form.strict.setChecked(True)
     panel.form.budget.setValue(16)
-    with qtbot.waitSignal(panel.run_finished, timeout=120_000):
-        panel.form.generate_button.click()
-    poem = panel.result.poem()
-    assert poem is not None, panel.result.status.text()
+    poem = generate_poem(qtbot, panel, 120_000)
     assert poem.form == "词" and poem.ci_form == "清平樂#0" and poem.ci_book == "cilin"
     analysis = panel.result.analysis()
     assert isinstance(analysis, CiAnalysis) and analysis.choice is not None

@@ -22,6 +22,7 @@ from app.prosody.rhymebook import RhymeBook
 from app.ui.compose.form import ComposeForm
 from app.ui.compose.panel import ComposePanel
 from app.ui.i18n import Tr
+from tests.support.compose_run import generate
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
     started_engine,
@@ -122,8 +123,7 @@ def test_reply_streams_into_reasoning_and_result_then_is_checked(
         panel.form.theme.setText("静夜思")
         panel.form.form.setCurrentIndex(panel.form.form.findData(Form.WUJUE))
         panel.form.select_group(gid("下平七阳"))
-        with qtbot.waitSignal(panel.run_finished, timeout=20000):
-            panel.form.generate_button.click()
+        generate(qtbot, panel, 20000)
     # The system prompt and the user prompt went to the server.
     sent = srv.requests[0]["messages"]
     assert sent[0]["content"].startswith("Respond in the following format:<think>")

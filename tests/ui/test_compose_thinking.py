@@ -18,6 +18,7 @@ from app.prosody.groups import group_by_name
 from app.prosody.rhymebook import RhymeBook
 from app.ui.compose.panel import ComposePanel
 from app.ui.i18n import Tr
+from tests.support.compose_run import generate
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
     started_engine,
@@ -62,8 +63,7 @@ def test_the_budget_ends_the_thinking_and_the_panel_says_so(
     assert form.thinking.isEnabled() and form.thinking.isChecked()
     assert form.budget.isEnabled() and form.budget.text() == "自动（16 词元）"
     assert not panel.reasoning.note.isVisible()
-    with qtbot.waitSignal(panel.run_finished, timeout=60000):
-        form.generate_button.click()
+    generate(qtbot, panel, 60000)
     run = panel.runs[0]
     assert run.request.thinking is True and run.request.think_budget == 16
     assert run.budget_ended_thinking and run.stats is not None
@@ -83,8 +83,7 @@ def test_a_budget_of_our_own_and_english(
     panel = _panel(qtbot, book, checker, client, lang="en")
     panel.form.budget.setValue(5)
     assert panel.form.thinking_choice() == (True, 5)
-    with qtbot.waitSignal(panel.run_finished, timeout=60000):
-        panel.form.generate_button.click()
+    generate(qtbot, panel, 60000)
     run = panel.runs[0]
     assert run.stats is not None and run.stats.think_tokens == 5
     assert panel.reasoning.note.text().startswith("The thinking budget (5 tokens) ran out")
@@ -97,8 +96,7 @@ def test_thinking_off_answers_at_once(
     panel.form.thinking.setChecked(False)
     assert not panel.form.budget.isEnabled()
     assert panel.form.thinking_choice() == (False, None)
-    with qtbot.waitSignal(panel.run_finished, timeout=60000):
-        panel.form.generate_button.click()
+    generate(qtbot, panel, 60000)
     run = panel.runs[0]
     assert run.request.thinking is False and run.request.think_budget is None
     assert run.request.sampling.max_tokens == 40  # sampling the poet set stays as set
@@ -112,8 +110,7 @@ def test_thinking_that_never_ends_is_said_too(
     qtbot: QtBot, book: RhymeBook, checker: Checker, client: EngineClient
 ) -> None:
     panel = _panel(qtbot, book, checker, client, budget=500, max_tokens=12)
-    with qtbot.waitSignal(panel.run_finished, timeout=60000):
-        panel.form.generate_button.click()
+    generate(qtbot, panel, 60000)
     run = panel.runs[0]
     assert run.result is not None and run.result.ended_in_think and run.poem() is None
     assert panel.reasoning.note.text().startswith("模型没有结束思考")

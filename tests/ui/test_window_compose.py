@@ -28,6 +28,7 @@ from app.prosody.groups import group_by_name
 from app.prosody.rhymebook import RhymeBook
 from app.storage.records import PoemData
 from app.ui.compose.feature import generated_data
+from tests.support.compose_run import generate
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
     tiny_model_fixture,
@@ -247,8 +248,7 @@ def test_engine_killed_mid_stream_leaves_the_window_and_the_text_then_restarts(
     qtbot.waitUntil(lambda: client.state == "ready" and status.state == "ready", timeout=60_000)
     assert client.pid not in (None, old_pid) and not status.problem.isVisible()
     panel.sampling = Sampling(max_tokens=5, seed=2)
-    with qtbot.waitSignal(panel.run_finished, timeout=60_000):
-        panel.form.generate_button.click()
+    generate(qtbot, panel, 60_000)
     assert panel.runs[0].stats is not None and panel.runs[0].stats.completion_tokens == 5
     assert window.pane.text() == typed
     new_pid = client.pid
@@ -293,8 +293,7 @@ def test_remote_server_chosen_in_the_settings_dialog(
         assert "远程" in window.status.engine.text()
         fill_form(panel, form=Form.WUJUE)
         panel.form.select_group(group_id("下平七阳"))
-        with qtbot.waitSignal(panel.run_finished, timeout=30_000):
-            panel.form.generate_button.click()
+        generate(qtbot, panel, 30_000)
         assert srv.headers[0].get("Authorization") == "Bearer sk-secret"
         poem = panel.result.poem()
         assert poem is not None and poem.lines[0] == "床前明月光"
@@ -442,8 +441,7 @@ def test_a_qwen3_model_thinks_within_its_budget_and_the_window_remembers_the_cho
     panel.sampling = Sampling(max_tokens=30, seed=4)
     fill_form(panel)
     form.budget.setValue(9)
-    with qtbot.waitSignal(panel.run_finished, timeout=60_000):
-        form.generate_button.click()
+    generate(qtbot, panel, 60_000)
     run = panel.runs[0]
     assert run.stats is not None and run.stats.think_tokens == 9
     assert panel.reasoning.note.isVisible() and "9 词元" in panel.reasoning.note.text()
@@ -451,8 +449,7 @@ def test_a_qwen3_model_thinks_within_its_budget_and_the_window_remembers_the_cho
     assert (engine["thinking"], engine["think_budget"]) == (True, 9)
     form.thinking.setChecked(False)
     form.budget.setValue(-1)
-    with qtbot.waitSignal(panel.run_finished, timeout=60_000):
-        form.generate_button.click()
+    generate(qtbot, panel, 60_000)
     assert panel.runs[0].stats is not None and panel.runs[0].stats.think_tokens == 0
     engine = settings_on_disk(tmp_path)["engine"]
     assert (engine["thinking"], engine["think_budget"]) == (False, None)

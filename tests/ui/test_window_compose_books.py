@@ -13,6 +13,7 @@ from app.engine.requests import Sampling
 from app.prosody.books import BookKind
 from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
+from tests.support.compose_run import generate, generate_poem
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
     tiny_model_fixture,
@@ -42,10 +43,7 @@ def test_strict_metre_in_tongyun_then_a_couplet_through_the_window(
     form.select_group(ang.id)  # chooses the book too
     assert form.rhyme_book() is BookKind.TONGYUN
     form.strict.setChecked(True)
-    with qtbot.waitSignal(panel.run_finished, timeout=180_000):
-        form.generate_button.click()
-    poem = panel.result.poem()
-    assert poem is not None, panel.result.status.text()
+    poem = generate_poem(qtbot, panel, 180_000)
     assert poem.book == "tongyun" and len(poem.lines) == 4
     analysis = panel.result.analysis()
     assert analysis is not None and analysis.book is BookKind.TONGYUN
@@ -66,8 +64,7 @@ def test_strict_metre_in_tongyun_then_a_couplet_through_the_window(
     # 对联: the model answers a given 上联; strict metre keeps it opposed and 平收
     form.form.setCurrentIndex(form.form.findData(Form.DUILIAN))
     form.first_line.setText("书山有路勤为径")
-    with qtbot.waitSignal(panel.run_finished, timeout=180_000):
-        form.generate_button.click()
+    generate(qtbot, panel, 180_000)
     couplet = panel.result.poem()
     assert couplet is not None, panel.result.status.text()
     assert couplet.form == "对联" and couplet.text.startswith("书山有路勤为径\n")

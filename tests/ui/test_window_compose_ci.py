@@ -14,6 +14,7 @@ from app.engine.requests import Sampling
 from app.prosody.ci import CiAnalysis, CiTarget
 from app.prosody.rhymebook import RhymeBook
 from tests.support.cipu_fixture import fixture_table
+from tests.support.compose_run import generate_poem
 from tests.support.engine_fixtures import (  # noqa: F401
     qwen2_vocab_fixture,
     tiny_model_fixture,
@@ -43,10 +44,7 @@ def test_a_composed_ci_opens_in_ci_mode_and_keeps_its_tune(
     panel.form.theme.setText("春愁")
     panel.form.strict.setChecked(True)
     panel.form.budget.setValue(8)
-    with qtbot.waitSignal(panel.run_finished, timeout=150_000):
-        panel.form.generate_button.click()
-    poem = panel.result.poem()
-    assert poem is not None, panel.result.status.text()
+    poem = generate_poem(qtbot, panel, 150_000)
     assert isinstance(panel.result.analysis(), CiAnalysis)
 
     window.pane.set_ci_target(None)  # the editor back in 诗 mode: inserting brings 词 back

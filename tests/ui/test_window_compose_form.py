@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from app.prosody.forms import Form
 from app.prosody.rhymebook import RhymeBook
 from app.storage.records import PoemData
+from tests.support.compose_run import generate
 from tests.support.shell_window import DENGGAO, JINGYESI
 from tests.support.window_app import open_app_window
 
@@ -77,8 +78,7 @@ def test_with_no_model_the_message_appears_once(
     window = open_app_window(qtbot, tmp_path, book)
     panel = window.compose.show()
     panel.form.theme.setText("秋思")
-    with qtbot.waitSignal(panel.run_finished, timeout=30_000):
-        panel.form.generate_button.click()
+    generate(qtbot, panel, 30_000)
     qtbot.wait(200)
     said = [t for t in shown_texts(window) if "还没有选择模型" in t]
     said += [t for t in window.notices.texts().values() if "还没有选择模型" in t]
