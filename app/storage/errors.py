@@ -11,10 +11,12 @@ from __future__ import annotations
 import errno
 import sqlite3
 from pathlib import Path
-
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from app.storage.messages import Message
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when the library opens, not with this module
+    from sqlalchemy.exc import SQLAlchemyError
 
 _INTACT_ZH = "之前保存的内容完好无损。"
 _INTACT_EN = "Everything saved before is intact."
@@ -176,6 +178,8 @@ def from_database_error(exc: sqlite3.Error | SQLAlchemyError) -> StorageError:
     """Translate what ``sqlite3`` or SQLAlchemy raised: the driver's own error inside
     SQLAlchemy's wrapper as :func:`from_sqlite` does, anything else a plain
     :class:`StorageError` that names it."""
+    from sqlalchemy.exc import DBAPIError
+
     if isinstance(exc, DBAPIError):
         if isinstance(exc.orig, sqlite3.Error):
             return from_sqlite(exc.orig)
