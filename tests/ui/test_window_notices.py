@@ -86,6 +86,8 @@ def test_a_notice_coming_and_going_moves_neither_the_title_row_nor_the_text(
     window = open_window(qtbot, tmp_path, book)
     window.resize(1280, 800)
     window.pane.set_text(JINGYESI)
+    window.pane.analyze_now()  # the header's verdict is in: its labels take their widths now
+    qtbot.wait(100)  # and the window lays the docks out around the header's new minimum
     fields = (
         window.meta.title_edit,
         window.meta.author_edit,
