@@ -5,9 +5,10 @@ The same poems, the same measurement, one core: every 七律 of 唐诗三百首 
 after round (as the editor does per keystroke, per-character results included), the
 books interleaved round by round so a shared machine's noise falls on all of them alike;
 then every 七律 of 全唐诗 analysed once each (poems never seen before, after a warm-up on
-300 others). Reports medians, the quietest round's median, and each book's ratio to the
-平水韵. A plain Checker per book (no other books tried); the cost of the cross-book note
-(a poem with errors is also checked in the other books) is reported apart.
+300 others), book after book and again with the books interleaved poem by poem. Reports
+medians, the quietest round's median, and each book's ratio to the 平水韵. A plain Checker
+per book (no other books tried); the cost of the cross-book note (a poem with errors is
+also checked in the other books) is reported apart.
 
     PYTHONPATH=. python bench/book_speed.py [--corpus PATH] [--all PATH] [--rounds 30]
 """
@@ -79,6 +80,27 @@ def main() -> int:
             print(
                 f"  {k.zh}: median {unseen[k] * 1e6:.0f} µs "
                 f"({unseen[k] / unseen[BookKind.PINGSHUI]:.2f}×)"
+            )
+        # the same, each poem analysed by each book in turn (the order rotated poem by
+        # poem): the books one after the other above take minutes each, long enough for a
+        # shared machine's load to change between them
+        print("  the same, books interleaved poem by poem")
+        fresh = {k: Checker(shelf.book(k)) for k in kinds}
+        for k in kinds:
+            for p in everything[:300]:
+                fresh[k].analyze(p)
+        interleaved: dict[BookKind, list[float]] = {k: [] for k in kinds}
+        for i, p in enumerate(everything[300:]):
+            for j in range(len(kinds)):
+                k = kinds[(i + j) % len(kinds)]
+                c = fresh[k]
+                t = time.perf_counter()
+                c.analyze(p)
+                interleaved[k].append(time.perf_counter() - t)
+        mid = {k: statistics.median(interleaved[k]) for k in kinds}
+        for k in kinds:
+            print(
+                f"  {k.zh}: median {mid[k] * 1e6:.0f} µs ({mid[k] / mid[BookKind.PINGSHUI]:.2f}×)"
             )
 
     # the cross-book note: a checker that also tries the other books on a poem with errors

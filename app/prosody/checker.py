@@ -145,10 +145,10 @@ class Checker:
         if analysis is None:
             analysis = _analyze(self, text, use, form, group, pins, per_char)
         if (
-            analysis.errors
+            (callable(self.others) or self.others)
             and analysis.complete
             and not use.partial
-            and (callable(self.others) or self.others)
+            and analysis.errors
         ):
             analysis = self._try_others(analysis, text, use, form, pins)
         return analysis

@@ -2,7 +2,9 @@
 tools/build_mandarin.py from pypinyin's data).
 
 Loading splits the readings table into sorted lines (a row is found by binary search, as
-in the 平水韵 table); the phrase table is read the first time a phrase is asked for.
+in the 平水韵 table); the phrase table is read, and indexed for settling a line's
+polyphones (:class:`~app.prosody.books.phrases.PhraseIndex`), the first time a phrase is
+asked for.
 Both modern books read one :class:`MandarinData`: load it once and pass it in.
 """
 
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.bundled import resource
+from app.prosody.books.phrases import PhraseIndex
 from app.prosody.rhymebook.rows import SortedRows
 
 if TYPE_CHECKING:
@@ -28,14 +31,13 @@ class MandarinDataError(RuntimeError):
 class MandarinData:
     """Readings per character and readings settled by phrases."""
 
-    __slots__ = ("_heads", "_phrases", "_root", "_rows", "_settleable", "meta")
+    __slots__ = ("_index", "_phrases", "_root", "_rows", "meta")
 
     def __init__(self, rows: SortedRows, meta: dict[str, object], root: Traversable | Path):
         self._rows = rows
         self._root = root
         self._phrases: dict[str, tuple[str, ...]] | None = None
-        self._settleable: frozenset[str] | None = None
-        self._heads: dict[str, int] = {}
+        self._index: PhraseIndex | None = None
         self.meta = meta
 
     @classmethod
@@ -76,19 +78,16 @@ class MandarinData:
             phrases = self._phrases = self._read_phrases()
         return phrases
 
-    def heads(self) -> dict[str, int]:
-        """Two characters → 1 when they are a phrase, | 2 when a longer phrase starts with
-        them: a line is searched by its pairs of characters, the longer windows only where
-        a pair begins one."""
-        self.phrases()
-        return self._heads
+    def index(self) -> PhraseIndex:
+        """The phrase table indexed for settling a line's polyphones (built on first use)."""
+        index = self._index
+        if index is None:
+            index = self._index = PhraseIndex(self.phrases())
+        return index
 
     def settleable(self) -> frozenset[str]:
         """The characters some phrase settles (those with a reading in a phrase row)."""
-        if self._settleable is None:
-            self.phrases()
-        assert self._settleable is not None
-        return self._settleable
+        return self.index().settleable
 
     def _read_phrases(self) -> dict[str, tuple[str, ...]]:
         try:
@@ -96,18 +95,10 @@ class MandarinData:
         except (OSError, UnicodeDecodeError) as exc:
             raise MandarinDataError(f"phrase readings not found in {self._root}: {exc}") from exc
         out: dict[str, tuple[str, ...]] = {}
-        settleable: set[str] = set()
-        heads: dict[str, int] = {}
         for line in text.split("\n")[1:]:
             phrase, sep, said = line.rstrip("\r").partition("\t")
             if sep:
-                syllables = tuple(said.split(" "))
-                out[phrase] = syllables
-                settleable.update(c for c, r in zip(phrase, syllables, strict=False) if r != "-")
-                head = phrase[:2]
-                heads[head] = heads.get(head, 0) | (1 if len(phrase) == 2 else 2)
-        self._settleable = frozenset(settleable)
-        self._heads = heads
+                out[phrase] = tuple(said.split(" "))
         return out
 
     def __len__(self) -> int:

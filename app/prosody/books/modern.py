@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from app.prosody.books.kinds import BookKind
 from app.prosody.books.mandarin import MandarinData, iter_rows
+from app.prosody.books.phrases import PhraseIndex
 from app.prosody.books.pinyin import parse
 from app.prosody.books.protocol import Script, Settled
 from app.prosody.books.tables import MODERN_GROUPS, ModernGroup, group_for, modern_group_by_name
@@ -46,6 +47,7 @@ class ModernBook:
         "_kind",
         "_lists",
         "_masks",
+        "_phrases",
         "_readings",
         "_settled",
     )
@@ -62,6 +64,7 @@ class ModernBook:
         self._readings: dict[str, Reading | None] = {}  # syllable → reading
         self._lists: dict[Script, dict[int, tuple[str, ...]]] = {}
         self._settled: dict[str, tuple[Settled, ...]] = {}
+        self._phrases: PhraseIndex | None = None  # read on the first line settled
 
     # ------------------------------------------------------------------ groups
     @property
@@ -142,38 +145,19 @@ class ModernBook:
         huán; 看守: 看 kān); where phrases disagree, or none is found (还有), it keeps all
         its readings, as a polyphone does in the 平水韵.
         """
+        index = self._phrases
+        if index is None:
+            index = self._phrases = self._data.index()
+        if index.settleable.isdisjoint(chars):  # half the lines: nothing to settle
+            return ()
         memo = self._settled.get(chars)
         if memo is not None:
             return memo
         out: list[Settled] = []
-        data = self._data
-        settleable = data.settleable()
-        if not settleable.isdisjoint(chars):
-            phrases = data.phrases()
-            heads = data.heads()
-            n = len(chars)
-            for pos, ch in enumerate(chars):
-                if ch not in settleable:
-                    continue
-                options: dict[str, str] = {}  # syllable → the longest phrase giving it
-                for start in range(max(0, pos - 3), min(pos, n - 2) + 1):
-                    flags = heads.get(chars[start : start + 2])
-                    if not flags:
-                        continue
-                    for length in (4, 3, 2) if flags & 2 else (2,):
-                        end = start + length
-                        if end > n or end <= pos:
-                            continue
-                        text = chars[start:end]
-                        said = phrases.get(text)
-                        if said is not None and said[pos - start] != "-":
-                            options.setdefault(said[pos - start], text)
-                if len(options) != 1:
-                    continue
-                syllable, phrase = next(iter(options.items()))
-                reading = self.reading(syllable)
-                if reading is not None:
-                    out.append(Settled(pos, reading, phrase, syllable))
+        for pos, syllable, phrase in index.settle(chars):
+            reading = self.reading(syllable)
+            if reading is not None:
+                out.append(Settled(pos, reading, phrase, syllable))
         result = tuple(out)
         if len(self._settled) >= _MEMO_LIMIT:
             self._settled.clear()
