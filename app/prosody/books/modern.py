@@ -145,19 +145,18 @@ class ModernBook:
         huán; 看守: 看 kān); where phrases disagree, or none is found (还有), it keeps all
         its readings, as a polyphone does in the 平水韵.
         """
+        memo = self._settled.get(chars)  # the editor re-analyses every line per keystroke
+        if memo is not None:
+            return memo
         index = self._phrases
         if index is None:
             index = self._phrases = self._data.index()
-        if index.settleable.isdisjoint(chars):  # half the lines: nothing to settle
-            return ()
-        memo = self._settled.get(chars)
-        if memo is not None:
-            return memo
         out: list[Settled] = []
-        for pos, syllable, phrase in index.settle(chars):
-            reading = self.reading(syllable)
-            if reading is not None:
-                out.append(Settled(pos, reading, phrase, syllable))
+        if not index.settleable.isdisjoint(chars):  # half the lines: nothing to settle
+            for pos, syllable, phrase in index.settle(chars):
+                reading = self.reading(syllable)
+                if reading is not None:
+                    out.append(Settled(pos, reading, phrase, syllable))
         result = tuple(out)
         if len(self._settled) >= _MEMO_LIMIT:
             self._settled.clear()

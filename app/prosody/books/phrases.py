@@ -83,19 +83,22 @@ class PhraseIndex:
         return out
 
     def _settle_at(self, chars: str, pos: int, last: int) -> tuple[int, str, str] | None:
-        options: dict[str, str] = {}  # syllable → the first phrase giving it
+        first: tuple[int, str, str] | None = None  # the first phrase found, its reading
         if pos:
             for k, phrase, syllable in self._ends.get(chars[pos - 1 : pos + 1], ()):
                 if k <= pos and chars.startswith(phrase, pos - k):
-                    options.setdefault(syllable, phrase)
+                    if first is None:
+                        first = (pos, syllable, phrase)
+                    elif syllable != first[1]:
+                        return None  # the phrases disagree
         if pos < last:
             for _, phrase, syllable in self._starts.get(chars[pos : pos + 2], ()):
                 if chars.startswith(phrase, pos):
-                    options.setdefault(syllable, phrase)
-        if len(options) != 1:
-            return None
-        syllable, phrase = next(iter(options.items()))
-        return pos, syllable, phrase
+                    if first is None:
+                        first = (pos, syllable, phrase)
+                    elif syllable != first[1]:
+                        return None
+        return first
 
 
 def _ordered(entries: list[tuple[int, str, str]]) -> tuple[tuple[int, str, str], ...]:
