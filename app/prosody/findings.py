@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from enum import IntEnum, StrEnum
-from itertools import repeat
-from operator import call
 
 
 class Severity(IntEnum):
@@ -205,9 +202,18 @@ class Finding:
         # The __init__ a frozen dataclass writes sets each field with a Python-level
         # object.__setattr__ call; the checker builds a finding for every fault of every
         # poem (a Tang 七律 read in today's pronunciation has 7 or 8), so the eleven slots
-        # are set here in one pass in C, through their descriptors.
-        values = (rule, severity, line, pos, char, offset, expected, found, need, detail, marks)
-        deque(map(call, _SET_FIELDS, repeat(self), values), 0)
+        # are set here straight through their descriptors' C setters.
+        _set_rule(self, rule)
+        _set_severity(self, severity)
+        _set_line(self, line)
+        _set_pos(self, pos)
+        _set_char(self, char)
+        _set_offset(self, offset)
+        _set_expected(self, expected)
+        _set_found(self, found)
+        _set_need(self, need)
+        _set_detail(self, detail)
+        _set_marks(self, marks)
 
     def message(self, lang: str = "zh") -> str:
         from app.prosody.messages import render
@@ -225,9 +231,22 @@ class Finding:
         return default
 
 
-_SET_FIELDS: tuple[Callable[[Finding, object], None], ...] = tuple(
+_SETTERS: tuple[Callable[[Finding, object], None], ...] = tuple(
     getattr(Finding, f.name).__set__ for f in fields(Finding)
 )
+(
+    _set_rule,
+    _set_severity,
+    _set_line,
+    _set_pos,
+    _set_char,
+    _set_offset,
+    _set_expected,
+    _set_found,
+    _set_need,
+    _set_detail,
+    _set_marks,
+) = _SETTERS  # one global lookup each in __init__
 
 
 def finding_order(f: Finding) -> tuple[int, int, int]:

@@ -62,19 +62,20 @@ def _finding(
     detail: tuple[tuple[str, str], ...] = (),
     marks: tuple[int, ...] | None = None,
 ) -> Finding:
-    cells = tuple((line.index, p) for p in (marks if marks is not None else (pos,)))
+    i = line.index
+    cells = ((i, pos),) if marks is None else tuple([(i, p) for p in marks])
     return Finding(
-        rule=rule,
-        severity=severity,
-        line=line.index,
-        pos=pos,
-        char=line.chars[pos] if pos < len(line.chars) else "",
-        offset=line.offsets[pos] if pos < len(line.offsets) else None,
-        expected=expected,
-        found=found,
-        need=need,
-        detail=detail,
-        marks=cells,
+        rule,
+        severity,
+        i,
+        pos,
+        line.chars[pos] if pos < len(line.chars) else "",
+        line.offsets[pos] if pos < len(line.offsets) else None,
+        expected,
+        found,
+        need,
+        detail,
+        cells,
     )
 
 

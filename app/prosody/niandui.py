@@ -9,10 +9,8 @@ is known.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from app.prosody.findings import Finding, Need, Rule, Severity
-from app.prosody.forms import EITHER, PING, ZE
+from app.prosody.forms import EITHER, PING, UNKNOWN, ZE
 from app.prosody.linerules import LineInput, tone_word, uncertain_fault
 from app.prosody.settings import CheckSettings
 
@@ -40,23 +38,19 @@ def second_char_findings(
     if not suspicious:  # every 2nd character fits its template: no 失对/失粘 possible
         return out
     reported = [False] * n
-
-    def second(i: int) -> int:
-        return inputs[i].codes[1]
-
-    def definite(i: int) -> bool:
-        return usable[i] and second(i) in (PING, ZE)
+    second = [li.codes[1] if usable[i] else UNKNOWN for i, li in enumerate(inputs)]
+    definite = [c in (PING, ZE) for c in second]  # usable, and 平 or 仄 at position 2
 
     for i in range(0, n - 1, 2):  # 对: inside a couplet the 2nd character flips
         j = i + 1
-        if definite(i) and definite(j) and second(i) == second(j):
+        if definite[i] and definite[j] and second[i] == second[j]:
             bad = j if wrong[j] else i
             other = i if bad == j else j
             out.append(_pos2(inputs[bad], Rule.SHI_DUI, Severity.ERROR, other))
             reported[bad] = True
     for i in range(1, n - 1, 2):  # 粘: line 3/5/7 follows the line before
         j = i + 1
-        if definite(i) and definite(j) and second(i) != second(j):
+        if definite[i] and definite[j] and second[i] != second[j]:
             bad = j if wrong[j] else i
             other = i if bad == j else j
             if settings.zheyao_as_note:
@@ -79,9 +73,7 @@ def second_char_findings(
     return out
 
 
-def _kept_as_other_pattern(
-    inputs: list[LineInput], i: int, definite: Callable[[int], bool]
-) -> bool:
+def _kept_as_other_pattern(inputs: list[LineInput], i: int, definite: list[bool]) -> bool:
     """A line whose 2nd character is off the template but that is a coherent line of the
     other pattern (its 2nd and 4th characters differ) and keeps 对 or 粘 with a
     neighbour: when a broken relation is named elsewhere in the poem, that is the fault
@@ -95,12 +87,12 @@ def _kept_as_other_pattern(
     second = li.codes[1]
     if (
         partner < len(inputs)
-        and definite(i)
-        and definite(partner)
+        and definite[i]
+        and definite[partner]
         and inputs[partner].codes[1] != second
     ):
         return True
-    if 0 <= neighbour < len(inputs) and i > 0 and definite(i) and definite(neighbour):
+    if 0 <= neighbour < len(inputs) and i > 0 and definite[i] and definite[neighbour]:
         return inputs[neighbour].codes[1] == second
     return False
 

@@ -122,18 +122,16 @@ def rhyme_findings(
             continue
         near = {g.id for g in book.neighbours(group)}
         if slot.line == 0 and groups & near:
-            borrowed = frozenset(groups & near)
+            borrowed = _group_names(frozenset(groups & near))
             out.append(
-                _at(slot, Rule.JIE_LIN_YUN, Severity.NOTE, expected=gname,
-                        found=_group_names(borrowed),
-                        detail=(("group", gname), ("char_group", _group_names(borrowed))),
-                        )
+                _at(slot, Rule.JIE_LIN_YUN, Severity.NOTE, expected=gname, found=borrowed,
+                        detail=(("group", gname), ("char_group", borrowed)))
             )  # fmt: skip
             continue
+        names = _group_names(groups)  # named once: the finding's found and its detail
         out.append(
-            _at(slot, Rule.CHU_YUN, Severity.ERROR, expected=gname, found=_group_names(groups),
-                    need=Need.RHYME,
-                    detail=(("group", gname), ("char_group", _group_names(groups))))
+            _at(slot, Rule.CHU_YUN, Severity.ERROR, expected=gname, found=names,
+                    need=Need.RHYME, detail=(("group", gname), ("char_group", names)))
         )  # fmt: skip
 
     for slot in unrhymed_ends:
