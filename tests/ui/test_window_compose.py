@@ -321,6 +321,33 @@ def test_remote_server_chosen_in_the_settings_dialog(
     assert "模型：未选择" in window.compose.host.model_line.text()
 
 
+@pytest.mark.model
+def test_the_status_line_says_ready_when_the_engine_is_ready_before_the_load_is_recorded(
+    qtbot: QtBot, tmp_path: Path, book: RhymeBook, tiny_model: Path, monkeypatch: Any
+) -> None:
+    """The engine's "ready" reaches the GUI (a queued signal) before the worker records
+    which model it holds: the line must neither say "another model is loaded" meanwhile
+    nor keep saying it once the load is known to have succeeded."""
+    import time as time_module
+
+    from app.engine.client import EngineClient
+
+    seen: list[str] = []
+    plain_load = EngineClient.load
+
+    def load_then_linger(self: EngineClient, *args: Any, **kwargs: Any) -> Any:
+        info = plain_load(self, *args, **kwargs)
+        time_module.sleep(0.4)  # the GUI thread handles "ready" in this gap
+        return info
+
+    monkeypatch.setattr(EngineClient, "load", load_then_linger)
+    window = open_app_window(qtbot, tmp_path, book, settings=small_context())
+    window.models_ui.engine_state.connect(lambda _s: seen.append(window.models_ui.status_text()))
+    add_in_manager(qtbot, window, tiny_model)
+    assert "就绪" in window.status.engine.text()
+    assert seen and not any("已加载其他模型" in text for text in seen), seen
+
+
 def test_a_general_model_is_labelled_as_not_the_poetry_model(
     qtbot: QtBot, tmp_path: Path, book: RhymeBook
 ) -> None:

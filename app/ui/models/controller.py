@@ -433,6 +433,9 @@ class ModelController(QObject):
         if notice:  # e.g. the model's chat template did not work and ChatML stands in
             self.w.log.warn_event("model_load_notice", path=info.model_path, notice=info.notice_en)
             self.w.notices.show_notice("model", f"{name}：{notice}", level="warning")
+        # The engine said "ready" (a queued signal) before the choice recorded what it
+        # holds; the line is right from the moment the load is known to have succeeded.
+        self._show_status()
         self.loaded.emit(info)
 
     def _on_load_error(self, worker: GeneratorWorker, exc: BaseException) -> None:
@@ -496,7 +499,9 @@ class ModelController(QObject):
             "restarting": tr("正在重启引擎…", "restarting the engine…"),
             "crashed": tr("推理引擎已崩溃", "the engine crashed"),
         }
-        if state == "ready" and local is not None and not local.is_loaded(local.config):
+        if state == "ready" and self._load_worker is not None:
+            shown = texts["loading"]  # ready for a moment before the load is recorded
+        elif state == "ready" and local is not None and not local.is_loaded(local.config):
             shown = tr("已加载其他模型", "another model is loaded")
         else:
             shown = texts.get(state, state)
