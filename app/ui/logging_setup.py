@@ -98,9 +98,12 @@ class EventLog:
             return
 
     def close(self) -> None:
+        """Close the log file; what is logged afterwards (a late callback of a closed
+        window) is dropped rather than printed to stderr by Python's last-resort handler."""
         for handler in list(self._logger.handlers):
             handler.close()
             self._logger.removeHandler(handler)
+        self._logger.addHandler(logging.NullHandler())
 
 
 def stderr_wanted(environ: Mapping[str, str] | None = None) -> bool:
